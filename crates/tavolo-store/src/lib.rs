@@ -1,0 +1,280 @@
+//! Durable storage of boards: an append log of Yjs updates plus snapshots, on SQLite or
+//! PostgreSQL through sqlx.
+//!
+//! - [`Store`]: one type for both backends, chosen by URL scheme. Every query is written
+//!   once and compiled for each backend by [`with_pool!`], so the two cannot drift apart;
+//!   the migrations (`migrations/sqlite`, `migrations/postgres`) are embedded and run by
+//!   [`Store::migrate`].
+//! - [`writer::LogWriter`]: group commit. Boards hand it their new updates; it writes
+//!   whatever has queued up, from every board, in one transaction and answers each caller
+//!   once the transaction is committed. The hub broadcasts only after that answer: this
+//!   is how the durability promise (committed before anyone else sees it) stays fast.
+//! - [`testing`]: a fresh PostgreSQL database per test.
+//!
+//! The contract every backend must meet is `tests/contract.rs`, run on both.
+
+pub mod testing;
+pub mod writer;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("the store's writer has stopped")]
+    WriterGone,
+    #[error("commit failed: {0}")]
+    Commit(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool. The body is written once and
+/// compiled for each backend: sqlx's query API is generic over the database, and SQLite
+/// accepts PostgreSQL's `$1` placeholders.
+macro_rules! with_pool {
+    ($self:expr, |$p:ident| $body:expr) => {
+        match &$self.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// The board's snapshot with the highest `seq`, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSnapshot {
+    pub seq: i64,
+    /// The whole document, Yjs update v2 encoding.
+    pub state: Vec<u8>,
+}
+
+/// What is needed to rebuild a board: its newest snapshot and the log after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredBoard {
+    pub snapshot: Option<StoredSnapshot>,
+    /// `(seq, v1 update)` in `seq` order, all above the snapshot's `seq`.
+    pub updates: Vec<(i64, Vec<u8>)>,
+}
+
+impl StoredBoard {
+    /// The highest sequence number the board has used.
+    pub fn last_seq(&self) -> i64 {
+        self.updates
+            .last()
+            .map(|(s, _)| *s)
+            .or(self.snapshot.as_ref().map(|s| s.seq))
+            .unwrap_or(0)
+    }
+}
+
+/// One row for the update log.
+#[derive(Debug, Clone)]
+pub struct NewUpdate {
+    pub board_id: String,
+    pub seq: i64,
+    pub data: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Rows per INSERT statement (4 bind parameters each; well under every backend's limit).
+const INSERT_CHUNK: usize = 500;
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://path`, `postgres://…`); a SQLite file is
+    /// created if missing. Does not run migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a committed transaction survives a power cut, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await?;
+            Ok(Store {
+                pool: Pool::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers when the database does (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(drop))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |p| p.close().await)
+    }
+
+    /// The newest snapshot of a board and every logged update after it.
+    pub async fn load_board(&self, board_id: &str) -> Result<StoredBoard, StoreError> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let snap = sqlx::query(
+                "SELECT seq, state FROM board_snapshots WHERE board_id = $1 \
+                 ORDER BY seq DESC, id DESC LIMIT 1",
+            )
+            .bind(board_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let snapshot = match snap {
+                Some(row) => Some(StoredSnapshot {
+                    seq: row.try_get("seq")?,
+                    state: row.try_get("state")?,
+                }),
+                None => None,
+            };
+            let after = snapshot.as_ref().map(|s| s.seq).unwrap_or(0);
+            let rows = sqlx::query(
+                "SELECT seq, data FROM board_updates WHERE board_id = $1 AND seq > $2 \
+                 ORDER BY seq",
+            )
+            .bind(board_id)
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let mut updates = Vec::with_capacity(rows.len());
+            for row in rows {
+                updates.push((row.try_get("seq")?, row.try_get("data")?));
+            }
+            Ok(StoredBoard { snapshot, updates })
+        })
+    }
+
+    /// Appends rows to the update log in one transaction: all of them or none.
+    pub async fn append(&self, rows: &[NewUpdate]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                let mut qb =
+                    QueryBuilder::new("INSERT INTO board_updates (board_id, seq, data, created_at) ");
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.board_id.as_str())
+                        .push_bind(r.seq)
+                        .push_bind(r.data.as_slice())
+                        .push_bind(now);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Folds a board's log up to `seq` into a snapshot: writes `state` (v2) as the
+    /// board's automatic snapshot, deletes the log rows it covers and older automatic
+    /// snapshots, in one transaction. Labelled snapshots are never deleted here.
+    pub async fn compact(&self, board_id: &str, seq: i64, state_v2: &[u8]) -> Result<(), StoreError> {
+        let now = now_ms();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO board_snapshots (board_id, seq, state, kind, created_at) \
+                 VALUES ($1, $2, $3, 'auto', $4)",
+            )
+            .bind(board_id)
+            .bind(seq)
+            .bind(state_v2)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM board_updates WHERE board_id = $1 AND seq <= $2")
+                .bind(board_id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "DELETE FROM board_snapshots WHERE board_id = $1 AND kind = 'auto' AND seq < $2",
+            )
+            .bind(board_id)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// How many log rows a board has (for tests, metrics and operators).
+    pub async fn log_len(&self, board_id: &str) -> Result<i64, StoreError> {
+        with_pool!(self, |p| {
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM board_updates WHERE board_id = $1")
+                .bind(board_id)
+                .fetch_one(p)
+                .await?;
+            Ok(row.try_get::<i64, _>("n")?)
+        })
+    }
+}
