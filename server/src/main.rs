@@ -1,1 +1,145 @@
-fn main() {}
+//! `tavolo`: parses options, sets up logging and storage, and calls `tavolo_http::run`.
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tavolo_http::{AppState, ServeOptions};
+use tavolo_hub::{metrics::Metrics, Hub, HubConfig};
+use tavolo_store::Store;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Tavolo: a self-hosted, real-time collaborative whiteboard for co-design tables
+/// (co-programmazione e co-progettazione). With no options it serves on
+/// 127.0.0.1:8080 and keeps its data in SQLite under ./data.
+#[derive(Parser, Debug)]
+#[command(name = "tavolo", version)]
+struct Cli {
+    /// Address to listen on (use port 0 for any free port; the address is printed).
+    #[arg(long, env = "TAVOLO_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+
+    /// Directory for Tavolo's data (the SQLite database). Created if missing.
+    #[arg(long, env = "TAVOLO_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: SQLite in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+
+    /// Log format.
+    #[arg(long, env = "TAVOLO_LOG_FORMAT", value_enum, default_value = "human")]
+    log_format: LogFormat,
+
+    /// Largest message a client may send, in bytes; larger ones close the connection (1009).
+    #[arg(long, env = "TAVOLO_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    max_message_bytes: usize,
+
+    /// Most WebSocket connections served at once; more are refused with 503.
+    #[arg(long, env = "TAVOLO_MAX_CONNECTIONS", default_value_t = 20_000)]
+    max_connections: usize,
+
+    /// Frames queued to one connection before it is closed as too slow (1013) to resync.
+    #[arg(long, env = "TAVOLO_OUTGOING_QUEUE", default_value_t = 1024)]
+    outgoing_queue: usize,
+
+    /// Seconds a board stays in memory after its last connection leaves.
+    #[arg(long, env = "TAVOLO_IDLE_UNLOAD_SECS", default_value_t = 30)]
+    idle_unload_secs: u64,
+
+    /// Logged updates after which a board's log is folded into a snapshot.
+    #[arg(long, env = "TAVOLO_COMPACT_AFTER", default_value_t = 1000)]
+    compact_after: u64,
+
+    /// Seconds between pings; a connection silent for three times this is closed.
+    #[arg(long, env = "TAVOLO_PING_SECS", default_value_t = 15)]
+    ping_secs: u64,
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+
+    let url = match &cli.database_url {
+        Some(u) => u.clone(),
+        None => {
+            std::fs::create_dir_all(&cli.data_dir)
+                .with_context(|| format!("creating data directory {}", cli.data_dir.display()))?;
+            format!("sqlite://{}/tavolo.db", cli.data_dir.display())
+        }
+    };
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening the database ({})", redact(&url)))?;
+    store.migrate().await.context("running database migrations")?;
+    tracing::info!(backend = ?store.backend(), "database ready");
+
+    let ping = Duration::from_secs(cli.ping_secs.max(1));
+    let config = HubConfig {
+        max_message_bytes: cli.max_message_bytes,
+        outgoing_queue: cli.outgoing_queue,
+        idle_unload: Duration::from_secs(cli.idle_unload_secs),
+        compact_after: cli.compact_after.max(1),
+        ping_interval: ping,
+        pong_timeout: ping * 3,
+        ..HubConfig::default()
+    };
+    let hub = Hub::new(store.clone(), config, Arc::new(Metrics::default()));
+    let state = AppState {
+        hub,
+        store: store.clone(),
+        connections: Arc::new(tokio::sync::Semaphore::new(cli.max_connections)),
+    };
+    let listener = tokio::net::TcpListener::bind(cli.bind)
+        .await
+        .with_context(|| format!("binding {}", cli.bind))?;
+    let addr = listener.local_addr()?;
+    // The one line on stdout: scripts and tests read the address from it.
+    println!("Tavolo listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    let opts = ServeOptions {
+        max_connections: cli.max_connections,
+        ..ServeOptions::default()
+    };
+    tavolo_http::run(listener, state, opts, tavolo_http::shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,1 +1,216 @@
+//! Tavolo's HTTP layer: routes, the WebSocket adapter and the serve loop.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /` | the web client |
+//! | `GET /healthz` | 200 when the database answers, 503 otherwise |
+//! | `GET /metrics` | Prometheus text |
+//! | `GET /sync/{board_id}` | the y-websocket endpoint (`new WebsocketProvider("ws://HOST/sync", boardId, doc)`) |
+//!
+//! The binary (`server/`) only parses its options and calls [`run`].
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tavolo_hub::{Frame, Hub, ReadError};
+use tavolo_store::Store;
+use tavolo_sync::{Access, BoardId};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// What the HTTP layer needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub hub: Hub,
+    pub store: Store,
+    /// One permit per open WebSocket connection.
+    pub connections: Arc<Semaphore>,
+}
+
+/// Server-wide options that are not the hub's.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub max_connections: usize,
+    /// How long shutdown waits for boards to flush and connections to close.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            max_connections: 20_000,
+            shutdown_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        // A wildcard, so that an id with a '/' in it gets a clear 400 rather than a 404.
+        .route("/sync/{*board_id}", get(sync))
+        .with_state(state)
+}
+
+async fn index() -> Html<&'static str> {
+    Html(include_str!("../../../web/index.html"))
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    match s.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        s.hub.metrics().render(),
+    )
+        .into_response()
+}
+
+async fn sync(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let board = match BoardId::parse(&raw) {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("invalid board id: {e}\n")).into_response(),
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    if s.hub.is_shutting_down() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down\n").into_response();
+    }
+    let permit = match s.connections.clone().try_acquire_owned() {
+        Ok(p) => p,
+        Err(_) => {
+            s.hub.metrics().reject("connection_limit");
+            return (StatusCode::SERVICE_UNAVAILABLE, "too many connections\n").into_response();
+        }
+    };
+    let max = s.hub.config().max_message_bytes;
+    let hub = s.hub.clone();
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| {
+            let tracked = hub.track(serve_socket(hub.clone(), board, socket));
+            async move {
+                tracked.await;
+                drop(permit);
+            }
+        })
+}
+
+/// Adapts axum's WebSocket to the hub's [`Frame`] stream and sink.
+async fn serve_socket(hub: Hub, board: BoardId, socket: WebSocket) {
+    let socket = socket
+        .with(|f: Frame| std::future::ready(Ok::<_, axum::Error>(to_axum(f))))
+        .map(from_axum);
+    tavolo_hub::conn::serve(hub, board, Access::ReadWrite, socket).await;
+}
+
+fn to_axum(f: Frame) -> Message {
+    match f {
+        Frame::Binary(b) => Message::Binary(b),
+        Frame::Text(t) => Message::Text(t.into()),
+        Frame::Ping(b) => Message::Ping(b),
+        Frame::Pong(b) => Message::Pong(b),
+        Frame::Close(r) => Message::Close(r.map(|r| CloseFrame {
+            code: r.code,
+            reason: r.reason.into(),
+        })),
+    }
+}
+
+fn from_axum(m: Result<Message, axum::Error>) -> Result<Frame, ReadError> {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    match m {
+        Ok(Message::Binary(b)) => Ok(Frame::Binary(b)),
+        Ok(Message::Text(t)) => Ok(Frame::Text(t.to_string())),
+        Ok(Message::Ping(b)) => Ok(Frame::Ping(b)),
+        Ok(Message::Pong(b)) => Ok(Frame::Pong(b)),
+        Ok(Message::Close(c)) => Ok(Frame::Close(c.map(|c| tavolo_hub::CloseReason::new(c.code, &c.reason)))),
+        Err(e) => {
+            let inner = e.into_inner();
+            match inner.downcast_ref::<WsError>() {
+                Some(WsError::Capacity(_)) => Err(ReadError::TooBig),
+                _ => Err(ReadError::Protocol(inner.to_string())),
+            }
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then stops the hub: boards commit what they hold,
+/// close their peers with 1001 and compact.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    opts: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let hub = state.hub.clone();
+    let app = router(state);
+    // Small frames, sent as they come: Nagle's algorithm would hold them back.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let stop = stopping.clone();
+    let hub_for_signal = hub.clone();
+    let timeout = opts.shutdown_timeout;
+    // Upgraded WebSocket connections are not waited for by axum's graceful shutdown:
+    // the hub closes them itself, so it must hear the signal at the same time.
+    let hub_stopped = tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: flushing boards and closing connections");
+        stop.cancel();
+        hub_for_signal.shutdown(timeout).await;
+    });
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stopping.cancelled().await })
+        .await;
+    let _ = hub_stopped.await;
+    served
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

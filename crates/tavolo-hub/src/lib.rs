@@ -1,1 +1,47 @@
+//! The live side of Tavolo: one task per loaded board, and the connections attached to it.
+//!
+//! - [`hub`]: the registry of live boards. [`Hub::attach`] loads a board on first use
+//!   (exactly once: the board task is spawned under the registry lock and loads from the
+//!   store *before* it reads any message), and a board unloads itself after its last
+//!   connection has been gone for a grace period.
+//! - [`board`]: the board task. It owns the yrs document and the awareness table, takes
+//!   messages in batches, applies them, has the resulting updates committed by the
+//!   group-commit writer, and only then sends anything out: **no peer ever sees an update
+//!   that is not in the database**.
+//! - [`conn`]: one connection, written over any `Stream + Sink` of [`Frame`]s so tests can
+//!   drive it without a socket. It decodes and validates untrusted input, keeps the
+//!   connection alive (pings with a deadline, keep-alive messages), and closes with a
+//!   WebSocket close code and a reason when something is wrong.
+//! - [`metrics`]: counters for `/metrics`.
+//!
+//! Shutdown: [`Hub::shutdown`] cancels a token; each board task finishes the batch in
+//! hand (committed, as always), closes its peers with 1001, compacts and exits; the hub
+//! waits for every board and connection task it tracks.
 
+pub mod board;
+pub mod conn;
+pub mod hub;
+pub mod metrics;
+
+pub use conn::{CloseReason, Frame, ReadError};
+pub use hub::{Hub, HubConfig};
+
+/// WebSocket close codes Tavolo uses.
+pub mod close {
+    /// The server is shutting down, or the peer stopped answering pings.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A frame that is not y-websocket protocol.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text frame: the protocol is binary.
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// A well-framed message whose payload is invalid (an update or awareness state
+    /// that does not decode or that the document refuses).
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// The message is larger than the configured limit.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// Something failed on our side (e.g. the database); reconnecting resyncs.
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// The client did not read fast enough and its outgoing queue filled; reconnecting
+    /// resyncs it.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}

@@ -1,0 +1,242 @@
+//! One client connection, over any `Stream + Sink` of [`Frame`]s.
+//!
+//! The connection task decodes and validates everything the client sends before the
+//! board sees it (frame size, framing, update and state-vector decoding, awareness
+//! JSON), so a hostile frame costs only this connection: it is closed with a close code
+//! and a reason, counted in the metrics, and the board's other peers carry on.
+//!
+//! It reads and writes in one `select!` loop: frames queued by the board are written as
+//! they come; a client that stops reading stalls only this loop, its bounded queue fills
+//! and the board closes it (1013).
+
+use crate::board::{Cmd, Inbound, KickSlot};
+use crate::close;
+use crate::hub::Hub;
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Instant;
+use tavolo_sync::awareness;
+use tavolo_sync::update;
+use tavolo_sync::wire::{self, Message};
+use tavolo_sync::{Access, BoardId};
+use tokio::sync::mpsc;
+
+/// A WebSocket close code and reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReason {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl CloseReason {
+    /// The reason is cut to fit a close frame (123 bytes of UTF-8).
+    pub fn new(code: u16, reason: &str) -> CloseReason {
+        let mut end = reason.len().min(123);
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        CloseReason {
+            code,
+            reason: reason[..end].to_owned(),
+        }
+    }
+}
+
+/// A WebSocket frame, independent of the WebSocket library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    Binary(Bytes),
+    Text(String),
+    Ping(Bytes),
+    Pong(Bytes),
+    Close(Option<CloseReason>),
+}
+
+/// Why reading from the socket failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The message is larger than the configured limit.
+    TooBig,
+    /// Anything else the WebSocket layer refused.
+    Protocol(String),
+}
+
+/// Serves one connection to `board` until it closes.
+pub async fn serve<S, E>(hub: Hub, board: BoardId, access: Access, mut socket: S)
+where
+    S: Stream<Item = Result<Frame, ReadError>> + Sink<Frame, Error = E> + Unpin,
+    E: std::fmt::Display,
+{
+    let shared = hub.shared.clone();
+    let metrics = shared.metrics.clone();
+    metrics.connections_open.fetch_add(1, Relaxed);
+    metrics.connections_total.fetch_add(1, Relaxed);
+    let conn = shared.next_conn.fetch_add(1, Relaxed);
+    let cfg = shared.config.clone();
+
+    let handle = match hub.attach(&board) {
+        Ok(h) => h,
+        Err(_) => {
+            let _ = close_with(&mut socket, CloseReason::new(close::GOING_AWAY, "server shutting down")).await;
+            metrics.connections_open.fetch_sub(1, Relaxed);
+            return;
+        }
+    };
+    let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(cfg.outgoing_queue.max(1));
+    let kick: KickSlot = Arc::new(std::sync::OnceLock::new());
+    let joined = handle
+        .tx
+        .send(Cmd::Join {
+            conn,
+            out: out_tx,
+            kick: kick.clone(),
+            access,
+        })
+        .await
+        .is_ok();
+
+    let mut last_rx = Instant::now();
+    let mut last_tx = Instant::now();
+    let mut last_ping = Instant::now();
+    let tick_every = cfg
+        .ping_interval
+        .min(cfg.keepalive)
+        .min(cfg.pong_timeout)
+        .max(std::time::Duration::from_millis(10))
+        / 2;
+    let mut tick = tokio::time::interval(tick_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    let ending: Option<CloseReason> = if !joined {
+        Some(unavailable(&hub))
+    } else {
+        loop {
+            tokio::select! {
+                frame = socket.next() => {
+                    let frame = match frame {
+                        None | Some(Ok(Frame::Close(_))) => break None,
+                        Some(Ok(f)) => f,
+                        Some(Err(ReadError::TooBig)) => {
+                            metrics.reject("too_big");
+                            break Some(CloseReason::new(close::MESSAGE_TOO_BIG, &format!("message larger than {} bytes", cfg.max_message_bytes)));
+                        }
+                        Some(Err(ReadError::Protocol(e))) => {
+                            metrics.reject("websocket_protocol");
+                            break Some(CloseReason::new(close::PROTOCOL_ERROR, &e));
+                        }
+                    };
+                    last_rx = Instant::now();
+                    match frame {
+                        Frame::Binary(data) => {
+                            if data.len() > cfg.max_message_bytes {
+                                metrics.reject("too_big");
+                                break Some(CloseReason::new(close::MESSAGE_TOO_BIG, &format!("message larger than {} bytes", cfg.max_message_bytes)));
+                            }
+                            let msgs = match parse(&data) {
+                                Ok(m) => m,
+                                Err((label, reason)) => {
+                                    metrics.reject(label);
+                                    tracing::info!(board = %board, conn, reason = %reason.reason, "closing connection: bad input");
+                                    break Some(reason);
+                                }
+                            };
+                            if msgs.is_empty() {
+                                continue;
+                            }
+                            let cmd = Cmd::Messages { conn, msgs, received: last_rx };
+                            if handle.tx.send(cmd).await.is_err() {
+                                break Some(kick.get().cloned().unwrap_or_else(|| unavailable(&hub)));
+                            }
+                        }
+                        Frame::Text(_) => {
+                            metrics.reject("text_frame");
+                            break Some(CloseReason::new(close::UNSUPPORTED_DATA, "text frames are not part of the y-websocket protocol"));
+                        }
+                        Frame::Ping(_) | Frame::Pong(_) | Frame::Close(_) => {}
+                    }
+                }
+                frame = out_rx.recv() => match frame {
+                    Some(bytes) => {
+                        if let Err(e) = socket.send(Frame::Binary(bytes)).await {
+                            tracing::debug!(conn, error = %e, "write failed");
+                            break None;
+                        }
+                        last_tx = Instant::now();
+                    }
+                    // The board let go of us: it says why in the kick slot.
+                    None => break Some(kick.get().cloned().unwrap_or_else(|| unavailable(&hub))),
+                },
+                _ = tick.tick() => {
+                    let now = Instant::now();
+                    if now - last_rx > cfg.pong_timeout {
+                        metrics.reject("ping_timeout");
+                        break Some(CloseReason::new(close::GOING_AWAY, "no answer to ping"));
+                    }
+                    if now - last_ping >= cfg.ping_interval {
+                        last_ping = now;
+                        if socket.send(Frame::Ping(Bytes::new())).await.is_err() {
+                            break None;
+                        }
+                    }
+                    if now - last_tx >= cfg.keepalive {
+                        last_tx = now;
+                        if socket.send(Frame::Binary(Bytes::from(wire::encode_keepalive()))).await.is_err() {
+                            break None;
+                        }
+                    }
+                }
+            }
+        }
+    };
+
+    if let Some(reason) = ending {
+        tracing::debug!(board = %board, conn, code = reason.code, reason = %reason.reason, "closing connection");
+        let _ = close_with(&mut socket, reason).await;
+    }
+    // Tell the board (it drops our awareness states). If it is gone, so are they.
+    let _ = handle.tx.send(Cmd::Leave { conn }).await;
+    drop(handle);
+    metrics.connections_open.fetch_sub(1, Relaxed);
+}
+
+fn unavailable(hub: &Hub) -> CloseReason {
+    if hub.is_shutting_down() {
+        CloseReason::new(close::GOING_AWAY, "server shutting down")
+    } else {
+        CloseReason::new(close::INTERNAL_ERROR, "board unavailable; reconnect")
+    }
+}
+
+async fn close_with<S, E>(socket: &mut S, reason: CloseReason) -> Result<(), E>
+where
+    S: Sink<Frame, Error = E> + Unpin,
+{
+    socket.send(Frame::Close(Some(reason))).await?;
+    socket.close().await
+}
+
+/// Decodes and validates a frame from the client. On error: a metrics label and the
+/// reason to close with.
+pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
+    let msgs = wire::decode_frame(data)
+        .map_err(|e| (e.label(), CloseReason::new(close::PROTOCOL_ERROR, &e.to_string())))?;
+    let bad = |label, e: &dyn std::fmt::Display| (label, CloseReason::new(close::INVALID_PAYLOAD, &e.to_string()));
+    let mut out = Vec::with_capacity(msgs.len());
+    for msg in msgs {
+        out.push(match msg {
+            Message::SyncStep1(sv) => Inbound::SyncStep1(update::decode_state_vector(sv).map_err(|e| bad("bad_state_vector", &e))?),
+            Message::SyncStep2(u) | Message::Update(u) => Inbound::Update(update::decode_v1(u).map_err(|e| bad("bad_update", &e))?),
+            Message::Awareness(a) => Inbound::Awareness(awareness::decode_update(a).map_err(|e| bad("bad_awareness", &e))?),
+            Message::QueryAwareness => Inbound::QueryAwareness,
+            Message::AuthDenied(_) => {
+                return Err((
+                    "unexpected_auth",
+                    CloseReason::new(close::PROTOCOL_ERROR, "auth messages are sent by the server only"),
+                ))
+            }
+        });
+    }
+    Ok(out)
+}

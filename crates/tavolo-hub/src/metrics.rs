@@ -1,0 +1,119 @@
+//! Counters for `/metrics`, in Prometheus text format. Plain atomics: the hot path pays
+//! one relaxed add per event, and rendering reads them without stopping anyone.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the broadcast latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Default)]
+pub struct Histogram {
+    counts: [AtomicU64; BUCKETS.len() + 1],
+    sum_nanos: AtomicU64,
+}
+
+impl Histogram {
+    pub fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        let i = BUCKETS.iter().position(|b| secs <= *b).unwrap_or(BUCKETS.len());
+        self.counts[i].fetch_add(1, Relaxed);
+        self.sum_nanos.fetch_add(d.as_nanos() as u64, Relaxed);
+    }
+
+    fn render(&self, name: &str, help: &str, out: &mut String) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            cumulative += self.counts[i].load(Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        cumulative += self.counts[BUCKETS.len()].load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let sum = self.sum_nanos.load(Relaxed) as f64 / 1e9;
+        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {cumulative}");
+    }
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    pub connections_open: AtomicI64,
+    pub connections_total: AtomicU64,
+    pub boards_live: AtomicI64,
+    pub updates_applied: AtomicU64,
+    pub updates_persisted: AtomicU64,
+    pub commits: AtomicU64,
+    pub compactions: AtomicU64,
+    pub store_errors: AtomicU64,
+    /// From the arrival of a frame to its update being queued to every peer (this
+    /// includes the commit).
+    pub broadcast_latency: Histogram,
+    rejected: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl Metrics {
+    /// Counts a refused message or a closed-for-cause connection, by reason.
+    pub fn reject(&self, reason: &'static str) {
+        // Rare, so a mutex is fine, and it keeps the set of reasons open.
+        let mut m = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(reason).or_default() += 1;
+    }
+
+    pub fn rejected(&self, reason: &str) -> u64 {
+        let m = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(reason).copied().unwrap_or(0)
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        let mut gauge = |name: &str, help: &str, kind: &str, v: String| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        };
+        gauge("tavolo_connections_open", "WebSocket connections open now.", "gauge", self.connections_open.load(Relaxed).to_string());
+        gauge("tavolo_connections_total", "WebSocket connections accepted since start.", "counter", self.connections_total.load(Relaxed).to_string());
+        gauge("tavolo_boards_live", "Boards loaded in memory now.", "gauge", self.boards_live.load(Relaxed).to_string());
+        gauge("tavolo_updates_applied_total", "Document updates that changed a board.", "counter", self.updates_applied.load(Relaxed).to_string());
+        gauge("tavolo_updates_persisted_total", "Document updates committed to the update log.", "counter", self.updates_persisted.load(Relaxed).to_string());
+        gauge("tavolo_commits_total", "Board batches committed (group commit).", "counter", self.commits.load(Relaxed).to_string());
+        gauge("tavolo_compactions_total", "Update logs folded into snapshots.", "counter", self.compactions.load(Relaxed).to_string());
+        gauge("tavolo_store_errors_total", "Failed database operations.", "counter", self.store_errors.load(Relaxed).to_string());
+        let _ = writeln!(out, "# HELP tavolo_rejected_messages_total Messages refused or connections closed for cause, by reason.\n# TYPE tavolo_rejected_messages_total counter");
+        {
+            let m = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
+            for (reason, n) in m.iter() {
+                let _ = writeln!(out, "tavolo_rejected_messages_total{{reason=\"{reason}\"}} {n}");
+            }
+        }
+        self.broadcast_latency.render(
+            "tavolo_broadcast_latency_seconds",
+            "Time from receiving an update to queueing it to every peer, commit included.",
+            &mut out,
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.reject("too_big");
+        m.reject("too_big");
+        m.broadcast_latency.observe(Duration::from_micros(700));
+        m.broadcast_latency.observe(Duration::from_secs(9));
+        let text = m.render();
+        assert!(text.contains("tavolo_rejected_messages_total{reason=\"too_big\"} 2"));
+        assert!(text.contains("tavolo_broadcast_latency_seconds_bucket{le=\"0.001\"} 1"));
+        assert!(text.contains("tavolo_broadcast_latency_seconds_bucket{le=\"+Inf\"} 2"));
+        assert!(text.contains("tavolo_broadcast_latency_seconds_count 2"));
+        assert_eq!(m.rejected("too_big"), 2);
+    }
+}
