@@ -1,0 +1,198 @@
+//! Sync through the real server and database, with the Rust y-websocket client.
+
+mod common;
+
+use common::{Backend, TestDb, TestServer, WAIT};
+use tavolo_client::Client;
+use yrs::types::ToJson;
+use yrs::{Any, Array, Doc, GetString, Map, ReadTxn, Text, Transact};
+
+/// The document's content, for comparing two replicas (maps compare regardless of order).
+fn snapshot(doc: &Doc) -> (Option<Any>, Option<Any>, String) {
+    let txn = doc.transact();
+    let m = txn.get_map("m").map(|m| m.to_json(&txn));
+    let a = txn.get_array("a").map(|a| a.to_json(&txn));
+    let t = txn.get_text("t").map(|t| t.get_string(&txn)).unwrap_or_default();
+    (m, a, t)
+}
+
+fn same(a: &Client, b: &Client) -> bool {
+    snapshot(a.doc()) == snapshot(b.doc())
+        && a.doc().transact().state_vector() == b.doc().transact().state_vector()
+}
+
+async fn concurrent_edits_converge(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let a = server.client("converge").await;
+    let b = server.client("converge").await;
+    let (ma, aa, ta) = (a.doc().get_or_insert_map("m"), a.doc().get_or_insert_array("a"), a.doc().get_or_insert_text("t"));
+    let (mb, ab, tb) = (b.doc().get_or_insert_map("m"), b.doc().get_or_insert_array("a"), b.doc().get_or_insert_text("t"));
+    // Both edit before either has seen the other's change.
+    for i in 0..20 {
+        a.change(|t| {
+            ma.insert(t, format!("a{i}"), i);
+            ma.insert(t, "shared", "a");
+            aa.push_back(t, format!("a{i}"));
+            ta.insert(t, 0, "perché ");
+        });
+        b.change(|t| {
+            mb.insert(t, format!("b{i}"), i);
+            mb.insert(t, "shared", "b");
+            ab.insert(t, 0, format!("b{i}"));
+            tb.insert(t, 0, "è così ");
+        });
+    }
+    a.wait_until("convergence", WAIT, |a| same(a, &b)).await.unwrap();
+    b.wait_until("convergence", WAIT, |b| same(&a, b)).await.unwrap();
+    let (m, _, text) = snapshot(a.doc());
+    let m = m.unwrap().to_string();
+    assert!(m.contains("a19") && m.contains("b19"), "{m}");
+    assert_eq!(a.doc().get_or_insert_array("a").len(&a.doc().transact()), 40);
+    assert_eq!(text.matches("perché ").count(), 20);
+    assert_eq!(text.matches("è così ").count(), 20);
+    // and every change reached the log
+    let metrics = server.hub.metrics();
+    assert!(metrics.updates_persisted.load(std::sync::atomic::Ordering::Relaxed) >= 40);
+    a.close().await;
+    b.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
+async fn late_joiner_gets_everything(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let a = server.client("late").await;
+    let text = a.doc().get_or_insert_text("t");
+    for i in 0..120 {
+        // more than compact_after (50): the late joiner reads snapshot + log
+        a.change(|t| text.push(t, &format!("{i},")));
+    }
+    // wait until a has seen its own last echo: then all is committed
+    a.wait_until("echo", WAIT, |a| a.updates_received() >= 121).await.unwrap();
+    let late = server.client("late").await;
+    assert_eq!(snapshot(late.doc()), snapshot(a.doc()));
+    a.close().await;
+    late.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
+async fn awareness_arrives_and_is_removed(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let a = server.client("presence").await;
+    let b = server.client("presence").await;
+    a.set_awareness(r##"{"user":{"name":"Anna","color":"#1f77b4"}}"##);
+    let a_id = a.client_id();
+    b.wait_until("a's presence", WAIT, |b| {
+        b.awareness_states().get(&a_id).is_some_and(|s| s.contains("Anna"))
+    })
+    .await
+    .unwrap();
+    // a newcomer gets the current states with its handshake
+    let c = server.client("presence").await;
+    c.wait_until("presence on join", WAIT, |c| c.awareness_states().contains_key(&a_id))
+        .await
+        .unwrap();
+    // a stale clock is not relayed: b still sees the newest state
+    a.set_awareness(r#"{"user":{"name":"Anna B."}}"#);
+    b.wait_until("update", WAIT, |b| b.awareness_states().get(&a_id).is_some_and(|s| s.contains("Anna B.")))
+        .await
+        .unwrap();
+    // a vanishes without a goodbye: the server removes its state
+    a.drop_connection();
+    b.wait_until("removal", WAIT, |b| !b.awareness_states().contains_key(&a_id))
+        .await
+        .unwrap();
+    c.wait_until("removal", WAIT, |c| !c.awareness_states().contains_key(&a_id))
+        .await
+        .unwrap();
+    b.close().await;
+    c.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
+async fn state_survives_restart(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let a = server.client("restart").await;
+    let m = a.doc().get_or_insert_map("m");
+    for i in 0..75 {
+        a.change(|t| m.insert(t, format!("k{i}"), i));
+    }
+    a.wait_until("echo", WAIT, |a| a.updates_received() >= 76).await.unwrap();
+    let before = snapshot(a.doc());
+    a.close().await;
+    server.stop().await;
+
+    let server = TestServer::start(&db).await;
+    let b = server.client("restart").await;
+    assert_eq!(snapshot(b.doc()), before);
+    // and the log was compacted on the way: no more than compact_after rows remain
+    assert!(server.store.log_len("restart").await.unwrap() < 50);
+    b.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
+async fn idle_board_unloads_and_reloads(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let a = server.client("idle").await;
+    let t = a.doc().get_or_insert_text("t");
+    a.change(|txn| t.push(txn, "ciao"));
+    a.wait_until("echo", WAIT, |a| a.updates_received() >= 2).await.unwrap();
+    a.close().await;
+    // idle_unload is 200 ms in tests
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while server.hub.live_boards() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "board never unloaded");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let b = server.client("idle").await;
+    assert_eq!(snapshot(b.doc()).2, "ciao");
+    b.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
+async fn health_and_metrics(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let (status, body) = common::http_get(server.addr, "/healthz").await;
+    assert_eq!((status, body.trim()), (200, "ok"));
+    let a = server.client("metrics").await;
+    let (status, body) = common::http_get(server.addr, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("tavolo_connections_open 1"), "{body}");
+    assert!(body.contains("tavolo_boards_live 1"), "{body}");
+    for name in [
+        "tavolo_updates_applied_total",
+        "tavolo_updates_persisted_total",
+        "tavolo_broadcast_latency_seconds_bucket",
+        "tavolo_rejected_messages_total",
+        "tavolo_store_errors_total",
+    ] {
+        assert!(body.contains(name), "{name} missing");
+    }
+    let (status, body) = common::http_get(server.addr, "/sync/not%20valid").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("invalid board id"), "{body}");
+    let (status, _) = common::http_get(server.addr, "/sync/a/b").await;
+    assert_eq!(status, 400);
+    a.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
+on_both_backends!(
+    concurrent_edits_converge,
+    late_joiner_gets_everything,
+    awareness_arrives_and_is_removed,
+    state_survives_restart,
+    idle_board_unloads_and_reloads,
+    health_and_metrics,
+);
