@@ -159,11 +159,20 @@ where
                 }
                 frame = out_rx.recv() => match frame {
                     Some(bytes) => {
-                        if let Err(e) = socket.send(Frame::Binary(bytes)).await {
-                            tracing::debug!(conn, error = %e, "write failed");
-                            break None;
+                        // A client that stops reading blocks this write; give up on it
+                        // after the pong deadline rather than hold the task forever.
+                        match tokio::time::timeout(cfg.pong_timeout, socket.send(Frame::Binary(bytes))).await {
+                            Ok(Ok(())) => last_tx = Instant::now(),
+                            Ok(Err(e)) => {
+                                tracing::debug!(conn, error = %e, "write failed");
+                                break None;
+                            }
+                            Err(_) => {
+                                metrics.reject("write_timeout");
+                                tracing::info!(board = %board, conn, "closing connection: the client stopped reading");
+                                break None;
+                            }
                         }
-                        last_tx = Instant::now();
                     }
                     // The board let go of us: it says why in the kick slot.
                     None => break Some(kick.get().cloned().unwrap_or_else(|| unavailable(&hub))),
@@ -193,7 +202,7 @@ where
 
     if let Some(reason) = ending {
         tracing::debug!(board = %board, conn, code = reason.code, reason = %reason.reason, "closing connection");
-        let _ = close_with(&mut socket, reason).await;
+        let _ = tokio::time::timeout(cfg.pong_timeout, close_with(&mut socket, reason)).await;
     }
     // Tell the board (it drops our awareness states). If it is gone, so are they.
     let _ = handle.tx.send(Cmd::Leave { conn }).await;
