@@ -94,7 +94,10 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::open(&url)
         .await
         .with_context(|| format!("opening the database ({})", redact(&url)))?;
-    store.migrate().await.context("running database migrations")?;
+    store
+        .migrate()
+        .await
+        .context("running database migrations")?;
     tracing::info!(backend = ?store.backend(), "database ready");
 
     let ping = Duration::from_secs(cli.ping_secs.max(1));

@@ -28,7 +28,14 @@ struct Server {
 async fn spawn_server(db: &TestDb) -> Server {
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tavolo"))
-        .args(["--bind", "127.0.0.1:0", "--database-url", &db.url, "--compact-after", "40"])
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+            "--compact-after",
+            "40",
+        ])
         .arg("--data-dir")
         .arg(data.path())
         .stdout(Stdio::piped())
@@ -87,7 +94,11 @@ async fn kill_nine_loses_nothing_broadcast(backend: Backend) {
         check.wait_synced(WAIT).await.unwrap();
         let present = all_keys(check.doc());
         let missing: Vec<_> = must_survive.difference(&present).collect();
-        assert!(missing.is_empty(), "round {round}: lost {} broadcast updates: {missing:?}", missing.len());
+        assert!(
+            missing.is_empty(),
+            "round {round}: lost {} broadcast updates: {missing:?}",
+            missing.len()
+        );
         drop(check);
 
         let stop = Arc::new(AtomicBool::new(false));
@@ -121,15 +132,24 @@ async fn kill_nine_loses_nothing_broadcast(backend: Backend) {
             received_this_round += got.len();
             must_survive.extend(got);
         }
-        assert!(received_this_round > 0, "round {round}: clients saw broadcasts before the kill");
+        assert!(
+            received_this_round > 0,
+            "round {round}: clients saw broadcasts before the kill"
+        );
     }
     // a last restart checks the last round
     let mut server = spawn_server(&db).await;
-    let check = Client::connect(&format!("ws://{}/sync/crash", server.addr)).await.unwrap();
+    let check = Client::connect(&format!("ws://{}/sync/crash", server.addr))
+        .await
+        .unwrap();
     check.wait_synced(WAIT).await.unwrap();
     let present = all_keys(check.doc());
     let missing: Vec<_> = must_survive.difference(&present).collect();
-    assert!(missing.is_empty(), "lost {} broadcast updates: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "lost {} broadcast updates: {missing:?}",
+        missing.len()
+    );
     drop(check);
     server.child.start_kill().ok();
     server.child.wait().await.ok();

@@ -12,7 +12,10 @@ fn snapshot(doc: &Doc) -> (Option<Any>, Option<Any>, String) {
     let txn = doc.transact();
     let m = txn.get_map("m").map(|m| m.to_json(&txn));
     let a = txn.get_array("a").map(|a| a.to_json(&txn));
-    let t = txn.get_text("t").map(|t| t.get_string(&txn)).unwrap_or_default();
+    let t = txn
+        .get_text("t")
+        .map(|t| t.get_string(&txn))
+        .unwrap_or_default();
     (m, a, t)
 }
 
@@ -26,8 +29,16 @@ async fn concurrent_edits_converge(backend: Backend) {
     let server = TestServer::start(&db).await;
     let a = server.client("converge").await;
     let b = server.client("converge").await;
-    let (ma, aa, ta) = (a.doc().get_or_insert_map("m"), a.doc().get_or_insert_array("a"), a.doc().get_or_insert_text("t"));
-    let (mb, ab, tb) = (b.doc().get_or_insert_map("m"), b.doc().get_or_insert_array("a"), b.doc().get_or_insert_text("t"));
+    let (ma, aa, ta) = (
+        a.doc().get_or_insert_map("m"),
+        a.doc().get_or_insert_array("a"),
+        a.doc().get_or_insert_text("t"),
+    );
+    let (mb, ab, tb) = (
+        b.doc().get_or_insert_map("m"),
+        b.doc().get_or_insert_array("a"),
+        b.doc().get_or_insert_text("t"),
+    );
     // Both edit before either has seen the other's change.
     for i in 0..20 {
         a.change(|t| {
@@ -43,17 +54,37 @@ async fn concurrent_edits_converge(backend: Backend) {
             tb.insert(t, 0, "è così ");
         });
     }
-    a.wait_until("convergence", WAIT, |a| same(a, &b)).await.unwrap();
-    b.wait_until("convergence", WAIT, |b| same(&a, b)).await.unwrap();
+    // each waits on its own replica (a predicate over both would only be re-checked
+    // when the one waiting receives something)
+    let complete = |c: &Client| {
+        let txn = c.doc().transact();
+        txn.get_map("m").map(|m| m.len(&txn)) == Some(41)
+            && txn.get_array("a").map(|a| a.len(&txn)) == Some(40)
+            && txn.get_text("t").is_some_and(|t| {
+                let s = t.get_string(&txn);
+                s.matches("perché ").count() == 20 && s.matches("è così ").count() == 20
+            })
+    };
+    a.wait_until("a complete", WAIT, complete).await.unwrap();
+    b.wait_until("b complete", WAIT, complete).await.unwrap();
+    assert!(same(&a, &b), "converged to the same state");
     let (m, _, text) = snapshot(a.doc());
     let m = m.unwrap().to_string();
     assert!(m.contains("a19") && m.contains("b19"), "{m}");
-    assert_eq!(a.doc().get_or_insert_array("a").len(&a.doc().transact()), 40);
+    assert_eq!(
+        a.doc().get_or_insert_array("a").len(&a.doc().transact()),
+        40
+    );
     assert_eq!(text.matches("perché ").count(), 20);
     assert_eq!(text.matches("è così ").count(), 20);
     // and every change reached the log
     let metrics = server.hub.metrics();
-    assert!(metrics.updates_persisted.load(std::sync::atomic::Ordering::Relaxed) >= 40);
+    assert!(
+        metrics
+            .updates_persisted
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 40
+    );
     a.close().await;
     b.close().await;
     server.stop().await;
@@ -70,7 +101,9 @@ async fn late_joiner_gets_everything(backend: Backend) {
         a.change(|t| text.push(t, &format!("{i},")));
     }
     // wait until a has seen its own last echo: then all is committed
-    a.wait_until("echo", WAIT, |a| a.updates_received() >= 121).await.unwrap();
+    a.wait_until("echo", WAIT, |a| a.updates_received() >= 121)
+        .await
+        .unwrap();
     let late = server.client("late").await;
     assert_eq!(snapshot(late.doc()), snapshot(a.doc()));
     a.close().await;
@@ -87,28 +120,40 @@ async fn awareness_arrives_and_is_removed(backend: Backend) {
     a.set_awareness(r##"{"user":{"name":"Anna","color":"#1f77b4"}}"##);
     let a_id = a.client_id();
     b.wait_until("a's presence", WAIT, |b| {
-        b.awareness_states().get(&a_id).is_some_and(|s| s.contains("Anna"))
+        b.awareness_states()
+            .get(&a_id)
+            .is_some_and(|s| s.contains("Anna"))
     })
     .await
     .unwrap();
     // a newcomer gets the current states with its handshake
     let c = server.client("presence").await;
-    c.wait_until("presence on join", WAIT, |c| c.awareness_states().contains_key(&a_id))
-        .await
-        .unwrap();
+    c.wait_until("presence on join", WAIT, |c| {
+        c.awareness_states().contains_key(&a_id)
+    })
+    .await
+    .unwrap();
     // a stale clock is not relayed: b still sees the newest state
     a.set_awareness(r#"{"user":{"name":"Anna B."}}"#);
-    b.wait_until("update", WAIT, |b| b.awareness_states().get(&a_id).is_some_and(|s| s.contains("Anna B.")))
-        .await
-        .unwrap();
+    b.wait_until("update", WAIT, |b| {
+        b.awareness_states()
+            .get(&a_id)
+            .is_some_and(|s| s.contains("Anna B."))
+    })
+    .await
+    .unwrap();
     // a vanishes without a goodbye: the server removes its state
     a.drop_connection();
-    b.wait_until("removal", WAIT, |b| !b.awareness_states().contains_key(&a_id))
-        .await
-        .unwrap();
-    c.wait_until("removal", WAIT, |c| !c.awareness_states().contains_key(&a_id))
-        .await
-        .unwrap();
+    b.wait_until("removal", WAIT, |b| {
+        !b.awareness_states().contains_key(&a_id)
+    })
+    .await
+    .unwrap();
+    c.wait_until("removal", WAIT, |c| {
+        !c.awareness_states().contains_key(&a_id)
+    })
+    .await
+    .unwrap();
     b.close().await;
     c.close().await;
     server.stop().await;
@@ -123,7 +168,9 @@ async fn state_survives_restart(backend: Backend) {
     for i in 0..75 {
         a.change(|t| m.insert(t, format!("k{i}"), i));
     }
-    a.wait_until("echo", WAIT, |a| a.updates_received() >= 76).await.unwrap();
+    a.wait_until("echo", WAIT, |a| a.updates_received() >= 76)
+        .await
+        .unwrap();
     let before = snapshot(a.doc());
     a.close().await;
     server.stop().await;
@@ -144,12 +191,17 @@ async fn idle_board_unloads_and_reloads(backend: Backend) {
     let a = server.client("idle").await;
     let t = a.doc().get_or_insert_text("t");
     a.change(|txn| t.push(txn, "ciao"));
-    a.wait_until("echo", WAIT, |a| a.updates_received() >= 2).await.unwrap();
+    a.wait_until("echo", WAIT, |a| a.updates_received() >= 2)
+        .await
+        .unwrap();
     a.close().await;
     // idle_unload is 200 ms in tests
     let deadline = tokio::time::Instant::now() + WAIT;
     while server.hub.live_boards() > 0 {
-        assert!(tokio::time::Instant::now() < deadline, "board never unloaded");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "board never unloaded"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let b = server.client("idle").await;

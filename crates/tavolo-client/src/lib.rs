@@ -74,7 +74,8 @@ impl Client {
         let state = Arc::new(State::default());
 
         let sv = doc.transact().state_vector().encode_v1();
-        out.send(WsMessage::binary(wire::encode_sync_step1(&sv))).ok();
+        out.send(WsMessage::binary(wire::encode_sync_step1(&sv)))
+            .ok();
 
         let task_doc = doc.clone();
         let task_state = state.clone();
@@ -92,6 +93,11 @@ impl Client {
                                     *task_state.closed.lock().unwrap() = Some(Closed { code: f.code.into(), reason: f.reason.to_string() });
                                 }
                                 break;
+                            }
+                            // Answer pings at once, as browsers do (tungstenite would
+                            // otherwise hold its pong until our next write).
+                            Some(Ok(WsMessage::Ping(p))) => {
+                                let _ = task_out.send(WsMessage::Pong(p));
                             }
                             Some(Ok(_)) => {}
                             Some(Err(_)) | None => break,
@@ -138,7 +144,9 @@ impl Client {
             (r, txn.encode_update_v1())
         };
         if !tavolo_sync::update::is_empty_update(&update) {
-            let _ = self.out.send(WsMessage::binary(wire::encode_update(&update)));
+            let _ = self
+                .out
+                .send(WsMessage::binary(wire::encode_update(&update)));
         }
         r
     }
@@ -151,7 +159,9 @@ impl Client {
             clock,
             state: Some(json.to_owned()),
         };
-        let _ = self.out.send(WsMessage::binary(wire::encode_awareness(&awareness::encode_update([&entry]))));
+        let _ = self.out.send(WsMessage::binary(wire::encode_awareness(
+            &awareness::encode_update([&entry]),
+        )));
     }
 
     /// The awareness states this client knows of, by client id (JSON text).
@@ -216,7 +226,11 @@ impl Client {
                 Err(_) => return Err(ClientError::Timeout(what)),
                 Ok(Err(_)) => {
                     // the task ended; one last look
-                    return if pred(self) { Ok(()) } else { Err(ClientError::Closed) };
+                    return if pred(self) {
+                        Ok(())
+                    } else {
+                        Err(ClientError::Closed)
+                    };
                 }
                 Ok(Ok(())) => {}
             }
@@ -281,7 +295,9 @@ fn handle(doc: &Doc, state: &State, out: &mpsc::UnboundedSender<WsMessage>, fram
                     state.awareness.lock().unwrap().apply(entries);
                 }
             }
-            Message::AuthDenied(reason) => state.auth_denied.lock().unwrap().push(reason.to_owned()),
+            Message::AuthDenied(reason) => {
+                state.auth_denied.lock().unwrap().push(reason.to_owned())
+            }
             Message::QueryAwareness => {}
         }
     }

@@ -79,7 +79,10 @@ async fn healthz(State(s): State<AppState>) -> Response {
 
 async fn metrics(State(s): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         s.hub.metrics().render(),
     )
         .into_response()
@@ -92,7 +95,9 @@ async fn sync(
 ) -> Response {
     let board = match BoardId::parse(&raw) {
         Ok(b) => b,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("invalid board id: {e}\n")).into_response(),
+        Err(e) => {
+            return (StatusCode::BAD_REQUEST, format!("invalid board id: {e}\n")).into_response()
+        }
     };
     let ws = match ws {
         Ok(ws) => ws,
@@ -149,7 +154,9 @@ fn from_axum(m: Result<Message, axum::Error>) -> Result<Frame, ReadError> {
         Ok(Message::Text(t)) => Ok(Frame::Text(t.to_string())),
         Ok(Message::Ping(b)) => Ok(Frame::Ping(b)),
         Ok(Message::Pong(b)) => Ok(Frame::Pong(b)),
-        Ok(Message::Close(c)) => Ok(Frame::Close(c.map(|c| tavolo_hub::CloseReason::new(c.code, &c.reason)))),
+        Ok(Message::Close(c)) => Ok(Frame::Close(
+            c.map(|c| tavolo_hub::CloseReason::new(c.code, &c.reason)),
+        )),
         Err(e) => {
             let inner = e.into_inner();
             match inner.downcast_ref::<WsError>() {

@@ -174,7 +174,10 @@ impl Board {
             }
         }
         if corrupt > 0 {
-            shared.metrics.store_errors.fetch_add(corrupt as u64, Relaxed);
+            shared
+                .metrics
+                .store_errors
+                .fetch_add(corrupt as u64, Relaxed);
         }
         tracing::debug!(board = %id, updates = stored.updates.len(), "board loaded");
         let mut board = Board {
@@ -199,7 +202,8 @@ impl Board {
         let max_batch = self.shared.config.max_batch.max(1);
         let mut idle_since = Instant::now();
         loop {
-            let idle_deadline = tokio::time::Instant::from_std(idle_since + self.shared.config.idle_unload);
+            let idle_deadline =
+                tokio::time::Instant::from_std(idle_since + self.shared.config.idle_unload);
             let first = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => return End::Shutdown,
@@ -268,7 +272,10 @@ impl Board {
                 );
                 // Sync step 1 and the awareness states go in separate frames.
                 let sv = self.doc.transact().state_vector();
-                out.one(conn, wire::encode_sync_step1(&yrs::updates::encoder::Encode::encode_v1(&sv)));
+                out.one(
+                    conn,
+                    wire::encode_sync_step1(&yrs::updates::encoder::Encode::encode_v1(&sv)),
+                );
                 if let Some(states) = self.awareness.encode_all() {
                     out.one(conn, wire::encode_awareness(&states));
                 }
@@ -292,8 +299,22 @@ impl Board {
     /// After a panic only joins and leaves matter; the board is about to reset.
     fn handle_after_poison(&mut self, cmd: Cmd, out: &mut Outbox) {
         match cmd {
-            Cmd::Join { conn, out: tx, kick, access } => {
-                self.peers.insert(conn, Peer { out: tx, kick, access, clients: HashSet::new(), told_read_only: false });
+            Cmd::Join {
+                conn,
+                out: tx,
+                kick,
+                access,
+            } => {
+                self.peers.insert(
+                    conn,
+                    Peer {
+                        out: tx,
+                        kick,
+                        access,
+                        clients: HashSet::new(),
+                        told_read_only: false,
+                    },
+                );
             }
             Cmd::Leave { conn } => self.remove_peer(conn, None, out),
             Cmd::Messages { .. } => {}
@@ -312,7 +333,10 @@ impl Board {
                     self.shared.metrics.reject("read_only");
                     if !peer.told_read_only {
                         peer.told_read_only = true;
-                        out.one(conn, wire::encode_auth_denied("read-only: your changes are not saved"));
+                        out.one(
+                            conn,
+                            wire::encode_auth_denied("read-only: your changes are not saved"),
+                        );
                     }
                     return;
                 }
@@ -327,14 +351,20 @@ impl Board {
                         if let Some(e) = applied.rejected {
                             self.shared.metrics.reject("update_rejected");
                             tracing::warn!(board = %self.id, conn, error = %e, "update refused");
-                            out.kicks.push((conn, CloseReason::new(close::INVALID_PAYLOAD, &e.to_string())));
+                            out.kicks.push((
+                                conn,
+                                CloseReason::new(close::INVALID_PAYLOAD, &e.to_string()),
+                            ));
                         }
                     }
                     Err(e) => {
                         debug_assert_eq!(e, UpdateError::Panicked);
                         self.shared.metrics.reject("update_panicked");
                         tracing::error!(board = %self.id, conn, "applying an update panicked; resetting the board");
-                        out.kicks.push((conn, CloseReason::new(close::INVALID_PAYLOAD, "update could not be applied")));
+                        out.kicks.push((
+                            conn,
+                            CloseReason::new(close::INVALID_PAYLOAD, "update could not be applied"),
+                        ));
                         self.poisoned = true;
                     }
                 }
@@ -395,7 +425,10 @@ impl Board {
             Ok(()) => {
                 self.last_seq += n as i64;
                 self.since_snapshot += n as u64;
-                self.shared.metrics.updates_persisted.fetch_add(n as u64, Relaxed);
+                self.shared
+                    .metrics
+                    .updates_persisted
+                    .fetch_add(n as u64, Relaxed);
                 self.shared.metrics.commits.fetch_add(1, Relaxed);
                 Ok(())
             }
@@ -405,7 +438,10 @@ impl Board {
                 // The document now holds updates the database does not. Nothing of them
                 // was sent to anyone; the clients still have them and resend them when
                 // they reconnect to a board reloaded from the database.
-                Err(CloseReason::new(close::INTERNAL_ERROR, "changes could not be saved; reconnect"))
+                Err(CloseReason::new(
+                    close::INTERNAL_ERROR,
+                    "changes could not be saved; reconnect",
+                ))
             }
         }
     }
@@ -450,7 +486,12 @@ impl Board {
             .doc
             .transact()
             .encode_state_as_update_v2(&StateVector::default());
-        match self.shared.store.compact(self.id.as_str(), self.last_seq, &state).await {
+        match self
+            .shared
+            .store
+            .compact(self.id.as_str(), self.last_seq, &state)
+            .await
+        {
             Ok(()) => {
                 self.since_snapshot = 0;
                 self.shared.metrics.compactions.fetch_add(1, Relaxed);
@@ -490,7 +531,10 @@ fn push(id: u64, peer: &Peer, frame: &Bytes, kicks: &mut Vec<(u64, CloseReason)>
         Ok(()) => {}
         Err(mpsc::error::TrySendError::Full(_)) => kicks.push((
             id,
-            CloseReason::new(close::TRY_AGAIN_LATER, "too slow: outgoing queue full; reconnect to resync"),
+            CloseReason::new(
+                close::TRY_AGAIN_LATER,
+                "too slow: outgoing queue full; reconnect to resync",
+            ),
         )),
         // The connection is ending; its Leave is on the way.
         Err(mpsc::error::TrySendError::Closed(_)) => {}

@@ -11,7 +11,7 @@
 
 use crate::board::{Cmd, Inbound, KickSlot};
 use crate::close;
-use crate::hub::Hub;
+use crate::hub::{Hub, HubConfig};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use std::sync::atomic::Ordering::Relaxed;
@@ -79,7 +79,11 @@ where
     let handle = match hub.attach(&board) {
         Ok(h) => h,
         Err(_) => {
-            let _ = close_with(&mut socket, CloseReason::new(close::GOING_AWAY, "server shutting down")).await;
+            let _ = close_with(
+                &mut socket,
+                CloseReason::new(close::GOING_AWAY, "server shutting down"),
+            )
+            .await;
             metrics.connections_open.fetch_sub(1, Relaxed);
             return;
         }
@@ -100,10 +104,10 @@ where
     let mut last_rx = Instant::now();
     let mut last_tx = Instant::now();
     let mut last_ping = Instant::now();
-    let tick_every = cfg
-        .ping_interval
+    // Ping often enough that a live client answers well within the deadline.
+    let ping_every = cfg.ping_interval.min(cfg.pong_timeout / 3);
+    let tick_every = ping_every
         .min(cfg.keepalive)
-        .min(cfg.pong_timeout)
         .max(std::time::Duration::from_millis(10))
         / 2;
     let mut tick = tokio::time::interval(tick_every);
@@ -159,20 +163,10 @@ where
                 }
                 frame = out_rx.recv() => match frame {
                     Some(bytes) => {
-                        // A client that stops reading blocks this write; give up on it
-                        // after the pong deadline rather than hold the task forever.
-                        match tokio::time::timeout(cfg.pong_timeout, socket.send(Frame::Binary(bytes))).await {
-                            Ok(Ok(())) => last_tx = Instant::now(),
-                            Ok(Err(e)) => {
-                                tracing::debug!(conn, error = %e, "write failed");
-                                break None;
-                            }
-                            Err(_) => {
-                                metrics.reject("write_timeout");
-                                tracing::info!(board = %board, conn, "closing connection: the client stopped reading");
-                                break None;
-                            }
+                        if !send_bounded(&mut socket, Frame::Binary(bytes), &cfg, &board, conn).await {
+                            break None;
                         }
+                        last_tx = Instant::now();
                     }
                     // The board let go of us: it says why in the kick slot.
                     None => break Some(kick.get().cloned().unwrap_or_else(|| unavailable(&hub))),
@@ -183,15 +177,16 @@ where
                         metrics.reject("ping_timeout");
                         break Some(CloseReason::new(close::GOING_AWAY, "no answer to ping"));
                     }
-                    if now - last_ping >= cfg.ping_interval {
+                    if now - last_ping >= ping_every {
                         last_ping = now;
-                        if socket.send(Frame::Ping(Bytes::new())).await.is_err() {
+                        if !send_bounded(&mut socket, Frame::Ping(Bytes::new()), &cfg, &board, conn).await {
                             break None;
                         }
                     }
                     if now - last_tx >= cfg.keepalive {
                         last_tx = now;
-                        if socket.send(Frame::Binary(Bytes::from(wire::encode_keepalive()))).await.is_err() {
+                        let keepalive = Frame::Binary(Bytes::from(wire::encode_keepalive()));
+                        if !send_bounded(&mut socket, keepalive, &cfg, &board, conn).await {
                             break None;
                         }
                     }
@@ -208,6 +203,32 @@ where
     let _ = handle.tx.send(Cmd::Leave { conn }).await;
     drop(handle);
     metrics.connections_open.fetch_sub(1, Relaxed);
+}
+
+/// Writes one frame. A client that stops reading blocks the write; it is given up on
+/// after the pong deadline rather than holding this task forever. False: drop the socket.
+async fn send_bounded<S, E>(
+    socket: &mut S,
+    frame: Frame,
+    cfg: &HubConfig,
+    board: &BoardId,
+    conn: u64,
+) -> bool
+where
+    S: Sink<Frame, Error = E> + Unpin,
+    E: std::fmt::Display,
+{
+    match tokio::time::timeout(cfg.pong_timeout, socket.send(frame)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::debug!(board = %board, conn, error = %e, "write failed");
+            false
+        }
+        Err(_) => {
+            tracing::info!(board = %board, conn, "dropping connection: the client stopped reading");
+            false
+        }
+    }
 }
 
 fn unavailable(hub: &Hub) -> CloseReason {
@@ -229,20 +250,38 @@ where
 /// Decodes and validates a frame from the client. On error: a metrics label and the
 /// reason to close with.
 pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
-    let msgs = wire::decode_frame(data)
-        .map_err(|e| (e.label(), CloseReason::new(close::PROTOCOL_ERROR, &e.to_string())))?;
-    let bad = |label, e: &dyn std::fmt::Display| (label, CloseReason::new(close::INVALID_PAYLOAD, &e.to_string()));
+    let msgs = wire::decode_frame(data).map_err(|e| {
+        (
+            e.label(),
+            CloseReason::new(close::PROTOCOL_ERROR, &e.to_string()),
+        )
+    })?;
+    let bad = |label, e: &dyn std::fmt::Display| {
+        (
+            label,
+            CloseReason::new(close::INVALID_PAYLOAD, &e.to_string()),
+        )
+    };
     let mut out = Vec::with_capacity(msgs.len());
     for msg in msgs {
         out.push(match msg {
-            Message::SyncStep1(sv) => Inbound::SyncStep1(update::decode_state_vector(sv).map_err(|e| bad("bad_state_vector", &e))?),
-            Message::SyncStep2(u) | Message::Update(u) => Inbound::Update(update::decode_v1(u).map_err(|e| bad("bad_update", &e))?),
-            Message::Awareness(a) => Inbound::Awareness(awareness::decode_update(a).map_err(|e| bad("bad_awareness", &e))?),
+            Message::SyncStep1(sv) => Inbound::SyncStep1(
+                update::decode_state_vector(sv).map_err(|e| bad("bad_state_vector", &e))?,
+            ),
+            Message::SyncStep2(u) | Message::Update(u) => {
+                Inbound::Update(update::decode_v1(u).map_err(|e| bad("bad_update", &e))?)
+            }
+            Message::Awareness(a) => Inbound::Awareness(
+                awareness::decode_update(a).map_err(|e| bad("bad_awareness", &e))?,
+            ),
             Message::QueryAwareness => Inbound::QueryAwareness,
             Message::AuthDenied(_) => {
                 return Err((
                     "unexpected_auth",
-                    CloseReason::new(close::PROTOCOL_ERROR, "auth messages are sent by the server only"),
+                    CloseReason::new(
+                        close::PROTOCOL_ERROR,
+                        "auth messages are sent by the server only",
+                    ),
                 ))
             }
         });

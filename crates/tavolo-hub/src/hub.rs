@@ -30,7 +30,7 @@ pub struct HubConfig {
     pub idle_unload: Duration,
     /// Log rows after which a board's log is folded into a snapshot.
     pub compact_after: u64,
-    /// How often a connection is pinged.
+    /// How often a connection is pinged (at least three times per `pong_timeout`).
     pub ping_interval: Duration,
     /// A connection from which nothing (not even a pong) arrives for this long is closed.
     pub pong_timeout: Duration,

@@ -21,7 +21,10 @@ pub struct Histogram {
 impl Histogram {
     pub fn observe(&self, d: Duration) {
         let secs = d.as_secs_f64();
-        let i = BUCKETS.iter().position(|b| secs <= *b).unwrap_or(BUCKETS.len());
+        let i = BUCKETS
+            .iter()
+            .position(|b| secs <= *b)
+            .unwrap_or(BUCKETS.len());
         self.counts[i].fetch_add(1, Relaxed);
         self.sum_nanos.fetch_add(d.as_nanos() as u64, Relaxed);
     }
@@ -72,21 +75,67 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
         let mut gauge = |name: &str, help: &str, kind: &str, v: String| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+            );
         };
-        gauge("tavolo_connections_open", "WebSocket connections open now.", "gauge", self.connections_open.load(Relaxed).to_string());
-        gauge("tavolo_connections_total", "WebSocket connections accepted since start.", "counter", self.connections_total.load(Relaxed).to_string());
-        gauge("tavolo_boards_live", "Boards loaded in memory now.", "gauge", self.boards_live.load(Relaxed).to_string());
-        gauge("tavolo_updates_applied_total", "Document updates that changed a board.", "counter", self.updates_applied.load(Relaxed).to_string());
-        gauge("tavolo_updates_persisted_total", "Document updates committed to the update log.", "counter", self.updates_persisted.load(Relaxed).to_string());
-        gauge("tavolo_commits_total", "Board batches committed (group commit).", "counter", self.commits.load(Relaxed).to_string());
-        gauge("tavolo_compactions_total", "Update logs folded into snapshots.", "counter", self.compactions.load(Relaxed).to_string());
-        gauge("tavolo_store_errors_total", "Failed database operations.", "counter", self.store_errors.load(Relaxed).to_string());
+        gauge(
+            "tavolo_connections_open",
+            "WebSocket connections open now.",
+            "gauge",
+            self.connections_open.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_connections_total",
+            "WebSocket connections accepted since start.",
+            "counter",
+            self.connections_total.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_boards_live",
+            "Boards loaded in memory now.",
+            "gauge",
+            self.boards_live.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_updates_applied_total",
+            "Document updates that changed a board.",
+            "counter",
+            self.updates_applied.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_updates_persisted_total",
+            "Document updates committed to the update log.",
+            "counter",
+            self.updates_persisted.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_commits_total",
+            "Board batches committed (group commit).",
+            "counter",
+            self.commits.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_compactions_total",
+            "Update logs folded into snapshots.",
+            "counter",
+            self.compactions.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_store_errors_total",
+            "Failed database operations.",
+            "counter",
+            self.store_errors.load(Relaxed).to_string(),
+        );
         let _ = writeln!(out, "# HELP tavolo_rejected_messages_total Messages refused or connections closed for cause, by reason.\n# TYPE tavolo_rejected_messages_total counter");
         {
             let m = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
             for (reason, n) in m.iter() {
-                let _ = writeln!(out, "tavolo_rejected_messages_total{{reason=\"{reason}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "tavolo_rejected_messages_total{{reason=\"{reason}\"}} {n}"
+                );
             }
         }
         self.broadcast_latency.render(

@@ -218,8 +218,9 @@ impl Store {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             for chunk in rows.chunks(INSERT_CHUNK) {
-                let mut qb =
-                    QueryBuilder::new("INSERT INTO board_updates (board_id, seq, data, created_at) ");
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO board_updates (board_id, seq, data, created_at) ",
+                );
                 qb.push_values(chunk, |mut b, r| {
                     b.push_bind(r.board_id.as_str())
                         .push_bind(r.seq)
@@ -236,7 +237,12 @@ impl Store {
     /// Folds a board's log up to `seq` into a snapshot: writes `state` (v2) as the
     /// board's automatic snapshot, deletes the log rows it covers and older automatic
     /// snapshots, in one transaction. Labelled snapshots are never deleted here.
-    pub async fn compact(&self, board_id: &str, seq: i64, state_v2: &[u8]) -> Result<(), StoreError> {
+    pub async fn compact(
+        &self,
+        board_id: &str,
+        seq: i64,
+        state_v2: &[u8],
+    ) -> Result<(), StoreError> {
         let now = now_ms();
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;

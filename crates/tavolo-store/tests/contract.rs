@@ -15,7 +15,10 @@ fn row(board: &str, seq: i64, data: &[u8]) -> NewUpdate {
 
 async fn contract(store: Store) {
     store.migrate().await.expect("migrate");
-    store.migrate().await.expect("migrations run twice are a no-op");
+    store
+        .migrate()
+        .await
+        .expect("migrations run twice are a no-op");
     store.ping().await.expect("ping");
 
     // an unknown board is empty
@@ -25,7 +28,11 @@ async fn contract(store: Store) {
 
     // append and load, in order, per board
     store
-        .append(&[row("a", 1, b"one"), row("b", 1, b"uno"), row("a", 2, b"two")])
+        .append(&[
+            row("a", 1, b"one"),
+            row("b", 1, b"uno"),
+            row("a", 2, b"two"),
+        ])
         .await
         .unwrap();
     let a = store.load_board("a").await.unwrap();
@@ -34,12 +41,16 @@ async fn contract(store: Store) {
     assert_eq!(store.log_len("b").await.unwrap(), 1);
 
     // a duplicate sequence number fails the whole append, and nothing of it lands
-    let dup = store.append(&[row("a", 3, b"three"), row("a", 2, b"again")]).await;
+    let dup = store
+        .append(&[row("a", 3, b"three"), row("a", 2, b"again")])
+        .await;
     assert!(matches!(dup, Err(StoreError::Database(_))));
     assert_eq!(store.log_len("a").await.unwrap(), 2);
 
     // large batches (more than one INSERT statement) and binary data round-trip
-    let many: Vec<NewUpdate> = (3..=1203).map(|s| row("a", s, &[0, 255, (s % 256) as u8])).collect();
+    let many: Vec<NewUpdate> = (3..=1203)
+        .map(|s| row("a", s, &[0, 255, (s % 256) as u8]))
+        .collect();
     store.append(&many).await.unwrap();
     let a = store.load_board("a").await.unwrap();
     assert_eq!(a.updates.len(), 1203);
@@ -55,7 +66,10 @@ async fn contract(store: Store) {
             state: b"state-v2".to_vec()
         })
     );
-    assert_eq!(a.updates.iter().map(|u| u.0).collect::<Vec<_>>(), vec![1201, 1202, 1203]);
+    assert_eq!(
+        a.updates.iter().map(|u| u.0).collect::<Vec<_>>(),
+        vec![1201, 1202, 1203]
+    );
     assert_eq!(a.last_seq(), 1203);
     assert_eq!(store.log_len("a").await.unwrap(), 3);
     // compacting again replaces the automatic snapshot

@@ -185,7 +185,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_updates() {
-        assert!(matches!(decode_update(&[]), Err(AwarenessError::Malformed(_))));
+        assert!(matches!(
+            decode_update(&[]),
+            Err(AwarenessError::Malformed(_))
+        ));
         let mut not_json = Vec::new();
         not_json.write_var(1u32);
         not_json.write_var(1u32);
@@ -201,8 +204,14 @@ mod tests {
     fn stale_clocks_are_dropped_and_removal_is_relayed() {
         let mut t = AwarenessTable::new();
         assert_eq!(t.apply(vec![e(1, 3, Some("{}"))]).len(), 1);
-        assert!(t.apply(vec![e(1, 2, Some(r#"{"x":1}"#))]).is_empty(), "older clock");
-        assert!(t.apply(vec![e(1, 3, Some(r#"{"x":1}"#))]).is_empty(), "same clock");
+        assert!(
+            t.apply(vec![e(1, 2, Some(r#"{"x":1}"#))]).is_empty(),
+            "older clock"
+        );
+        assert!(
+            t.apply(vec![e(1, 3, Some(r#"{"x":1}"#))]).is_empty(),
+            "same clock"
+        );
         assert_eq!(t.apply(vec![e(1, 4, Some(r#"{"x":2}"#))]).len(), 1);
         assert_eq!(t.len(), 1);
         let removed = t.remove_clients([1, 99]);

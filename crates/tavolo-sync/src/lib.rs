@@ -29,7 +29,9 @@ pub enum BoardIdError {
     Empty,
     #[error("board id is longer than {max} characters")]
     TooLong { max: usize },
-    #[error("board id may contain only letters, digits, '_', '-' and '.', and may not start with '.'")]
+    #[error(
+        "board id may contain only letters, digits, '_', '-' and '.', and may not start with '.'"
+    )]
     BadCharacter,
 }
 

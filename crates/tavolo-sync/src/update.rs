@@ -124,8 +124,14 @@ mod tests {
 
     #[test]
     fn garbage_is_a_decode_error() {
-        assert!(matches!(decode_v1(&[0xff, 0xff, 0x01]), Err(UpdateError::Decode(_))));
-        assert!(matches!(decode_state_vector(&[5]), Err(UpdateError::Decode(_))));
+        assert!(matches!(
+            decode_v1(&[0xff, 0xff, 0x01]),
+            Err(UpdateError::Decode(_))
+        ));
+        assert!(matches!(
+            decode_state_vector(&[5]),
+            Err(UpdateError::Decode(_))
+        ));
     }
 
     #[test]

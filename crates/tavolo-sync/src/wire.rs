@@ -180,7 +180,10 @@ mod tests {
             (encode_sync_step2(&[3]), Message::SyncStep2(&[3])),
             (encode_update(&[0, 0]), Message::Update(&[0, 0])),
             (encode_awareness(&[0]), Message::Awareness(&[0])),
-            (encode_auth_denied("sola lettura"), Message::AuthDenied("sola lettura")),
+            (
+                encode_auth_denied("sola lettura"),
+                Message::AuthDenied("sola lettura"),
+            ),
             (encode_query_awareness(), Message::QueryAwareness),
         ];
         for (bytes, msg) in cases {
@@ -193,19 +196,34 @@ mod tests {
         let mut frame = encode_sync_step1(&[0]);
         frame.extend(encode_awareness(&[0]));
         let msgs = decode_frame(&frame).unwrap();
-        assert_eq!(msgs, vec![Message::SyncStep1(&[0]), Message::Awareness(&[0])]);
+        assert_eq!(
+            msgs,
+            vec![Message::SyncStep1(&[0]), Message::Awareness(&[0])]
+        );
     }
 
     #[test]
     fn bad_frames_are_errors_not_panics() {
         assert_eq!(decode_frame(&[]), Err(DecodeError::Empty));
         assert_eq!(decode_frame(&[9]), Err(DecodeError::UnknownType(9)));
-        assert_eq!(decode_frame(&[0, 7, 0]), Err(DecodeError::UnknownSyncType(7)));
+        assert_eq!(
+            decode_frame(&[0, 7, 0]),
+            Err(DecodeError::UnknownSyncType(7))
+        );
         // truncated varint: continuation bit set on the last byte
-        assert!(matches!(decode_frame(&[0x80]), Err(DecodeError::Malformed(_))));
-        assert!(matches!(decode_frame(&[0, 0x80]), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            decode_frame(&[0x80]),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_frame(&[0, 0x80]),
+            Err(DecodeError::Malformed(_))
+        ));
         // length past the end
-        assert!(matches!(decode_frame(&[0, 2, 10, 1, 2]), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            decode_frame(&[0, 2, 10, 1, 2]),
+            Err(DecodeError::Malformed(_))
+        ));
         // overlong varint: refused, whichever way it is read
         assert!(decode_frame(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).is_err());
         // every prefix of a valid frame is either valid or an error

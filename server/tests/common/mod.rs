@@ -91,9 +91,14 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(tavolo_http::run(listener, state, ServeOptions::default(), async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(tavolo_http::run(
+            listener,
+            state,
+            ServeOptions::default(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         TestServer {
             addr,
             hub,
@@ -143,7 +148,10 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
