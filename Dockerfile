@@ -1,0 +1,21 @@
+# Tavolo in one image: build with the Rust toolchain, run on a slim Debian.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p tavolo
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home /data tavolo \
+ && mkdir -p /data && chown tavolo /data
+COPY --from=build /src/target/release/tavolo /usr/local/bin/tavolo
+USER tavolo
+ENV TAVOLO_BIND=0.0.0.0:8080 \
+    TAVOLO_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+STOPSIGNAL SIGTERM
+CMD ["tavolo"]

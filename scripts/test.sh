@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust unit and integration tests (on SQLite and PostgreSQL) and the
+# end-to-end interoperability tests with the official Yjs clients. Installs and starts
+# what it needs first; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+PG_ADMIN_URL="${TAVOLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+export TAVOLO_TEST_POSTGRES_URL="$PG_ADMIN_URL"
+
+log "PostgreSQL"
+if ! command -v pg_isready >/dev/null 2>&1; then
+  apt_install postgresql
+fi
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  fi
+  for _ in $(seq 1 60); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.0.1:5432" >&2; exit 1; }
+# Databases left behind by tests that panicked before cleaning up.
+psql "$PG_ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'tavolo_test_%'" 2>/dev/null |
+  while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true; done
+
+log "Node.js packages for the end-to-end tests"
+if ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+log "Rust tests"
+cargo test --workspace --locked
+
+log "End-to-end tests with the official yjs and y-websocket clients"
+cargo build --locked -p tavolo
+(cd e2e && TAVOLO_BIN="$PWD/../target/debug/tavolo" npm test)
+
+log "All tests passed"
