@@ -42,7 +42,8 @@ log "Rust tests"
 cargo test --workspace --locked
 
 log "End-to-end tests with the official yjs and y-websocket clients"
-cargo build --locked -p tavolo
+# `cargo test` built target/debug/tavolo for the integration tests; a separate
+# `cargo build -p tavolo` would resolve features differently and rebuild half the tree.
 (cd e2e && TAVOLO_BIN="$PWD/../target/debug/tavolo" npm test)
 
 log "All tests passed"

@@ -123,6 +123,11 @@ async fn main() -> anyhow::Result<()> {
     // The one line on stdout: scripts and tests read the address from it.
     println!("Tavolo listening on http://{addr}");
     tracing::info!(%addr, "serving");
+    if !tavolo_http::web_client_built() {
+        tracing::warn!(
+            "this binary was built without the web client (web/dist): build it with scripts/run.sh"
+        );
+    }
     let opts = ServeOptions {
         max_connections: cli.max_connections,
         ..ServeOptions::default()

@@ -2,7 +2,7 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /` | the web client |
+//! | `GET /…` | the web client, embedded at build time (`web.rs`); unknown paths get `index.html` |
 //! | `GET /healthz` | 200 when the database answers, 503 otherwise |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /sync/{board_id}` | the y-websocket endpoint (`new WebsocketProvider("ws://HOST/sync", boardId, doc)`) |
@@ -13,7 +13,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
@@ -26,6 +26,13 @@ use tavolo_store::Store;
 use tavolo_sync::{Access, BoardId};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+
+mod web;
+
+/// Whether this binary carries the built web client (`web/dist` at build time).
+pub fn web_client_built() -> bool {
+    web::is_built()
+}
 
 /// What the HTTP layer needs; cheap to clone.
 #[derive(Clone)]
@@ -55,16 +62,12 @@ impl Default for ServeOptions {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         // A wildcard, so that an id with a '/' in it gets a clear 400 rather than a 404.
         .route("/sync/{*board_id}", get(sync))
+        .fallback(web::serve)
         .with_state(state)
-}
-
-async fn index() -> Html<&'static str> {
-    Html(include_str!("../../../web/index.html"))
 }
 
 async fn healthz(State(s): State<AppState>) -> Response {

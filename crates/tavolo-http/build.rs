@@ -1,0 +1,68 @@
+//! Embeds the built web client (`web/dist`, made by `npm run build` in web/) in the
+//! binary, so that one file deploys. Generates `web_assets.rs` with one
+//! `(path, content type, bytes)` entry per file. Without a build, the list is empty and the
+//! server says so on `/`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/dist");
+    // Cargo scans a directory given here for changes in any file below it.
+    println!("cargo:rerun-if-changed={}", dist.display());
+    let mut files = Vec::new();
+    if dist.is_dir() {
+        walk(&dist, &mut files);
+    }
+    files.sort();
+    let mut out = String::from("pub static ASSETS: &[(&str, &str, &[u8])] = &[\n");
+    for file in &files {
+        let rel = file.strip_prefix(&dist).expect("under dist");
+        let url = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
+        let abs = file.canonicalize().expect("canonical path");
+        let _ = writeln!(
+            out,
+            "    ({:?}, {:?}, include_bytes!({:?})),",
+            url,
+            content_type(file),
+            abs.to_string_lossy()
+        );
+    }
+    out.push_str("];\n");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("web_assets.rs");
+    std::fs::write(dest, out).expect("write web_assets.rs");
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
+        "txt" => "text/plain; charset=utf-8",
+        "webmanifest" => "application/manifest+json",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
