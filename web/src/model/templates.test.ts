@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { Board } from './board'
+import { BOARD_KINDS, type Item } from './schema'
+import { initialBoard, layoutTree, positionFor, stakeholderMetrics, templateGeometry, treeOutline } from './templates'
+import { intersects } from './geometry'
+
+describe('initial boards', () => {
+  it('two browsers initialising the same new board at once converge without duplicates', () => {
+    for (const kind of BOARD_KINDS) {
+      const a = new Board(new Y.Doc())
+      const b = new Board(new Y.Doc())
+      a.loadJSON(initialBoard(kind, 'A'))
+      b.loadJSON(initialBoard(kind, 'A'))
+      Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(b.doc))
+      Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc))
+      expect(a.toJSON()).toEqual(b.toJSON())
+      expect(a.items.size).toBe(Object.keys(initialBoard(kind, 'A').items).length)
+      expect(a.getMeta()!.kind).toBe(kind)
+    }
+  })
+  it('carries the template geometry in meta', () => {
+    expect(initialBoard('stakeholder_map', 't').meta.template!.grid).toEqual({ x: 0, y: 0, w: 1600, h: 1200 })
+    expect(initialBoard('theory_of_change', 't').meta.template!.lanes!.map((l) => l.level))
+      .toEqual(['input', 'activity', 'output', 'outcome_short', 'outcome_mid', 'outcome_long', 'impact'])
+    expect(initialBoard('social_report', 't').meta.template!.sections!.map((s) => s.section))
+      .toEqual(['identity', 'governance', 'people', 'objectives_activities', 'economic', 'other'])
+    expect(initialBoard('problem_tree', 't').meta.template!.bands!.map((b) => b.role)).toEqual(['effect', 'core_problem', 'cause'])
+    expect(initialBoard('free', 't').meta.template).toBeUndefined()
+  })
+})
+
+describe('stakeholder position', () => {
+  it('positionFor is the inverse of the metrics', () => {
+    const grid = { x: 0, y: 0, w: 1600, h: 1200 }
+    const p = positionFor(0.3, 0.9, grid, { w: 200, h: 100 })
+    const m = stakeholderMetrics({ type: 'card', x: p.x, y: p.y, w: 200, h: 100, color: 'blue', z: 'a0' }, grid)
+    expect(m.power).toBeCloseTo(0.3)
+    expect(m.interest).toBeCloseTo(0.9)
+    expect(m.quadrant).toBe('keep_informed')
+  })
+})
+
+describe('problem tree', () => {
+  const card = (role: string, x: number, y: number): Item => ({ type: 'card', role, x, y, w: 220, h: 110, color: 'yellow', z: 'a0' })
+  const items: Array<[string, Item]> = [
+    ['core', card('core_problem', 0, 0)],
+    ['c1', card('cause', 900, 900)],
+    ['c2', card('cause', 100, 900)],
+    ['c21', card('cause', 50, 50)],
+    ['c22', card('cause', 60, 60)],
+    ['e1', card('effect', 0, 0)],
+    ['e2', card('effect', 0, 0)],
+    ['lonely', card('cause', 0, 0)]
+  ]
+  const links: Array<[string, any]> = [
+    ['l1', { from: 'c1', to: 'core', kind: 'causal' }],
+    ['l2', { from: 'c2', to: 'core', kind: 'causal' }],
+    ['l3', { from: 'c21', to: 'c2', kind: 'causal' }],
+    ['l4', { from: 'c22', to: 'c2', kind: 'causal' }],
+    ['l5', { from: 'core', to: 'e1', kind: 'causal' }],
+    ['l6', { from: 'e1', to: 'e2', kind: 'causal' }],
+    ['loop', { from: 'core', to: 'c22', kind: 'causal' }]
+  ]
+  it('outlines effects (farthest first), the core, then causes depth-first in reading order', () => {
+    expect(treeOutline('problem_tree', items, links)).toEqual([
+      { id: 'e2', role: 'effect', depth: 1 },
+      { id: 'e1', role: 'effect', depth: 0 },
+      { id: 'core', role: 'core_problem', depth: 0 },
+      { id: 'c2', role: 'cause', depth: 1 },
+      { id: 'c21', role: 'cause', depth: 2 },
+      { id: 'c22', role: 'cause', depth: 2 },
+      { id: 'c1', role: 'cause', depth: 1 },
+      { id: 'lonely', role: 'cause', depth: 0 }
+    ])
+  })
+  it('lays the tree out without overlaps, causes below the core, effects above', () => {
+    const geo = templateGeometry('problem_tree')
+    const pos = layoutTree('problem_tree', items, links, geo)
+    const placed = new Map(items.map(([id, it]) => [id, { ...it, ...pos[id] }]))
+    expect(Object.keys(pos).sort()).toEqual(items.map(([id]) => id).sort())
+    const ids = [...placed.keys()]
+    for (let i = 0; i < ids.length; i++) {
+      for (let j = i + 1; j < ids.length; j++) {
+        expect(intersects(placed.get(ids[i])!, placed.get(ids[j])!), `${ids[i]} overlaps ${ids[j]}`).toBe(false)
+      }
+    }
+    const y = (id: string) => placed.get(id)!.y
+    expect(y('c2')).toBeGreaterThan(y('core'))
+    expect(y('c21')).toBeGreaterThan(y('c2'))
+    expect(y('e1')).toBeLessThan(y('core'))
+    expect(y('e2')).toBeLessThan(y('e1'))
+    // the core sits in its band
+    expect(y('core')).toBeGreaterThanOrEqual(400)
+    expect(y('core') + 110).toBeLessThanOrEqual(600)
+  })
+})
