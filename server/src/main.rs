@@ -1,7 +1,7 @@
 //! `tavolo`: parses options, sets up logging and storage, and calls `tavolo_http::run`.
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,20 +24,29 @@ enum LogFormat {
 #[derive(Parser, Debug)]
 #[command(name = "tavolo", version)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// Address to listen on (use port 0 for any free port; the address is printed).
     #[arg(long, env = "TAVOLO_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
 
     /// Directory for Tavolo's data (the SQLite database). Created if missing.
-    #[arg(long, env = "TAVOLO_DATA_DIR", default_value = "./data")]
+    #[arg(long, env = "TAVOLO_DATA_DIR", default_value = "./data", global = true)]
     data_dir: PathBuf,
 
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: SQLite in the data dir.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
 
     /// Log format.
-    #[arg(long, env = "TAVOLO_LOG_FORMAT", value_enum, default_value = "human")]
+    #[arg(
+        long,
+        env = "TAVOLO_LOG_FORMAT",
+        value_enum,
+        default_value = "human",
+        global = true
+    )]
     log_format: LogFormat,
 
     /// Largest message a client may send, in bytes; larger ones close the connection (1009).
@@ -65,6 +74,17 @@ struct Cli {
     ping_secs: u64,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve Tavolo (what `tavolo` does with no command).
+    Serve,
+    /// Print a board as the server reads it, in the schema's JSON form (schema/README.md).
+    BoardJson {
+        /// The board id.
+        board: String,
+    },
+}
+
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -82,7 +102,16 @@ fn init_tracing(format: LogFormat) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
+    let store = open_store(&cli).await?;
+    let result = match &cli.command {
+        None | Some(Command::Serve) => serve(&cli, store.clone()).await,
+        Some(Command::BoardJson { board }) => board_json(&store, board).await,
+    };
+    store.close().await;
+    result
+}
 
+async fn open_store(cli: &Cli) -> anyhow::Result<Store> {
     let url = match &cli.database_url {
         Some(u) => u.clone(),
         None => {
@@ -98,8 +127,29 @@ async fn main() -> anyhow::Result<()> {
         .migrate()
         .await
         .context("running database migrations")?;
-    tracing::info!(backend = ?store.backend(), "database ready");
+    tracing::debug!(backend = ?store.backend(), "database ready");
+    Ok(store)
+}
 
+async fn board_json(store: &Store, board: &str) -> anyhow::Result<()> {
+    let id = tavolo_sync::BoardId::parse(board).context("board id")?;
+    let stored = store.load_board(id.as_str()).await?;
+    let (doc, problems) = tavolo_sync::update::rebuild(
+        stored.snapshot.as_ref().map(|s| s.state.as_slice()),
+        stored
+            .updates
+            .iter()
+            .map(|(seq, data)| (*seq, data.as_slice())),
+    );
+    for p in problems {
+        tracing::warn!(board, problem = %p, "stored board data skipped");
+    }
+    let json = tavolo_board::Board::read(&doc).to_json();
+    println!("{}", serde_json::to_string_pretty(&json)?);
+    Ok(())
+}
+
+async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
     let ping = Duration::from_secs(cli.ping_secs.max(1));
     let config = HubConfig {
         max_message_bytes: cli.max_message_bytes,
@@ -133,7 +183,6 @@ async fn main() -> anyhow::Result<()> {
         ..ServeOptions::default()
     };
     tavolo_http::run(listener, state, opts, tavolo_http::shutdown_signal()).await?;
-    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -24,7 +24,6 @@ use tavolo_sync::update::{self, UpdateError};
 use tavolo_sync::{wire, Access, BoardId};
 use tokio::sync::mpsc;
 use tokio::time::sleep_until;
-use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
 /// Where a closed connection learns why: the board sets it, then drops its sender.
@@ -140,44 +139,21 @@ enum End {
 impl Board {
     async fn load(shared: Arc<Shared>, id: BoardId) -> Result<Board, tavolo_store::StoreError> {
         let stored = shared.store.load_board(id.as_str()).await?;
-        let doc = Doc::new();
-        let mut corrupt = 0usize;
-        {
-            let mut txn = doc.transact_mut();
-            if let Some(s) = &stored.snapshot {
-                match Update::decode_v2(&s.state) {
-                    Ok(u) => {
-                        if let Err(e) = txn.apply_update(u) {
-                            tracing::error!(board = %id, error = %e, "snapshot refused");
-                            corrupt += 1;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(board = %id, error = %e, "snapshot does not decode");
-                        corrupt += 1;
-                    }
-                }
-            }
-            for (seq, data) in &stored.updates {
-                match Update::decode_v1(data) {
-                    Ok(u) => {
-                        if let Err(e) = txn.apply_update(u) {
-                            tracing::error!(board = %id, seq, error = %e, "logged update refused");
-                            corrupt += 1;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(board = %id, seq, error = %e, "logged update does not decode");
-                        corrupt += 1;
-                    }
-                }
-            }
+        let (doc, problems) = update::rebuild(
+            stored.snapshot.as_ref().map(|s| s.state.as_slice()),
+            stored
+                .updates
+                .iter()
+                .map(|(seq, data)| (*seq, data.as_slice())),
+        );
+        for p in &problems {
+            tracing::error!(board = %id, problem = %p, "stored board data skipped");
         }
-        if corrupt > 0 {
+        if !problems.is_empty() {
             shared
                 .metrics
                 .store_errors
-                .fetch_add(corrupt as u64, Relaxed);
+                .fetch_add(problems.len() as u64, Relaxed);
         }
         tracing::debug!(board = %id, updates = stored.updates.len(), "board loaded");
         let mut board = Board {

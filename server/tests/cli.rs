@@ -1,0 +1,61 @@
+//! `tavolo board-json`: a board written through the sync socket is read back from the
+//! database by the schema crate, as the schema's JSON form.
+
+mod common;
+
+use common::{Backend, TestDb, TestServer, WAIT};
+use tavolo_board::Board;
+use tavolo_sync::wire;
+use yrs::{ReadTxn, StateVector, Transact};
+
+async fn board_json_reads_what_clients_wrote(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/fixtures/theory_of_change.json"
+    );
+    let mut fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    fixture.as_object_mut().unwrap().remove("expected");
+
+    // a client writes the board as one update
+    let scratch = yrs::Doc::new();
+    Board::from_json(&fixture).unwrap().write(&scratch);
+    let update = scratch
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    let client = server.client("toc-1").await;
+    client.send_raw(wire::encode_update(&update));
+    client
+        .wait_until("echo", WAIT, |c| c.updates_received() >= 2)
+        .await
+        .unwrap();
+    client.close().await;
+    server.stop().await;
+
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
+        .args(["board-json", "toc-1", "--database-url", &db.url])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, fixture);
+
+    // a bad board id is refused with a message
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
+        .args(["board-json", "no/slashes", "--database-url", &db.url])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("board id"));
+    db.cleanup().await;
+}
+
+on_both_backends!(board_json_reads_what_clients_wrote);
