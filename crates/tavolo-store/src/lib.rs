@@ -16,6 +16,8 @@
 pub mod testing;
 pub mod writer;
 
+pub use domain::*;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
@@ -57,11 +59,32 @@ enum Pool {
 macro_rules! with_pool {
     ($self:expr, |$p:ident| $body:expr) => {
         match &$self.pool {
-            Pool::Sqlite($p) => $body,
-            Pool::Postgres($p) => $body,
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
         }
     };
 }
+
+/// Runs one statement with its binds on either backend; returns rows affected.
+macro_rules! exec {
+    ($self:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        with_pool!($self, |p| {
+            sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|r| r.rows_affected())
+        })
+    };
+}
+
+/// Fetches rows of `$ty` (a `sqlx::FromRow`) with its binds; `$how` is `fetch_all` or
+/// `fetch_optional` or `fetch_one`.
+macro_rules! fetch {
+    ($self:expr, $how:ident, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        with_pool!($self, |p| {
+            sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.$how(p).await
+        })
+    };
+}
+
+pub mod domain;
 
 /// The board's snapshot with the highest `seq`, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +129,7 @@ pub struct Store {
 /// Rows per INSERT statement (4 bind parameters each; well under every backend's limit).
 const INSERT_CHUNK: usize = 500;
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

@@ -1,0 +1,296 @@
+//! Who may open which board, and how. The server calls [`board_access`] for every sync
+//! connection and every board endpoint; nothing else decides.
+
+use crate::state::{Phase, SessionState};
+use tavolo_store::{BoardRow, ParticipantRow};
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A signed-in facilitator.
+    Facilitator { id: String },
+    /// A participant or observer of one session, through an invitation.
+    Member(ParticipantRow),
+    /// No credential.
+    Anonymous,
+}
+
+impl Principal {
+    /// A stable id for presence and authorship (never a name).
+    pub fn id(&self) -> &str {
+        match self {
+            Principal::Facilitator { id } => id,
+            Principal::Member(p) => &p.id,
+            Principal::Anonymous => "anonymous",
+        }
+    }
+
+    pub fn is_observer(&self) -> bool {
+        matches!(self, Principal::Member(p) if p.role == "observer")
+    }
+}
+
+/// What a connection may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// May edit; `lockable`: a locked board makes it read-only (participants).
+    Edit { lockable: bool },
+    /// May watch only (observers; participants of a closed session).
+    Watch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("sign in or join through an invitation first")]
+    NoCredential,
+    #[error("this board belongs to another workspace")]
+    OtherWorkspace,
+    #[error("this board belongs to another meeting")]
+    OtherSession,
+    #[error("this board belongs to another group")]
+    OtherGroup,
+    #[error("breakout groups are not running")]
+    NoBreakout,
+    #[error("this is someone else's private draft")]
+    NotYourDraft,
+}
+
+/// Where a board is, as far as access is concerned.
+pub struct Place<'a> {
+    /// The board's row; `None` for a board that belongs to no room (an anonymous board).
+    pub board: Option<&'a BoardRow>,
+    /// The owner of the board's workspace.
+    pub owner: Option<&'a str>,
+    /// The board's session state and whether the session is closed.
+    pub state: &'a SessionState,
+    pub session_closed: bool,
+    /// For a private draft (`{board}.draft.{participant}`): the participant it belongs to.
+    pub draft_of: Option<&'a str>,
+}
+
+/// `{board}.draft.{participant}`: a participant's private draft of a board in private mode.
+pub fn draft_id(board: &str, participant: &str) -> String {
+    format!("{board}.draft.{participant}")
+}
+
+/// Splits a draft id into (board, participant).
+pub fn parse_draft(id: &str) -> Option<(&str, &str)> {
+    let (board, participant) = id.rsplit_once(".draft.")?;
+    (!board.is_empty() && !participant.is_empty()).then_some((board, participant))
+}
+
+pub fn board_access(
+    who: &Principal,
+    place: &Place,
+    allow_anonymous: bool,
+) -> Result<Grant, Denied> {
+    let Some(board) = place.board else {
+        // Boards outside every workspace: open to whoever has the link, if allowed.
+        return if allow_anonymous {
+            Ok(Grant::Edit { lockable: false })
+        } else {
+            Err(Denied::NoCredential)
+        };
+    };
+    match who {
+        Principal::Anonymous => Err(Denied::NoCredential),
+        Principal::Facilitator { id } => {
+            if place.owner == Some(id.as_str()) {
+                if place.draft_of.is_some() {
+                    // Drafts are private until revealed, from the facilitator too.
+                    Err(Denied::NotYourDraft)
+                } else {
+                    Ok(Grant::Edit { lockable: false })
+                }
+            } else {
+                Err(Denied::OtherWorkspace)
+            }
+        }
+        Principal::Member(p) => {
+            if p.workspace_id != board.workspace_id {
+                return Err(Denied::OtherWorkspace);
+            }
+            if p.session_id != board.session_id {
+                return Err(Denied::OtherSession);
+            }
+            if let Some(owner) = place.draft_of {
+                return if owner == p.id && p.role == "participant" && !place.session_closed {
+                    Ok(Grant::Edit { lockable: false })
+                } else {
+                    Err(Denied::NotYourDraft)
+                };
+            }
+            if board.room_kind == "breakout" {
+                if place.state.phase != Phase::Breakout {
+                    return Err(Denied::NoBreakout);
+                }
+                if p.role != "observer" && p.group_room.as_deref() != Some(board.room_id.as_str()) {
+                    return Err(Denied::OtherGroup);
+                }
+            }
+            if p.role == "observer" || place.session_closed {
+                Ok(Grant::Watch)
+            } else {
+                Ok(Grant::Edit { lockable: true })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board(room_kind: &str, room: &str) -> BoardRow {
+        BoardRow {
+            id: "b".into(),
+            room_id: room.into(),
+            kind: "free".into(),
+            title: "t".into(),
+            locked: 0,
+            position: 1,
+            room_kind: room_kind.into(),
+            session_id: "s1".into(),
+            workspace_id: "w1".into(),
+        }
+    }
+
+    fn member(role: &str, session: &str, ws: &str, group: Option<&str>) -> Principal {
+        Principal::Member(ParticipantRow {
+            id: "p1".into(),
+            session_id: session.into(),
+            role: role.into(),
+            display_name: "Anna".into(),
+            group_room: group.map(str::to_owned),
+            workspace_id: ws.into(),
+        })
+    }
+
+    fn place<'a>(b: &'a BoardRow, state: &'a SessionState) -> Place<'a> {
+        Place {
+            board: Some(b),
+            owner: Some("f1"),
+            state,
+            session_closed: false,
+            draft_of: None,
+        }
+    }
+
+    #[test]
+    fn rules() {
+        let plenary = board("plenary", "r0");
+        let group = board("breakout", "g1");
+        let idle = SessionState::default();
+        let running = SessionState {
+            phase: Phase::Breakout,
+            ..SessionState::default()
+        };
+        let fac = Principal::Facilitator { id: "f1".into() };
+        let other_fac = Principal::Facilitator { id: "f2".into() };
+
+        assert_eq!(
+            board_access(&fac, &place(&plenary, &idle), false),
+            Ok(Grant::Edit { lockable: false })
+        );
+        assert_eq!(
+            board_access(&other_fac, &place(&plenary, &idle), false),
+            Err(Denied::OtherWorkspace)
+        );
+        assert_eq!(
+            board_access(&Principal::Anonymous, &place(&plenary, &idle), true),
+            Err(Denied::NoCredential)
+        );
+
+        let p = member("participant", "s1", "w1", Some("g1"));
+        assert_eq!(
+            board_access(&p, &place(&plenary, &idle), false),
+            Ok(Grant::Edit { lockable: true })
+        );
+        assert_eq!(
+            board_access(&p, &place(&group, &idle), false),
+            Err(Denied::NoBreakout)
+        );
+        assert_eq!(
+            board_access(&p, &place(&group, &running), false),
+            Ok(Grant::Edit { lockable: true })
+        );
+        let other_group = member("participant", "s1", "w1", Some("g2"));
+        assert_eq!(
+            board_access(&other_group, &place(&group, &running), false),
+            Err(Denied::OtherGroup)
+        );
+        assert_eq!(
+            board_access(
+                &member("participant", "s2", "w1", None),
+                &place(&plenary, &idle),
+                false
+            ),
+            Err(Denied::OtherSession)
+        );
+        assert_eq!(
+            board_access(
+                &member("participant", "s9", "w9", None),
+                &place(&plenary, &idle),
+                false
+            ),
+            Err(Denied::OtherWorkspace)
+        );
+
+        let obs = member("observer", "s1", "w1", None);
+        assert_eq!(
+            board_access(&obs, &place(&plenary, &idle), false),
+            Ok(Grant::Watch)
+        );
+        assert_eq!(
+            board_access(&obs, &place(&group, &running), false),
+            Ok(Grant::Watch)
+        );
+
+        let closed = Place {
+            session_closed: true,
+            ..place(&plenary, &idle)
+        };
+        assert_eq!(board_access(&p, &closed, false), Ok(Grant::Watch));
+
+        // anonymous boards
+        let none = Place {
+            board: None,
+            owner: None,
+            state: &idle,
+            session_closed: false,
+            draft_of: None,
+        };
+        assert_eq!(
+            board_access(&Principal::Anonymous, &none, true),
+            Ok(Grant::Edit { lockable: false })
+        );
+        assert_eq!(
+            board_access(&Principal::Anonymous, &none, false),
+            Err(Denied::NoCredential)
+        );
+
+        // drafts
+        let mine = Place {
+            draft_of: Some("p1"),
+            ..place(&plenary, &idle)
+        };
+        let theirs = Place {
+            draft_of: Some("p2"),
+            ..place(&plenary, &idle)
+        };
+        assert_eq!(
+            board_access(&p, &mine, false),
+            Ok(Grant::Edit { lockable: false })
+        );
+        assert_eq!(board_access(&p, &theirs, false), Err(Denied::NotYourDraft));
+        assert_eq!(board_access(&fac, &mine, false), Err(Denied::NotYourDraft));
+    }
+
+    #[test]
+    fn draft_ids() {
+        assert_eq!(draft_id("b1", "p1"), "b1.draft.p1");
+        assert_eq!(parse_draft("b1.draft.p1"), Some(("b1", "p1")));
+        assert_eq!(parse_draft("b1"), None);
+        assert_eq!(parse_draft(".draft.p"), None);
+    }
+}

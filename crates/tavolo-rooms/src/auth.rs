@@ -1,0 +1,109 @@
+//! Credentials. Tokens are 256 random bits, shown once (in a cookie or a link) and stored
+//! only as their SHA-256, so a database leak does not leak usable tokens. Passwords are
+//! hashed with argon2id.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// A new random token (64 hex characters).
+pub fn new_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex(&b)
+}
+
+/// A new random id (22 hex characters: 88 bits), for rows and boards.
+pub fn new_id() -> String {
+    let mut b = [0u8; 11];
+    rand::rng().fill_bytes(&mut b);
+    hex(&b)
+}
+
+/// What we store for a token.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A token as it may appear in a cookie or URL: 64 hex characters. Anything else is not
+/// worth a database lookup.
+pub fn plausible_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+pub fn hash_password(password: &str) -> Result<String, HashError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| HashError(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The name a participant's dots are kept under in one vote: not their id, and not
+/// linkable across votes (each vote has its own salt).
+pub fn voter_pseudonym(vote_salt: &str, participant_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(vote_salt.as_bytes());
+    h.update([0]);
+    h.update(participant_id.as_bytes());
+    hex(&h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert!(plausible_token(&a));
+        assert!(!plausible_token("abc"));
+        assert!(!plausible_token(&a.replace(|_| true, "z")));
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(token_hash(&a).len(), 64);
+    }
+
+    #[test]
+    fn passwords() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn pseudonyms_differ_per_vote() {
+        assert_ne!(voter_pseudonym("s1", "p"), voter_pseudonym("s2", "p"));
+        assert_eq!(voter_pseudonym("s1", "p"), voter_pseudonym("s1", "p"));
+    }
+}

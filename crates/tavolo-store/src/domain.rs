@@ -1,0 +1,721 @@
+//! Facilitation data: facilitators and their logins, workspaces (tavoli), sessions
+//! (incontri), rooms, boards, invitations, participants, dot votes and labelled
+//! snapshots. Plain queries; the rules (who may do what) live in `tavolo-rooms`.
+//!
+//! Booleans are stored as integers 0/1 on both backends.
+
+use crate::{now_ms, Backend, Store, StoreError};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FacilitatorRow {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WorkspaceRow {
+    pub id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub archived: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub title: String,
+    pub date: String,
+    pub position: i64,
+    pub archived: i64,
+    pub closed_at: Option<i64>,
+    pub state: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RoomRow {
+    pub id: String,
+    pub session_id: String,
+    pub kind: String,
+    pub name: String,
+    pub position: i64,
+}
+
+/// A board with where it sits.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BoardRow {
+    pub id: String,
+    pub room_id: String,
+    pub kind: String,
+    pub title: String,
+    pub locked: i64,
+    pub position: i64,
+    pub room_kind: String,
+    pub session_id: String,
+    pub workspace_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InviteRow {
+    pub id: String,
+    pub session_id: String,
+    pub role: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ParticipantRow {
+    pub id: String,
+    pub session_id: String,
+    pub role: String,
+    pub display_name: String,
+    pub group_room: Option<String>,
+    pub workspace_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct VoteRow {
+    pub id: String,
+    pub board_id: String,
+    pub dots: i64,
+    pub open: i64,
+    pub salt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SnapshotRow {
+    pub id: i64,
+    pub board_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub label: Option<String>,
+    pub session_id: Option<String>,
+    pub created_at: i64,
+}
+
+const BOARD_SELECT: &str = "SELECT b.id, b.room_id, b.kind, b.title, b.locked, b.position, \
+     r.kind AS room_kind, r.session_id, s.workspace_id \
+     FROM boards b JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id";
+
+const PARTICIPANT_SELECT: &str =
+    "SELECT p.id, p.session_id, p.role, p.display_name, p.group_room, \
+     s.workspace_id FROM participants p JOIN sessions s ON s.id = p.session_id";
+
+impl Store {
+    // ------------------------------------------------------------ facilitators
+
+    pub async fn create_facilitator(
+        &self,
+        id: &str,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        exec!(self, "INSERT INTO facilitators (id, email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            id, email, name, password_hash, now_ms())?;
+        Ok(())
+    }
+
+    pub async fn facilitator_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<FacilitatorRow>, StoreError> {
+        Ok(fetch!(
+            self,
+            fetch_optional,
+            FacilitatorRow,
+            "SELECT id, email, display_name, password_hash FROM facilitators WHERE email = $1",
+            email
+        )?)
+    }
+
+    pub async fn facilitator_count(&self) -> Result<i64, StoreError> {
+        with_pool!(self, |p| {
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM facilitators")
+                .fetch_one(p)
+                .await?;
+            Ok(row.try_get::<i64, _>("n")?)
+        })
+    }
+
+    pub async fn create_login(
+        &self,
+        token_hash: &str,
+        facilitator_id: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        exec!(self, "INSERT INTO logins (token_hash, facilitator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            token_hash, facilitator_id, now_ms(), expires_at)?;
+        Ok(())
+    }
+
+    /// The facilitator a login token belongs to, if the login has not expired.
+    pub async fn login_facilitator(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<FacilitatorRow>, StoreError> {
+        Ok(fetch!(self, fetch_optional, FacilitatorRow,
+            "SELECT f.id, f.email, f.display_name, f.password_hash FROM logins l \
+             JOIN facilitators f ON f.id = l.facilitator_id WHERE l.token_hash = $1 AND l.expires_at > $2",
+            token_hash, now_ms())?)
+    }
+
+    pub async fn delete_login(&self, token_hash: &str) -> Result<(), StoreError> {
+        exec!(self, "DELETE FROM logins WHERE token_hash = $1", token_hash)?;
+        Ok(())
+    }
+
+    pub async fn create_setup_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)",
+            token_hash,
+            now_ms()
+        )?;
+        Ok(())
+    }
+
+    /// Marks a setup token used; false if it is unknown or used already.
+    pub async fn use_setup_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let n = exec!(
+            self,
+            "UPDATE setup_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+            token_hash,
+            now_ms()
+        )?;
+        Ok(n == 1)
+    }
+
+    // ------------------------------------------------------------ workspaces
+
+    pub async fn create_workspace(
+        &self,
+        id: &str,
+        owner_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "INSERT INTO workspaces (id, owner_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            id,
+            owner_id,
+            name,
+            now_ms()
+        )?;
+        Ok(())
+    }
+
+    pub async fn list_workspaces(&self, owner_id: &str) -> Result<Vec<WorkspaceRow>, StoreError> {
+        Ok(fetch!(self, fetch_all, WorkspaceRow,
+            "SELECT id, owner_id, name, archived, created_at FROM workspaces WHERE owner_id = $1 ORDER BY created_at, id", owner_id)?)
+    }
+
+    pub async fn get_workspace(&self, id: &str) -> Result<Option<WorkspaceRow>, StoreError> {
+        Ok(fetch!(
+            self,
+            fetch_optional,
+            WorkspaceRow,
+            "SELECT id, owner_id, name, archived, created_at FROM workspaces WHERE id = $1",
+            id
+        )?)
+    }
+
+    pub async fn update_workspace(
+        &self,
+        id: &str,
+        name: &str,
+        archived: bool,
+    ) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE workspaces SET name = $2, archived = $3 WHERE id = $1",
+            id,
+            name,
+            archived as i64
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a workspace and everything in it, board logs and snapshots included (a
+    /// GDPR erasure request must be answerable). Returns the ids of the boards removed.
+    pub async fn delete_workspace(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let boards: Vec<String> = sqlx::query(
+                "SELECT b.id FROM boards b JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id \
+                 WHERE s.workspace_id = $1",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<_, _>>()?;
+            for b in &boards {
+                // the board's log and snapshots, and its participants' private drafts
+                let drafts = format!("{b}.draft.%");
+                sqlx::query("DELETE FROM board_updates WHERE board_id = $1 OR board_id LIKE $2")
+                    .bind(b)
+                    .bind(&drafts)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM board_snapshots WHERE board_id = $1 OR board_id LIKE $2")
+                    .bind(b)
+                    .bind(&drafts)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // sessions, rooms, boards, invites, participants, votes follow by cascade;
+            // delete children explicitly too, for SQLite connections without foreign keys
+            for sql in [
+                "DELETE FROM vote_dots WHERE vote_id IN (SELECT v.id FROM votes v JOIN boards b ON b.id = v.board_id JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
+                "DELETE FROM votes WHERE board_id IN (SELECT b.id FROM boards b JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
+                "DELETE FROM boards WHERE room_id IN (SELECT r.id FROM rooms r JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
+                "DELETE FROM participants WHERE session_id IN (SELECT id FROM sessions WHERE workspace_id = $1)",
+                "DELETE FROM invites WHERE session_id IN (SELECT id FROM sessions WHERE workspace_id = $1)",
+                "DELETE FROM rooms WHERE session_id IN (SELECT id FROM sessions WHERE workspace_id = $1)",
+                "DELETE FROM sessions WHERE workspace_id = $1",
+                "DELETE FROM workspaces WHERE id = $1",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(boards)
+        })
+    }
+
+    // ------------------------------------------------------------ sessions
+
+    pub async fn create_session(
+        &self,
+        id: &str,
+        workspace_id: &str,
+        title: &str,
+        date: &str,
+    ) -> Result<(), StoreError> {
+        exec!(self,
+            "INSERT INTO sessions (id, workspace_id, title, date, position, created_at) \
+             VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM sessions WHERE workspace_id = $2), $5)",
+            id, workspace_id, title, date, now_ms())?;
+        Ok(())
+    }
+
+    pub async fn list_sessions(&self, workspace_id: &str) -> Result<Vec<SessionRow>, StoreError> {
+        Ok(fetch!(self, fetch_all, SessionRow,
+            "SELECT id, workspace_id, title, date, position, archived, closed_at, state, created_at FROM sessions \
+             WHERE workspace_id = $1 ORDER BY position", workspace_id)?)
+    }
+
+    pub async fn get_session(&self, id: &str) -> Result<Option<SessionRow>, StoreError> {
+        Ok(fetch!(self, fetch_optional, SessionRow,
+            "SELECT id, workspace_id, title, date, position, archived, closed_at, state, created_at FROM sessions WHERE id = $1", id)?)
+    }
+
+    pub async fn update_session(
+        &self,
+        id: &str,
+        title: &str,
+        date: &str,
+        archived: bool,
+    ) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE sessions SET title = $2, date = $3, archived = $4 WHERE id = $1",
+            id,
+            title,
+            date,
+            archived as i64
+        )?;
+        Ok(())
+    }
+
+    pub async fn set_session_state(&self, id: &str, state_json: &str) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE sessions SET state = $2 WHERE id = $1",
+            id,
+            state_json
+        )?;
+        Ok(())
+    }
+
+    pub async fn close_session(&self, id: &str) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE sessions SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL",
+            id,
+            now_ms()
+        )?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ rooms and boards
+
+    pub async fn create_room(
+        &self,
+        id: &str,
+        session_id: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        exec!(self,
+            "INSERT INTO rooms (id, session_id, kind, name, position, created_at) \
+             VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM rooms WHERE session_id = $2), $5)",
+            id, session_id, kind, name, now_ms())?;
+        Ok(())
+    }
+
+    pub async fn list_rooms(&self, session_id: &str) -> Result<Vec<RoomRow>, StoreError> {
+        Ok(fetch!(self, fetch_all, RoomRow,
+            "SELECT id, session_id, kind, name, position FROM rooms WHERE session_id = $1 ORDER BY position", session_id)?)
+    }
+
+    pub async fn get_room(&self, id: &str) -> Result<Option<RoomRow>, StoreError> {
+        Ok(fetch!(
+            self,
+            fetch_optional,
+            RoomRow,
+            "SELECT id, session_id, kind, name, position FROM rooms WHERE id = $1",
+            id
+        )?)
+    }
+
+    pub async fn create_board(
+        &self,
+        id: &str,
+        room_id: &str,
+        kind: &str,
+        title: &str,
+    ) -> Result<(), StoreError> {
+        exec!(self,
+            "INSERT INTO boards (id, room_id, kind, title, position, created_at) \
+             VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards WHERE room_id = $2), $5)",
+            id, room_id, kind, title, now_ms())?;
+        Ok(())
+    }
+
+    pub async fn get_board(&self, id: &str) -> Result<Option<BoardRow>, StoreError> {
+        let sql = format!("{BOARD_SELECT} WHERE b.id = $1");
+        Ok(fetch!(self, fetch_optional, BoardRow, &sql, id)?)
+    }
+
+    pub async fn list_session_boards(&self, session_id: &str) -> Result<Vec<BoardRow>, StoreError> {
+        let sql = format!("{BOARD_SELECT} WHERE r.session_id = $1 ORDER BY r.position, b.position");
+        Ok(fetch!(self, fetch_all, BoardRow, &sql, session_id)?)
+    }
+
+    pub async fn update_board(
+        &self,
+        id: &str,
+        title: &str,
+        locked: bool,
+    ) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE boards SET title = $2, locked = $3 WHERE id = $1",
+            id,
+            title,
+            locked as i64
+        )?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ invites and participants
+
+    pub async fn create_invite(
+        &self,
+        id: &str,
+        session_id: &str,
+        role: &str,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        exec!(self,
+            "INSERT INTO invites (id, session_id, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            id, session_id, role, token_hash, now_ms(), expires_at)?;
+        Ok(())
+    }
+
+    pub async fn invite_by_token(&self, token_hash: &str) -> Result<Option<InviteRow>, StoreError> {
+        Ok(fetch!(self, fetch_optional, InviteRow,
+            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE token_hash = $1", token_hash)?)
+    }
+
+    pub async fn get_invite(&self, id: &str) -> Result<Option<InviteRow>, StoreError> {
+        Ok(fetch!(self, fetch_optional, InviteRow,
+            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE id = $1", id)?)
+    }
+
+    pub async fn list_invites(&self, session_id: &str) -> Result<Vec<InviteRow>, StoreError> {
+        Ok(fetch!(self, fetch_all, InviteRow,
+            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE session_id = $1 ORDER BY created_at", session_id)?)
+    }
+
+    pub async fn revoke_invite(&self, id: &str) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE invites SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            id,
+            now_ms()
+        )?;
+        Ok(())
+    }
+
+    pub async fn create_participant(
+        &self,
+        id: &str,
+        session_id: &str,
+        invite_id: Option<&str>,
+        role: &str,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<(), StoreError> {
+        exec!(self,
+            "INSERT INTO participants (id, session_id, invite_id, role, display_name, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            id, session_id, invite_id, role, name, token_hash, now_ms())?;
+        Ok(())
+    }
+
+    pub async fn participant_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ParticipantRow>, StoreError> {
+        let sql = format!("{PARTICIPANT_SELECT} WHERE p.token_hash = $1");
+        Ok(fetch!(
+            self,
+            fetch_optional,
+            ParticipantRow,
+            &sql,
+            token_hash
+        )?)
+    }
+
+    pub async fn list_participants(
+        &self,
+        session_id: &str,
+    ) -> Result<Vec<ParticipantRow>, StoreError> {
+        let sql =
+            format!("{PARTICIPANT_SELECT} WHERE p.session_id = $1 ORDER BY p.created_at, p.id");
+        Ok(fetch!(self, fetch_all, ParticipantRow, &sql, session_id)?)
+    }
+
+    pub async fn set_participant_group(
+        &self,
+        id: &str,
+        room: Option<&str>,
+    ) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE participants SET group_room = $2 WHERE id = $1",
+            id,
+            room
+        )?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ votes
+
+    pub async fn create_vote(
+        &self,
+        id: &str,
+        board_id: &str,
+        dots: i64,
+        salt: &str,
+    ) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "INSERT INTO votes (id, board_id, dots, salt, created_at) VALUES ($1, $2, $3, $4, $5)",
+            id,
+            board_id,
+            dots,
+            salt,
+            now_ms()
+        )?;
+        Ok(())
+    }
+
+    pub async fn get_vote(&self, id: &str) -> Result<Option<VoteRow>, StoreError> {
+        Ok(fetch!(
+            self,
+            fetch_optional,
+            VoteRow,
+            "SELECT id, board_id, dots, open, salt FROM votes WHERE id = $1",
+            id
+        )?)
+    }
+
+    pub async fn list_votes(&self, board_id: &str) -> Result<Vec<VoteRow>, StoreError> {
+        Ok(fetch!(self, fetch_all, VoteRow,
+            "SELECT id, board_id, dots, open, salt FROM votes WHERE board_id = $1 ORDER BY created_at", board_id)?)
+    }
+
+    pub async fn close_vote(&self, id: &str) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE votes SET open = 0, closed_at = $2 WHERE id = $1",
+            id,
+            now_ms()
+        )?;
+        Ok(())
+    }
+
+    /// Places a dot if the voter has one left; returns whether it was placed. One
+    /// transaction, so two quick clicks cannot exceed the allowance.
+    pub async fn place_dot(
+        &self,
+        vote_id: &str,
+        voter: &str,
+        item_id: &str,
+        allowance: i64,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let used: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM vote_dots WHERE vote_id = $1 AND voter = $2",
+            )
+            .bind(vote_id)
+            .bind(voter)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+            if used >= allowance {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            sqlx::query("INSERT INTO vote_dots (vote_id, voter, item_id, placed_at) VALUES ($1, $2, $3, $4)")
+                .bind(vote_id).bind(voter).bind(item_id).bind(now_ms()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Takes back one of the voter's dots on an item; returns whether there was one.
+    pub async fn remove_dot(
+        &self,
+        vote_id: &str,
+        voter: &str,
+        item_id: &str,
+    ) -> Result<bool, StoreError> {
+        // one row of possibly several identical ones: by the backend's row address
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "DELETE FROM vote_dots WHERE rowid IN (SELECT rowid FROM vote_dots \
+                 WHERE vote_id = $1 AND voter = $2 AND item_id = $3 LIMIT 1)"
+            }
+            Backend::Postgres => {
+                "DELETE FROM vote_dots WHERE ctid IN (SELECT ctid FROM vote_dots \
+                 WHERE vote_id = $1 AND voter = $2 AND item_id = $3 LIMIT 1)"
+            }
+        };
+        let n = exec!(self, sql, vote_id, voter, item_id)?;
+        Ok(n > 0)
+    }
+
+    /// Dots per item, most first.
+    pub async fn vote_tally(&self, vote_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        with_pool!(self, |p| {
+            let rows = sqlx::query(
+                "SELECT item_id, COUNT(*) AS n FROM vote_dots WHERE vote_id = $1 GROUP BY item_id ORDER BY n DESC, item_id",
+            )
+            .bind(vote_id)
+            .fetch_all(p)
+            .await?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>("item_id")?,
+                        r.try_get::<i64, _>("n")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// How many dots a voter has placed.
+    pub async fn dots_used(&self, vote_id: &str, voter: &str) -> Result<i64, StoreError> {
+        with_pool!(self, |p| {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM vote_dots WHERE vote_id = $1 AND voter = $2",
+            )
+            .bind(vote_id)
+            .bind(voter)
+            .fetch_one(p)
+            .await?;
+            Ok(row.try_get::<i64, _>("n")?)
+        })
+    }
+
+    // ------------------------------------------------------------ labelled snapshots
+
+    /// Stores a labelled snapshot (`manual` or `closing`) of a board; returns its id.
+    pub async fn create_snapshot(
+        &self,
+        board_id: &str,
+        seq: i64,
+        state_v2: &[u8],
+        kind: &str,
+        label: &str,
+        session_id: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        with_pool!(self, |p| {
+            let row = sqlx::query(
+                "INSERT INTO board_snapshots (board_id, seq, state, kind, label, session_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(board_id).bind(seq).bind(state_v2).bind(kind).bind(label).bind(session_id).bind(now_ms())
+            .fetch_one(p)
+            .await?;
+            Ok(row.try_get::<i64, _>("id")?)
+        })
+    }
+
+    /// A board's labelled snapshots (not the automatic compaction ones), newest first.
+    pub async fn list_snapshots(&self, board_id: &str) -> Result<Vec<SnapshotRow>, StoreError> {
+        Ok(fetch!(
+            self,
+            fetch_all,
+            SnapshotRow,
+            "SELECT id, board_id, seq, kind, label, session_id, created_at FROM board_snapshots \
+             WHERE board_id = $1 AND kind <> 'auto' ORDER BY id DESC",
+            board_id
+        )?)
+    }
+
+    pub async fn get_snapshot(
+        &self,
+        id: i64,
+    ) -> Result<Option<(SnapshotRow, Vec<u8>)>, StoreError> {
+        with_pool!(self, |p| {
+            let row = sqlx::query(
+                "SELECT id, board_id, seq, kind, label, session_id, created_at, state FROM board_snapshots WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await?;
+            match row {
+                None => Ok(None),
+                Some(r) => {
+                    let meta = SnapshotRow {
+                        id: r.try_get("id")?,
+                        board_id: r.try_get("board_id")?,
+                        seq: r.try_get("seq")?,
+                        kind: r.try_get("kind")?,
+                        label: r.try_get("label")?,
+                        session_id: r.try_get("session_id")?,
+                        created_at: r.try_get("created_at")?,
+                    };
+                    Ok(Some((meta, r.try_get("state")?)))
+                }
+            }
+        })
+    }
+}
