@@ -116,24 +116,41 @@ pub const TOC_LEVELS: [&str; 7] = [
     "impact",
 ];
 
-/// The level of a Theory of Change card: the lane under its centre. Assumptions and
-/// other non-level items, and cards outside every lane, have none.
+/// The level of a Theory of Change card: the lane under its centre (the right edge of the
+/// last lane still belongs to it). Only cards have a level; assumptions and indicators,
+/// and cards outside every lane, have none.
 pub fn toc_level(board: &Board, item: &Item) -> Option<&'static str> {
-    if item.role.as_deref() == Some("assumption") || item.item_type == "frame" {
+    if item.item_type != "card" || matches!(item.role.as_deref(), Some("assumption" | "indicator"))
+    {
         return None;
     }
     let (cx, _) = item.center();
-    let lanes = board.meta.template.get("lanes")?.as_array()?;
-    lanes.iter().find_map(|lane| {
-        let level = lane.get("level")?.as_str()?;
-        let x = lane.get("x")?.as_f64()?;
-        let w = lane.get("w")?.as_f64()?;
-        if cx >= x && cx < x + w {
-            TOC_LEVELS.iter().copied().find(|l| *l == level)
-        } else {
-            None
-        }
-    })
+    let lanes: Vec<(&str, f64, f64)> = board
+        .meta
+        .template
+        .get("lanes")?
+        .as_array()?
+        .iter()
+        .filter_map(|lane| {
+            Some((
+                lane.get("level")?.as_str()?,
+                lane.get("x")?.as_f64()?,
+                lane.get("w")?.as_f64()?,
+            ))
+        })
+        .collect();
+    let known = |level: &str| TOC_LEVELS.iter().copied().find(|l| *l == level);
+    if let Some((level, _, _)) = lanes.iter().find(|(_, x, w)| cx >= *x && cx < x + w) {
+        return known(level);
+    }
+    let last = lanes
+        .iter()
+        .max_by(|a, b| (a.1 + a.2).total_cmp(&(b.1 + b.2)))?;
+    if cx == last.1 + last.2 {
+        known(last.0)
+    } else {
+        None
+    }
 }
 
 /// An indicator attached to an output or outcome.

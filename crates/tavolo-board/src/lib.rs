@@ -424,6 +424,29 @@ impl Board {
         })
     }
 
+    /// A new board of `kind` with its template's starting content
+    /// (`schema/templates/{kind}.json`, shared with the web client).
+    pub fn template(kind: BoardKind, title: &str) -> Board {
+        let json = match kind {
+            BoardKind::Free => include_str!("../../../schema/templates/free.json"),
+            BoardKind::StakeholderMap => {
+                include_str!("../../../schema/templates/stakeholder_map.json")
+            }
+            BoardKind::ProblemTree => include_str!("../../../schema/templates/problem_tree.json"),
+            BoardKind::ObjectiveTree => {
+                include_str!("../../../schema/templates/objective_tree.json")
+            }
+            BoardKind::TheoryOfChange => {
+                include_str!("../../../schema/templates/theory_of_change.json")
+            }
+            BoardKind::SocialReport => include_str!("../../../schema/templates/social_report.json"),
+        };
+        let value: Value = serde_json::from_str(json).expect("templates are valid JSON (tested)");
+        let mut board = Board::from_json(&value).expect("templates follow the schema (tested)");
+        board.meta.title = title.to_owned();
+        board
+    }
+
     /// Items in drawing order (ascending `z`, then id).
     pub fn items_in_z_order(&self) -> Vec<&Item> {
         let mut v: Vec<&Item> = self.items.values().collect();

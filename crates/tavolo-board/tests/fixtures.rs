@@ -171,3 +171,25 @@ fn empty_and_foreign_documents_read_as_empty_boards() {
     );
     assert!(Board::from_json(&serde_json::json!({"meta": {"kind": "nope"}})).is_err());
 }
+
+#[test]
+fn templates_are_boards_of_their_kind() {
+    for kind in BoardKind::ALL {
+        let b = Board::template(kind, "Titolo");
+        assert_eq!(b.meta.kind, Some(kind));
+        assert_eq!(b.meta.title, "Titolo");
+        let doc = Doc::new();
+        b.write(&doc);
+        assert_eq!(Board::read(&doc), b);
+    }
+    assert!(
+        Board::template(BoardKind::TheoryOfChange, "").meta.template["lanes"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 7
+    );
+    assert!(Board::template(BoardKind::ProblemTree, "")
+        .items
+        .contains_key("core"));
+}

@@ -22,9 +22,9 @@ use tavolo_store::NewUpdate;
 use tavolo_sync::awareness::{self, AwarenessTable, Entry};
 use tavolo_sync::update::{self, UpdateError};
 use tavolo_sync::{wire, Access, BoardId};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
 /// Where a closed connection learns why: the board sets it, then drops its sender.
 pub type KickSlot = Arc<OnceLock<CloseReason>>;
@@ -38,13 +38,36 @@ pub enum Inbound {
     QueryAwareness,
 }
 
+/// A change the server itself makes to a board (restore, reveal, gather): it runs inside
+/// the board's task, in one transaction, and goes through the same commit-then-broadcast
+/// path as a client's update.
+pub type ServerChange = Box<dyn FnOnce(&mut TransactionMut) + Send>;
+
+/// A read of the live document, inside the board's task.
+pub type DocRead = Box<dyn FnOnce(&Doc) + Send>;
+
 pub enum Cmd {
     Join {
         conn: u64,
         out: mpsc::Sender<Bytes>,
         kick: KickSlot,
-        access: Access,
+        permit: Permit,
     },
+    /// The board was locked or unlocked: lockable peers become read-only or editors.
+    SetLocked(bool),
+    /// Close the connections of these principals (all lockable peers if `None`).
+    Kick {
+        principals: Option<Vec<String>>,
+        reason: CloseReason,
+    },
+    Change {
+        change: ServerChange,
+        done: oneshot::Sender<Result<(), CloseReason>>,
+    },
+    Read(DocRead),
+    /// The committed state: last sequence number and the whole document (v2).
+    /// (Answered after the batch it arrives in is committed.)
+    Snapshot(oneshot::Sender<(i64, Vec<u8>)>),
     Leave {
         conn: u64,
     },
@@ -55,10 +78,37 @@ pub enum Cmd {
     },
 }
 
+/// What a connection may do on this board, decided by the HTTP layer's access rules.
+#[derive(Debug, Clone)]
+pub struct Permit {
+    /// The facilitator's or participant's id ("anonymous" for anonymous boards).
+    pub principal: String,
+    /// Read-only peers (observers) never change the board.
+    pub access: Access,
+    /// Lockable peers (participants) are read-only while the board is locked.
+    pub lockable: bool,
+    /// Whether the board is locked now (from the database, at connection time).
+    pub locked: bool,
+}
+
+impl Permit {
+    /// Anyone, editing: for boards outside every workspace.
+    pub fn open() -> Permit {
+        Permit {
+            principal: "anonymous".into(),
+            access: Access::ReadWrite,
+            lockable: false,
+            locked: false,
+        }
+    }
+}
+
 struct Peer {
     out: mpsc::Sender<Bytes>,
     kick: KickSlot,
+    principal: String,
     access: Access,
+    lockable: bool,
     /// Awareness client ids this connection introduced; removed when it closes.
     clients: HashSet<u64>,
     told_read_only: bool,
@@ -98,6 +148,11 @@ struct Board {
     pending: Vec<Vec<u8>>,
     /// Set when applying an update panicked: the document can no longer be trusted.
     poisoned: bool,
+    locked: bool,
+    /// Server changes of the current batch, answered after the commit.
+    changes_done: Vec<oneshot::Sender<Result<(), CloseReason>>>,
+    snapshots: Vec<oneshot::Sender<(i64, Vec<u8>)>>,
+    reads: Vec<DocRead>,
 }
 
 /// Runs a board until it unloads, fails or the server shuts down.
@@ -166,6 +221,10 @@ impl Board {
             peers: HashMap::new(),
             pending: Vec::new(),
             poisoned: false,
+            locked: false,
+            changes_done: Vec::new(),
+            snapshots: Vec::new(),
+            reads: Vec::new(),
         };
         if board.since_snapshot >= board.shared.config.compact_after {
             board.compact().await;
@@ -234,18 +293,11 @@ impl Board {
                 conn,
                 out: tx,
                 kick,
-                access,
+                permit,
             } => {
-                self.peers.insert(
-                    conn,
-                    Peer {
-                        out: tx,
-                        kick,
-                        access,
-                        clients: HashSet::new(),
-                        told_read_only: false,
-                    },
-                );
+                // The database's word at connection time is the latest we have.
+                self.locked = permit.locked;
+                self.peers.insert(conn, Peer::new(tx, kick, permit));
                 // Sync step 1 and the awareness states go in separate frames.
                 let sv = self.doc.transact().state_vector();
                 out.one(
@@ -257,6 +309,53 @@ impl Board {
                 }
             }
             Cmd::Leave { conn } => self.remove_peer(conn, None, out),
+            Cmd::SetLocked(locked) => {
+                self.locked = locked;
+                for peer in self.peers.values_mut() {
+                    peer.told_read_only = false;
+                }
+            }
+            Cmd::Kick { principals, reason } => {
+                let ids: Vec<u64> = self
+                    .peers
+                    .iter()
+                    .filter(|(_, p)| match &principals {
+                        Some(list) => list.iter().any(|x| *x == p.principal),
+                        None => p.lockable,
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in ids {
+                    out.kicks.push((id, reason.clone()));
+                }
+            }
+            Cmd::Change { change, done } => {
+                let result = update::isolate(|| {
+                    let mut txn = self.doc.transact_mut();
+                    change(&mut txn);
+                    txn.encode_update_v1()
+                });
+                match result {
+                    Ok(delta) => {
+                        if !update::is_empty_update(&delta) {
+                            self.shared.metrics.updates_applied.fetch_add(1, Relaxed);
+                            out.all(wire::encode_update(&delta));
+                            self.pending.push(delta);
+                        }
+                        self.changes_done.push(done);
+                    }
+                    Err(_) => {
+                        tracing::error!(board = %self.id, "a server change panicked; resetting the board");
+                        self.poisoned = true;
+                        let _ = done.send(Err(CloseReason::new(
+                            close::INTERNAL_ERROR,
+                            "change failed",
+                        )));
+                    }
+                }
+            }
+            Cmd::Read(read) => self.reads.push(read),
+            Cmd::Snapshot(reply) => self.snapshots.push(reply),
             Cmd::Messages {
                 conn,
                 msgs,
@@ -279,21 +378,19 @@ impl Board {
                 conn,
                 out: tx,
                 kick,
-                access,
+                permit,
             } => {
-                self.peers.insert(
-                    conn,
-                    Peer {
-                        out: tx,
-                        kick,
-                        access,
-                        clients: HashSet::new(),
-                        told_read_only: false,
-                    },
-                );
+                self.peers.insert(conn, Peer::new(tx, kick, permit));
             }
             Cmd::Leave { conn } => self.remove_peer(conn, None, out),
-            Cmd::Messages { .. } => {}
+            Cmd::Change { done, .. } => {
+                let _ = done.send(Err(CloseReason::new(close::INTERNAL_ERROR, "board reset")));
+            }
+            Cmd::Messages { .. }
+            | Cmd::SetLocked(_)
+            | Cmd::Kick { .. }
+            | Cmd::Read(_)
+            | Cmd::Snapshot(_) => {}
         }
     }
 
@@ -304,15 +401,20 @@ impl Board {
                 out.one(conn, wire::encode_sync_step2(&diff));
             }
             Inbound::Update(u) => {
+                let locked = self.locked;
                 let peer = self.peers.get_mut(&conn).expect("checked by caller");
-                if peer.access == Access::ReadOnly {
-                    self.shared.metrics.reject("read_only");
+                let denied = if peer.access == Access::ReadOnly {
+                    Some(("read_only", "read-only: your changes are not saved"))
+                } else if peer.lockable && locked {
+                    Some(("locked", "the board is locked: your changes are not saved"))
+                } else {
+                    None
+                };
+                if let Some((label, message)) = denied {
+                    self.shared.metrics.reject(label);
                     if !peer.told_read_only {
                         peer.told_read_only = true;
-                        out.one(
-                            conn,
-                            wire::encode_auth_denied("read-only: your changes are not saved"),
-                        );
+                        out.one(conn, wire::encode_auth_denied(message));
                     }
                     return;
                 }
@@ -382,7 +484,37 @@ impl Board {
         }
     }
 
+    /// Commits the batch's updates, then answers the server changes and snapshot
+    /// requests of the batch (they see committed state only).
     async fn commit(&mut self) -> Result<(), CloseReason> {
+        let result = self.commit_pending().await;
+        for done in self.changes_done.drain(..) {
+            let _ = done.send(result.clone());
+        }
+        if result.is_ok() && !self.snapshots.is_empty() {
+            let state = self
+                .doc
+                .transact()
+                .encode_state_as_update_v2(&StateVector::default());
+            for reply in self.snapshots.drain(..) {
+                let _ = reply.send((self.last_seq, state.clone()));
+            }
+        }
+        // Reads, too, see only what is committed; a failed commit drops them (their
+        // callers see the board go away and may retry).
+        if result.is_ok() {
+            for read in std::mem::take(&mut self.reads) {
+                if update::isolate(|| read(&self.doc)).is_err() {
+                    tracing::error!(board = %self.id, "a server read panicked");
+                }
+            }
+        } else {
+            self.reads.clear();
+        }
+        result
+    }
+
+    async fn commit_pending(&mut self) -> Result<(), CloseReason> {
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -499,6 +631,20 @@ impl Board {
             self.shared.remove_if_idle(&self.id, generation, true);
         }
         tracing::debug!(board = %self.id, "board unloaded");
+    }
+}
+
+impl Peer {
+    fn new(out: mpsc::Sender<Bytes>, kick: KickSlot, permit: Permit) -> Peer {
+        Peer {
+            out,
+            kick,
+            principal: permit.principal,
+            access: permit.access,
+            lockable: permit.lockable,
+            clients: HashSet::new(),
+            told_read_only: false,
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! they come; a client that stops reading stalls only this loop, its bounded queue fills
 //! and the board closes it (1013).
 
-use crate::board::{Cmd, Inbound, KickSlot};
+use crate::board::{Cmd, Inbound, KickSlot, Permit};
 use crate::close;
 use crate::hub::{Hub, HubConfig};
 use bytes::Bytes;
@@ -20,7 +20,7 @@ use std::time::Instant;
 use tavolo_sync::awareness;
 use tavolo_sync::update;
 use tavolo_sync::wire::{self, Message};
-use tavolo_sync::{Access, BoardId};
+use tavolo_sync::BoardId;
 use tokio::sync::mpsc;
 
 /// A WebSocket close code and reason.
@@ -64,7 +64,7 @@ pub enum ReadError {
 }
 
 /// Serves one connection to `board` until it closes.
-pub async fn serve<S, E>(hub: Hub, board: BoardId, access: Access, mut socket: S)
+pub async fn serve<S, E>(hub: Hub, board: BoardId, permit: Permit, mut socket: S)
 where
     S: Stream<Item = Result<Frame, ReadError>> + Sink<Frame, Error = E> + Unpin,
     E: std::fmt::Display,
@@ -96,7 +96,7 @@ where
             conn,
             out: out_tx,
             kick: kick.clone(),
-            access,
+            permit,
         })
         .await
         .is_ok();

@@ -1,6 +1,7 @@
 //! The registry of live boards.
 
 use crate::board::{self, Cmd};
+use crate::conn::CloseReason;
 use crate::metrics::Metrics;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -9,7 +10,7 @@ use std::time::Duration;
 use tavolo_store::writer::LogWriter;
 use tavolo_store::Store;
 use tavolo_sync::BoardId;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -60,6 +61,10 @@ impl Default for HubConfig {
 pub enum AttachError {
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("the board is not available (it could not be loaded or was reset)")]
+    Unavailable,
+    #[error("the change could not be saved: {0}")]
+    ChangeFailed(String),
 }
 
 pub(crate) struct Entry {
@@ -165,6 +170,83 @@ impl Hub {
             tx: entry.tx.clone(),
             attached: entry.attached.clone(),
         })
+    }
+
+    /// The board's inbox if it is live (without loading it).
+    fn live(&self, id: &BoardId) -> Option<mpsc::Sender<Cmd>> {
+        let boards = self.shared.boards.lock().unwrap_or_else(|e| e.into_inner());
+        boards.get(id).map(|e| e.tx.clone())
+    }
+
+    /// Tells a live board it was locked or unlocked (a board that is not live reads the
+    /// lock from the database when its next connection arrives).
+    pub async fn set_locked(&self, id: &BoardId, locked: bool) {
+        if let Some(tx) = self.live(id) {
+            let _ = tx.send(Cmd::SetLocked(locked)).await;
+        }
+    }
+
+    /// Closes connections to a live board: those of `principals`, or every lockable
+    /// (participant) connection when `None`.
+    pub async fn kick(&self, id: &BoardId, principals: Option<Vec<String>>, reason: CloseReason) {
+        if let Some(tx) = self.live(id) {
+            let _ = tx.send(Cmd::Kick { principals, reason }).await;
+        }
+    }
+
+    /// Makes a server-side change to a board (loading it if needed), committed and
+    /// broadcast like any client's update. Returns once committed.
+    pub async fn change<F>(&self, id: &BoardId, change: F) -> Result<(), AttachError>
+    where
+        F: FnOnce(&mut yrs::TransactionMut) + Send + 'static,
+    {
+        let handle = self.attach(id)?;
+        let (done, wait) = oneshot::channel();
+        handle
+            .tx
+            .send(Cmd::Change {
+                change: Box::new(change),
+                done,
+            })
+            .await
+            .map_err(|_| AttachError::Unavailable)?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(AttachError::ChangeFailed(reason.reason)),
+            Err(_) => Err(AttachError::Unavailable),
+        }
+    }
+
+    /// Reads a board's committed document (loading it if needed).
+    pub async fn read<R, F>(&self, id: &BoardId, read: F) -> Result<R, AttachError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&yrs::Doc) -> R + Send + 'static,
+    {
+        let handle = self.attach(id)?;
+        let (tx, rx) = oneshot::channel();
+        let f: board::DocRead = Box::new(move |doc| {
+            let _ = tx.send(read(doc));
+        });
+        handle
+            .tx
+            .send(Cmd::Read(f))
+            .await
+            .map_err(|_| AttachError::Unavailable)?;
+        rx.await.map_err(|_| AttachError::Unavailable)
+    }
+
+    /// A board's committed state: its last log sequence number and the whole document
+    /// in Yjs v2 encoding (loading it if needed).
+    pub async fn snapshot(&self, id: &BoardId) -> Result<(i64, Vec<u8>), AttachError> {
+        let handle = self.attach(id)?;
+        let (tx, rx) = oneshot::channel();
+        handle
+            .tx
+            .send(Cmd::Snapshot(tx))
+            .await
+            .map_err(|_| AttachError::Unavailable)?;
+        rx.await.map_err(|_| AttachError::Unavailable)
     }
 
     /// How many boards are live now.

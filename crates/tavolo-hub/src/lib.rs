@@ -23,8 +23,9 @@ pub mod conn;
 pub mod hub;
 pub mod metrics;
 
+pub use board::Permit;
 pub use conn::{CloseReason, Frame, ReadError};
-pub use hub::{Hub, HubConfig};
+pub use hub::{AttachError, Hub, HubConfig};
 
 /// WebSocket close codes Tavolo uses.
 pub mod close {
