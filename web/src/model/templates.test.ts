@@ -62,10 +62,10 @@ describe('problem tree', () => {
     ['l6', { from: 'e1', to: 'e2', kind: 'causal' }],
     ['loop', { from: 'core', to: 'c22', kind: 'causal' }]
   ]
-  it('outlines effects (farthest first), the core, then causes depth-first in reading order', () => {
+  it('outlines effects, the core, then causes depth-first left to right, unlinked cards after their group', () => {
     expect(treeOutline('problem_tree', items, links)).toEqual([
-      { id: 'e2', role: 'effect', depth: 1 },
       { id: 'e1', role: 'effect', depth: 0 },
+      { id: 'e2', role: 'effect', depth: 1 },
       { id: 'core', role: 'core_problem', depth: 0 },
       { id: 'c2', role: 'cause', depth: 1 },
       { id: 'c21', role: 'cause', depth: 2 },
@@ -93,5 +93,18 @@ describe('problem tree', () => {
     // the core sits in its band
     expect(y('core')).toBeGreaterThanOrEqual(400)
     expect(y('core') + 110).toBeLessThanOrEqual(600)
+  })
+})
+
+describe('schema/templates', () => {
+  it('initialBoard writes exactly the shared template files (server and browser start boards alike)', async () => {
+    const fs = await import('node:fs')
+    const path = await import('node:path')
+    const { fileURLToPath } = await import('node:url')
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../schema/templates')
+    for (const kind of BOARD_KINDS) {
+      const file = JSON.parse(fs.readFileSync(path.join(dir, `${kind}.json`), 'utf8'))
+      expect(initialBoard(kind, ''), kind).toEqual(file)
+    }
   })
 })

@@ -3,7 +3,7 @@
 // social-report section, problem-tree outline, objective-tree conversion, frame children).
 // The server derives the same values from the same rules (schema/README.md).
 
-import { center, clamp, containsPoint } from './geometry'
+import { center, clamp } from './geometry'
 import {
   type BoardJSON,
   type BoardKind,
@@ -201,7 +201,7 @@ export function indicatorCount (items: Iterable<Item>): number {
 export function sectionOf (item: Item, sections: TemplateGeometry['sections']): ReportSection | null {
   if (!sections) return null
   const c = center(item)
-  for (const s of sections) if (containsPoint(s, c)) return s.section
+  for (const s of sections) if (c.x >= s.x && c.x < s.x + s.w && c.y >= s.y && c.y < s.y + s.h) return s.section
   return null
 }
 
@@ -215,21 +215,27 @@ const TREE_ROLES: Record<'problem_tree' | 'objective_tree', { effect: string, co
 
 export interface OutlineEntry { id: string, role: string, depth: number }
 
-/** Reading order of siblings: left to right, then top to bottom, then id. */
-function byPosition (items: Map<string, Item>) {
+/** Siblings: left to right, then by id (as the server does). */
+function byX (items: Map<string, Item>) {
+  return (a: string, b: string): number => items.get(a)!.x - items.get(b)!.x || (a < b ? -1 : a > b ? 1 : 0)
+}
+
+/** Reading order: top to bottom, left to right, then id. */
+function byReading (items: Map<string, Item>) {
   return (a: string, b: string): number => {
     const ia = items.get(a)!
     const ib = items.get(b)!
-    return ia.x - ib.x || ia.y - ib.y || (a < b ? -1 : a > b ? 1 : 0)
+    return ia.y - ib.y || ia.x - ib.x || (a < b ? -1 : a > b ? 1 : 0)
   }
 }
 
 /**
- * The tree as an outline, top of the board to bottom: effects (each effect's own effects
- * before it, depth = distance from the core problem − 1), then each core problem (depth 0)
- * followed by its causes depth-first (depth = distance from the core problem). Structure
- * comes only from causal links; siblings in reading order (x, then y, then id). Cards of the
- * tree's roles that no causal link reaches come last, with depth 0.
+ * The tree as a nested outline, the same as the server's (`tavolo_board::derive`):
+ * effects first (those the core problem leads to at depth 0, their own effects deeper),
+ * then effects no link reaches (depth 0); then each core problem (depth 0, in reading
+ * order) followed by its causes depth-first (direct causes at depth 1), then causes no link
+ * reaches (depth 0). Structure comes from causal (and arrow) links; siblings go left to
+ * right.
  */
 export function treeOutline (
   kind: 'problem_tree' | 'objective_tree',
@@ -237,55 +243,34 @@ export function treeOutline (
   linksIn: Iterable<[string, Link]>
 ): OutlineEntry[] {
   const roles = TREE_ROLES[kind]
-  const items = new Map<string, Item>()
-  for (const [id, it] of itemsIn) {
-    if (it.role === roles.effect || it.role === roles.core || it.role === roles.cause) items.set(id, it)
-  }
-  const causesOf = new Map<string, string[]>() // node → its causes (links from → node)
-  const effectsOf = new Map<string, string[]>() // node → its effects (links node → to)
-  for (const [, l] of linksIn) {
-    if (l.kind !== 'causal') continue
-    const from = items.get(l.from)
-    const to = items.get(l.to)
-    if (!from || !to) continue
-    if (from.role === roles.cause) push(causesOf, l.to, l.from)
-    if (to.role === roles.effect) push(effectsOf, l.from, l.to)
-  }
-  const order = byPosition(items)
+  const items = new Map<string, Item>(itemsIn)
+  const links: Array<[string, string]> = []
+  for (const [, l] of linksIn) if (l.kind === 'causal' || l.kind === 'arrow') links.push([l.from, l.to])
+  const withRole = (role: string) => [...items.keys()].filter((id) => items.get(id)!.role === role).sort(byReading(items))
   const seen = new Set<string>()
   const out: OutlineEntry[] = []
-  const cores = [...items.keys()].filter((id) => items.get(id)!.role === roles.core).sort(order)
-
-  // effects: the farthest first, as they stand on the board (above)
-  const effectLines: OutlineEntry[] = []
-  const walkEffects = (node: string, depth: number, acc: OutlineEntry[]) => {
-    for (const e of (effectsOf.get(node) ?? []).slice().sort(order)) {
-      if (seen.has(e)) continue
-      seen.add(e)
-      const sub: OutlineEntry[] = []
-      walkEffects(e, depth + 1, sub)
-      acc.push(...sub, { id: e, role: items.get(e)!.role!, depth })
-    }
+  const visit = (id: string, role: string, depth: number): boolean => {
+    if (seen.has(id)) return false
+    seen.add(id)
+    out.push({ id, role, depth })
+    return true
   }
-  for (const c of cores) seen.add(c)
-  for (const c of cores) walkEffects(c, 0, effectLines)
-  out.push(...effectLines)
-
-  const walkCauses = (node: string, depth: number) => {
-    for (const c of (causesOf.get(node) ?? []).slice().sort(order)) {
-      if (seen.has(c)) continue
-      seen.add(c)
-      out.push({ id: c, role: items.get(c)!.role!, depth })
-      walkCauses(c, depth + 1)
-    }
+  const walk = (from: string, role: string, forward: boolean, depth: number): void => {
+    const next = links
+      .filter(([f, t]) => (forward ? f === from : t === from))
+      .map(([f, t]) => (forward ? t : f))
+      .filter((id) => items.get(id)?.role === role)
+    const unique = [...new Set(next)].sort(byX(items))
+    for (const id of unique) if (visit(id, role, depth)) walk(id, role, forward, depth + 1)
   }
+  const cores = withRole(roles.core)
+  for (const c of cores) walk(c, roles.effect, true, 0)
+  for (const id of withRole(roles.effect)) visit(id, roles.effect, 0)
   for (const c of cores) {
-    out.push({ id: c, role: items.get(c)!.role!, depth: 0 })
-    walkCauses(c, 1)
+    visit(c, roles.core, 0)
+    walk(c, roles.cause, false, 1)
   }
-  for (const id of [...items.keys()].sort(order)) {
-    if (!seen.has(id)) out.push({ id, role: items.get(id)!.role!, depth: 0 })
-  }
+  for (const id of withRole(roles.cause)) visit(id, roles.cause, 0)
   return out
 }
 
@@ -352,6 +337,7 @@ export function layoutTree (
   const stack: OutlineEntry[] = []
   const result: TreeLayout = {}
   const causes = outline.filter((e) => items.get(e.id)!.role !== roles.effect)
+  // (an orphan cause, depth 0, starts a new stack and is placed with the unlinked cards)
   for (const e of causes) {
     while (stack.length && stack[stack.length - 1].depth >= e.depth) stack.pop()
     if (e.depth > 0 && stack.length) {
@@ -363,13 +349,11 @@ export function layoutTree (
   }
   const effects = outline.filter((e) => items.get(e.id)!.role === roles.effect)
   const effectKids = new Map<string, string[]>()
-  // effects list deepest first: an effect's parent is the next entry of smaller depth after it
-  for (let i = 0; i < effects.length; i++) {
-    const e = effects[i]
-    let parent: string | undefined
-    if (e.depth === 0) parent = undefined
-    else for (let j = i + 1; j < effects.length; j++) if (effects[j].depth < e.depth) { parent = effects[j].id; break }
-    if (parent) push(effectKids, parent, e.id)
+  const estack: OutlineEntry[] = []
+  for (const e of effects) {
+    while (estack.length && estack[estack.length - 1].depth >= e.depth) estack.pop()
+    if (e.depth > 0 && estack.length) push(effectKids, estack[estack.length - 1].id, e.id)
+    estack.push(e)
   }
   const width = (id: string, kids: Map<string, string[]>): number => {
     const ks = kids.get(id) ?? []

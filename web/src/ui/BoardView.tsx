@@ -1,0 +1,134 @@
+// One open board: header (title, template actions, presence, connection), toolbar, canvas
+// or list view, side panel.
+
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
+import type { Editor } from '../editor/editor'
+import type { BoardConnection } from '../sync/connection'
+import type { Presence } from '../sync/presence'
+import { t } from '../i18n'
+import { Canvas, SelectionAnnouncer } from '../render/Canvas'
+import { layoutTree } from '../model/templates'
+import { fitRect } from '../editor/camera'
+import { Toolbar } from './Toolbar'
+import { Inspector } from './Inspector'
+import { ListView } from './ListView'
+import { HelpPanel } from './Help'
+import { ConnectionBadge, PresenceBar } from './Presence'
+import { LangSwitch } from './LangSwitch'
+import { useEditor, useLang } from './hooks'
+import { navigate } from './router'
+
+interface Props {
+  editor: Editor
+  conn: BoardConnection
+  presence: Presence
+  onRename: () => void
+  onConvert: () => Promise<void>
+}
+
+export function BoardView ({ editor, conn, presence, onRename, onConvert }: Props) {
+  useLang()
+  useEditor(editor, ['selection', 'items', 'view'])
+  const [listMode, setListMode] = useState(false)
+  const [help, setHelp] = useState(false)
+  const [following, setFollowing] = useState<number | null>(null)
+  const [converting, setConverting] = useState(false)
+  const [, setMetaTick] = useState(0)
+  useEffect(() => {
+    const f = () => setMetaTick((n) => n + 1)
+    editor.board.meta.observe(f)
+    return () => editor.board.meta.unobserve(f)
+  }, [editor])
+  const meta = editor.board.getMeta()
+  editor.readOnly = meta?.locked === true
+  const kind = meta?.kind ?? 'free'
+  const title = meta?.title || t('board.untitled')
+  useEffect(() => { document.title = `${title} — ${t('app.name')}` }, [title])
+
+  const commands = useMemo(() => ({
+    toggleHelp: () => setHelp((h) => !h),
+    toggleList: () => setListMode((l) => !l),
+    announce: () => {}
+  }), [])
+
+  // Following someone: my camera shows what their viewport shows.
+  useEffect(() => {
+    if (following === null) return
+    const apply = () => {
+      const st = presence.awareness.getStates().get(following) as { viewport?: { x: number, y: number, w: number, h: number } } | undefined
+      if (!st) { setFollowing(null); return }
+      if (st.viewport) editor.setCamera(fitRect(st.viewport, editor.size, 0, 8))
+    }
+    apply()
+    return presence.onChange(apply)
+  }, [following, presence, editor])
+  const stopFollow = useCallback(() => setFollowing(null), [])
+
+  const showItem = (id: string) => {
+    setListMode(false)
+    editor.setSelection([id])
+    requestAnimationFrame(() => { editor.reveal(id); document.querySelector<HTMLElement>('.canvas')?.focus() })
+  }
+
+  const arrange = () => {
+    if (kind !== 'problem_tree' && kind !== 'objective_tree') return
+    const pos = layoutTree(kind, editor.board.items.entries(), editor.board.links.entries(), meta?.template)
+    editor.undo.stopCapturing()
+    editor.board.updateItems(Object.entries(pos).map(([id, p]) => [id, p]))
+    editor.undo.stopCapturing()
+    editor.zoomToFit()
+  }
+
+  return (
+    <div class="board-page">
+      <header class="board-head">
+        <a class="home" href="/" onClick={(e) => { e.preventDefault(); navigate('/') }} aria-label={t('board.home')} title={t('board.home')}>{t('app.name')}</a>
+        <label class="title-field">
+          <span class="sr-only">{t('board.titleLabel')}</span>
+          <input type="text" value={meta?.title ?? ''} placeholder={t('board.untitled')} disabled={editor.readOnly}
+            onChange={(e) => editor.board.setMeta({ title: (e.target as HTMLInputElement).value })} />
+        </label>
+        <span class="kind-badge">{t(`kind.${kind}`)}</span>
+        {meta?.source_board
+          ? <a class="source" href={`/b/${meta.source_board}`} onClick={(e) => { e.preventDefault(); navigate(`/b/${meta.source_board}`) }}>{t('tree.fromProblem')}</a>
+          : null}
+        <div class="template-actions">
+          {kind === 'stakeholder_map'
+            ? (
+              <div class="segmented" role="radiogroup" aria-label={t('view.label')}>
+                {(['grid', 'circles'] as const).map((v) => (
+                  <button key={v} type="button" role="radio" aria-checked={editor.view === v} data-view={v} onClick={() => { editor.setView(v); editor.zoomToFit() }}>{t(`view.${v}`)}</button>
+                ))}
+              </div>
+              )
+            : null}
+          {kind === 'problem_tree' || kind === 'objective_tree'
+            ? <button type="button" data-action="layout" disabled={editor.readOnly} onClick={arrange}>{t('tree.layout')}</button>
+            : null}
+          {kind === 'problem_tree'
+            ? <button type="button" data-action="convert" disabled={converting} onClick={async () => { setConverting(true); try { await onConvert() } finally { setConverting(false) } }}>{converting ? t('tree.converting') : t('tree.convert')}</button>
+            : null}
+        </div>
+        <div class="head-right">
+          <PresenceBar presence={presence} following={following} onFollow={setFollowing} onRename={onRename} />
+          <ConnectionBadge conn={conn} />
+          <LangSwitch />
+        </div>
+      </header>
+      {editor.readOnly ? <p class="locked-banner" role="status">{t('board.locked')}</p> : null}
+      <div class="board-body">
+        <Toolbar editor={editor} listMode={listMode} onToggleList={() => setListMode((l) => !l)} onHelp={() => setHelp(true)} />
+        <main class="board-main">
+          {listMode
+            ? <ListView editor={editor} onShow={showItem} />
+            : <Canvas editor={editor} presence={presence} title={title} commands={commands} onUserView={stopFollow} />}
+        </main>
+        <aside class="side">
+          <Inspector editor={editor} />
+        </aside>
+      </div>
+      <SelectionAnnouncer editor={editor} />
+      {help ? <HelpPanel onClose={() => { setHelp(false); document.querySelector<HTMLElement>('.canvas')?.focus() }} /> : null}
+    </div>
+  )
+}

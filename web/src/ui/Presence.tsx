@@ -1,0 +1,43 @@
+import { useEffect, useState } from 'preact/hooks'
+import type { ConnectionStatus, BoardConnection } from '../sync/connection'
+import type { Presence } from '../sync/presence'
+import { t } from '../i18n'
+
+export function ConnectionBadge ({ conn }: { conn: BoardConnection }) {
+  const [status, setStatus] = useState<ConnectionStatus>(conn.status)
+  useEffect(() => { setStatus(conn.status); return conn.onStatus(setStatus) }, [conn])
+  return (
+    <div class={`conn conn-${status}`} role="status" aria-label={t('conn.label')} data-status={status}>
+      <span class="dot" aria-hidden="true" />{t(`conn.${status}`)}
+    </div>
+  )
+}
+
+export function PresenceBar ({ presence, following, onFollow, onRename }: {
+  presence: Presence, following: number | null, onFollow: (clientId: number | null) => void, onRename: () => void
+}) {
+  const [, setN] = useState(0)
+  useEffect(() => presence.onChange(() => setN((n) => n + 1)), [presence])
+  const peers = presence.peers()
+  const followed = peers.find((p) => p.clientId === following)
+  return (
+    <div class="presence">
+      {followed
+        ? <button type="button" class="following" onClick={() => onFollow(null)}>{t('presence.following', { name: followed.state.user!.name })} — {t('presence.stopFollow')}</button>
+        : null}
+      <ul class="people" aria-label={t('presence.label')}>
+        {peers.map((p) => {
+          const u = p.state.user!
+          const initials = u.name.split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase()
+          return (
+            <li key={p.clientId}>
+              {p.self
+                ? <button type="button" class="avatar self" style={{ background: u.color }} title={t('presence.you', { name: u.name })} aria-label={`${t('presence.you', { name: u.name })} — ${t('name.change')}`} onClick={onRename}>{initials}</button>
+                : <button type="button" class="avatar" style={{ background: u.color }} aria-pressed={following === p.clientId} title={t('presence.follow', { name: u.name })} aria-label={t('presence.follow', { name: u.name })} data-peer={u.name} onClick={() => onFollow(following === p.clientId ? null : p.clientId)}>{initials}</button>}
+            </li>
+          )
+        })}
+      </ul>
+    </div>
+  )
+}
