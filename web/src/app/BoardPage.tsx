@@ -59,7 +59,6 @@ export function BoardPage ({ boardId }: { boardId: string }) {
         setTimeout(() => { if (alive && board.isEmpty()) initialiseIfEmpty(board, 'free', null) }, 2500)
       }
       setReady(true)
-      requestAnimationFrame(() => editor.zoomToFit())
       const meta = board.getMeta()
       rememberBoard({ id: boardId, title: meta?.title ?? '', kind: meta?.kind ?? 'free' })
     })()

@@ -49,6 +49,8 @@ export class Editor {
   view: MapView = 'grid'
   overlay: Overlay = {}
   readOnly = false
+  /** Zoom to fit as soon as the canvas knows its size (a freshly opened board). */
+  fitOnMount = true
   /** Items drawn somewhere else than their stored position (the circles view). */
   displayOverride: Map<string, Rect> | null = null
   private listeners = new Map<EditorEvent, Set<() => void>>()

@@ -37,6 +37,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
     ro.observe(node)
     const r = node.getBoundingClientRect()
     editor.setSize(Math.round(r.width), Math.round(r.height))
+    if (editor.fitOnMount) { editor.fitOnMount = false; editor.zoomToFit() }
 
     const input = (e: PointerEvent | MouseEvent): PointerInput => {
       const rect = node.getBoundingClientRect()

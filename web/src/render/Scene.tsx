@@ -10,7 +10,7 @@ import type { Editor } from '../editor/editor'
 import { colorHex, type Item, type Link, TEXT_COLOR, type Rect } from '../model/schema'
 import { connectorEnds, expand, intersects } from '../model/geometry'
 import { stakeholderMetrics } from '../model/templates'
-import { t } from '../i18n'
+import { t, tDynamic } from '../i18n'
 import { Background } from './Background'
 import { itemName, kindLabel } from './names'
 import { useItemText } from './useYText'
@@ -188,7 +188,7 @@ const ItemView = memo(function ItemView ({ id, item, editor, editing, grid }: It
       <foreignObject x={item.x} y={item.y} width={item.w} height={item.h}>
         <div class={`it it-${item.type}${isEllipse ? ' it-ellipse' : ''}`}>
           {item.type === 'card' && item.role ? <div class="it-role">{kindLabel(item)}</div> : null}
-          <div class="it-text">{editing ? '' : text}</div>
+          {editing ? <div class="it-text" /> : text ? <div class="it-text">{text}</div> : item.type === 'card' ? <div class="it-text it-placeholder">{item.role ? tDynamic(`placeholder.${item.role}`, '') : ''}</div> : <div class="it-text" />}
           {metrics
             ? <div class="it-foot"><span>{item.data?.category ? t(`category.${item.data.category}` as never) : ''}</span><span class="att" title={item.data?.attitude ? t(`attitude.${item.data.attitude}` as never) : ''}>{ATTITUDE_MARK[item.data?.attitude ?? ''] ?? ''}</span></div>
             : null}

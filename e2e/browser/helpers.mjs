@@ -1,0 +1,124 @@
+// Helpers for the browser tests: a real Tavolo server (serving the embedded web client)
+// per test file, Debian's Chromium driven by playwright-core, and bounded waits.
+
+import fs from 'node:fs'
+import path from 'node:path'
+import { chromium } from 'playwright-core'
+
+import { Cleanup, E2E_DIR, makeDataDir, removeDataDir, serverBinary, startServer, waitFor, sleep } from '../tests/helpers.mjs'
+
+export { Cleanup, waitFor, sleep, serverBinary }
+
+export const ARTIFACTS = path.join(E2E_DIR, 'artifacts')
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium'
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run']
+
+export async function launchBrowser () {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_BIN`)
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+}
+
+/**
+ * Per test file: one server on a fresh data dir and one browser, both stopped at the end.
+ * `user(name)` opens a new browser context (its own storage, like another computer) whose
+ * display name is already saved.
+ */
+export async function setupSuite (t) {
+  const cleanup = new Cleanup()
+  const dataDir = makeDataDir()
+  cleanup.add(() => removeDataDir(dataDir))
+  const server = await startServer({ dataDir, databaseUrl: process.env.E2E_DATABASE_URL || undefined })
+  cleanup.add(() => server.stop())
+  const browser = await launchBrowser()
+  cleanup.add(() => browser.close())
+  const home = await (await fetch(server.url + '/')).text()
+  if (!home.includes('id="app"')) {
+    throw new Error('the server does not serve the built web client: run `npm run build` in web/ before `cargo build -p tavolo`')
+  }
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  return {
+    server,
+    dataDir,
+    browser,
+    cleanup,
+    async user (name, { lang } = {}) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.url })
+      await context.addInitScript(([n, l]) => {
+        if (n && !localStorage.getItem('tavolo.name')) localStorage.setItem('tavolo.name', n)
+        if (l) localStorage.setItem('tavolo.lang', l)
+      }, [name, lang])
+      const page = await context.newPage()
+      const errors = []
+      page.on('pageerror', (e) => errors.push(e))
+      page.errors = errors
+      return { context, page }
+    }
+  }
+}
+
+let boardCounter = 0
+export const uniqueBoard = (base) => `${base}-${process.pid}-${Date.now().toString(36)}-${++boardCounter}`
+
+/** Opens a board page and waits until the board is loaded and synced. */
+export async function openBoard (page, boardId, { kind, title } = {}) {
+  const q = kind ? `?${new URLSearchParams({ new: kind, title: title ?? kind })}` : ''
+  await page.goto(`/b/${boardId}${q}`)
+  await page.waitForSelector('.canvas', { timeout: 15_000 })
+  await waitFor(() => page.evaluate(() => window.tavolo?.conn.provider.synced === true), 10_000, 'board synced')
+  if (kind) await waitFor(() => page.evaluate(() => window.tavolo.board.getMeta()?.kind), 10_000, 'board initialised')
+}
+
+/** The board as the browser reads it (the schema's JSON form). */
+export const boardJSON = (page) => page.evaluate(() => window.tavolo.board.toJSON())
+
+/** Screen position (page coordinates) of a board point. */
+export async function toPage (page, p) {
+  return page.evaluate(({ x, y }) => {
+    const ed = window.tavolo.editor
+    const r = document.querySelector('.canvas').getBoundingClientRect()
+    const s = ed.toScreen({ x, y })
+    return { x: r.left + s.x, y: r.top + s.y }
+  }, p)
+}
+
+/** Puts the camera at zoom 1 with board point (x, y) at the canvas' top-left. */
+export async function setCamera (page, x, y, zoom = 1) {
+  await page.evaluate(([x, y, zoom]) => window.tavolo.editor.setCamera({ x, y, zoom }), [x, y, zoom])
+}
+
+/** Picks a tool from the toolbar and clicks the board at board point (x, y). */
+export async function placeWithTool (page, tool, x, y) {
+  await page.click(`.toolbar [data-tool="${tool}"]`)
+  const p = await toPage(page, { x, y })
+  await page.mouse.click(p.x, p.y)
+}
+
+/** Creates a sticky note through the UI at (x, y) and types `text` in it. Returns its id. */
+export async function addSticky (page, x, y, text) {
+  const before = new Set(Object.keys((await boardJSON(page)).items))
+  await placeWithTool(page, 'sticky', x, y)
+  await page.waitForSelector('textarea.text-editor', { timeout: 5000 })
+  await page.keyboard.type(text)
+  await page.keyboard.press('Escape')
+  const after = await boardJSON(page)
+  const id = Object.keys(after.items).find((k) => !before.has(k))
+  if (!id) throw new Error('no sticky was created')
+  return id
+}
+
+/** Drags with the mouse from board point a to board point b. */
+export async function dragBoard (page, a, b, steps = 8) {
+  const pa = await toPage(page, a)
+  const pb = await toPage(page, b)
+  await page.mouse.move(pa.x, pa.y)
+  await page.mouse.down()
+  await page.mouse.move(pb.x, pb.y, { steps })
+  await page.mouse.up()
+}
+
+export async function screenshot (page, name) {
+  const file = path.join(ARTIFACTS, `${name}.png`)
+  await page.screenshot({ path: file })
+  return file
+}
