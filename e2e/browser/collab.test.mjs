@@ -138,11 +138,13 @@ test('one person\'s cursor and presence are visible to the other, and following 
     await bruno.page.waitForSelector('.people [data-peer="Anna"]')
     // follow Anna: Bruno's view moves to where Anna looks
     await setCamera(anna.page, 3000, 2000, 1)
+    const seen = await anna.page.evaluate(() => window.tavolo.editor.visible())
     await bruno.page.click('.people [data-peer="Anna"]')
     await waitFor(async () => {
       const v = await bruno.page.evaluate(() => window.tavolo.editor.visible())
-      return Math.abs(v.x + v.w / 2 - (3000 + 640)) < 200
+      return Math.abs(v.x + v.w / 2 - (seen.x + seen.w / 2)) < 2 && Math.abs(v.y + v.h / 2 - (seen.y + seen.h / 2)) < 2
     }, 10_000, 'Bruno follows Anna\'s viewport')
+    await bruno.page.waitForSelector('.presence .following')
   } finally { await close() }
 })
 
@@ -238,6 +240,7 @@ test('frames carry their contents, and pen, text and resize work', async () => {
     const ink = Object.values(j.items).find((it) => it.type === 'ink')
     assert.ok(ink && ink.points.length >= 4)
     // resize the note from its bottom-right handle
+    await page.click('.toolbar [data-tool="select"]')
     const p = await toPage(page, { x: j.items[note].x + 10, y: j.items[note].y + 10 })
     await page.mouse.click(p.x, p.y)
     const n = j.items[note]

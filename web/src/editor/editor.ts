@@ -35,6 +35,7 @@ export interface Overlay {
 
 export const CLIPBOARD_MARK = 'tavolo-clipboard-v1'
 const PASTE_OFFSET = 24
+const CAPTURE_MS = 500
 
 export class Editor {
   readonly board: Board
@@ -63,7 +64,7 @@ export class Editor {
     this.author = author
     this.undo = new Y.UndoManager([board.items, board.texts, board.links], {
       trackedOrigins: new Set([board.origin]),
-      captureTimeout: 500
+      captureTimeout: CAPTURE_MS
     })
     this.undo.on('stack-item-added', () => this.emit('undo'))
     this.undo.on('stack-item-popped', () => this.emit('undo'))
@@ -353,7 +354,8 @@ export class Editor {
       this.board.addItem(id, item, text)
       if (item.type === 'frame') this.adoptInto(id, item)
     })
-    this.undo.stopCapturing()
+    // no stopCapturing() here: typing the first text right after creating a note is part
+    // of the same undo step (see startEditing)
     this.setSelection([id])
     return id
   }
@@ -623,7 +625,8 @@ export class Editor {
     this.editing = id
     this.setSelection([id])
     this.board.text(id) // make sure it exists
-    this.undo.stopCapturing()
+    // one editing session is one undo step (together with the creation just before it)
+    this.undo.captureTimeout = 24 * 3600 * 1000
     this.emit('editing')
   }
 
@@ -631,6 +634,7 @@ export class Editor {
     if (!this.editing) return
     this.editing = null
     this.undo.stopCapturing()
+    this.undo.captureTimeout = CAPTURE_MS
     this.emit('editing')
   }
 

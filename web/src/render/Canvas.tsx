@@ -96,8 +96,19 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
         if (id) editor.startEditing(id)
       }
     }
+    // If the browser sends no paste event (no clipboard access), paste what was copied here.
+    let pasteHandled = false
     const onKeyDown = (e: KeyboardEvent) => {
       if (e.target !== node) return
+      if ((e.ctrlKey || e.metaKey) && !e.altKey) {
+        const k = e.key.toLowerCase()
+        if (k === 'c') { editor.copyJSON(); return }
+        if (k === 'v' && !editor.readOnly) {
+          pasteHandled = false
+          setTimeout(() => { if (!pasteHandled) editor.paste() }, 80)
+          return
+        }
+      }
       if (e.key === ' ' && !e.repeat) { g.spaceHeld = true; node.style.cursor = 'grab'; e.preventDefault(); return }
       const cmd = commandFor(e)
       if (!cmd) return
@@ -125,6 +136,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
       if (!focused() || editor.readOnly) return
       const text = e.clipboardData?.getData('text/plain')
       e.preventDefault()
+      pasteHandled = true
       editor.paste(text || undefined)
     }
     node.addEventListener('pointerdown', onDown)

@@ -99,7 +99,7 @@ export function Scene ({ editor }: { editor: Editor }) {
   const grid = meta?.template?.grid
 
   return (
-    <svg ref={root} class="scene" aria-hidden="false" role="presentation">
+    <svg ref={root} class="scene">
       <defs>
         <marker id="arrow-end" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
           <path d="M0,0 L10,5 L0,10 z" fill="#3A3A3A" />
