@@ -7,7 +7,7 @@ import { stakeholderMetrics } from '../model/templates'
 
 export interface CirclesGeometry { cx: number, cy: number, radii: Record<Ring, number> }
 
-export const CIRCLE_CARD = { w: 170, h: 80 }
+export const CIRCLE_CARD = { w: 200, h: 96 }
 
 export function circlesGeometry (grid: Rect): CirclesGeometry {
   const r = Math.min(grid.w, grid.h) / 2

@@ -600,8 +600,10 @@ export class Editor {
         const to = idMap.get(l.to)
         if (from && to) this.board.addLink(newId(), { ...l, from, to })
       }
-      for (const [, nid] of idMap) this.settle([nid])
     })
+    // after the transaction (the drawing order now knows the copies): frames by position,
+    // except for copies whose frame was copied with them
+    this.settle(idMap.values())
     this.undo.stopCapturing()
     const ids = [...idMap.values()].filter((id) => this.board.items.has(id))
     this.setSelection(ids.filter((id) => {

@@ -35,9 +35,6 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
       editor.setSize(Math.round(r.width), Math.round(r.height))
     })
     ro.observe(node)
-    const r = node.getBoundingClientRect()
-    editor.setSize(Math.round(r.width), Math.round(r.height))
-    if (editor.fitOnMount) { editor.fitOnMount = false; editor.zoomToFit() }
 
     const input = (e: PointerEvent | MouseEvent): PointerInput => {
       const rect = node.getBoundingClientRect()
@@ -160,6 +157,9 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
       node.classList.toggle('no-dots', step < 8)
       presence?.update({ viewport: editor.visible() })
     })
+    const r = node.getBoundingClientRect()
+    editor.setSize(Math.round(r.width), Math.round(r.height))
+    if (editor.fitOnMount) { editor.fitOnMount = false; editor.zoomToFit() } else editor.emit('camera')
     const offSel = editor.on('selection', () => presence?.update({ selection: [...editor.selection] }))
     const offTool = editor.on('tool', () => { node.style.cursor = editor.tool === 'hand' ? 'grab' : editor.tool === 'select' ? 'default' : 'crosshair' })
     return () => {

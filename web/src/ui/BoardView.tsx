@@ -73,6 +73,10 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert }: Prop
   const arrange = () => {
     if (kind !== 'problem_tree' && kind !== 'objective_tree') return
     const pos = layoutTree(kind, editor.board.items.entries(), editor.board.links.entries(), meta?.template)
+    // keep the first core card where it was: the tree grows around it
+    const core = Object.keys(pos).find((id) => editor.board.getItem(id)?.role === (kind === 'problem_tree' ? 'core_problem' : 'objective'))
+    const dx = core ? editor.board.getItem(core)!.x - pos[core].x : 0
+    for (const p of Object.values(pos)) p.x += dx
     editor.undo.stopCapturing()
     editor.board.updateItems(Object.entries(pos).map(([id, p]) => [id, p]))
     editor.undo.stopCapturing()
