@@ -96,7 +96,9 @@ export function Scene ({ editor }: { editor: Editor }) {
   }, [editor, cull, version])
 
   const meta = editor.board.getMeta()
-  const grid = meta?.template?.grid
+  // one object per distinct grid, so memoised stakeholder cards do not re-render for nothing
+  const gridKey = JSON.stringify(meta?.template?.grid ?? null)
+  const grid = useMemo(() => meta?.template?.grid, [gridKey])
 
   return (
     <svg ref={root} class="scene">
@@ -191,6 +193,9 @@ const ItemView = memo(function ItemView ({ id, item, editor, editing, grid }: It
           {editing ? <div class="it-text" /> : text ? <div class="it-text">{text}</div> : item.type === 'card' ? <div class="it-text it-placeholder">{item.role ? tDynamic(`placeholder.${item.role}`, '') : ''}</div> : <div class="it-text" />}
           {metrics
             ? <div class="it-foot"><span>{item.data?.category ? t(`category.${item.data.category}` as never) : ''}</span><span class="att" title={item.data?.attitude ? t(`attitude.${item.data.attitude}` as never) : ''}>{ATTITUDE_MARK[item.data?.attitude ?? ''] ?? ''}</span></div>
+            : null}
+          {item.role === 'report_item' && (item.data?.audience || item.data?.period)
+            ? <div class="it-foot"><span>{[item.data?.audience, item.data?.channel, item.data?.period].filter(Boolean).join(' · ')}</span></div>
             : null}
           {indicators ? <div class="it-foot"><span>{t('panel.indicators')}: {indicators}</span></div> : null}
           {item.data?.rewrite ? <div class="it-foot it-rewrite">{t('item.rewrite')}</div> : null}
