@@ -341,3 +341,33 @@ impl Traffic {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_targets() {
+        for ok in [
+            "ws://127.0.0.1:8080/sync",
+            "ws://localhost:1234",
+            "ws://[::1]:80/x",
+            "ws://127.0.0.1",
+        ] {
+            assert!(check_loopback(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ws://10.0.0.1:8080/sync",
+            "ws://example.com/sync",
+            "ws://127.0.0.2:80",
+            "wss://127.0.0.1:443",
+            "http://127.0.0.1:80",
+            "ws://evil@127.0.0.1:80",
+            "ws://localhost.example.com:80",
+        ] {
+            assert!(check_loopback(bad).is_err(), "{bad}");
+        }
+        let t = Target::new("ws://127.0.0.1:9/sync/", "p").unwrap();
+        assert_eq!(t.room_url(&t.room("a1")), "ws://127.0.0.1:9/sync/p-a1");
+    }
+}

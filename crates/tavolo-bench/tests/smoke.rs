@@ -1,0 +1,133 @@
+//! CI smoke run: a real Tavolo server in this process (SQLite in a temporary directory, an
+//! ephemeral port), the fanout scenario with a few clients for about two seconds and a tiny
+//! durable run, each with its zero-loss check.
+
+use std::sync::Arc;
+use std::time::Duration;
+use tavolo_bench::common::{Common, Target};
+use tavolo_bench::scenarios::{durable, fanout, DurableOpts, FanoutOpts};
+use tavolo_http::{AppOptions, AppState, ServeOptions};
+use tavolo_hub::{metrics::Metrics, Hub, HubConfig};
+use tavolo_store::Store;
+
+struct Server {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/tavolo.db", dir.path().display());
+    let store = Store::open(&url).await.expect("open store");
+    store.migrate().await.expect("migrate");
+    let hub = Hub::new(store.clone(), HubConfig::default(), Arc::new(Metrics::default()));
+    let state = AppState::new(hub, store.clone(), 10_000, AppOptions::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(tavolo_http::run(
+        listener,
+        state,
+        ServeOptions::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Server {
+        addr,
+        stop,
+        task,
+        store,
+        _dir: dir,
+    }
+}
+
+impl Server {
+    fn common(&self, prefix: &str) -> Common {
+        Common {
+            target: Target::new(&format!("ws://{}/sync", self.addr), prefix).unwrap(),
+            payload_bytes: 32,
+            connect_concurrency: 16,
+            connect_timeout: Duration::from_secs(10),
+            server_pid: Some(std::process::id()),
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap();
+        self.store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_smoke_loses_nothing() {
+    let server = start().await;
+    let clients = 4;
+    let rate = 10.0;
+    let r = fanout(
+        &server.common("smoke-fanout"),
+        &FanoutOpts {
+            clients,
+            rates: vec![rate],
+            duration: Duration::from_secs(2),
+            drain: Duration::from_secs(5),
+            p99_limit_ms: 2_000.0,
+            stop_on_fail: true,
+        },
+    )
+    .await;
+    println!("{}", r.summary());
+    let step = &r.steps[0];
+    let t = &step.traffic;
+    assert_eq!(step.connect.synced, clients as u64, "every client synced");
+    assert!(t.sent >= 30, "sent {} updates, expected about 80", t.sent);
+    assert_eq!(t.lost, 0, "nothing lost");
+    assert_eq!(t.expected_deliveries, t.sent * (clients as u64 - 1));
+    assert_eq!(t.delivered, t.expected_deliveries);
+    assert!(t.ended.is_empty(), "no connection ended: {:?}", t.ended);
+    // every live delivery has a latency sample, and the numbers are ordered and sane
+    assert_eq!(t.latency.samples, t.delivered);
+    let l = &t.latency;
+    assert!(l.p50_ms > 0.0 && l.p50_ms <= l.p95_ms && l.p95_ms <= l.p99_ms && l.p99_ms <= l.max_ms);
+    assert!(l.p99_ms < 2_000.0, "p99 {} ms", l.p99_ms);
+    assert!(step.holds);
+    assert!(r.capacity_delivered_per_s.unwrap() > 0.0);
+    assert!(step.load_generator.wall_s > 1.5);
+    assert!(step.server.as_ref().unwrap().rss_end_mib > 0.0);
+    // the report serialises for the harness
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["scenario"], "fanout");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durable_smoke_loses_nothing() {
+    let server = start().await;
+    let r = durable(
+        &server.common("smoke-durable"),
+        &DurableOpts {
+            boards: 3,
+            clients_per_board: 2,
+            rates: vec![100.0, 300.0],
+            step: Duration::from_secs(1),
+            drain: Duration::from_secs(5),
+            min_sent_ratio: 0.5,
+            p99_limit_ms: 5_000.0,
+        },
+    )
+    .await;
+    println!("{}", r.summary());
+    assert!(!r.steps.is_empty());
+    for s in &r.steps {
+        assert_eq!(s.traffic.lost, 0, "lost updates at {} /s", s.offered_per_s);
+    }
+    assert_eq!(r.check.boards_synced, 3);
+    assert!(r.check.expected >= 100, "expected {}", r.check.expected);
+    assert_eq!(r.check.missing, 0, "every update sent is on its board");
+    assert_eq!(r.check.present, r.check.expected);
+    server.stop().await;
+}
