@@ -41,7 +41,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files);
-        } else {
+        } else if path.extension().and_then(|e| e.to_str()) != Some("map") {
+            // source maps stay out of the binary
             files.push(path);
         }
     }

@@ -1,12 +1,14 @@
 //! `tavolo`: parses options, sets up logging and storage, and calls `tavolo_http::run`.
 
+mod admin;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tavolo_http::{AppState, ServeOptions};
+use tavolo_http::{AppOptions, AppState, ServeOptions};
 use tavolo_hub::{metrics::Metrics, Hub, HubConfig};
 use tavolo_store::Store;
 
@@ -72,6 +74,16 @@ struct Cli {
     /// Seconds between pings; a connection silent for three times this is closed.
     #[arg(long, env = "TAVOLO_PING_SECS", default_value_t = 15)]
     ping_secs: u64,
+
+    /// Refuse boards that belong to no workspace (by default anyone with the link may
+    /// open such a board, as with an unlisted link).
+    #[arg(long, env = "TAVOLO_NO_ANONYMOUS_BOARDS")]
+    no_anonymous_boards: bool,
+
+    /// Send credential cookies without `Secure`: only for plain HTTP on a trusted
+    /// network (browsers accept Secure cookies on http://localhost and 127.0.0.1).
+    #[arg(long, env = "TAVOLO_INSECURE_COOKIES")]
+    insecure_cookies: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,6 +95,9 @@ enum Command {
         /// The board id.
         board: String,
     },
+    /// Operator commands: facilitators, workspaces, meetings, invitations, sync URLs.
+    #[command(subcommand)]
+    Admin(admin::Admin),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -106,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
     let result = match &cli.command {
         None | Some(Command::Serve) => serve(&cli, store.clone()).await,
         Some(Command::BoardJson { board }) => board_json(&store, board).await,
+        Some(Command::Admin(cmd)) => admin::run(&store, cmd).await,
     };
     store.close().await;
     result
@@ -161,30 +177,51 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         ..HubConfig::default()
     };
     let hub = Hub::new(store.clone(), config, Arc::new(Metrics::default()));
-    let state = AppState {
-        hub,
-        store: store.clone(),
-        connections: Arc::new(tokio::sync::Semaphore::new(cli.max_connections)),
+    let options = AppOptions {
+        allow_anonymous_boards: !cli.no_anonymous_boards,
+        secure_cookies: !cli.insecure_cookies,
     };
+    let state = AppState::new(hub, store.clone(), cli.max_connections, options);
     let listener = tokio::net::TcpListener::bind(cli.bind)
         .await
         .with_context(|| format!("binding {}", cli.bind))?;
     let addr = listener.local_addr()?;
     // The one line on stdout: scripts and tests read the address from it.
-    println!("Tavolo listening on http://{addr}");
+    say(&format!("Tavolo listening on http://{addr}"));
     tracing::info!(%addr, "serving");
+    if store.facilitator_count().await? == 0 {
+        // First start: a one-time link to create the first facilitator account.
+        let token = tavolo_rooms::auth::new_token();
+        store
+            .create_setup_token(&tavolo_rooms::auth::token_hash(&token))
+            .await?;
+        say(&format!(
+            "First start: create the facilitator account at http://{addr}/setup/{token}"
+        ));
+    }
     if !tavolo_http::web_client_built() {
         tracing::warn!(
             "this binary was built without the web client (web/dist): build it with scripts/run.sh"
         );
     }
-    let opts = ServeOptions {
-        max_connections: cli.max_connections,
-        ..ServeOptions::default()
-    };
-    tavolo_http::run(listener, state, opts, tavolo_http::shutdown_signal()).await?;
+    tavolo_http::run(
+        listener,
+        state,
+        ServeOptions::default(),
+        tavolo_http::shutdown_signal(),
+    )
+    .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A line for the operator on stdout. A closed stdout (the reader went away) is not a
+/// reason to stop serving, as `println!` would.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// The URL without its password, for messages.

@@ -14,7 +14,9 @@ pub mod derive;
 use serde_json::{Map as JsonMap, Value};
 use std::collections::BTreeMap;
 use yrs::types::ToJson;
-use yrs::{Any, Doc, Map, MapRef, ReadTxn, Text, TextPrelim, TextRef, Transact, WriteTxn};
+use yrs::{
+    Any, Doc, Map, MapRef, ReadTxn, Text, TextPrelim, TextRef, Transact, TransactionMut, WriteTxn,
+};
 
 pub const SCHEMA_VERSION: i64 = 1;
 
@@ -247,19 +249,23 @@ impl Board {
     /// Reads a board document. Values of the wrong shape are read as empty rather than
     /// refused: a document is whatever its clients wrote.
     pub fn read(doc: &Doc) -> Board {
-        let txn = doc.transact();
+        Board::read_txn(&doc.transact())
+    }
+
+    /// Reads a board within a transaction.
+    pub fn read_txn<T: ReadTxn>(txn: &T) -> Board {
         let meta: JsonMap<String, Value> =
-            map_entries(&txn, txn.get_map("meta")).into_iter().collect();
+            map_entries(txn, txn.get_map("meta")).into_iter().collect();
         let texts: Option<MapRef> = txn.get_map("texts");
         let text_of = |id: &str| -> String {
             texts
                 .as_ref()
-                .and_then(|t| t.get(&txn, id))
+                .and_then(|t| t.get(txn, id))
                 .and_then(|v| v.cast::<TextRef>().ok())
-                .map(|t| yrs::GetString::get_string(&t, &txn))
+                .map(|t| yrs::GetString::get_string(&t, txn))
                 .unwrap_or_default()
         };
-        let items = map_entries(&txn, txn.get_map("items"))
+        let items = map_entries(txn, txn.get_map("items"))
             .into_iter()
             .filter_map(|(id, v)| {
                 let obj = v.as_object()?;
@@ -267,7 +273,7 @@ impl Board {
                 Some((id.clone(), Item::from_object(&id, obj, text)))
             })
             .collect();
-        let links = map_entries(&txn, txn.get_map("links"))
+        let links = map_entries(txn, txn.get_map("links"))
             .into_iter()
             .filter_map(|(id, v)| Some((id.clone(), Link::from_object(&id, v.as_object()?))))
             .collect();
@@ -294,39 +300,106 @@ impl Board {
     /// Writes this board into `doc` in one transaction (on top of what is there).
     pub fn write(&self, doc: &Doc) {
         let mut txn = doc.transact_mut();
+        self.write_meta(&mut txn);
+        self.write_items(&mut txn);
+    }
+
+    fn write_meta(&self, txn: &mut TransactionMut) {
         let meta = txn.get_or_insert_map("meta");
-        meta.insert(&mut txn, "schema", self.meta.schema);
+        meta.insert(txn, "schema", self.meta.schema);
         if let Some(k) = self.meta.kind {
-            meta.insert(&mut txn, "kind", k.as_str());
+            meta.insert(txn, "kind", k.as_str());
         }
-        meta.insert(&mut txn, "title", self.meta.title.as_str());
-        meta.insert(&mut txn, "locked", self.meta.locked);
-        if !self.meta.template.is_null() {
-            meta.insert(&mut txn, "template", json_to_any(&self.meta.template));
+        meta.insert(txn, "title", self.meta.title.as_str());
+        meta.insert(txn, "locked", self.meta.locked);
+        if self.meta.template.is_null() {
+            meta.remove(txn, "template");
+        } else {
+            meta.insert(txn, "template", json_to_any(&self.meta.template));
         }
-        if let Some(s) = &self.meta.source_board {
-            meta.insert(&mut txn, "source_board", s.as_str());
-        }
-        let items = txn.get_or_insert_map("items");
-        let texts = txn.get_or_insert_map("texts");
-        for item in self.items.values() {
-            items.insert(
-                &mut txn,
-                item.id.as_str(),
-                json_to_any(&Value::Object(item.to_object())),
-            );
-            let t: TextRef = texts.insert(&mut txn, item.id.as_str(), TextPrelim::new(""));
-            if !item.text.is_empty() {
-                t.insert(&mut txn, 0, &item.text);
+        match &self.meta.source_board {
+            Some(s) => {
+                meta.insert(txn, "source_board", s.as_str());
+            }
+            None => {
+                meta.remove(txn, "source_board");
             }
         }
+    }
+
+    fn write_item(&self, item: &Item, txn: &mut TransactionMut, with_text: bool) {
+        let items = txn.get_or_insert_map("items");
+        items.insert(
+            txn,
+            item.id.as_str(),
+            json_to_any(&Value::Object(item.to_object())),
+        );
+        if with_text {
+            let texts = txn.get_or_insert_map("texts");
+            let t: TextRef = texts.insert(txn, item.id.as_str(), TextPrelim::new(""));
+            if !item.text.is_empty() {
+                t.insert(txn, 0, &item.text);
+            }
+        }
+    }
+
+    fn write_link(link: &Link, txn: &mut TransactionMut) {
         let links = txn.get_or_insert_map("links");
+        links.insert(
+            txn,
+            link.id.as_str(),
+            json_to_any(&Value::Object(link.to_object())),
+        );
+    }
+
+    /// Adds (or overwrites) this board's items, their texts and its links in a document,
+    /// leaving everything else as it is.
+    pub fn write_items(&self, txn: &mut TransactionMut) {
+        for item in self.items.values() {
+            self.write_item(item, txn, true);
+        }
         for link in self.links.values() {
-            links.insert(
-                &mut txn,
-                link.id.as_str(),
-                json_to_any(&Value::Object(link.to_object())),
-            );
+            Board::write_link(link, txn);
+        }
+    }
+
+    /// Makes a document's content equal to this board as one change: what is not here
+    /// is removed, what differs is written, what is equal is left alone (so restoring a
+    /// snapshot is a small update, and history is never rewritten).
+    pub fn replace_content(&self, txn: &mut TransactionMut) {
+        let current = Board::read_txn(txn);
+        let items = txn.get_or_insert_map("items");
+        let texts = txn.get_or_insert_map("texts");
+        let links = txn.get_or_insert_map("links");
+        for id in current
+            .items
+            .keys()
+            .filter(|id| !self.items.contains_key(*id))
+        {
+            items.remove(txn, id);
+            texts.remove(txn, id);
+        }
+        for id in current
+            .links
+            .keys()
+            .filter(|id| !self.links.contains_key(*id))
+        {
+            links.remove(txn, id);
+        }
+        for item in self.items.values() {
+            let old = current.items.get(&item.id);
+            let text_differs = old.map(|o| o.text.as_str()) != Some(item.text.as_str());
+            if text_differs || old.map(|o| o.to_object()) != Some(item.to_object()) {
+                self.write_item(item, txn, text_differs);
+            }
+        }
+        for link in self.links.values() {
+            if current.links.get(&link.id) != Some(link) {
+                Board::write_link(link, txn);
+            }
+        }
+        if current.meta != self.meta {
+            self.write_meta(txn);
         }
     }
 

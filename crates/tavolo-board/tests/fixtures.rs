@@ -193,3 +193,39 @@ fn templates_are_boards_of_their_kind() {
         .items
         .contains_key("core"));
 }
+
+#[test]
+fn replace_content_makes_a_document_equal_to_a_board() {
+    let toc = Board::from_json(&fixture("theory_of_change")).unwrap();
+    let free = Board::from_json(&fixture("free")).unwrap();
+    let doc = Doc::new();
+    free.write(&doc);
+    {
+        let mut txn = doc.transact_mut();
+        toc.replace_content(&mut txn);
+    }
+    assert_eq!(Board::read(&doc), toc);
+    // and back, as an update another replica applies
+    let other = Doc::new();
+    let full = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    other
+        .transact_mut()
+        .apply_update(Update::decode_v1(&full).unwrap())
+        .unwrap();
+    let update = {
+        let mut txn = other.transact_mut();
+        free.replace_content(&mut txn);
+        txn.encode_update_v1()
+    };
+    assert_eq!(Board::read(&other), free);
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(&update).unwrap())
+        .unwrap();
+    assert_eq!(
+        Board::read(&doc),
+        free,
+        "the restore travels as one ordinary update"
+    );
+}

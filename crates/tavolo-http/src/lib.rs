@@ -11,8 +11,8 @@
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -21,12 +21,13 @@ use futures_util::{SinkExt, StreamExt};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tavolo_hub::{Frame, Hub, ReadError};
+use tavolo_hub::{Frame, Hub, Permit, ReadError};
 use tavolo_store::Store;
-use tavolo_sync::{Access, BoardId};
+use tavolo_sync::BoardId;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+pub mod api;
 mod web;
 
 /// Whether this binary carries the built web client (`web/dist` at build time).
@@ -41,12 +42,47 @@ pub struct AppState {
     pub store: Store,
     /// One permit per open WebSocket connection.
     pub connections: Arc<Semaphore>,
+    pub options: Arc<AppOptions>,
+    /// The sessions' control channels.
+    pub live: api::live::Live,
+    /// Session state changes happen one at a time (read, change, write, publish).
+    pub state_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// Server-wide options that are not the hub's.
+/// Policy options of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    /// Whether boards that belong to no workspace may be opened by anyone with the link.
+    pub allow_anonymous_boards: bool,
+    /// Whether credential cookies carry `Secure` (set false only behind plain HTTP).
+    pub secure_cookies: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            allow_anonymous_boards: true,
+            secure_cookies: true,
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(hub: Hub, store: Store, max_connections: usize, options: AppOptions) -> AppState {
+        AppState {
+            hub,
+            store,
+            connections: Arc::new(Semaphore::new(max_connections)),
+            options: Arc::new(options),
+            live: api::live::Live::default(),
+            state_lock: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+}
+
+/// How the serve loop behaves.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
-    pub max_connections: usize,
     /// How long shutdown waits for boards to flush and connections to close.
     pub shutdown_timeout: Duration,
 }
@@ -54,7 +90,6 @@ pub struct ServeOptions {
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
-            max_connections: 20_000,
             shutdown_timeout: Duration::from_secs(15),
         }
     }
@@ -66,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         // A wildcard, so that an id with a '/' in it gets a clear 400 rather than a 404.
         .route("/sync/{*board_id}", get(sync))
+        .merge(api::router())
         .fallback(web::serve)
         .with_state(state)
 }
@@ -91,15 +127,34 @@ async fn metrics(State(s): State<AppState>) -> Response {
         .into_response()
 }
 
+#[derive(serde::Deserialize)]
+struct SyncQuery {
+    token: Option<String>,
+}
+
 async fn sync(
     State(s): State<AppState>,
     Path(raw): Path<String>,
+    Query(q): Query<SyncQuery>,
+    headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let board = match BoardId::parse(&raw) {
         Ok(b) => b,
         Err(e) => {
             return (StatusCode::BAD_REQUEST, format!("invalid board id: {e}\n")).into_response()
+        }
+    };
+    // Who is asking and what they may do, before anything is upgraded or loaded.
+    let permit = match api::credentials::principal(&s, &headers, q.token.as_deref()).await {
+        Ok(who) => api::sync_permit(&s, &who, &board).await,
+        Err(e) => Err(e),
+    };
+    let permit = match permit {
+        Ok(p) => p,
+        Err(e) => {
+            s.hub.metrics().reject("sync_denied");
+            return e.into_response();
         }
     };
     let ws = match ws {
@@ -109,7 +164,7 @@ async fn sync(
     if s.hub.is_shutting_down() {
         return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down\n").into_response();
     }
-    let permit = match s.connections.clone().try_acquire_owned() {
+    let slot = match s.connections.clone().try_acquire_owned() {
         Ok(p) => p,
         Err(_) => {
             s.hub.metrics().reject("connection_limit");
@@ -121,20 +176,20 @@ async fn sync(
     ws.max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| {
-            let tracked = hub.track(serve_socket(hub.clone(), board, socket));
+            let tracked = hub.track(serve_socket(hub.clone(), board, permit, socket));
             async move {
                 tracked.await;
-                drop(permit);
+                drop(slot);
             }
         })
 }
 
 /// Adapts axum's WebSocket to the hub's [`Frame`] stream and sink.
-async fn serve_socket(hub: Hub, board: BoardId, socket: WebSocket) {
+async fn serve_socket(hub: Hub, board: BoardId, permit: Permit, socket: WebSocket) {
     let socket = socket
         .with(|f: Frame| std::future::ready(Ok::<_, axum::Error>(to_axum(f))))
         .map(from_axum);
-    tavolo_hub::conn::serve(hub, board, Access::ReadWrite, socket).await;
+    tavolo_hub::conn::serve(hub, board, permit, socket).await;
 }
 
 fn to_axum(f: Frame) -> Message {

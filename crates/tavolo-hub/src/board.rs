@@ -320,7 +320,7 @@ impl Board {
                     .peers
                     .iter()
                     .filter(|(_, p)| match &principals {
-                        Some(list) => list.iter().any(|x| *x == p.principal),
+                        Some(list) => list.contains(&p.principal),
                         None => p.lockable,
                     })
                     .map(|(id, _)| *id)

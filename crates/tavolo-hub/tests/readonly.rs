@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tavolo_hub::metrics::Metrics;
-use tavolo_hub::{conn, Frame, Hub, HubConfig, ReadError};
+use tavolo_hub::{conn, Frame, Hub, HubConfig, Permit, ReadError};
 use tavolo_store::Store;
 use tavolo_sync::wire::{self, Message};
 use tavolo_sync::{Access, BoardId};
@@ -53,10 +53,16 @@ struct Peer {
 
 impl Peer {
     fn open(hub: &Hub, board: &str, access: Access) -> Peer {
+        let permit = Permit {
+            principal: format!("{access:?}"),
+            access,
+            lockable: false,
+            locked: false,
+        };
         let (to_server, rx) = mpsc::unbounded_channel();
         let (tx, from_server) = mpsc::unbounded_channel();
         let board = BoardId::parse(board).unwrap();
-        tokio::spawn(conn::serve(hub.clone(), board, access, Pipe { rx, tx }));
+        tokio::spawn(conn::serve(hub.clone(), board, permit, Pipe { rx, tx }));
         Peer {
             to_server,
             from_server,

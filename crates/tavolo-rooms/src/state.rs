@@ -140,9 +140,11 @@ mod tests {
 
     #[test]
     fn state_round_trips_and_tolerates_damage() {
-        let mut s = SessionState::default();
-        s.phase = Phase::Breakout;
-        s.groups = vec!["r1".into()];
+        let mut s = SessionState {
+            phase: Phase::Breakout,
+            groups: vec!["r1".into()],
+            ..SessionState::default()
+        };
         s.private.insert("b".into(), true);
         assert_eq!(SessionState::parse(&s.to_json()), s);
         assert_eq!(SessionState::parse("not json"), SessionState::default());

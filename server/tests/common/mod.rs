@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tavolo_client::Client;
-use tavolo_http::{AppState, ServeOptions};
+use tavolo_http::{AppOptions, AppState, ServeOptions};
 use tavolo_hub::{metrics::Metrics, Hub, HubConfig};
 use tavolo_store::testing::TestPostgres;
 use tavolo_store::Store;
@@ -83,11 +83,7 @@ impl TestServer {
         let store = Store::open(&db.url).await.expect("open store");
         store.migrate().await.expect("migrate");
         let hub = Hub::new(store.clone(), config, Arc::new(Metrics::default()));
-        let state = AppState {
-            hub: hub.clone(),
-            store: store.clone(),
-            connections: Arc::new(tokio::sync::Semaphore::new(10_000)),
-        };
+        let state = AppState::new(hub.clone(), store.clone(), 10_000, AppOptions::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -172,4 +168,88 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+/// A small HTTP/1.1 client for API tests: JSON in, JSON out, cookies by hand.
+pub struct Http {
+    pub addr: SocketAddr,
+    pub cookie: Option<String>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub json: serde_json::Value,
+}
+
+impl Reply {
+    pub fn cookie(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.split(';').next().unwrap_or("").to_owned())
+            .find(|c| !c.ends_with('='))
+    }
+}
+
+impl Http {
+    pub fn new(addr: SocketAddr) -> Http {
+        Http { addr, cookie: None }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> Reply {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        if !body.is_empty() {
+            req.push_str("Content-Type: application/json\r\n");
+        }
+        if let Some(c) = &self.cookie {
+            req.push_str(&format!("Cookie: {c}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(&body);
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.unwrap();
+        let text = String::from_utf8_lossy(&buf).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        // chunked bodies: take the JSON between the first '{' or '[' and the last '}' or ']'
+        let start = body.find(['{', '[']);
+        let end = body.rfind(['}', ']']);
+        let json = match (start, end) {
+            (Some(a), Some(b)) if b >= a => {
+                serde_json::from_str(&body[a..=b]).unwrap_or(serde_json::Value::Null)
+            }
+            _ => serde_json::Value::Null,
+        };
+        Reply {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> Reply {
+        self.call("POST", path, Some(body)).await
+    }
 }

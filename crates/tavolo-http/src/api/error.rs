@@ -1,0 +1,90 @@
+//! One error type for the API: each variant is a status code; internal errors are logged
+//! with their cause and reach the client only as "internal error".
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let body = serde_json::json!({ "error": self.to_string() });
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+impl From<tavolo_store::StoreError> for ApiError {
+    fn from(e: tavolo_store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<tavolo_hub::AttachError> for ApiError {
+    fn from(e: tavolo_hub::AttachError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<tavolo_rooms::access::Denied> for ApiError {
+    fn from(e: tavolo_rooms::access::Denied) -> Self {
+        match e {
+            tavolo_rooms::access::Denied::NoCredential => ApiError::Unauthorized,
+            other => ApiError::Forbidden(other.to_string()),
+        }
+    }
+}
+
+/// Checks a user-supplied text field: trimmed, non-empty, at most `max` characters.
+pub fn text_field(value: &str, what: &str, max: usize) -> ApiResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::BadRequest(format!("{what} is empty")));
+    }
+    if v.chars().count() > max {
+        return Err(ApiError::BadRequest(format!(
+            "{what} is longer than {max} characters"
+        )));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(ApiError::BadRequest(format!(
+            "{what} contains control characters"
+        )));
+    }
+    Ok(v.to_owned())
+}

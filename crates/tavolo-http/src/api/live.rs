@@ -1,0 +1,96 @@
+//! The control channel of each session: who is connected (and on which board), and a
+//! broadcast of the session's view whenever the facilitator changes something. Messages
+//! are JSON text frames (documented in `docs/control-channel.md`).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Presence {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub board: Option<String>,
+}
+
+struct SessionLive {
+    tx: broadcast::Sender<Arc<str>>,
+    presence: HashMap<u64, Presence>,
+}
+
+#[derive(Clone, Default)]
+pub struct Live {
+    sessions: Arc<Mutex<HashMap<String, SessionLive>>>,
+    next: Arc<AtomicU64>,
+}
+
+impl Live {
+    fn with<R>(&self, session: &str, f: impl FnOnce(&mut SessionLive) -> R) -> R {
+        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map
+            .entry(session.to_owned())
+            .or_insert_with(|| SessionLive {
+                tx: broadcast::channel(256).0,
+                presence: HashMap::new(),
+            });
+        f(entry)
+    }
+
+    /// Joins a session's channel; returns the connection id and its receiver.
+    pub fn subscribe(&self, session: &str, who: Presence) -> (u64, broadcast::Receiver<Arc<str>>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let rx = self.with(session, |s| {
+            s.presence.insert(id, who);
+            s.tx.subscribe()
+        });
+        (id, rx)
+    }
+
+    pub fn set_board(&self, session: &str, conn: u64, board: Option<String>) {
+        self.with(session, |s| {
+            if let Some(p) = s.presence.get_mut(&conn) {
+                p.board = board;
+            }
+        });
+    }
+
+    pub fn leave(&self, session: &str, conn: u64) {
+        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get_mut(session) {
+            s.presence.remove(&conn);
+            if s.presence.is_empty() && s.tx.receiver_count() == 0 {
+                map.remove(session);
+            }
+        }
+    }
+
+    /// Who is connected now, one entry per person (several tabs count once).
+    pub fn presence(&self, session: &str) -> Vec<Presence> {
+        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut by_id: HashMap<String, Presence> = HashMap::new();
+        if let Some(s) = map.get(session) {
+            for p in s.presence.values() {
+                by_id
+                    .entry(p.id.clone())
+                    .and_modify(|e| {
+                        if e.board.is_none() {
+                            e.board = p.board.clone();
+                        }
+                    })
+                    .or_insert_with(|| p.clone());
+            }
+        }
+        let mut v: Vec<Presence> = by_id.into_values().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        v
+    }
+
+    pub fn publish(&self, session: &str, message: String) {
+        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get(session) {
+            let _ = s.tx.send(Arc::from(message));
+        }
+    }
+}

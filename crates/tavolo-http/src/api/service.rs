@@ -1,0 +1,217 @@
+//! Facilitation operations, shared by the HTTP API and `tavolo admin`. Each checks its
+//! input; permissions are checked by the caller (the handlers, through `board_access` and
+//! workspace ownership; the CLI is the operator).
+
+use super::error::{text_field, ApiError, ApiResult};
+use tavolo_board::{Board, BoardKind};
+use tavolo_hub::Hub;
+use tavolo_rooms::auth::{hash_password, new_id, new_token, token_hash};
+use tavolo_store::{NewUpdate, Store};
+use tavolo_sync::BoardId;
+use yrs::{ReadTxn, StateVector, Transact};
+
+pub const HOUR_MS: i64 = 3_600_000;
+
+pub async fn create_facilitator(
+    store: &Store,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> ApiResult<String> {
+    let email = text_field(email, "email", 200)?.to_lowercase();
+    if !email.contains('@') {
+        return Err(ApiError::BadRequest("email is not an email address".into()));
+    }
+    let name = text_field(name, "name", 100)?;
+    if password.chars().count() < 10 {
+        return Err(ApiError::BadRequest(
+            "the password needs at least 10 characters".into(),
+        ));
+    }
+    if store.facilitator_by_email(&email).await?.is_some() {
+        return Err(ApiError::Conflict(
+            "a facilitator with this email exists".into(),
+        ));
+    }
+    let hash = hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let id = new_id();
+    store.create_facilitator(&id, &email, &name, &hash).await?;
+    Ok(id)
+}
+
+/// A login token (for the cookie) valid for `hours`.
+pub async fn create_login(store: &Store, facilitator_id: &str, hours: i64) -> ApiResult<String> {
+    let token = new_token();
+    store
+        .create_login(
+            &token_hash(&token),
+            facilitator_id,
+            tavolo_store::now_ms() + hours * HOUR_MS,
+        )
+        .await?;
+    Ok(token)
+}
+
+pub async fn create_workspace(store: &Store, owner: &str, name: &str) -> ApiResult<String> {
+    let name = text_field(name, "name", 200)?;
+    let id = new_id();
+    store.create_workspace(&id, owner, &name).await?;
+    Ok(id)
+}
+
+/// The content of a board now: from the live hub when there is one, else from the store.
+pub async fn board_content(store: &Store, hub: Option<&Hub>, id: &str) -> ApiResult<Board> {
+    let board_id = BoardId::parse(id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if let Some(hub) = hub {
+        return Ok(hub.read(&board_id, Board::read).await?);
+    }
+    let stored = store.load_board(id).await?;
+    let (doc, _) = tavolo_sync::update::rebuild(
+        stored.snapshot.as_ref().map(|s| s.state.as_slice()),
+        stored.updates.iter().map(|(seq, d)| (*seq, d.as_slice())),
+    );
+    Ok(Board::read(&doc))
+}
+
+/// Writes the first content of a new board straight into its log (it has no log yet and
+/// nobody is connected, so this is its update number 1).
+pub async fn write_new_board(store: &Store, id: &str, board: &Board) -> ApiResult<()> {
+    let doc = yrs::Doc::new();
+    board.write(&doc);
+    let update = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    store
+        .append(&[NewUpdate {
+            board_id: id.to_owned(),
+            seq: 1,
+            data: update,
+        }])
+        .await?;
+    Ok(())
+}
+
+pub fn parse_kind(kind: &str) -> ApiResult<BoardKind> {
+    BoardKind::parse(kind)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown board kind {kind:?}")))
+}
+
+/// Creates a board in a room with the given content (template or copy).
+pub async fn create_board(
+    store: &Store,
+    room: &str,
+    title: &str,
+    mut content: Board,
+) -> ApiResult<String> {
+    let title = text_field(title, "title", 200)?;
+    content.meta.title = title.clone();
+    let kind = content.meta.kind.unwrap_or(BoardKind::Free);
+    let id = new_id();
+    store.create_board(&id, room, kind.as_str(), &title).await?;
+    write_new_board(store, &id, &content).await?;
+    Ok(id)
+}
+
+/// Creates a session with its plenary. A session that follows another opens on the final
+/// state of the previous session's plenary boards (copies: the old ones stay as they were).
+pub async fn create_session(
+    store: &Store,
+    hub: Option<&Hub>,
+    workspace: &str,
+    title: &str,
+    date: &str,
+) -> ApiResult<String> {
+    let title = text_field(title, "title", 200)?;
+    let date = text_field(date, "date", 40)?;
+    let previous = store.list_sessions(workspace).await?.into_iter().last();
+    let id = new_id();
+    store.create_session(&id, workspace, &title, &date).await?;
+    let plenary = new_id();
+    store
+        .create_room(&plenary, &id, "plenary", "Plenaria")
+        .await?;
+    if let Some(prev) = previous {
+        for b in store.list_session_boards(&prev.id).await? {
+            if b.room_kind != "plenary" {
+                continue;
+            }
+            let content = board_content(store, hub, &b.id).await?;
+            create_board(store, &plenary, &b.title, content).await?;
+        }
+    }
+    Ok(id)
+}
+
+/// An invitation link token for a role, valid for `hours`.
+pub async fn create_invite(
+    store: &Store,
+    session: &str,
+    role: &str,
+    hours: i64,
+) -> ApiResult<(String, String)> {
+    if role != "participant" && role != "observer" {
+        return Err(ApiError::BadRequest(
+            "role must be participant or observer".into(),
+        ));
+    }
+    if !(1..=24 * 90).contains(&hours) {
+        return Err(ApiError::BadRequest(
+            "an invitation lasts from 1 hour to 90 days".into(),
+        ));
+    }
+    let token = new_token();
+    let id = new_id();
+    store
+        .create_invite(
+            &id,
+            session,
+            role,
+            &token_hash(&token),
+            tavolo_store::now_ms() + hours * HOUR_MS,
+        )
+        .await?;
+    Ok((id, token))
+}
+
+/// Joins a session through an invitation: a participant (or observer) with a display name
+/// and a token of their own. Refuses unknown, revoked and expired invitations.
+pub async fn join(
+    store: &Store,
+    invite_token: &str,
+    name: &str,
+) -> ApiResult<(String, String, String)> {
+    let name = text_field(name, "name", 80)?;
+    if !tavolo_rooms::auth::plausible_token(invite_token) {
+        return Err(ApiError::NotFound);
+    }
+    let invite = store
+        .invite_by_token(&token_hash(invite_token))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if invite.revoked_at.is_some() {
+        return Err(ApiError::Gone("this invitation was revoked".into()));
+    }
+    if invite.expires_at <= tavolo_store::now_ms() {
+        return Err(ApiError::Gone("this invitation has expired".into()));
+    }
+    let session = store
+        .get_session(&invite.session_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if session.closed_at.is_some() && invite.role == "participant" {
+        return Err(ApiError::Gone("this meeting is closed".into()));
+    }
+    let token = new_token();
+    let id = new_id();
+    store
+        .create_participant(
+            &id,
+            &invite.session_id,
+            Some(&invite.id),
+            &invite.role,
+            &name,
+            &token_hash(&token),
+        )
+        .await?;
+    Ok((id, invite.session_id, token))
+}

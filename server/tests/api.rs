@@ -1,0 +1,1020 @@
+//! The facilitation API and the rules it enforces, against the real server and database.
+//! Every forbidden action is tried and must be refused and change nothing.
+
+mod common;
+
+use common::{Backend, Http, TestDb, TestServer, WAIT};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tavolo_client::Client;
+use tavolo_sync::wire;
+use yrs::{GetString, Map, ReadTxn, Transact};
+
+/// A facilitator with a workspace, a meeting with a stakeholder map in the plenary, and
+/// two participants and an observer who joined through invitations.
+struct World {
+    server: TestServer,
+    fac: Http,
+    session: String,
+    workspace: String,
+    board: String,
+    invite_p: String,
+    a: Member,
+    b: Member,
+    obs: Member,
+}
+
+struct Member {
+    id: String,
+    token: String,
+}
+
+async fn facilitator(server: &TestServer, email: &str) -> Http {
+    tavolo_http::api::service::create_facilitator(
+        &server.store,
+        email,
+        "Facilitatrice",
+        "una password lunga",
+    )
+    .await
+    .unwrap();
+    let mut fac = Http::new(server.addr);
+    let r = fac
+        .post(
+            "/api/login",
+            json!({ "email": email, "password": "una password lunga" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    fac.cookie = r.cookie();
+    assert!(fac.cookie.is_some());
+    fac
+}
+
+async fn join(server: &TestServer, invite: &str, name: &str) -> (u16, Value) {
+    let r = Http::new(server.addr)
+        .post(
+            "/api/join",
+            json!({ "token": invite, "display_name": name }),
+        )
+        .await;
+    (r.status, r.json)
+}
+
+async fn world(backend: Backend, db: &TestDb) -> World {
+    let _ = backend;
+    let server = TestServer::start(db).await;
+    let fac = facilitator(&server, "anna@comune.example").await;
+    let ws = fac
+        .post("/api/workspaces", json!({ "name": "Tavolo anziani" }))
+        .await;
+    assert_eq!(ws.status, 201);
+    let workspace = ws.json["id"].as_str().unwrap().to_owned();
+    let s = fac
+        .post(
+            &format!("/api/workspaces/{workspace}/sessions"),
+            json!({ "title": "Incontro 1", "date": "2026-12-01" }),
+        )
+        .await;
+    assert_eq!(s.status, 201, "{}", s.json);
+    let session = s.json["id"].as_str().unwrap().to_owned();
+    let b = fac
+        .post(
+            &format!("/api/sessions/{session}/boards"),
+            json!({ "kind": "stakeholder_map", "title": "Chi siede al tavolo" }),
+        )
+        .await;
+    assert_eq!(b.status, 201, "{}", b.json);
+    let board = b.json["id"].as_str().unwrap().to_owned();
+    let ip = fac
+        .post(
+            &format!("/api/sessions/{session}/invites"),
+            json!({ "role": "participant" }),
+        )
+        .await;
+    let io = fac
+        .post(
+            &format!("/api/sessions/{session}/invites"),
+            json!({ "role": "observer", "hours": 2 }),
+        )
+        .await;
+    let invite_p = ip.json["token"].as_str().unwrap().to_owned();
+    let invite_o = io.json["token"].as_str().unwrap().to_owned();
+    let mut members = Vec::new();
+    for (invite, name) in [
+        (&invite_p, "Bruno"),
+        (&invite_p, "Carla"),
+        (&invite_o, "Osservatore"),
+    ] {
+        let (status, j) = join(&server, invite, name).await;
+        assert_eq!(status, 200, "{j}");
+        members.push(Member {
+            id: j["id"].as_str().unwrap().into(),
+            token: j["token"].as_str().unwrap().into(),
+        });
+    }
+    let obs = members.pop().unwrap();
+    let b_ = members.pop().unwrap();
+    let a = members.pop().unwrap();
+    World {
+        server,
+        fac,
+        session,
+        workspace,
+        board,
+        invite_p,
+        a,
+        b: b_,
+        obs,
+    }
+}
+
+impl World {
+    fn url(&self, board: &str, token: &str) -> String {
+        format!("{}?token={token}", self.server.ws_url(board))
+    }
+
+    async fn connect(&self, board: &str, token: &str) -> Result<Client, u16> {
+        match Client::connect(&self.url(board, token)).await {
+            Ok(c) => {
+                c.wait_synced(WAIT).await.unwrap();
+                Ok(c)
+            }
+            Err(tavolo_client::ClientError::WebSocket(
+                tokio_tungstenite::tungstenite::Error::Http(r),
+            )) => Err(r.status().as_u16()),
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+
+    fn member_http(&self, m: &Member) -> Http {
+        let mut h = Http::new(self.server.addr);
+        h.cookie = Some(format!("tavolo_member={}", m.token));
+        h
+    }
+
+    async fn stop(self, db: TestDb) {
+        self.server.stop().await;
+        db.cleanup().await;
+    }
+}
+
+fn note_update(key: &str, text: &str) -> Vec<u8> {
+    let doc = yrs::Doc::new();
+    let items = doc.get_or_insert_map("items");
+    let mut txn = doc.transact_mut();
+    items.insert(&mut txn, key, yrs::Any::from(text));
+    txn.encode_update_v1()
+}
+
+fn item_keys(c: &Client) -> Vec<String> {
+    let txn = c.doc().transact();
+    let mut keys: Vec<String> = txn
+        .get_map("items")
+        .map(|m| m.keys(&txn).map(str::to_owned).collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+// ------------------------------------------------------------------ forbidden actions
+
+async fn observer_writes_are_dropped(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let before = w.server.store.log_len(&w.board).await.unwrap();
+    let obs = w
+        .connect(&w.board, &w.obs.token)
+        .await
+        .expect("observers may watch");
+    let watcher = w.connect(&w.board, &w.a.token).await.unwrap();
+    obs.send_raw(wire::encode_update(&note_update("intruder", "x")));
+    obs.send_raw(wire::encode_update(&note_update("intruder2", "y")));
+    obs.wait_until("told", WAIT, |c| !c.auth_denied().is_empty())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(obs.auth_denied().len(), 1, "told once");
+    assert!(!obs.is_ended(), "the connection stays");
+    assert_eq!(
+        w.server.store.log_len(&w.board).await.unwrap(),
+        before,
+        "nothing saved"
+    );
+    assert!(
+        !item_keys(&watcher).contains(&"intruder".to_owned()),
+        "nothing relayed"
+    );
+    // and the observer still receives what participants write
+    let m = watcher.doc().get_or_insert_map("items");
+    watcher.change(|t| m.insert(t, "fromA", "ciao"));
+    obs.wait_until("a's note", WAIT, |c| {
+        item_keys(c).contains(&"fromA".to_owned())
+    })
+    .await
+    .unwrap();
+    w.stop(db).await;
+}
+
+async fn participant_cannot_open_another_group(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/breakouts", w.session),
+            json!({ "groups": 2, "kind": "problem_tree", "assign": "balanced" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let view = w
+        .fac
+        .get(&format!("/api/sessions/{}", w.session))
+        .await
+        .json;
+    let group_of = |id: &str| {
+        view["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap()["group"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (ga, gb) = (group_of(&w.a.id), group_of(&w.b.id));
+    assert_ne!(ga, gb, "balanced: one each");
+    let board_of = |room: &str| {
+        view["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == room)
+            .unwrap()["boards"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (board_a, board_b) = (board_of(&ga), board_of(&gb));
+    // before the start, groups are closed to participants
+    assert_eq!(w.connect(&board_a, &w.a.token).await.err(), Some(403));
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/breakouts/start", w.session),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let mine = w.connect(&board_a, &w.a.token).await.expect("own group");
+    assert_eq!(
+        w.connect(&board_b, &w.a.token).await.err(),
+        Some(403),
+        "another group's board"
+    );
+    assert_eq!(
+        w.server.store.log_len(&board_b).await.unwrap(),
+        1,
+        "unchanged"
+    );
+    // the group board is the template
+    assert!(item_keys(&mine).contains(&"core".to_owned()));
+    // calling everyone back closes participants' group connections and the door
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/breakouts/end", w.session),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let closed = mine
+        .wait_closed(WAIT)
+        .await
+        .unwrap()
+        .expect("closed by the server");
+    assert_eq!(closed.code, 4001);
+    assert_eq!(w.connect(&board_a, &w.a.token).await.err(), Some(403));
+    w.stop(db).await;
+}
+
+async fn other_workspace_is_out_of_reach(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let other = facilitator(&w.server, "bea@altro.example").await;
+    let ws = other
+        .post("/api/workspaces", json!({ "name": "Altro tavolo" }))
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = other
+        .post(
+            &format!("/api/workspaces/{ws}/sessions"),
+            json!({ "title": "X", "date": "2026-12-02" }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let foreign = other
+        .post(
+            &format!("/api/sessions/{s}/boards"),
+            json!({ "kind": "free", "title": "Loro" }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // a participant of our meeting cannot open their board
+    assert_eq!(w.connect(&foreign, &w.a.token).await.err(), Some(403));
+    // nor can our facilitator, by socket or API
+    let r = w.fac.get(&format!("/api/sessions/{s}")).await;
+    assert_eq!(r.status, 403);
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{s}/boards"),
+            json!({ "kind": "free", "title": "intrusa" }),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = w
+        .fac
+        .call("DELETE", &format!("/api/workspaces/{ws}"), None)
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        other
+            .get(&format!("/api/workspaces/{ws}/sessions"))
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "unchanged"
+    );
+    assert_eq!(
+        w.server.store.list_session_boards(&s).await.unwrap().len(),
+        1,
+        "unchanged"
+    );
+    w.stop(db).await;
+}
+
+async fn expired_and_revoked_invites_are_refused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let count = || async {
+        w.server
+            .store
+            .list_participants(&w.session)
+            .await
+            .unwrap()
+            .len()
+    };
+    let n = count().await;
+    // revoked
+    let invites = w
+        .fac
+        .get(&format!("/api/sessions/{}/invites", w.session))
+        .await
+        .json;
+    let id = invites[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        w.fac
+            .post(&format!("/api/invites/{id}/revoke"), json!({}))
+            .await
+            .status,
+        200
+    );
+    let (status, body) = join(&w.server, &w.invite_p, "Tardivo").await;
+    assert_eq!(status, 410, "{body}");
+    // expired: an invitation whose time is up
+    let (_, token) =
+        tavolo_http::api::service::create_invite(&w.server.store, &w.session, "participant", 1)
+            .await
+            .unwrap();
+    let hash = tavolo_rooms::auth::token_hash(&token);
+    expire(&w.server.store, &hash, &db.url).await;
+    let (status, _) = join(&w.server, &token, "Tardivo").await;
+    assert_eq!(status, 410);
+    // unknown
+    let (status, _) = join(&w.server, &tavolo_rooms::auth::new_token(), "Chi").await;
+    assert_eq!(status, 404);
+    assert_eq!(count().await, n, "nobody joined");
+    w.stop(db).await;
+}
+
+/// Moves an invitation's expiry into the past, as time would.
+async fn expire(_store: &tavolo_store::Store, hash: &str, url: &str) {
+    let sql = format!("UPDATE invites SET expires_at = 1 WHERE token_hash = '{hash}'");
+    if url.starts_with("sqlite") {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(&sql).execute(&mut c).await.unwrap();
+    } else {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(&sql).execute(&mut c).await.unwrap();
+    }
+}
+
+async fn tampered_tokens_are_refused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let mut bad = w.a.token.clone();
+    let last = if bad.ends_with('0') { '1' } else { '0' };
+    bad.pop();
+    bad.push(last);
+    assert_eq!(w.connect(&w.board, &bad).await.err(), Some(401));
+    assert_eq!(w.connect(&w.board, "not-a-token").await.err(), Some(401));
+    assert_eq!(w.connect(&w.board, "").await.err(), Some(401));
+    let mut h = Http::new(w.server.addr);
+    h.cookie = Some(format!("tavolo_member={bad}"));
+    assert_eq!(
+        h.get(&format!("/api/sessions/{}", w.session)).await.status,
+        401
+    );
+    h.cookie = Some(format!("tavolo_login={bad}"));
+    assert_eq!(h.get("/api/workspaces").await.status, 401);
+    // no credential at all on a board of a workspace
+    let anon = Client::connect(&w.server.ws_url(&w.board)).await;
+    assert!(anon.is_err());
+    w.stop(db).await;
+}
+
+async fn participant_cannot_call_facilitator_endpoints(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let p = w.member_http(&w.a);
+    let rooms_before = w.server.store.list_rooms(&w.session).await.unwrap().len();
+    for (method, path, body) in [
+        (
+            "POST",
+            format!("/api/sessions/{}/breakouts", w.session),
+            json!({ "groups": 3 }),
+        ),
+        (
+            "POST",
+            format!("/api/sessions/{}/timer", w.session),
+            json!({ "action": "start", "seconds": 60 }),
+        ),
+        (
+            "POST",
+            format!("/api/sessions/{}/close", w.session),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/api/sessions/{}/invites", w.session),
+            json!({ "role": "participant" }),
+        ),
+        (
+            "PATCH",
+            format!("/api/boards/{}", w.board),
+            json!({ "locked": true }),
+        ),
+        (
+            "POST",
+            format!("/api/boards/{}/snapshots", w.board),
+            json!({ "label": "mia" }),
+        ),
+        ("GET", "/api/workspaces".to_owned(), json!(null)),
+        (
+            "DELETE",
+            format!("/api/workspaces/{}", w.workspace),
+            json!(null),
+        ),
+    ] {
+        let r = p
+            .call(
+                method,
+                &path,
+                if body.is_null() { None } else { Some(body) },
+            )
+            .await;
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.json);
+    }
+    assert_eq!(
+        w.server.store.list_rooms(&w.session).await.unwrap().len(),
+        rooms_before
+    );
+    let view = w
+        .fac
+        .get(&format!("/api/sessions/{}", w.session))
+        .await
+        .json;
+    assert!(view["state"]["timer"].is_null());
+    assert_eq!(view["closed"], false);
+    assert!(w
+        .server
+        .store
+        .list_snapshots(&w.board)
+        .await
+        .unwrap()
+        .is_empty());
+    w.stop(db).await;
+}
+
+async fn locked_board_refuses_participants_only(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let a = w.connect(&w.board, &w.a.token).await.unwrap();
+    let fac_url =
+        tavolo_http::api::service::create_login(&w.server.store, &facilitator_id(&w).await, 1)
+            .await
+            .unwrap();
+    let f = w.connect(&w.board, &fac_url).await.unwrap();
+    assert_eq!(
+        w.fac
+            .call(
+                "PATCH",
+                &format!("/api/boards/{}", w.board),
+                Some(json!({ "locked": true }))
+            )
+            .await
+            .status,
+        200
+    );
+    let before = w.server.store.log_len(&w.board).await.unwrap();
+    a.send_raw(wire::encode_update(&note_update("blocked", "no")));
+    a.wait_until("told", WAIT, |c| !c.auth_denied().is_empty())
+        .await
+        .unwrap();
+    assert!(a.auth_denied()[0].contains("locked"));
+    let fm = f.doc().get_or_insert_map("items");
+    f.change(|t| fm.insert(t, "facilitator-note", "sì"));
+    a.wait_until("facilitator's note", WAIT, |c| {
+        item_keys(c).contains(&"facilitator-note".to_owned())
+    })
+    .await
+    .unwrap();
+    assert!(!item_keys(&f).contains(&"blocked".to_owned()));
+    assert_eq!(
+        w.server.store.log_len(&w.board).await.unwrap(),
+        before + 1,
+        "only the facilitator's change"
+    );
+    // unlock: participants write again
+    assert_eq!(
+        w.fac
+            .call(
+                "PATCH",
+                &format!("/api/boards/{}", w.board),
+                Some(json!({ "locked": false }))
+            )
+            .await
+            .status,
+        200
+    );
+    let am = a.doc().get_or_insert_map("items");
+    a.change(|t| am.insert(t, "after-unlock", "ok"));
+    f.wait_until("a's note", WAIT, |c| {
+        item_keys(c).contains(&"after-unlock".to_owned())
+    })
+    .await
+    .unwrap();
+    w.stop(db).await;
+}
+
+async fn facilitator_id(w: &World) -> String {
+    w.server
+        .store
+        .facilitator_by_email("anna@comune.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+// ------------------------------------------------------------------ the meeting's flow
+
+async fn meeting_flow(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    // control channel: the timer and a message reach a participant
+    let (mut control, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/api/sessions/{}/control?token={}",
+        w.server.addr, w.session, w.a.token
+    ))
+    .await
+    .unwrap();
+    let first = next_json(&mut control).await;
+    assert_eq!(first["type"], "session");
+    assert_eq!(first["title"], "Incontro 1");
+    w.fac
+        .post(
+            &format!("/api/sessions/{}/timer", w.session),
+            json!({ "action": "start", "seconds": 1200 }),
+        )
+        .await;
+    let msg = wait_for(&mut control, |m| {
+        m["type"] == "session" && !m["state"]["timer"].is_null()
+    })
+    .await;
+    assert_eq!(msg["state"]["timer"]["duration_ms"], 1_200_000);
+    w.fac
+        .post(
+            &format!("/api/sessions/{}/message", w.session),
+            json!({ "text": "Cinque minuti!" }),
+        )
+        .await;
+    wait_for(&mut control, |m| {
+        m["state"]["message"]["text"] == "Cinque minuti!"
+    })
+    .await;
+
+    // the plenary board gets content; a participant writes
+    let a = w.connect(&w.board, &w.a.token).await.unwrap();
+    let m = a.doc().get_or_insert_map("items");
+    let card: yrs::Any = serde_json::from_value(json!({"type":"card","role":"stakeholder","x":100,"y":100,"w":200,"h":110,"color":"blue","z":"b0"})).unwrap();
+    a.change(|t| m.insert(t, "s-new", card));
+    a.wait_until("echo", WAIT, |c| c.updates_received() >= 2)
+        .await
+        .unwrap();
+
+    // dot voting: 2 dots each, a third is refused, the tally counts
+    let vote = w
+        .fac
+        .post(
+            &format!("/api/boards/{}/votes", w.board),
+            json!({ "dots": 2 }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pa = w.member_http(&w.a);
+    let pb = w.member_http(&w.b);
+    assert_eq!(
+        pa.post(
+            &format!("/api/votes/{vote}/dots"),
+            json!({ "item": "s-new" })
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        pa.post(
+            &format!("/api/votes/{vote}/dots"),
+            json!({ "item": "s-new" })
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        pa.post(
+            &format!("/api/votes/{vote}/dots"),
+            json!({ "item": "s-new" })
+        )
+        .await
+        .status,
+        409
+    );
+    assert_eq!(
+        pb.post(
+            &format!("/api/votes/{vote}/dots"),
+            json!({ "item": "s-new" })
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        w.member_http(&w.obs)
+            .post(
+                &format!("/api/votes/{vote}/dots"),
+                json!({ "item": "s-new" })
+            )
+            .await
+            .status,
+        403
+    );
+    let tally = w
+        .fac
+        .post(&format!("/api/votes/{vote}/close"), json!({}))
+        .await
+        .json;
+    assert_eq!(tally["tally"][0]["dots"], 3);
+    assert_eq!(
+        pa.post(
+            &format!("/api/votes/{vote}/dots"),
+            json!({ "item": "s-new" })
+        )
+        .await
+        .status,
+        409,
+        "closed"
+    );
+
+    // private mode: drafts are private until revealed
+    w.fac
+        .post(
+            &format!("/api/boards/{}/private", w.board),
+            json!({ "on": true }),
+        )
+        .await;
+    let draft = tavolo_rooms::access::draft_id(&w.board, &w.a.id);
+    let d = w.connect(&draft, &w.a.token).await.expect("own draft");
+    assert_eq!(
+        w.connect(&draft, &w.b.token).await.err(),
+        Some(403),
+        "someone else's draft"
+    );
+    let dm = d.doc().get_or_insert_map("items");
+    let dt = d.doc().get_or_insert_map("texts");
+    d.change(|t| {
+        dm.insert(
+            t,
+            "idea1",
+            serde_json::from_value::<yrs::Any>(
+                json!({"type":"sticky","x":10,"y":10,"w":180,"h":180,"color":"yellow","z":"c0"}),
+            )
+            .unwrap(),
+        );
+        dt.insert(t, "idea1", yrs::TextPrelim::new("idea segreta"));
+    });
+    d.wait_until("echo", WAIT, |c| c.updates_received() >= 2)
+        .await
+        .unwrap();
+    assert!(
+        !item_keys(&a).contains(&"idea1".to_owned()),
+        "not on the board yet"
+    );
+    let r = w
+        .fac
+        .post(&format!("/api/boards/{}/reveal", w.board), json!({}))
+        .await;
+    assert_eq!(r.json["revealed"], 1, "{}", r.json);
+    a.wait_until("revealed", WAIT, |c| {
+        item_keys(c).contains(&"idea1".to_owned())
+    })
+    .await
+    .unwrap();
+    let text = {
+        let txn = a.doc().transact();
+        txn.get_map("texts")
+            .unwrap()
+            .get(&txn, "idea1")
+            .unwrap()
+            .cast::<yrs::TextRef>()
+            .unwrap()
+            .get_string(&txn)
+    };
+    assert_eq!(text, "idea segreta");
+
+    // breakouts with a copy of the plenary board, gather, close, next meeting
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/breakouts", w.session),
+            json!({ "groups": 2, "copy_from": w.board }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    w.fac
+        .post(
+            &format!("/api/sessions/{}/breakouts/start", w.session),
+            json!({}),
+        )
+        .await;
+    let started = wait_for(&mut control, |m| m["state"]["phase"] == "breakout").await;
+    let my_group = started["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == w.a.id.as_str())
+        .unwrap()["group"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group_board = started["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == my_group.as_str())
+        .unwrap()["boards"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let g = w.connect(&group_board, &w.a.token).await.unwrap();
+    assert!(
+        item_keys(&g).contains(&"s-new".to_owned()),
+        "a copy of the plenary board"
+    );
+    let gm = g.doc().get_or_insert_map("items");
+    let note: yrs::Any = serde_json::from_value(
+        json!({"type":"sticky","x":400,"y":400,"w":180,"h":180,"color":"pink","z":"d0"}),
+    )
+    .unwrap();
+    g.change(|t| gm.insert(t, "group-note", note));
+    g.wait_until("echo", WAIT, |c| {
+        item_keys(c).contains(&"group-note".to_owned()) && c.updates_received() >= 2
+    })
+    .await
+    .unwrap();
+    w.fac
+        .post(
+            &format!("/api/sessions/{}/breakouts/end", w.session),
+            json!({}),
+        )
+        .await;
+    let gathered = w
+        .fac
+        .post(&format!("/api/sessions/{}/gather", w.session), json!({}))
+        .await;
+    assert_eq!(gathered.status, 201, "{}", gathered.json);
+    let gid = gathered.json["id"].as_str().unwrap().to_owned();
+    let gc = w.connect(&gid, &w.a.token).await.unwrap();
+    let keys = item_keys(&gc);
+    assert!(
+        keys.iter().any(|k| k.ends_with("-frame")),
+        "a frame per group: {keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.ends_with("-group-note")),
+        "the group's notes: {keys:?}"
+    );
+
+    let closed = w
+        .fac
+        .post(&format!("/api/sessions/{}/close", w.session), json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.json);
+    let boards = w
+        .server
+        .store
+        .list_session_boards(&w.session)
+        .await
+        .unwrap();
+    for b in &boards {
+        let snaps = w.server.store.list_snapshots(&b.id).await.unwrap();
+        assert_eq!(snaps.len(), 1, "a closing snapshot of {}", b.title);
+        assert_eq!(snaps[0].kind, "closing");
+    }
+    // after closing, participants watch only
+    let late = w.connect(&w.board, &w.a.token).await.unwrap();
+    late.send_raw(wire::encode_update(&note_update("after-close", "no")));
+    late.wait_until("told", WAIT, |c| !c.auth_denied().is_empty())
+        .await
+        .unwrap();
+
+    // the next meeting opens on the final state of this one's plenary boards
+    let next = w
+        .fac
+        .post(
+            &format!("/api/workspaces/{}/sessions", w.workspace),
+            json!({ "title": "Incontro 2", "date": "2026-12-15" }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next_boards = w.server.store.list_session_boards(&next).await.unwrap();
+    assert_eq!(
+        next_boards.len(),
+        2,
+        "the stakeholder map and the gathered board"
+    );
+    let fac_token =
+        tavolo_http::api::service::create_login(&w.server.store, &facilitator_id(&w).await, 1)
+            .await
+            .unwrap();
+    let copy = next_boards
+        .iter()
+        .find(|b| b.title == "Chi siede al tavolo")
+        .unwrap();
+    let c = w.connect(&copy.id, &fac_token).await.unwrap();
+    assert!(
+        item_keys(&c).contains(&"s-new".to_owned()) && item_keys(&c).contains(&"idea1".to_owned())
+    );
+
+    // snapshots: a manual one, then a restore that is a new change
+    let snap = w
+        .fac
+        .post(
+            &format!("/api/boards/{}/snapshots", copy.id),
+            json!({ "label": "prima" }),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    let cm = c.doc().get_or_insert_map("items");
+    let seen = c.updates_received();
+    c.change(|t| {
+        cm.remove(t, "s-new");
+    });
+    // the server's echo says the deletion is committed
+    c.wait_until("echo", WAIT, |c| c.updates_received() > seen)
+        .await
+        .unwrap();
+    let listed = w
+        .fac
+        .get(&format!("/api/boards/{}/snapshots", copy.id))
+        .await
+        .json;
+    assert_eq!(listed[0]["label"], "prima");
+    let preview = w.fac.get(&format!("/api/snapshots/{snap}")).await.json;
+    assert!(preview["content"]["items"]["s-new"].is_object());
+    let log_before = w.server.store.log_len(&copy.id).await.unwrap();
+    assert_eq!(
+        w.fac
+            .post(&format!("/api/snapshots/{snap}/restore"), json!({}))
+            .await
+            .status,
+        200
+    );
+    c.wait_until("restored", WAIT, |c| {
+        item_keys(c).contains(&"s-new".to_owned())
+    })
+    .await
+    .unwrap();
+    assert!(
+        w.server.store.log_len(&copy.id).await.unwrap() > log_before,
+        "restore is a new change"
+    );
+
+    // deleting the workspace deletes its boards' history too
+    let all: Vec<String> = boards
+        .iter()
+        .chain(next_boards.iter())
+        .map(|b| b.id.clone())
+        .collect();
+    drop((a, c, g, gc, d, late));
+    let r = w
+        .fac
+        .call("DELETE", &format!("/api/workspaces/{}", w.workspace), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    for b in &all {
+        assert_eq!(
+            w.server.store.log_len(b).await.unwrap(),
+            0,
+            "{b} history gone"
+        );
+        assert!(w.server.store.get_board(b).await.unwrap().is_none());
+    }
+    assert!(
+        w.server
+            .store
+            .list_participants(&w.session)
+            .await
+            .unwrap()
+            .is_empty(),
+        "names gone"
+    );
+    w.stop(db).await;
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_json(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    loop {
+        let msg = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("control message")
+            .expect("open")
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+async fn wait_for(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "control message never came"
+        );
+        let v = next_json(ws).await;
+        if pred(&v) {
+            return v;
+        }
+    }
+}
+
+on_both_backends!(
+    observer_writes_are_dropped,
+    participant_cannot_open_another_group,
+    other_workspace_is_out_of_reach,
+    expired_and_revoked_invites_are_refused,
+    tampered_tokens_are_refused,
+    participant_cannot_call_facilitator_endpoints,
+    locked_board_refuses_participants_only,
+    meeting_flow,
+);
