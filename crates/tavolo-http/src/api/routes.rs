@@ -1506,3 +1506,43 @@ async fn shutdown_of(s: &AppState) {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The OpenAPI document describes exactly the routes this file registers.
+    #[test]
+    fn openapi_matches_the_router() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let mut documented: Vec<String> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| format!("{} {path}", m.to_uppercase()))
+            })
+            .collect();
+        documented.sort();
+        let source = include_str!("routes.rs");
+        // the router() body, whitespace removed, one `.route(…)` per piece
+        let body = &source
+            [source.find("pub fn router()").unwrap()..source.find("async fn openapi()").unwrap()];
+        let flat: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut registered = Vec::new();
+        for piece in flat.split(".route(").skip(1) {
+            let path = piece.split('"').nth(1).unwrap();
+            let handlers = piece.split_once("\",").map(|(_, h)| h).unwrap_or("");
+            for method in ["get", "post", "patch", "delete", "put"] {
+                if handlers.starts_with(&format!("{method}("))
+                    || handlers.contains(&format!(".{method}("))
+                {
+                    registered.push(format!("{} {path}", method.to_uppercase()));
+                }
+            }
+        }
+        registered.sort();
+        assert_eq!(documented, registered);
+    }
+}
