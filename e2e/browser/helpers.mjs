@@ -98,7 +98,7 @@ export async function placeWithTool (page, tool, x, y) {
 export async function addSticky (page, x, y, text) {
   const before = new Set(Object.keys((await boardJSON(page)).items))
   await placeWithTool(page, 'sticky', x, y)
-  await page.waitForSelector('textarea.text-editor', { timeout: 5000 })
+  await page.waitForSelector('textarea.text-editor:focus', { timeout: 5000 })
   await page.keyboard.type(text)
   await page.keyboard.press('Escape')
   const after = await boardJSON(page)

@@ -16,7 +16,7 @@ import {
 } from '../model/geometry'
 import type { BoardJSON, BoardKind, Item, Link, LinkKind, Rect } from '../model/schema'
 import { compareZ, keysAbove, keysBelow } from '../model/zorder'
-import { roleStyle, templateBounds, tocLevel, TOC_NOT_LEVEL_ROLES } from '../model/templates'
+import { CATEGORY_COLOR, roleStyle, templateBounds, tocLevel, TOC_NOT_LEVEL_ROLES } from '../model/templates'
 import { type Camera, boardToScreen, clampZoom, fitRect, screenToBoard, stepZoom, visibleRect, zoomAt } from './camera'
 import { circlesGeometry, circlesLayout, ringAt } from './circles'
 
@@ -332,7 +332,7 @@ export class Editor {
       const role = tool.slice(5)
       const st = roleStyle(role)
       item = { type: 'card', role, x: 0, y: 0, w: st.w, h: st.h, color: st.color, ...base }
-      if (role === 'stakeholder') item.data = { category: 'other', attitude: 'neutral' }
+      if (role === 'stakeholder') { item.data = { category: 'other', attitude: 'neutral' }; item.color = CATEGORY_COLOR.other }
     } else {
       return null
     }

@@ -81,6 +81,9 @@ export function roleStyle (role: string | undefined): { w: number, h: number, co
   }
 }
 
+/** A stakeholder card's colour by category (as in the schema fixture), until someone picks another. */
+export const CATEGORY_COLOR: Record<string, string> = { public: 'blue', third_sector: 'yellow', citizens: 'pink', private: 'green', other: 'grey' }
+
 /** The roles a user can add on a board of this kind (the template's palette of cards). */
 export function rolesFor (kind: BoardKind): string[] {
   switch (kind) {

@@ -1,7 +1,7 @@
 // Inline text editing: a textarea laid over the item being edited, bound to its Y.Text
 // with delta operations, so two people typing in the same note merge.
 
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
 import { bindTextarea } from '../editor/textBinding'
 import { t, tDynamic } from '../i18n'
@@ -21,7 +21,8 @@ export function TextEditor ({ editor }: { editor: Editor }) {
     return () => offs.forEach((f) => f())
   }, [editor])
 
-  useEffect(() => {
+  // bound and focused as soon as the textarea exists, so no keystroke goes elsewhere
+  useLayoutEffect(() => {
     const el = ref.current
     if (!id || !el) return
     const unbind = bindTextarea(el, editor.board.text(id), editor.board.origin)

@@ -9,7 +9,7 @@ import {
   ATTITUDES, COLOR_NAMES, INDICATOR_FIELDS, type Indicator, type Item, type ItemData, LINK_KINDS, PALETTE,
   REPORT_FIELDS, RINGS, STAKEHOLDER_CATEGORIES, TOC_LEVELS
 } from '../model/schema'
-import { sectionOf, stakeholderMetrics, tocLevel } from '../model/templates'
+import { CATEGORY_COLOR, sectionOf, stakeholderMetrics, tocLevel } from '../model/templates'
 import { newId } from '../model/board'
 import { kindLabel } from '../render/names'
 
@@ -70,15 +70,15 @@ export function Inspector ({ editor }: { editor: Editor }) {
       {item.author === editor.author ? <p class="muted small">{t('panel.author')}</p> : null}
       {item.type !== 'ink' ? <ColorPicker editor={editor} current={item.color} /> : null}
 
-      {role === 'stakeholder' ? <StakeholderFields editor={editor} item={item} setData={setData} /> : null}
+      {role === 'stakeholder' ? <StakeholderFields editor={editor} id={id} item={item} setData={setData} /> : null}
 
       {meta?.kind === 'theory_of_change' && item.type === 'card' && role !== 'assumption'
         ? (
           <p class="derived"><span>{t('panel.level')}:</span> <output>{(() => { const lv = tocLevel(item, meta.template?.lanes); return lv ? tDynamic(`role.${lv}`) : t('panel.noLevel') })()}</output></p>
           )
         : null}
-      {role && OUTPUT_OR_OUTCOME.has(role) ? <Indicators item={item} setData={setData} readOnly={ro} /> : null}
-      {role === 'assumption' ? <AssumptionFields editor={editor} item={item} setData={setData} /> : null}
+      {role && OUTPUT_OR_OUTCOME.has(role) ? <Indicators editor={editor} id={id} item={item} setData={setData} readOnly={ro} /> : null}
+      {role === 'assumption' ? <AssumptionFields editor={editor} id={id} item={item} setData={setData} /> : null}
 
       {role === 'report_item'
         ? (
@@ -136,15 +136,21 @@ function Actions ({ editor }: { editor: Editor }) {
   )
 }
 
-interface FieldProps { editor: Editor, item: Item, setData: (p: Partial<ItemData>) => void }
+interface FieldProps { editor: Editor, id: string, item: Item, setData: (p: Partial<ItemData>) => void }
 
-function StakeholderFields ({ editor, item, setData }: FieldProps) {
+function StakeholderFields ({ editor, id, item, setData }: FieldProps) {
   const grid = editor.board.getMeta()?.template?.grid
   const m = grid ? stakeholderMetrics(item, grid) : null
   const ro = editor.readOnly
   const select = (label: string, field: string, options: readonly string[], prefix: string, extra?: JSX.Element) => (
     <label class="field">{label}
-      <select value={String(item.data?.[field] ?? '')} disabled={ro} data-field={field} onChange={(e) => setData({ [field]: (e.target as HTMLSelectElement).value || undefined })}>
+      <select value={String(item.data?.[field] ?? '')} disabled={ro} data-field={field} onChange={(e) => {
+        const v = (e.target as HTMLSelectElement).value || undefined
+        setData({ [field]: v })
+        // the card's colour follows its category unless someone chose another colour
+        const old = item.data?.category
+        if (field === 'category' && v && (!old || item.color === CATEGORY_COLOR[old])) editor.board.updateItem(id, { color: CATEGORY_COLOR[v] })
+      }}>
         {extra}
         {options.map((o) => <option key={o} value={o}>{tDynamic(`${prefix}.${o}`, o)}</option>)}
       </select>
@@ -173,8 +179,13 @@ function StakeholderFields ({ editor, item, setData }: FieldProps) {
   )
 }
 
-function Indicators ({ item, setData, readOnly }: { item: Item, setData: (p: Partial<ItemData>) => void, readOnly: boolean }) {
+function Indicators ({ editor, id, item, setData, readOnly }: { editor: Editor, id: string, item: Item, setData: (p: Partial<ItemData>) => void, readOnly: boolean }) {
   const list: Indicator[] = Array.isArray(item.data?.indicators) ? item.data!.indicators! : []
+  // always edit the stored list (this render's copy may be a frame old)
+  const current = (): Indicator[] => {
+    const l = editor.board.getItem(id)?.data?.indicators
+    return Array.isArray(l) ? l : []
+  }
   const write = (next: Indicator[]) => setData({ indicators: next.length ? next : undefined })
   return (
     <fieldset class="group indicators">
@@ -185,13 +196,13 @@ function Indicators ({ item, setData, readOnly }: { item: Item, setData: (p: Par
           {INDICATOR_FIELDS.map((f) => (
             <label key={f} class="field">{t(`field.${f}`)}
               <input type="text" value={ind[f] ?? ''} disabled={readOnly} data-field={f}
-                onInput={(e) => write(list.map((x, j) => (j === i ? { ...x, [f]: (e.target as HTMLInputElement).value } : x)))} />
+                onInput={(e) => write(current().map((x, j) => (j === i ? { ...x, [f]: (e.target as HTMLInputElement).value } : x)))} />
             </label>
           ))}
-          <button type="button" class="danger small" disabled={readOnly} onClick={() => write(list.filter((_, j) => j !== i))}>{t('panel.removeIndicator')}</button>
+          <button type="button" class="danger small" disabled={readOnly} onClick={() => write(current().filter((_, j) => j !== i))}>{t('panel.removeIndicator')}</button>
         </fieldset>
       ))}
-      <button type="button" disabled={readOnly} onClick={() => write([...list, { id: newId('ind-'), name: '', unit: '', baseline: '', target: '', source: '', frequency: '' }])}>{t('panel.addIndicator')}</button>
+      <button type="button" disabled={readOnly} onClick={() => write([...current(), { id: newId('ind-'), name: '', unit: '', baseline: '', target: '', source: '', frequency: '' }])}>{t('panel.addIndicator')}</button>
     </fieldset>
   )
 }
