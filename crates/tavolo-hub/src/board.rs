@@ -10,6 +10,7 @@
 //! A peer whose outgoing queue is full is closed (1013) rather than skipped: a Yjs client
 //! that misses an update stays out of sync until it reconnects, so we make it reconnect.
 
+use crate::bus::Event;
 use crate::close;
 use crate::conn::CloseReason;
 use crate::hub::Shared;
@@ -18,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use tavolo_store::NewUpdate;
+use tavolo_store::BoardAppend;
 use tavolo_sync::awareness::{self, AwarenessTable, Entry};
 use tavolo_sync::update::{self, UpdateError};
 use tavolo_sync::{wire, Access, BoardId};
@@ -65,6 +66,16 @@ pub enum Cmd {
         done: oneshot::Sender<Result<(), CloseReason>>,
     },
     Read(DocRead),
+    /// Updates another node committed and published on the bus.
+    RemoteUpdates {
+        first_seq: i64,
+        updates: Vec<Vec<u8>>,
+    },
+    /// Awareness relayed from another node.
+    RemoteAwareness(Vec<Entry>),
+    /// The log's head for this board (periodic check with a bus): catch up if behind;
+    /// also drops awareness states from other nodes that stopped being renewed.
+    CheckHead(i64),
     /// The committed state: last sequence number and the whole document (v2).
     /// (Answered after the batch it arrives in is committed.)
     Snapshot(oneshot::Sender<(i64, Vec<u8>)>),
@@ -142,6 +153,7 @@ struct Board {
     doc: Doc,
     awareness: AwarenessTable,
     peers: HashMap<u64, Peer>,
+    /// Every update of the log up to here is in `doc` (contiguously).
     last_seq: i64,
     since_snapshot: u64,
     /// Applied but not yet committed updates of the current batch.
@@ -153,6 +165,11 @@ struct Board {
     changes_done: Vec<oneshot::Sender<Result<(), CloseReason>>>,
     snapshots: Vec<oneshot::Sender<(i64, Vec<u8>)>>,
     reads: Vec<DocRead>,
+    /// Set when this node may have missed updates of other nodes (a gap on the bus, a
+    /// head further than `last_seq`): the next batch catches up from the log.
+    needs_catch_up: bool,
+    /// Awareness clients introduced by other nodes, with when they were last heard of.
+    remote_clients: HashMap<u64, Instant>,
 }
 
 /// Runs a board until it unloads, fails or the server shuts down.
@@ -225,6 +242,8 @@ impl Board {
             changes_done: Vec::new(),
             snapshots: Vec::new(),
             reads: Vec::new(),
+            needs_catch_up: false,
+            remote_clients: HashMap::new(),
         };
         if board.since_snapshot >= board.shared.config.compact_after {
             board.compact().await;
@@ -265,7 +284,7 @@ impl Board {
                 }
                 handled += 1;
             }
-            if let Err(reason) = self.commit().await {
+            if let Err(reason) = self.commit(&mut out).await {
                 return End::Failed(reason);
             }
             self.deliver(out);
@@ -356,6 +375,44 @@ impl Board {
             }
             Cmd::Read(read) => self.reads.push(read),
             Cmd::Snapshot(reply) => self.snapshots.push(reply),
+            Cmd::RemoteUpdates { first_seq, updates } => {
+                self.remote_updates(first_seq, updates, out)
+            }
+            Cmd::RemoteAwareness(entries) => {
+                let accepted = self.awareness.apply(entries);
+                let now = Instant::now();
+                for e in &accepted {
+                    if e.state.is_some() {
+                        self.remote_clients.insert(e.client_id, now);
+                    } else {
+                        self.remote_clients.remove(&e.client_id);
+                    }
+                }
+                if !accepted.is_empty() {
+                    out.all(wire::encode_awareness(&awareness::encode_update(&accepted)));
+                }
+            }
+            Cmd::CheckHead(head) => {
+                if head > self.last_seq {
+                    self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
+                    self.needs_catch_up = true;
+                }
+                // Clients renew their state every 15 s; one not heard of for 45 s is gone
+                // (its node may have died).
+                let stale: Vec<u64> = self
+                    .remote_clients
+                    .iter()
+                    .filter(|(_, t)| t.elapsed() > std::time::Duration::from_secs(45))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in &stale {
+                    self.remote_clients.remove(id);
+                }
+                let removed = self.awareness.remove_clients(stale);
+                if !removed.is_empty() {
+                    out.all(wire::encode_awareness(&awareness::encode_update(&removed)));
+                }
+            }
             Cmd::Messages {
                 conn,
                 msgs,
@@ -387,6 +444,9 @@ impl Board {
                 let _ = done.send(Err(CloseReason::new(close::INTERNAL_ERROR, "board reset")));
             }
             Cmd::Messages { .. }
+            | Cmd::RemoteUpdates { .. }
+            | Cmd::RemoteAwareness(_)
+            | Cmd::CheckHead(_)
             | Cmd::SetLocked(_)
             | Cmd::Kick { .. }
             | Cmd::Read(_)
@@ -461,7 +521,9 @@ impl Board {
                         }
                     }
                 }
-                out.all(wire::encode_awareness(&awareness::encode_update(&accepted)));
+                let update = awareness::encode_update(&accepted);
+                self.publish_awareness(&update);
+                out.all(wire::encode_awareness(&update));
             }
             Inbound::QueryAwareness => {
                 let states = self.awareness.encode_all().unwrap_or_else(|| vec![0]);
@@ -479,15 +541,54 @@ impl Board {
             }
             let removed = self.awareness.remove_clients(peer.clients);
             if !removed.is_empty() {
-                out.all(wire::encode_awareness(&awareness::encode_update(&removed)));
+                let update = awareness::encode_update(&removed);
+                self.publish_awareness(&update);
+                out.all(wire::encode_awareness(&update));
             }
         }
     }
 
-    /// Commits the batch's updates, then answers the server changes and snapshot
-    /// requests of the batch (they see committed state only).
-    async fn commit(&mut self) -> Result<(), CloseReason> {
-        let result = self.commit_pending().await;
+    fn publish_awareness(&self, update: &[u8]) {
+        if let Some(bus) = &self.shared.bus {
+            bus.publish(Event::Awareness {
+                board: self.id.as_str().to_owned(),
+                update: update.to_vec(),
+            });
+        }
+    }
+
+    /// Commits the batch's updates, publishes them to other nodes, catches up with what
+    /// other nodes committed in between, then answers the server changes, snapshot
+    /// requests and reads of the batch (they see committed state only).
+    async fn commit(&mut self, out: &mut Outbox) -> Result<(), CloseReason> {
+        let result = match self.commit_pending().await {
+            Ok(Some((first, updates))) => {
+                let n = updates.len() as i64;
+                if let Some(bus) = &self.shared.bus {
+                    bus.publish(Event::Updates {
+                        board: self.id.as_str().to_owned(),
+                        first_seq: first,
+                        updates,
+                    });
+                }
+                if first == self.last_seq + 1 {
+                    self.last_seq = first + n - 1;
+                } else {
+                    // Another node committed to this board in between: fetch its updates
+                    // (ours come back too, and change nothing).
+                    self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
+                    self.catch_up(out).await;
+                }
+                Ok(())
+            }
+            Ok(None) => {
+                if self.needs_catch_up {
+                    self.catch_up(out).await;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
         for done in self.changes_done.drain(..) {
             let _ = done.send(result.clone());
         }
@@ -514,31 +615,117 @@ impl Board {
         result
     }
 
-    async fn commit_pending(&mut self) -> Result<(), CloseReason> {
-        if self.pending.is_empty() {
-            return Ok(());
+    /// Applies from the log every update after `last_seq` (other nodes' updates this node
+    /// missed), sending what changed to the local peers. If compaction removed the rows
+    /// right after `last_seq`, the board's snapshot is applied first.
+    async fn catch_up(&mut self, out: &mut Outbox) {
+        self.needs_catch_up = false;
+        self.shared.metrics.bus_catchups.fetch_add(1, Relaxed);
+        let store = &self.shared.store;
+        let mut rows = match store.updates_after(self.id.as_str(), self.last_seq).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.shared.metrics.store_errors.fetch_add(1, Relaxed);
+                tracing::warn!(board = %self.id, error = %e, "catch-up failed; will retry");
+                self.needs_catch_up = true;
+                return;
+            }
+        };
+        let mut snapshot = None;
+        if rows
+            .first()
+            .is_some_and(|(seq, _)| *seq != self.last_seq + 1)
+        {
+            match store.load_board(self.id.as_str()).await {
+                Ok(stored) => {
+                    snapshot = stored.snapshot;
+                    rows = stored.updates;
+                }
+                Err(e) => {
+                    self.shared.metrics.store_errors.fetch_add(1, Relaxed);
+                    tracing::warn!(board = %self.id, error = %e, "catch-up failed; will retry");
+                    self.needs_catch_up = true;
+                    return;
+                }
+            }
         }
-        let n = self.pending.len();
-        let rows: Vec<NewUpdate> = self
-            .pending
-            .drain(..)
-            .enumerate()
-            .map(|(i, data)| NewUpdate {
-                board_id: self.id.as_str().to_owned(),
-                seq: self.last_seq + 1 + i as i64,
-                data,
-            })
-            .collect();
-        match self.shared.writer.append(rows).await {
-            Ok(()) => {
-                self.last_seq += n as i64;
+        if let Some(snap) = snapshot {
+            if let Ok(u) = yrs::updates::decoder::Decode::decode_v2(&snap.state) {
+                self.apply_remote(u, out);
+            }
+            self.last_seq = self.last_seq.max(snap.seq);
+        }
+        for (seq, data) in rows {
+            if seq <= self.last_seq {
+                continue;
+            }
+            if let Ok(u) = update::decode_v1(&data) {
+                self.apply_remote(u, out);
+            }
+            self.last_seq = seq;
+        }
+    }
+
+    /// Applies an update that is already in the log (from another node) and queues what
+    /// it changed for the local peers.
+    fn apply_remote(&mut self, u: Update, out: &mut Outbox) {
+        match update::apply(&self.doc, u) {
+            Ok(applied) => {
+                if let Some(delta) = applied.delta {
+                    out.all(wire::encode_update(&delta));
+                }
+            }
+            Err(_) => {
+                tracing::error!(board = %self.id, "applying a logged update panicked; resetting the board");
+                self.poisoned = true;
+            }
+        }
+    }
+
+    /// Updates another node committed and published.
+    fn remote_updates(&mut self, first_seq: i64, updates: Vec<Vec<u8>>, out: &mut Outbox) {
+        let last = first_seq + updates.len() as i64 - 1;
+        if last <= self.last_seq {
+            return; // all seen: a duplicate, dropped by one comparison
+        }
+        if first_seq > self.last_seq + 1 {
+            // A gap: something was missed; the log has it (it was committed before it
+            // was published).
+            self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
+            self.needs_catch_up = true;
+            return;
+        }
+        for (i, data) in updates.into_iter().enumerate() {
+            let seq = first_seq + i as i64;
+            if seq <= self.last_seq {
+                continue;
+            }
+            if let Ok(u) = update::decode_v1(&data) {
+                self.apply_remote(u, out);
+            }
+            self.last_seq = seq;
+        }
+    }
+
+    /// Commits the pending updates; on success returns them with the sequence number the
+    /// database gave the first (for the bus).
+    async fn commit_pending(&mut self) -> Result<Option<(i64, Vec<Vec<u8>>)>, CloseReason> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        let updates = std::mem::take(&mut self.pending);
+        let n = updates.len();
+        let batch = BoardAppend {
+            board_id: self.id.as_str().to_owned(),
+            updates,
+        };
+        match self.shared.writer.append(batch).await {
+            Ok((first, updates)) => {
+                let metrics = &self.shared.metrics;
+                metrics.updates_persisted.fetch_add(n as u64, Relaxed);
+                metrics.commits.fetch_add(1, Relaxed);
                 self.since_snapshot += n as u64;
-                self.shared
-                    .metrics
-                    .updates_persisted
-                    .fetch_add(n as u64, Relaxed);
-                self.shared.metrics.commits.fetch_add(1, Relaxed);
-                Ok(())
+                Ok(Some((first, updates)))
             }
             Err(e) => {
                 self.shared.metrics.store_errors.fetch_add(1, Relaxed);

@@ -1,6 +1,7 @@
 //! The registry of live boards.
 
 use crate::board::{self, Cmd};
+use crate::bus::{Bus, Envelope, Event};
 use crate::conn::CloseReason;
 use crate::metrics::Metrics;
 use std::collections::HashMap;
@@ -57,6 +58,23 @@ impl Default for HubConfig {
     }
 }
 
+/// How often live boards compare themselves with the log when a bus is in use.
+pub const HEAD_CHECK: Duration = Duration::from_secs(2);
+
+/// A board command that other nodes must apply to their own connections too.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum BoardCommand {
+    Locked {
+        locked: bool,
+    },
+    Kick {
+        principals: Option<Vec<String>>,
+        code: u16,
+        reason: String,
+    },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AttachError {
     #[error("the server is shutting down")]
@@ -77,6 +95,10 @@ pub(crate) struct Entry {
 
 pub(crate) struct Shared {
     pub boards: Mutex<HashMap<BoardId, Entry>>,
+    /// The cross-node bus, when several nodes share the database.
+    pub bus: Option<Bus>,
+    /// Session control events from other nodes, for the HTTP layer's channels.
+    pub remote_sessions: tokio::sync::broadcast::Sender<(String, String)>,
     pub store: Store,
     pub writer: LogWriter,
     pub config: HubConfig,
@@ -108,10 +130,28 @@ impl Drop for BoardHandle {
 impl Hub {
     /// A hub over `store`, with its group-commit writer.
     pub fn new(store: Store, config: HubConfig, metrics: Arc<Metrics>) -> Hub {
+        Hub::with_bus(store, config, metrics, None)
+    }
+
+    /// A hub that shares boards with other nodes through `bus`: it applies their
+    /// published updates to its live boards, relays their awareness, and checks the
+    /// log's heads every `HEAD_CHECK` so that a missed message is caught up.
+    pub fn with_bus(
+        store: Store,
+        config: HubConfig,
+        metrics: Arc<Metrics>,
+        bus: Option<(Bus, mpsc::Receiver<Envelope>)>,
+    ) -> Hub {
         let (writer, _task) = LogWriter::spawn(store.clone(), config.writer_max_rows);
-        Hub {
+        let (bus, incoming) = match bus {
+            Some((b, rx)) => (Some(b), Some(rx)),
+            None => (None, None),
+        };
+        let hub = Hub {
             shared: Arc::new(Shared {
                 boards: Mutex::new(HashMap::new()),
+                bus,
+                remote_sessions: tokio::sync::broadcast::channel(1024).0,
                 store,
                 writer,
                 config,
@@ -121,7 +161,121 @@ impl Hub {
                 next_conn: AtomicU64::new(1),
                 next_generation: AtomicU64::new(1),
             }),
+        };
+        if let Some(rx) = incoming {
+            tokio::spawn(hub.clone().dispatch_remote(rx));
+            tokio::spawn(hub.clone().check_heads());
         }
+        hub
+    }
+
+    /// Events from other nodes, to the live boards they concern (boards not live here
+    /// need nothing: they load from the log when someone opens them).
+    async fn dispatch_remote(self, mut rx: mpsc::Receiver<Envelope>) {
+        while let Some(env) = rx.recv().await {
+            match env.event {
+                Event::Updates {
+                    board,
+                    first_seq,
+                    updates,
+                } => {
+                    self.send_live(&board, Cmd::RemoteUpdates { first_seq, updates })
+                        .await;
+                }
+                Event::Awareness { board, update } => {
+                    if let Ok(entries) = tavolo_sync::awareness::decode_update(&update) {
+                        self.send_live(&board, Cmd::RemoteAwareness(entries)).await;
+                    }
+                }
+                Event::Board { board, json } => {
+                    let Ok(id) = BoardId::parse(&board) else {
+                        continue;
+                    };
+                    match serde_json::from_str::<BoardCommand>(&json) {
+                        Ok(BoardCommand::Locked { locked }) => {
+                            self.set_locked_here(&id, locked).await
+                        }
+                        Ok(BoardCommand::Kick {
+                            principals,
+                            code,
+                            reason,
+                        }) => {
+                            self.kick_here(&id, principals, CloseReason::new(code, &reason))
+                                .await
+                        }
+                        Err(_) => {}
+                    }
+                }
+                Event::Session { session, json } => {
+                    let _ = self.shared.remote_sessions.send((session, json));
+                }
+                Event::Resubscribed => self.check_heads_once().await,
+            }
+        }
+    }
+
+    async fn send_live(&self, board: &str, cmd: Cmd) {
+        let Ok(id) = BoardId::parse(board) else {
+            return;
+        };
+        if let Some(tx) = self.live(&id) {
+            let _ = tx.send(cmd).await;
+        }
+    }
+
+    /// Every few seconds, the log's head of every live board: a board behind it catches
+    /// up. This finds what the bus lost even on a board that went quiet.
+    async fn check_heads(self) {
+        let mut tick = tokio::time::interval(HEAD_CHECK);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => self.check_heads_once().await,
+                _ = self.shared.shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    async fn check_heads_once(&self) {
+        let live: Vec<(BoardId, mpsc::Sender<Cmd>)> = {
+            let boards = self.shared.boards.lock().unwrap_or_else(|e| e.into_inner());
+            boards
+                .iter()
+                .map(|(id, e)| (id.clone(), e.tx.clone()))
+                .collect()
+        };
+        if live.is_empty() {
+            return;
+        }
+        let ids: Vec<String> = live.iter().map(|(id, _)| id.as_str().to_owned()).collect();
+        match self.shared.store.heads(&ids).await {
+            Ok(heads) => {
+                for ((_, tx), head) in live.into_iter().zip(heads) {
+                    let _ = tx.send(Cmd::CheckHead(head)).await;
+                }
+            }
+            Err(e) => {
+                self.shared
+                    .metrics
+                    .store_errors
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, "head check failed");
+            }
+        }
+    }
+
+    /// Publishes a session's control event to other nodes (no-op with no bus).
+    pub fn publish_session(&self, session: &str, json: &str) {
+        if let Some(bus) = &self.shared.bus {
+            bus.publish(Event::Session {
+                session: session.to_owned(),
+                json: json.to_owned(),
+            });
+        }
+    }
+
+    /// Session control events published by other nodes.
+    pub fn remote_sessions(&self) -> tokio::sync::broadcast::Receiver<(String, String)> {
+        self.shared.remote_sessions.subscribe()
     }
 
     pub fn config(&self) -> &HubConfig {
@@ -178,19 +332,48 @@ impl Hub {
         boards.get(id).map(|e| e.tx.clone())
     }
 
-    /// Tells a live board it was locked or unlocked (a board that is not live reads the
-    /// lock from the database when its next connection arrives).
+    /// Tells a live board it was locked or unlocked, here and on other nodes (a board
+    /// that is not live reads the lock from the database when its next connection
+    /// arrives).
     pub async fn set_locked(&self, id: &BoardId, locked: bool) {
+        self.set_locked_here(id, locked).await;
+        self.publish_board(id, &BoardCommand::Locked { locked });
+    }
+
+    async fn set_locked_here(&self, id: &BoardId, locked: bool) {
         if let Some(tx) = self.live(id) {
             let _ = tx.send(Cmd::SetLocked(locked)).await;
         }
     }
 
-    /// Closes connections to a live board: those of `principals`, or every lockable
-    /// (participant) connection when `None`.
+    /// Closes connections to a board, here and on other nodes: those of `principals`, or
+    /// every lockable (participant) connection when `None`.
     pub async fn kick(&self, id: &BoardId, principals: Option<Vec<String>>, reason: CloseReason) {
+        self.publish_board(
+            id,
+            &BoardCommand::Kick {
+                principals: principals.clone(),
+                code: reason.code,
+                reason: reason.reason.clone(),
+            },
+        );
+        self.kick_here(id, principals, reason).await;
+    }
+
+    async fn kick_here(&self, id: &BoardId, principals: Option<Vec<String>>, reason: CloseReason) {
         if let Some(tx) = self.live(id) {
             let _ = tx.send(Cmd::Kick { principals, reason }).await;
+        }
+    }
+
+    fn publish_board(&self, id: &BoardId, cmd: &BoardCommand) {
+        if let Some(bus) = &self.shared.bus {
+            if let Ok(json) = serde_json::to_string(cmd) {
+                bus.publish(Event::Board {
+                    board: id.as_str().to_owned(),
+                    json,
+                });
+            }
         }
     }
 

@@ -19,6 +19,7 @@
 //! waits for every board and connection task it tracks.
 
 pub mod board;
+pub mod bus;
 pub mod conn;
 pub mod hub;
 pub mod metrics;

@@ -57,6 +57,15 @@ pub struct Metrics {
     /// includes the commit).
     pub broadcast_latency: Histogram,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
+    /// Cross-node bus: events published and received, errors (failed publishes,
+    /// malformed or dropped messages, lost subscriptions), gaps detected, catch-ups from
+    /// the log, and the lag from publish to receipt.
+    pub bus_published: AtomicU64,
+    pub bus_received: AtomicU64,
+    pub bus_errors: AtomicU64,
+    pub bus_gaps: AtomicU64,
+    pub bus_catchups: AtomicU64,
+    pub bus_lag: Histogram,
 }
 
 impl Metrics {
@@ -141,6 +150,42 @@ impl Metrics {
         self.broadcast_latency.render(
             "tavolo_broadcast_latency_seconds",
             "Time from receiving an update to queueing it to every peer, commit included.",
+            &mut out,
+        );
+        let mut counter = |name: &str, help: &str, v: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+            );
+        };
+        counter(
+            "tavolo_bus_published_total",
+            "Events published on the cross-node bus.",
+            self.bus_published.load(Relaxed),
+        );
+        counter(
+            "tavolo_bus_received_total",
+            "Events received from other nodes.",
+            self.bus_received.load(Relaxed),
+        );
+        counter(
+            "tavolo_bus_errors_total",
+            "Bus publish failures, lost subscriptions, dropped or malformed messages.",
+            self.bus_errors.load(Relaxed),
+        );
+        counter(
+            "tavolo_bus_gaps_total",
+            "Gaps in a board's sequence numbers noticed on the bus or by the head check.",
+            self.bus_gaps.load(Relaxed),
+        );
+        counter(
+            "tavolo_bus_catchups_total",
+            "Catch-ups of a board from the update log.",
+            self.bus_catchups.load(Relaxed),
+        );
+        self.bus_lag.render(
+            "tavolo_bus_lag_seconds",
+            "Time from publish on one node to receipt on another.",
             &mut out,
         );
         out

@@ -113,12 +113,12 @@ impl StoredBoard {
     }
 }
 
-/// One row for the update log.
+/// New updates of one board for the log; the database numbers them.
 #[derive(Debug, Clone)]
-pub struct NewUpdate {
+pub struct BoardAppend {
     pub board_id: String,
-    pub seq: i64,
-    pub data: Vec<u8>,
+    /// v1 updates, in order.
+    pub updates: Vec<Vec<u8>>,
 }
 
 #[derive(Clone, Debug)]
@@ -232,29 +232,107 @@ impl Store {
         })
     }
 
-    /// Appends rows to the update log in one transaction: all of them or none.
-    pub async fn append(&self, rows: &[NewUpdate]) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
+    /// Appends every board's updates to the log in one transaction (all or none) and
+    /// returns, per board, the sequence number given to its first update (the others
+    /// follow). Numbers are reserved in `board_heads` inside the same transaction: one
+    /// row lock per board, so concurrent writers (several nodes) get distinct numbers in
+    /// commit order, and a committed number implies every smaller one is committed.
+    pub async fn append(&self, batches: &[BoardAppend]) -> Result<Vec<i64>, StoreError> {
         let now = now_ms();
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            for chunk in rows.chunks(INSERT_CHUNK) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO board_updates (board_id, seq, data, created_at) ",
-                );
-                qb.push_values(chunk, |mut b, r| {
-                    b.push_bind(r.board_id.as_str())
-                        .push_bind(r.seq)
-                        .push_bind(r.data.as_slice())
-                        .push_bind(now);
-                });
-                qb.build().execute(&mut *tx).await?;
+            let mut firsts = Vec::with_capacity(batches.len());
+            for batch in batches {
+                let n = batch.updates.len() as i64;
+                if n == 0 {
+                    firsts.push(0);
+                    continue;
+                }
+                let last: i64 = sqlx::query(
+                    "INSERT INTO board_heads (board_id, last_seq) VALUES ($1, $2) \
+                     ON CONFLICT (board_id) DO UPDATE SET last_seq = board_heads.last_seq + $2 \
+                     RETURNING last_seq",
+                )
+                .bind(batch.board_id.as_str())
+                .bind(n)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("last_seq")?;
+                let first = last - n + 1;
+                firsts.push(first);
+                let numbered: Vec<(i64, &Vec<u8>)> = batch
+                    .updates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (first + i as i64, u))
+                    .collect();
+                for chunk in numbered.chunks(INSERT_CHUNK) {
+                    let mut qb = QueryBuilder::new(
+                        "INSERT INTO board_updates (board_id, seq, data, created_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (seq, data)| {
+                        b.push_bind(batch.board_id.as_str())
+                            .push_bind(*seq)
+                            .push_bind(data.as_slice())
+                            .push_bind(now);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
-            Ok(())
+            Ok(firsts)
         })
+    }
+
+    /// The log of a board after `seq`, in order (to catch up with other nodes).
+    pub async fn updates_after(
+        &self,
+        board_id: &str,
+        seq: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        with_pool!(self, |p| {
+            let rows = sqlx::query(
+                "SELECT seq, data FROM board_updates WHERE board_id = $1 AND seq > $2 ORDER BY seq",
+            )
+            .bind(board_id)
+            .bind(seq)
+            .fetch_all(p)
+            .await?;
+            rows.into_iter()
+                .map(|r| Ok((r.try_get("seq")?, r.try_get("data")?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// The last sequence number of each of these boards (0 for a board with no log).
+    pub async fn heads(&self, board_ids: &[String]) -> Result<Vec<i64>, StoreError> {
+        let mut out = Vec::with_capacity(board_ids.len());
+        for chunk in board_ids.chunks(500) {
+            let rows: Vec<(String, i64)> = with_pool!(self, |p| {
+                let mut qb = QueryBuilder::new(
+                    "SELECT board_id, last_seq FROM board_heads WHERE board_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(id.as_str());
+                }
+                sep.push_unseparated(")");
+                let rows = qb.build().fetch_all(p).await?;
+                rows.into_iter()
+                    .map(|r| Ok((r.try_get("board_id")?, r.try_get("last_seq")?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            })?;
+            for id in chunk {
+                out.push(
+                    rows.iter()
+                        .find(|(b, _)| b == id)
+                        .map(|(_, s)| *s)
+                        .unwrap_or(0),
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// Folds a board's log up to `seq` into a snapshot: writes `state` (v2) as the

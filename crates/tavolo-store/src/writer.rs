@@ -6,16 +6,19 @@
 //! While one transaction commits, the next batch gathers: under load, batches grow and
 //! the cost of a commit (an fsync on SQLite) is shared by many updates.
 //!
-//! If a batch fails, each request in it is retried alone, so one board's bad row (say a
-//! sequence number another writer took) fails that board only.
+//! If a batch fails, each request in it is retried alone, so one board's trouble fails
+//! that board only. The answer is the sequence number the database gave the request's
+//! first update.
 
-use crate::{NewUpdate, Store, StoreError};
+use crate::{BoardAppend, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+type Answer = Result<(i64, Vec<Vec<u8>>), StoreError>;
+
 struct Request {
-    rows: Vec<NewUpdate>,
-    done: oneshot::Sender<Result<(), StoreError>>,
+    batch: BoardAppend,
+    done: oneshot::Sender<Answer>,
 }
 
 /// A handle to the writer task; clone it freely. The task ends when every handle is gone.
@@ -34,14 +37,12 @@ impl LogWriter {
         (LogWriter { tx }, task)
     }
 
-    /// Appends `rows` and returns once they are committed.
-    pub async fn append(&self, rows: Vec<NewUpdate>) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
+    /// Appends a board's updates and returns, once they are committed, the sequence
+    /// number of the first, with the updates handed back (to publish them).
+    pub async fn append(&self, batch: BoardAppend) -> Answer {
         let (done, wait) = oneshot::channel();
         self.tx
-            .send(Request { rows, done })
+            .send(Request { batch, done })
             .await
             .map_err(|_| StoreError::WriterGone)?;
         wait.await.map_err(|_| StoreError::WriterGone)?
@@ -49,41 +50,43 @@ impl LogWriter {
 }
 
 async fn run(store: Store, mut rx: mpsc::Receiver<Request>, max_rows: usize) {
-    let mut batch: Vec<Request> = Vec::new();
-    let mut rows: Vec<NewUpdate> = Vec::new();
+    // The batch moves into the append (no copy of the update bytes); the answers wait.
+    let mut batches: Vec<BoardAppend> = Vec::new();
+    let mut dones: Vec<oneshot::Sender<Answer>> = Vec::new();
     while let Some(first) = rx.recv().await {
-        let mut n = first.rows.len();
-        batch.push(first);
+        let mut n = first.batch.updates.len();
+        batches.push(first.batch);
+        dones.push(first.done);
         while n < max_rows {
             match rx.try_recv() {
                 Ok(req) => {
-                    n += req.rows.len();
-                    batch.push(req);
+                    n += req.batch.updates.len();
+                    batches.push(req.batch);
+                    dones.push(req.done);
                 }
                 Err(_) => break,
             }
         }
-        rows.clear();
-        for req in &batch {
-            rows.extend(req.rows.iter().cloned());
-        }
-        match store.append(&rows).await {
-            Ok(()) => {
-                for req in batch.drain(..) {
-                    let _ = req.done.send(Ok(()));
+        match store.append(&batches).await {
+            Ok(firsts) => {
+                for ((done, first), batch) in dones.drain(..).zip(firsts).zip(batches.drain(..)) {
+                    let _ = done.send(Ok((first, batch.updates)));
                 }
             }
-            Err(e) if batch.len() == 1 => {
-                let req = batch.pop().expect("one request");
-                let _ = req.done.send(Err(e));
+            Err(e) if dones.len() == 1 => {
+                let _ = dones.pop().expect("one request").send(Err(e));
             }
             Err(e) => {
-                tracing::warn!(error = %e, requests = batch.len(), "group commit failed; retrying each request alone");
-                for req in batch.drain(..) {
-                    let r = store.append(&req.rows).await;
-                    let _ = req.done.send(r);
+                tracing::warn!(error = %e, requests = dones.len(), "group commit failed; retrying each request alone");
+                for (batch, done) in batches.drain(..).zip(dones.drain(..)) {
+                    let r = store
+                        .append(std::slice::from_ref(&batch))
+                        .await
+                        .map(|f| (f[0], batch.updates));
+                    let _ = done.send(r);
                 }
             }
         }
+        batches.clear();
     }
 }

@@ -3,13 +3,12 @@
 
 use tavolo_store::testing::TestPostgres;
 use tavolo_store::writer::LogWriter;
-use tavolo_store::{NewUpdate, Store, StoreError, StoredSnapshot};
+use tavolo_store::{BoardAppend, Store, StoredSnapshot};
 
-fn row(board: &str, seq: i64, data: &[u8]) -> NewUpdate {
-    NewUpdate {
+fn batch(board: &str, data: &[&[u8]]) -> BoardAppend {
+    BoardAppend {
         board_id: board.to_owned(),
-        seq,
-        data: data.to_vec(),
+        updates: data.iter().map(|d| d.to_vec()).collect(),
     }
 }
 
@@ -25,33 +24,48 @@ async fn contract(store: Store) {
     let empty = store.load_board("nobody").await.unwrap();
     assert!(empty.snapshot.is_none() && empty.updates.is_empty());
     assert_eq!(empty.last_seq(), 0);
+    assert_eq!(store.heads(&["nobody".into()]).await.unwrap(), vec![0]);
 
-    // append and load, in order, per board
-    store
+    // append numbers each board's updates from 1, in order
+    let firsts = store
         .append(&[
-            row("a", 1, b"one"),
-            row("b", 1, b"uno"),
-            row("a", 2, b"two"),
+            batch("a", &[b"one"]),
+            batch("b", &[b"uno"]),
+            batch("a2", &[]),
         ])
         .await
         .unwrap();
+    assert_eq!(firsts, vec![1, 1, 0]);
+    let firsts = store.append(&[batch("a", &[b"two"])]).await.unwrap();
+    assert_eq!(firsts, vec![2]);
     let a = store.load_board("a").await.unwrap();
     assert_eq!(a.updates, vec![(1, b"one".to_vec()), (2, b"two".to_vec())]);
     assert_eq!(a.last_seq(), 2);
     assert_eq!(store.log_len("b").await.unwrap(), 1);
-
-    // a duplicate sequence number fails the whole append, and nothing of it lands
-    let dup = store
-        .append(&[row("a", 3, b"three"), row("a", 2, b"again")])
-        .await;
-    assert!(matches!(dup, Err(StoreError::Database(_))));
-    assert_eq!(store.log_len("a").await.unwrap(), 2);
+    assert_eq!(
+        store.updates_after("a", 1).await.unwrap(),
+        vec![(2, b"two".to_vec())]
+    );
+    assert_eq!(
+        store
+            .heads(&["a".into(), "b".into(), "zz".into()])
+            .await
+            .unwrap(),
+        vec![2, 1, 0]
+    );
 
     // large batches (more than one INSERT statement) and binary data round-trip
-    let many: Vec<NewUpdate> = (3..=1203)
-        .map(|s| row("a", s, &[0, 255, (s % 256) as u8]))
+    let many: Vec<Vec<u8>> = (3..=1203)
+        .map(|s: i64| vec![0, 255, (s % 256) as u8])
         .collect();
-    store.append(&many).await.unwrap();
+    let first = store
+        .append(&[BoardAppend {
+            board_id: "a".into(),
+            updates: many,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(first, vec![3]);
     let a = store.load_board("a").await.unwrap();
     assert_eq!(a.updates.len(), 1203);
     assert_eq!(a.updates[1202], (1203, vec![0, 255, (1203 % 256) as u8]));
@@ -72,37 +86,62 @@ async fn contract(store: Store) {
     );
     assert_eq!(a.last_seq(), 1203);
     assert_eq!(store.log_len("a").await.unwrap(), 3);
-    // compacting again replaces the automatic snapshot
+    // compacting again replaces the automatic snapshot; numbering goes on after it
     store.compact("a", 1203, b"newer").await.unwrap();
     let a = store.load_board("a").await.unwrap();
     assert_eq!(a.snapshot.as_ref().map(|s| s.seq), Some(1203));
     assert!(a.updates.is_empty());
     assert_eq!(a.last_seq(), 1203);
+    assert_eq!(
+        store.append(&[batch("a", &[b"next"])]).await.unwrap(),
+        vec![1204]
+    );
     // the other board is untouched
     assert_eq!(store.load_board("b").await.unwrap().updates.len(), 1);
 
-    // group commit: many concurrent callers, all committed, a bad request fails alone
+    // group commit: many concurrent writers on many boards, numbers dense and in order
     let (writer, task) = LogWriter::spawn(store.clone(), 1000);
     let mut joins = Vec::new();
     for w in 0..20i64 {
         let writer = writer.clone();
         joins.push(tokio::spawn(async move {
-            for i in 0..25i64 {
-                writer
-                    .append(vec![row(&format!("w{w}"), i + 1, b"x")])
-                    .await
-                    .unwrap();
+            let mut got = Vec::new();
+            for _ in 0..25 {
+                got.push(
+                    writer
+                        .append(batch(&format!("w{w}"), &[b"x", b"y"]))
+                        .await
+                        .unwrap()
+                        .0,
+                );
             }
+            got
         }));
     }
-    let bad = writer.append(vec![row("b", 1, b"taken")]);
-    let bad = bad.await;
-    assert!(bad.is_err(), "a sequence number already used is refused");
-    for j in joins {
-        j.await.unwrap();
+    // and several writers on one board (as several nodes would): distinct numbers
+    let mut shared = Vec::new();
+    for _ in 0..4 {
+        let writer = writer.clone();
+        shared.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..25 {
+                got.push(writer.append(batch("shared", &[b"s"])).await.unwrap().0);
+            }
+            got
+        }));
     }
+    for j in joins {
+        let got = j.await.unwrap();
+        assert_eq!(got, (0..25).map(|i| 1 + 2 * i).collect::<Vec<i64>>());
+    }
+    let mut all: Vec<i64> = Vec::new();
+    for j in shared {
+        all.extend(j.await.unwrap());
+    }
+    all.sort();
+    assert_eq!(all, (1..=100).collect::<Vec<i64>>());
     for w in 0..20 {
-        assert_eq!(store.log_len(&format!("w{w}")).await.unwrap(), 25);
+        assert_eq!(store.log_len(&format!("w{w}")).await.unwrap(), 50);
     }
     drop(writer);
     task.await.unwrap();
@@ -124,9 +163,37 @@ async fn contract_postgres() {
 }
 
 #[tokio::test]
+async fn two_stores_on_one_postgres_number_one_board_apart() {
+    // two nodes = two pools on the same database
+    let db = TestPostgres::create().await;
+    let a = Store::open(&db.url).await.unwrap();
+    a.migrate().await.unwrap();
+    let b = Store::open(&db.url).await.unwrap();
+    let mut joins = Vec::new();
+    for store in [a.clone(), b.clone()] {
+        joins.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..50 {
+                got.push(store.append(&[batch("board", &[b"u"])]).await.unwrap()[0]);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for j in joins {
+        all.extend(j.await.unwrap());
+    }
+    all.sort();
+    assert_eq!(all, (1..=100).collect::<Vec<i64>>());
+    a.close().await;
+    b.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
 async fn unsupported_url_is_refused() {
     assert!(matches!(
         Store::open("mysql://x").await,
-        Err(StoreError::UnsupportedUrl)
+        Err(tavolo_store::StoreError::UnsupportedUrl)
     ));
 }

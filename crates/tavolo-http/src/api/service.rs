@@ -6,7 +6,7 @@ use super::error::{text_field, ApiError, ApiResult};
 use tavolo_board::{Board, BoardKind};
 use tavolo_hub::Hub;
 use tavolo_rooms::auth::{hash_password, new_id, new_token, token_hash};
-use tavolo_store::{NewUpdate, Store};
+use tavolo_store::{BoardAppend, Store};
 use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
 
@@ -82,10 +82,9 @@ pub async fn write_new_board(store: &Store, id: &str, board: &Board) -> ApiResul
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
     store
-        .append(&[NewUpdate {
+        .append(&[BoardAppend {
             board_id: id.to_owned(),
-            seq: 1,
-            data: update,
+            updates: vec![update],
         }])
         .await?;
     Ok(())
