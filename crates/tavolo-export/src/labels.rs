@@ -1,0 +1,140 @@
+//! The Italian labels the web client shows (`web/src/i18n/it.ts`), for what the exports
+//! draw and write. Unknown values are shown as they are.
+
+pub fn role(role: &str) -> &str {
+    match role {
+        "stakeholder" => "Stakeholder",
+        "effect" => "Effetto",
+        "core_problem" => "Problema centrale",
+        "cause" => "Causa",
+        "end" => "Fine",
+        "objective" => "Obiettivo",
+        "means" => "Mezzo",
+        "input" => "Risorse",
+        "activity" => "Attività",
+        "output" => "Realizzazioni (output)",
+        "outcome_short" => "Risultati a breve termine",
+        "outcome_mid" => "Risultati a medio termine",
+        "outcome_long" => "Risultati a lungo termine",
+        "impact" => "Impatto",
+        "assumption" => "Ipotesi",
+        "indicator" => "Indicatore",
+        "report_item" => "Voce di rendicontazione",
+        other => other,
+    }
+}
+
+pub fn placeholder(role: &str) -> &'static str {
+    match role {
+        "core_problem" => "Qual è il problema centrale?",
+        "objective" => "Qual è l'obiettivo?",
+        "impact" => "Quale impatto cerchiamo?",
+        "stakeholder" => "Nome dello stakeholder",
+        _ => "",
+    }
+}
+
+pub fn item_type(t: &str) -> &str {
+    match t {
+        "sticky" => "Post-it",
+        "text" => "Testo",
+        "shape" => "Forma",
+        "frame" => "Cornice",
+        "card" => "Scheda",
+        "ink" => "Disegno",
+        other => other,
+    }
+}
+
+pub fn quadrant(q: &str) -> &str {
+    match q {
+        "manage_closely" => "Coinvolgere da vicino",
+        "keep_satisfied" => "Mantenere soddisfatti",
+        "keep_informed" => "Tenere informati",
+        "monitor" => "Monitorare",
+        other => other,
+    }
+}
+
+pub fn ring(r: &str) -> &str {
+    match r {
+        "core" => "Tavolo (nucleo)",
+        "involved" => "Coinvolti",
+        "inform" => "Da informare",
+        other => other,
+    }
+}
+
+pub fn category(c: &str) -> &str {
+    match c {
+        "public" => "Ente pubblico",
+        "third_sector" => "Terzo Settore",
+        "citizens" => "Cittadini / utenti",
+        "private" => "Privato",
+        "other" => "Altro",
+        other => other,
+    }
+}
+
+pub fn attitude(a: &str) -> &str {
+    match a {
+        "supportive" => "Favorevole",
+        "neutral" => "Neutrale",
+        "opposed" => "Contrario",
+        other => other,
+    }
+}
+
+pub fn attitude_mark(a: &str) -> &'static str {
+    match a {
+        "supportive" => "+",
+        "neutral" => "=",
+        "opposed" => "−",
+        _ => "",
+    }
+}
+
+pub fn band(role: &str) -> &str {
+    match role {
+        "effect" => "Effetti",
+        "core_problem" => "Problema centrale",
+        "cause" => "Cause",
+        "end" => "Fini",
+        "objective" => "Obiettivo",
+        "means" => "Mezzi",
+        other => other,
+    }
+}
+
+pub fn section(s: &str) -> &str {
+    match s {
+        "identity" => "Identità",
+        "governance" => "Governance",
+        "people" => "Persone",
+        "objectives_activities" => "Obiettivi e attività",
+        "economic" => "Situazione economica",
+        "other" => "Altre informazioni",
+        other => other,
+    }
+}
+
+pub fn kind(k: Option<tavolo_board::BoardKind>) -> &'static str {
+    use tavolo_board::BoardKind::*;
+    match k {
+        None | Some(Free) => "Lavagna libera",
+        Some(StakeholderMap) => "Mappa degli stakeholder",
+        Some(ProblemTree) => "Albero dei problemi",
+        Some(ObjectiveTree) => "Albero degli obiettivi",
+        Some(TheoryOfChange) => "Teoria del cambiamento",
+        Some(SocialReport) => "Rendicontazione sociale",
+    }
+}
+
+pub fn link_kind(k: &str) -> &str {
+    match k {
+        "arrow" => "Freccia",
+        "causal" => "Causale",
+        "relation" => "Relazione",
+        other => other,
+    }
+}

@@ -1,0 +1,226 @@
+//! A meeting's minutes in one ZIP: `verbale.pdf` (a cover, then one page per board) and,
+//! for each board, its picture (PNG, SVG), its content (JSON in the schema's form) and, for
+//! template boards, its tables (CSV, Markdown). The cover lists exactly the files of the
+//! archive.
+
+use crate::render::{self, PageHeader};
+use crate::{format_utc, labels, slug, svg, tables, ExportError};
+use tavolo_board::Board;
+
+/// One board of the meeting, in the state the minutes show.
+#[derive(Clone, Debug)]
+pub struct MinutesBoard {
+    /// The room's name ("Plenaria", "Gruppo 1").
+    pub room: String,
+    pub title: String,
+    pub board: Board,
+}
+
+#[derive(Clone, Debug)]
+pub struct Minutes {
+    pub workspace: String,
+    pub session: String,
+    pub date: String,
+    /// When the meeting was closed (ms): the boards are its closing snapshots. `None`: the
+    /// meeting is open and the boards are their live state at `generated_at`.
+    pub closed_at: Option<i64>,
+    pub generated_at: i64,
+    pub participants: usize,
+    pub observers: usize,
+    /// Breakout groups: name and number of members.
+    pub groups: Vec<(String, usize)>,
+    pub boards: Vec<MinutesBoard>,
+}
+
+pub const PDF_NAME: &str = "verbale.pdf";
+
+/// The file names of one board's files: `NN-room-title.ext`.
+fn board_files(index: usize, b: &MinutesBoard) -> (String, Vec<&'static str>) {
+    let stem = format!(
+        "{:02}-{}-{}",
+        index + 1,
+        slug(&b.room, 16, "stanza"),
+        slug(&b.title, 28, "lavagna")
+    );
+    let mut ext = vec!["png", "svg", "json"];
+    if tables::table(&b.board).is_some() {
+        ext.extend(["csv", "md"]);
+    }
+    (stem, ext)
+}
+
+/// Every file of the archive, in order.
+pub fn file_names(m: &Minutes) -> Vec<String> {
+    let mut names = vec![PDF_NAME.to_owned()];
+    for (i, b) in m.boards.iter().enumerate() {
+        let (stem, ext) = board_files(i, b);
+        names.extend(ext.iter().map(|e| format!("{stem}.{e}")));
+    }
+    names
+}
+
+fn state_line(m: &Minutes) -> String {
+    match m.closed_at {
+        Some(t) => format!(
+            "Incontro chiuso il {}: le lavagne sono nello stato di chiusura (istantanee di chiusura).",
+            format_utc(t)
+        ),
+        None => format!(
+            "Incontro NON ancora chiuso: le lavagne sono nello stato attuale al {}.",
+            format_utc(m.generated_at)
+        ),
+    }
+}
+
+/// The cover's lines: (text, size, bold), and where the file list starts.
+fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, usize) {
+    let mut l: Vec<(String, f64, bool)> = Vec::new();
+    let mut push = |s: String, size: f64, bold: bool| l.push((s, size, bold));
+    push("Verbale dell'incontro".into(), 22.0, true);
+    push(m.session.clone(), 16.0, true);
+    push(String::new(), 6.0, false);
+    push(format!("Tavolo: {}", m.workspace), 11.0, false);
+    push(format!("Data: {}", m.date), 11.0, false);
+    push(
+        format!(
+            "Partecipanti: {}{}",
+            m.participants,
+            if m.observers > 0 {
+                format!(" (più {} osservatori)", m.observers)
+            } else {
+                String::new()
+            }
+        ),
+        11.0,
+        false,
+    );
+    if m.groups.is_empty() {
+        push("Gruppi di lavoro: nessuno".into(), 11.0, false);
+    } else {
+        push(format!("Gruppi di lavoro: {}", m.groups.len()), 11.0, false);
+        for (name, n) in &m.groups {
+            push(
+                format!(
+                    "    {name}: {n} {}",
+                    if *n == 1 { "partecipante" } else { "partecipanti" }
+                ),
+                10.0,
+                false,
+            );
+        }
+    }
+    push(state_line(m), 10.0, true);
+    push(String::new(), 6.0, false);
+    push(
+        format!("Lavagne ({}), una pagina ciascuna:", m.boards.len()),
+        12.0,
+        true,
+    );
+    for (i, b) in m.boards.iter().enumerate() {
+        push(
+            format!(
+                "    p. {} — {} — {} ({})",
+                i + 1 + cover_pages,
+                b.room,
+                if b.title.trim().is_empty() { "Senza titolo" } else { &b.title },
+                labels::kind(b.board.meta.kind)
+            ),
+            10.0,
+            false,
+        );
+    }
+    push(String::new(), 6.0, false);
+    push(
+        format!("Contenuto dell'archivio ({} file):", file_names(m).len()),
+        12.0,
+        true,
+    );
+    let list_start = l.len();
+    for name in file_names(m) {
+        l.push((name, 9.0, false));
+    }
+    l.push((String::new(), 6.0, false));
+    l.push((
+        format!("Generato da Tavolo il {}.", format_utc(m.generated_at)),
+        8.0,
+        false,
+    ));
+    (l, list_start)
+}
+
+/// The minutes' PDF: the cover and one page per board.
+pub fn pdf(m: &Minutes) -> Result<Vec<u8>, ExportError> {
+    let cover = |cover_pages: usize| {
+        let (lines, list_start) = cover_lines(m, cover_pages);
+        // the file list flows into two columns only when one page would not hold it
+        let height: f64 = lines.iter().map(|(_, s, _)| s * 1.35).sum();
+        let columns_from = if height > render::A4.1 - 64.0 {
+            list_start
+        } else {
+            usize::MAX
+        };
+        render::text_pages(&lines, columns_from)
+    };
+    let mut pages = cover(1);
+    if pages.len() != 1 {
+        // a long cover: the boards' page numbers move on
+        pages = cover(pages.len());
+    }
+    for b in &m.boards {
+        pages.push(render::board_page(&b.board, &page_header(m, b)));
+    }
+    render::pdf(&pages, &format!("Verbale: {}", m.session))
+}
+
+fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
+    PageHeader {
+        title: format!(
+            "{} — {}",
+            b.room,
+            if b.title.trim().is_empty() { "Senza titolo" } else { &b.title }
+        ),
+        lines: vec![
+            format!(
+                "{} · {} · {} ({})",
+                labels::kind(b.board.meta.kind),
+                m.workspace,
+                m.session,
+                m.date
+            ),
+            match m.closed_at {
+                Some(_) => "Stato alla chiusura dell'incontro".into(),
+                None => format!("Stato attuale al {} (incontro non chiuso)", format_utc(m.generated_at)),
+            },
+        ],
+    }
+}
+
+/// The whole archive.
+pub fn zip(m: &Minutes) -> Result<Vec<u8>, ExportError> {
+    let mut z = crate::zip::ZipWriter::new(m.generated_at);
+    z.add(PDF_NAME, &pdf(m)?, false)?;
+    for (i, b) in m.boards.iter().enumerate() {
+        let (stem, _) = board_files(i, b);
+        let svg_text = svg::svg(&b.board);
+        z.add(
+            &format!("{stem}.png"),
+            &render::svg_to_png(&svg_text, 1.0)?,
+            false,
+        )?;
+        z.add(&format!("{stem}.svg"), svg_text.as_bytes(), true)?;
+        let json = serde_json::to_vec_pretty(&b.board.to_json())
+            .map_err(|e| ExportError::Render(e.to_string()))?;
+        z.add(&format!("{stem}.json"), &json, true)?;
+        if let (Some(csv), Some(md)) = (tables::csv(&b.board), tables::markdown(&b.board)) {
+            z.add(&format!("{stem}.csv"), csv.as_bytes(), true)?;
+            z.add(&format!("{stem}.md"), md.as_bytes(), true)?;
+        }
+    }
+    debug_assert_eq!(z.names(), file_names(m).as_slice());
+    if z.names() != file_names(m).as_slice() {
+        return Err(ExportError::Render(
+            "the archive differs from its cover".into(),
+        ));
+    }
+    z.finish()
+}

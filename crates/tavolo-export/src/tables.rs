@@ -1,0 +1,500 @@
+//! The structured content of template boards as tables (CSV) and documents (Markdown),
+//! with Italian headers: stakeholders, problem and objective trees (nested outline), the
+//! Theory of Change by level with its indicators, and the social-reporting plan. Values
+//! come from `tavolo_board::derive`, the same rules the browser uses.
+//!
+//! CSV: UTF-8 with a byte-order mark, `;` between fields, CRLF, decimal comma — what
+//! spreadsheets set to Italian open without asking. A cell that a spreadsheet would take
+//! for a formula (`=`, `+`, `-`, `@` first) gets a leading `'`.
+
+use crate::labels;
+use tavolo_board::derive::{self, TOC_LEVELS};
+use tavolo_board::{Board, BoardKind, Item};
+
+/// A table: what it is (for file names), its headers and its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// A short name for files: `stakeholder`, `albero`, `teoria-del-cambiamento`, `rendicontazione`.
+    pub name: &'static str,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn decimal(v: f64) -> String {
+    format!("{v:.2}").replace('.', ",")
+}
+
+fn one_line(s: &str) -> String {
+    crate::text::clean(s)
+        .split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub const STAKEHOLDER_HEADERS: [&str; 8] = [
+    "Nome",
+    "Categoria",
+    "Atteggiamento",
+    "Potere",
+    "Interesse",
+    "Quadrante",
+    "Cerchio",
+    "Note",
+];
+
+pub const TOC_HEADERS: [&str; 8] = [
+    "Livello",
+    "Elemento",
+    "Indicatore",
+    "Unità di misura",
+    "Valore di partenza",
+    "Valore obiettivo",
+    "Fonte dei dati",
+    "Frequenza di rilevazione",
+];
+
+pub const REPORT_HEADERS: [&str; 7] = [
+    "Voce",
+    "A chi",
+    "Canale",
+    "Dati",
+    "Periodo",
+    "Indicatore",
+    "Sezione",
+];
+
+/// The board's table, for template boards (free boards have none).
+pub fn table(board: &Board) -> Option<Table> {
+    match board.meta.kind? {
+        BoardKind::Free => None,
+        BoardKind::StakeholderMap => Some(Table {
+            name: "stakeholder",
+            headers: STAKEHOLDER_HEADERS.to_vec(),
+            rows: derive::stakeholders(board)
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        one_line(&s.name),
+                        labels::category(&s.category).to_owned(),
+                        labels::attitude(&s.attitude).to_owned(),
+                        decimal(s.power),
+                        decimal(s.interest),
+                        labels::quadrant(s.quadrant.as_str()).to_owned(),
+                        labels::ring(&s.ring).to_owned(),
+                        one_line(&s.notes),
+                    ]
+                })
+                .collect(),
+        }),
+        BoardKind::ProblemTree | BoardKind::ObjectiveTree => {
+            let objective = board.meta.kind == Some(BoardKind::ObjectiveTree);
+            let mut headers = vec!["Ruolo", "Profondità", "Testo"];
+            if objective {
+                headers.extend(["Da riscrivere", "Enunciato originale"]);
+            }
+            let rows = derive::problem_outline(board)
+                .into_iter()
+                .filter_map(|e| {
+                    let item = board.items.get(&e.id)?;
+                    let mut row = vec![
+                        labels::role(&e.role).to_owned(),
+                        e.depth.to_string(),
+                        one_line(&item.text),
+                    ];
+                    if objective {
+                        row.push(if rewrite(item) { "sì" } else { "no" }.into());
+                        row.push(one_line(item.data_str("original")));
+                    }
+                    Some(row)
+                })
+                .collect();
+            Some(Table {
+                name: "albero",
+                headers,
+                rows,
+            })
+        }
+        BoardKind::TheoryOfChange => Some(Table {
+            name: "teoria-del-cambiamento",
+            headers: TOC_HEADERS.to_vec(),
+            rows: toc_rows(board),
+        }),
+        BoardKind::SocialReport => Some(Table {
+            name: "rendicontazione",
+            headers: REPORT_HEADERS.to_vec(),
+            rows: report_rows(board),
+        }),
+    }
+}
+
+fn rewrite(item: &Item) -> bool {
+    item.data
+        .get("rewrite")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// The Theory of Change's cards by level (in level order, each level in reading order),
+/// then those outside every lane, then the assumptions.
+fn toc_cards(board: &Board) -> Vec<(String, &Item)> {
+    let mut cards: Vec<(usize, &Item)> = Vec::new();
+    for item in board.items.values().filter(|i| i.item_type == "card") {
+        if item.role.as_deref() == Some("assumption") {
+            cards.push((TOC_LEVELS.len() + 1, item));
+            continue;
+        }
+        if item.role.as_deref() == Some("indicator") {
+            continue;
+        }
+        let rank = derive::toc_level(board, item)
+            .and_then(|l| TOC_LEVELS.iter().position(|x| *x == l))
+            .unwrap_or(TOC_LEVELS.len());
+        cards.push((rank, item));
+    }
+    cards.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.y.total_cmp(&b.1.y))
+            .then(a.1.x.total_cmp(&b.1.x))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    cards
+        .into_iter()
+        .map(|(rank, item)| {
+            let level = match TOC_LEVELS.get(rank) {
+                Some(l) => labels::role(l).to_owned(),
+                None if rank == TOC_LEVELS.len() => "Fuori dalle colonne".to_owned(),
+                None => labels::role("assumption").to_owned(),
+            };
+            (level, item)
+        })
+        .collect()
+}
+
+fn toc_rows(board: &Board) -> Vec<Vec<String>> {
+    let indicators = derive::indicators(board);
+    let mut rows = Vec::new();
+    for (level, item) in toc_cards(board) {
+        let mine: Vec<_> = indicators.iter().filter(|i| i.item == item.id).collect();
+        if mine.is_empty() {
+            let mut row = vec![level.clone(), one_line(&item.text)];
+            row.extend(std::iter::repeat_n(String::new(), 6));
+            rows.push(row);
+        }
+        for ind in mine {
+            rows.push(vec![
+                level.clone(),
+                one_line(&item.text),
+                one_line(&ind.name),
+                one_line(&ind.unit),
+                one_line(&ind.baseline),
+                one_line(&ind.target),
+                one_line(&ind.source),
+                one_line(&ind.frequency),
+            ]);
+        }
+    }
+    rows
+}
+
+fn report_rows(board: &Board) -> Vec<Vec<String>> {
+    let indicators = derive::indicators(board);
+    board
+        .items_with_role("report_item")
+        .into_iter()
+        .map(|item| {
+            let ind = item.data_str("indicator");
+            let ind = indicators
+                .iter()
+                .find(|i| !ind.is_empty() && i.id == ind)
+                .map_or_else(|| ind.to_owned(), |i| i.name.clone());
+            vec![
+                one_line(&item.text),
+                one_line(item.data_str("audience")),
+                one_line(item.data_str("channel")),
+                one_line(item.data_str("data")),
+                one_line(item.data_str("period")),
+                one_line(&ind),
+                derive::report_section(board, item)
+                    .map(|s| labels::section(&s).to_owned())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ CSV
+
+fn csv_cell(s: &str) -> String {
+    let mut v = s.to_owned();
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([';', '"', '\n', '\r', ',']) || v.starts_with(' ') || v.ends_with(' ') {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+/// A table as CSV (see the module's documentation for the dialect).
+pub fn to_csv(t: &Table) -> String {
+    let mut out = String::from("\u{FEFF}");
+    let line = |cells: Vec<String>| cells.join(";") + "\r\n";
+    out.push_str(&line(t.headers.iter().map(|h| csv_cell(h)).collect()));
+    for row in &t.rows {
+        out.push_str(&line(row.iter().map(|c| csv_cell(c)).collect()));
+    }
+    out
+}
+
+/// The board's table as CSV, for template boards.
+pub fn csv(board: &Board) -> Option<String> {
+    table(board).map(|t| to_csv(&t))
+}
+
+// ------------------------------------------------------------------ Markdown
+
+/// Text made inert in Markdown: no markup, no HTML, one line.
+pub fn md(s: &str) -> String {
+    let mut out = String::new();
+    for c in one_line(s).chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    if out.starts_with(['-', '+']) || out.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        // not a list item or a numbered list
+        out.insert(0, '\\');
+    }
+    out
+}
+
+fn md_table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
+    out.push_str(&format!(
+        "| {} |\n|{}|\n",
+        headers.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | "),
+        headers.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+    ));
+    for r in rows {
+        let cells: Vec<String> = r
+            .iter()
+            .map(|c| if c.is_empty() { String::new() } else { md(c) })
+            .collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+}
+
+fn heading(board: &Board) -> String {
+    let title = if board.meta.title.trim().is_empty() {
+        "Senza titolo".to_owned()
+    } else {
+        md(&board.meta.title)
+    };
+    format!("# {title}\n\n*{}*\n\n", labels::kind(board.meta.kind))
+}
+
+fn text_or_empty(item: &Item) -> String {
+    if item.text.trim().is_empty() {
+        "*(vuoto)*".into()
+    } else {
+        md(&item.text)
+    }
+}
+
+/// The board's structured content as Markdown, for template boards.
+pub fn markdown(board: &Board) -> Option<String> {
+    let kind = board.meta.kind?;
+    let mut out = heading(board);
+    match kind {
+        BoardKind::Free => return None,
+        BoardKind::StakeholderMap => {
+            let t = table(board)?;
+            out.push_str("## Stakeholder\n\n");
+            md_table(&mut out, &t.headers, &t.rows);
+            let rel: Vec<_> = board.links.values().collect();
+            if !rel.is_empty() {
+                out.push_str("\n## Relazioni\n\n");
+                for l in rel {
+                    link_line(board, l, &mut out);
+                }
+            }
+        }
+        BoardKind::ProblemTree | BoardKind::ObjectiveTree => {
+            let outline = derive::problem_outline(board);
+            let roles: [&str; 3] = if kind == BoardKind::ObjectiveTree {
+                ["end", "objective", "means"]
+            } else {
+                ["effect", "core_problem", "cause"]
+            };
+            for (k, role) in roles.iter().enumerate() {
+                out.push_str(&format!("## {}\n\n", labels::band(role)));
+                let entries: Vec<_> = outline.iter().filter(|e| e.role == *role).collect();
+                if entries.is_empty() {
+                    out.push_str("*(nessuno)*\n");
+                }
+                for e in entries {
+                    let Some(item) = board.items.get(&e.id) else { continue };
+                    // causes start at depth 1 (the direct causes)
+                    let depth = if k == 2 { e.depth.saturating_sub(1) } else { e.depth };
+                    out.push_str(&"  ".repeat(depth.min(20)));
+                    out.push_str("- ");
+                    out.push_str(&text_or_empty(item));
+                    if rewrite(item) {
+                        out.push_str(&format!(
+                            " — *da riscrivere* (era: «{}»)",
+                            md(item.data_str("original"))
+                        ));
+                    }
+                    out.push('\n');
+                }
+                out.push('\n');
+            }
+        }
+        BoardKind::TheoryOfChange => {
+            let indicators = derive::indicators(board);
+            let cards = toc_cards(board);
+            let mut current = String::new();
+            for (level, item) in &cards {
+                if *level != current {
+                    out.push_str(&format!("\n## {}\n\n", md(level)));
+                    current = level.clone();
+                }
+                out.push_str(&format!("- {}", text_or_empty(item)));
+                if item.role.as_deref() == Some("assumption") {
+                    out.push_str(&assumption_target(board, item));
+                }
+                out.push('\n');
+                for ind in indicators.iter().filter(|i| i.item == item.id) {
+                    out.push_str(&format!(
+                        "  - Indicatore: {} — {}: {}; {}: {}; {}: {}; {}: {}; {}: {}\n",
+                        md(&ind.name),
+                        "unità",
+                        md(&ind.unit),
+                        "partenza",
+                        md(&ind.baseline),
+                        "obiettivo",
+                        md(&ind.target),
+                        "fonte",
+                        md(&ind.source),
+                        "frequenza",
+                        md(&ind.frequency)
+                    ));
+                }
+            }
+            let t = table(board)?;
+            let with_ind: Vec<Vec<String>> = t
+                .rows
+                .iter()
+                .filter(|r| r.get(2).is_some_and(|c| !c.is_empty()))
+                .cloned()
+                .collect();
+            out.push_str("\n## Indicatori (sistema di valutazione)\n\n");
+            if with_ind.is_empty() {
+                out.push_str("*(nessun indicatore)*\n");
+            } else {
+                md_table(&mut out, &t.headers, &with_ind);
+            }
+            let causal: Vec<_> = board.links.values().collect();
+            if !causal.is_empty() {
+                out.push_str("\n## Collegamenti\n\n");
+                for l in causal {
+                    link_line(board, l, &mut out);
+                }
+            }
+        }
+        BoardKind::SocialReport => {
+            let t = table(board)?;
+            out.push_str("## Piano di rendicontazione\n\n");
+            if t.rows.is_empty() {
+                out.push_str("*(nessuna voce)*\n");
+            } else {
+                md_table(&mut out, &t.headers, &t.rows);
+            }
+            out.push_str("\n## Sezioni del bilancio sociale\n");
+            let sections: Vec<(String, String)> = board
+                .meta
+                .template
+                .get("sections")
+                .and_then(|s| s.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|s| {
+                    let key = s.get("section")?.as_str()?.to_owned();
+                    Some((key.clone(), labels::section(&key).to_owned()))
+                })
+                .collect();
+            for (key, label) in sections {
+                out.push_str(&format!("\n### {}\n\n", md(&label)));
+                let mut items: Vec<&Item> = board
+                    .items
+                    .values()
+                    .filter(|i| {
+                        i.item_type != "frame"
+                            && i.item_type != "ink"
+                            && derive::report_section(board, i).as_deref() == Some(key.as_str())
+                    })
+                    .collect();
+                items.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+                if items.is_empty() {
+                    out.push_str("*(vuota)*\n");
+                }
+                for i in items {
+                    out.push_str(&format!("- {}\n", text_or_empty(i)));
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+fn item_label(board: &Board, id: &str) -> String {
+    board
+        .items
+        .get(id)
+        .map(|i| {
+            if i.text.trim().is_empty() {
+                format!("({})", i.role.as_deref().map_or(labels::item_type(&i.item_type), labels::role))
+            } else {
+                one_line(&i.text)
+            }
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+fn link_line(board: &Board, l: &tavolo_board::Link, out: &mut String) {
+    let arrow = if l.kind == "relation" { "—" } else { "→" };
+    out.push_str(&format!(
+        "- {} {arrow} {}",
+        md(&item_label(board, &l.from)),
+        md(&item_label(board, &l.to))
+    ));
+    if let Some(label) = l.label.as_deref().filter(|s| !s.trim().is_empty()) {
+        out.push_str(&format!(" ({})", md(label)));
+    }
+    out.push_str(&format!(" *[{}]*\n", labels::link_kind(&l.kind)));
+}
+
+fn assumption_target(board: &Board, item: &Item) -> String {
+    let link = item.data_str("link");
+    if let Some(l) = board.links.get(link) {
+        return format!(
+            " — si riferisce al collegamento {} → {}",
+            md(&item_label(board, &l.from)),
+            md(&item_label(board, &l.to))
+        );
+    }
+    let level = item.data_str("level");
+    if !level.is_empty() {
+        return format!(" — si riferisce al livello {}", md(labels::role(level)));
+    }
+    " — si riferisce a tutta la teoria".into()
+}
