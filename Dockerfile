@@ -1,7 +1,17 @@
-# Tavolo in one image: build with the Rust toolchain, run on a slim Debian.
+# Tavolo in one image: build the web client with Node, the server (which embeds it) with
+# the Rust toolchain, and run on a slim Debian.
+FROM node:20-bookworm AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+COPY schema/ /src/schema/
+RUN npm run build
+
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
+COPY --from=web /src/web/dist web/dist
 RUN cargo build --release --locked -p tavolo
 
 FROM debian:bookworm-slim

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the Rust unit and integration tests (on SQLite and PostgreSQL) and the
-# end-to-end interoperability tests with the official Yjs clients. Installs and starts
-# what it needs first; safe to run again.
+# Runs every test: the web client's unit tests, the Rust unit and integration tests (on
+# SQLite and PostgreSQL), the end-to-end interoperability tests with the official Yjs
+# clients and the browser tests in headless Chromium. Installs and starts what it needs
+# first (PostgreSQL, Redis, Node packages, Debian's chromium); safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,18 +33,35 @@ pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.
 psql "$PG_ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'tavolo_test_%'" 2>/dev/null |
   while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true; done
 
-log "Node.js packages for the end-to-end tests"
+log "Redis (the cross-node bus tests start their own on a free port)"
+command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+
+log "Chromium and PDF tools for the browser and export tests"
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || apt_install chromium
+command -v pdftotext >/dev/null 2>&1 || apt_install poppler-utils
+
+log "Node.js packages"
 if ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+log "Web client: unit tests and build (the server embeds web/dist)"
+(cd web && npm test && npm run build)
 
 log "Rust tests"
 cargo test --workspace --locked
 
+# `cargo test` built target/debug/tavolo (with web/dist embedded) for the integration
+# tests; a separate `cargo build -p tavolo` would resolve features differently and
+# rebuild half the tree.
+export TAVOLO_BIN="$PWD/target/debug/tavolo"
+
 log "End-to-end tests with the official yjs and y-websocket clients"
-# `cargo test` built target/debug/tavolo for the integration tests; a separate
-# `cargo build -p tavolo` would resolve features differently and rebuild half the tree.
-(cd e2e && TAVOLO_BIN="$PWD/../target/debug/tavolo" npm test)
+(cd e2e && npm test)
+
+log "Browser tests in headless Chromium"
+(cd e2e && npm run test:browser)
 
 log "All tests passed"
