@@ -209,7 +209,9 @@ stop_server() {
 bench() {
     local key=$1 name=$2 secs=$3; shift 3
     local sub=$1; shift
-    local args=("$sub" --url "$SERVER_URL" --prefix "b$STAMP-$name" --server-pid "$SERVER_PID" --json --max-seconds "$secs" "$@")
+    local prefix="b$STAMP-$name"
+    case "$name" in cold-*) prefix="b$STAMP-$key-cold" ;; esac  # every cold-load phase: one board
+    local args=("$sub" --url "$SERVER_URL" --prefix "$prefix" --server-pid "$SERVER_PID" --json --max-seconds "$secs" "$@")
     cmd "target/release/tavolo-bench ${args[*]}"
     say "$key: $name"
     if timeout $((secs + 30)) "$BIN" "${args[@]}" > "$RESULTS/$key/$name.json" 2> "$RESULTS/$key/$name.txt"; then

@@ -482,7 +482,13 @@ async fn write_loop(
                 if now > n + Duration::from_secs(1) {
                     n = now;
                 }
-                plan = Some((p, n, period));
+                if in_plan >= p.count || n >= p.end {
+                    // the plan is done: say so now rather than at the next tick
+                    plan = None;
+                    run.done_sending.fetch_add(1, Relaxed);
+                } else {
+                    plan = Some((p, n, period));
+                }
                 continue;
             }
         };

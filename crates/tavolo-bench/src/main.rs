@@ -109,7 +109,7 @@ enum Cmd {
         timeout: f64,
         /// Updates a filling connection keeps unconfirmed (echoed back by the server) at
         /// most; 0 sends without waiting.
-        #[arg(long, default_value_t = 256)]
+        #[arg(long, default_value_t = 64)]
         window: u32,
     },
     /// Highest sustained update rate over many boards, stepping the offered rate; then one
