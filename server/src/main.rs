@@ -80,6 +80,11 @@ struct Cli {
     #[arg(long, env = "TAVOLO_NO_ANONYMOUS_BOARDS")]
     no_anonymous_boards: bool,
 
+    /// A message bus for several Tavolo nodes on one PostgreSQL: `redis://HOST:PORT`.
+    /// Without it Tavolo runs as a single node.
+    #[arg(long, env = "TAVOLO_BUS")]
+    bus: Option<String>,
+
     /// Send credential cookies without `Secure`: only for plain HTTP on a trusted
     /// network (browsers accept Secure cookies on http://localhost and 127.0.0.1).
     #[arg(long, env = "TAVOLO_INSECURE_COOKIES")]
@@ -176,7 +181,24 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         pong_timeout: ping * 3,
         ..HubConfig::default()
     };
-    let hub = Hub::new(store.clone(), config, Arc::new(Metrics::default()));
+    let metrics = Arc::new(Metrics::default());
+    let bus = match cli.bus.as_deref() {
+        None => None,
+        Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            if store.backend() != tavolo_store::Backend::Postgres {
+                anyhow::bail!("--bus needs a shared PostgreSQL database (--database-url postgres://…): SQLite is one node's file");
+            }
+            let stop = tokio_util::sync::CancellationToken::new();
+            let bus = tavolo_hub::bus::connect_redis(url, metrics.clone(), stop)
+                .with_context(|| format!("bus URL {url}"))?;
+            tracing::info!(node = bus.0.node, "cross-node bus on Redis");
+            Some(bus)
+        }
+        Some(other) => anyhow::bail!(
+            "unsupported bus {other:?}: use redis://HOST:PORT (NATS is not supported yet)"
+        ),
+    };
+    let hub = Hub::with_bus(store.clone(), config, metrics, bus);
     let options = AppOptions {
         allow_anonymous_boards: !cli.no_anonymous_boards,
         secure_cookies: !cli.insecure_cookies,

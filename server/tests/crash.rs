@@ -4,62 +4,20 @@
 
 mod common;
 
-use common::{Backend, TestDb, WAIT};
+use common::{Backend, TavoloProcess, TestDb, WAIT};
 use rand::Rng;
 use std::collections::BTreeSet;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tavolo_client::Client;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use yrs::{Map, ReadTxn, Transact};
 
 const CLIENTS: usize = 4;
 const ROUNDS: usize = 3;
 
-struct Server {
-    child: Child,
-    addr: String,
-    _data: tempfile::TempDir,
-}
-
-async fn spawn_server(db: &TestDb) -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tavolo"))
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            &db.url,
-            "--compact-after",
-            "40",
-        ])
-        .arg("--data-dir")
-        .arg(data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn tavolo");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = tokio::time::timeout(WAIT, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                return rest.trim().to_owned();
-            }
-        }
-        panic!("tavolo exited before listening");
-    })
-    .await
-    .expect("tavolo starts listening");
-    Server {
-        child,
-        addr,
-        _data: data,
-    }
+async fn spawn_server(db: &TestDb) -> TavoloProcess {
+    TavoloProcess::spawn(&db.url, &["--compact-after", "40"]).await
 }
 
 /// Keys in `doc`'s map "m" written by clients other than `me`: they can only have come

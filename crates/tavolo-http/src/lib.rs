@@ -69,14 +69,34 @@ impl Default for AppOptions {
 
 impl AppState {
     pub fn new(hub: Hub, store: Store, max_connections: usize, options: AppOptions) -> AppState {
+        let live = api::live::Live::default();
+        // Control events published by other nodes reach this node's clients.
+        let mut remote = hub.remote_sessions();
+        let relay = live.clone();
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match remote.recv().await {
+                    Ok((session, json)) => relay.publish(&session, json),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
         AppState {
             hub,
             store,
             connections: Arc::new(Semaphore::new(max_connections)),
             options: Arc::new(options),
-            live: api::live::Live::default(),
+            live,
             state_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// Sends a control message to every client of the session, on every node.
+    pub fn publish(&self, session: &str, message: String) {
+        self.hub.publish_session(session, &message);
+        self.live.publish(session, message);
     }
 }
 

@@ -253,3 +253,132 @@ impl Http {
         self.call("POST", path, Some(body)).await
     }
 }
+
+/// A `tavolo` child process on an ephemeral port (for crash and multi-node tests).
+pub struct TavoloProcess {
+    pub child: tokio::process::Child,
+    pub addr: String,
+    _data: tempfile::TempDir,
+}
+
+impl TavoloProcess {
+    pub async fn spawn(database_url: &str, extra: &[&str]) -> TavoloProcess {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let data = tempfile::tempdir().unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
+            .args(["--bind", "127.0.0.1:0", "--database-url", database_url])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(data.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn tavolo");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    return rest.trim().to_owned();
+                }
+            }
+            panic!("tavolo exited before listening");
+        })
+        .await
+        .expect("tavolo starts listening");
+        // keep reading stdout so the child never blocks on a full pipe
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        TavoloProcess {
+            child,
+            addr,
+            _data: data,
+        }
+    }
+
+    pub fn ws_url(&self, board: &str) -> String {
+        format!("ws://{}/sync/{board}", self.addr)
+    }
+
+    pub async fn kill(&mut self) {
+        self.child.start_kill().expect("SIGKILL");
+        let _ = self.child.wait().await;
+    }
+
+    /// The value of a Prometheus counter on this node's /metrics.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let (_, body) = http_get(self.addr.parse().unwrap(), "/metrics").await;
+        body.lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+}
+
+/// A redis-server of the test's own on a free port, so it can be stopped and restarted.
+pub struct TestRedis {
+    pub port: u16,
+    child: Option<tokio::process::Child>,
+}
+
+impl TestRedis {
+    pub async fn start() -> TestRedis {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut r = TestRedis { port, child: None };
+        r.restart().await;
+        r
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub async fn restart(&mut self) {
+        let child = tokio::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server (apt-get install redis-server)");
+        self.child = Some(child);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 16];
+                if s.write_all(b"PING\r\n").await.is_ok()
+                    && s.read(&mut buf).await.is_ok()
+                    && buf.starts_with(b"+PONG")
+                {
+                    return;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.start_kill();
+            let _ = c.wait().await;
+        }
+    }
+}

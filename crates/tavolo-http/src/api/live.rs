@@ -87,6 +87,7 @@ impl Live {
         v
     }
 
+    /// Sends a message to this node's clients of the session.
     pub fn publish(&self, session: &str, message: String) {
         let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = map.get(session) {

@@ -3,6 +3,7 @@
 
 pub mod credentials;
 pub mod error;
+pub mod export;
 pub mod live;
 mod routes;
 pub mod service;

@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/snapshots/{id}", get(get_snapshot))
         .route("/api/snapshots/{id}/restore", post(restore_snapshot))
+        .merge(super::export::router())
 }
 
 async fn openapi() -> Response {
@@ -99,7 +100,7 @@ async fn owned_workspace(s: &AppState, fac: &str, id: &str) -> ApiResult<Workspa
     Ok(ws)
 }
 
-async fn owned_session(s: &AppState, fac: &str, id: &str) -> ApiResult<SessionRow> {
+pub(super) async fn owned_session(s: &AppState, fac: &str, id: &str) -> ApiResult<SessionRow> {
     let session = s.store.get_session(id).await?.ok_or(ApiError::NotFound)?;
     owned_workspace(s, fac, &session.workspace_id).await?;
     Ok(session)
@@ -112,7 +113,11 @@ async fn owned_board(s: &AppState, fac: &str, id: &str) -> ApiResult<BoardRow> {
 }
 
 /// A session that the principal may see: its facilitator's, or a member's own.
-async fn visible_session(s: &AppState, who: &Principal, id: &str) -> ApiResult<SessionRow> {
+pub(super) async fn visible_session(
+    s: &AppState,
+    who: &Principal,
+    id: &str,
+) -> ApiResult<SessionRow> {
     match who {
         Principal::Facilitator { id: fac } => owned_session(s, fac, id).await,
         Principal::Member(p) if p.session_id == id => {
@@ -221,7 +226,7 @@ async fn session_view(s: &AppState, session: &SessionRow) -> ApiResult<Value> {
 }
 
 /// Tells every client of the session what it looks like now.
-async fn publish(s: &AppState, session_id: &str) -> ApiResult<Value> {
+pub(super) async fn publish(s: &AppState, session_id: &str) -> ApiResult<Value> {
     let session = s
         .store
         .get_session(session_id)
@@ -229,7 +234,7 @@ async fn publish(s: &AppState, session_id: &str) -> ApiResult<Value> {
         .ok_or(ApiError::NotFound)?;
     let mut view = session_view(s, &session).await?;
     view["type"] = json!("session");
-    s.live.publish(session_id, view.to_string());
+    s.publish(session_id, view.to_string());
     Ok(view)
 }
 
@@ -1303,7 +1308,7 @@ async fn place_dot(
         return Err(ApiError::Conflict("no dots left".into()));
     }
     let view = vote_view(&s, &vote, &who).await?;
-    s.live.publish(&vote_session(&s, &vote).await?, json!({ "type": "vote", "vote": { "id": vote.id, "board": vote.board_id, "tally": view["tally"] } }).to_string());
+    s.publish(&vote_session(&s, &vote).await?, json!({ "type": "vote", "vote": { "id": vote.id, "board": vote.board_id, "tally": view["tally"] } }).to_string());
     Ok(Json(view))
 }
 
@@ -1318,7 +1323,7 @@ async fn remove_dot(
         return Err(ApiError::Conflict("you have no dot on this item".into()));
     }
     let view = vote_view(&s, &vote, &who).await?;
-    s.live.publish(&vote_session(&s, &vote).await?, json!({ "type": "vote", "vote": { "id": vote.id, "board": vote.board_id, "tally": view["tally"] } }).to_string());
+    s.publish(&vote_session(&s, &vote).await?, json!({ "type": "vote", "vote": { "id": vote.id, "board": vote.board_id, "tally": view["tally"] } }).to_string());
     Ok(Json(view))
 }
 
@@ -1492,6 +1497,8 @@ async fn control_loop(s: AppState, session: String, presence: Presence, socket: 
     let _ = publish_presence(&s, &session);
 }
 
+/// Presence is per node (each node knows its own control connections), so it goes to
+/// this node's clients only; with several nodes the console shows who is on its node.
 fn publish_presence(s: &AppState, session: &str) -> Option<()> {
     let people = s.live.presence(session);
     s.live.publish(
@@ -1529,7 +1536,15 @@ mod tests {
         // the router() body, whitespace removed, one `.route(…)` per piece
         let body = &source
             [source.find("pub fn router()").unwrap()..source.find("async fn openapi()").unwrap()];
-        let flat: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        // and the export module's router, merged into it
+        let export = include_str!("export.rs");
+        let export = &export[export.find("pub fn router()").unwrap()
+            ..export.find("const RENDERS_AT_ONCE").unwrap()];
+        let flat: String = body
+            .chars()
+            .chain(export.chars())
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let mut registered = Vec::new();
         for piece in flat.split(".route(").skip(1) {
             let path = piece.split('"').nth(1).unwrap();

@@ -1,0 +1,462 @@
+//! Exports and backups: a board as a picture (SVG, PNG, PDF), as data (schema JSON, CSV and
+//! Markdown of template boards, the Yjs state), live or as a snapshot kept it; a meeting's
+//! minutes in one ZIP; a board created from a backup. Rendering is `tavolo-export`'s.
+//!
+//! Who may do what: whoever may open a board (`sync_permit`: an observer yes, a stranger
+//! no) may export it; whoever may see a session (`visible_session`) may download its
+//! minutes, with the boards they may open; only the facilitator imports.
+
+use super::credentials::{Facilitator, Who};
+use super::error::{ApiError, ApiResult};
+use super::routes::{owned_session, publish, sync_permit, visible_session};
+use super::service;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::OnceLock;
+use tavolo_board::Board;
+use tavolo_export::import::{self, MAX_IMPORT_BYTES};
+use tavolo_export::minutes::{Minutes, MinutesBoard};
+use tavolo_export::{format_utc, labels, render, slug, tables, ExportError, PageHeader};
+use tavolo_rooms::access::Principal;
+use tavolo_sync::BoardId;
+use tokio::sync::Semaphore;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/boards/{id}/export/{format}", get(export_board))
+        .route("/api/sessions/{id}/minutes.zip", get(minutes))
+        .route(
+            "/api/sessions/{id}/import",
+            post(import_board).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+}
+
+/// Renders run on blocking threads, at most this many at once (each may hold a large
+/// pixmap), so exports cannot starve the server of memory or its cores.
+const RENDERS_AT_ONCE: usize = 2;
+
+async fn render<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ExportError> + Send + 'static,
+) -> ApiResult<T> {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    let _permit = PERMITS
+        .get_or_init(|| Semaphore::new(RENDERS_AT_ONCE))
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(ExportError::Invalid(m))) => Err(ApiError::BadRequest(m)),
+        Ok(Err(ExportError::TooLarge(m))) => Err(ApiError::BadRequest(m)),
+        Ok(Err(e)) => Err(ApiError::Internal(e.to_string())),
+        Err(e) => Err(ApiError::Internal(format!("export task failed: {e}"))),
+    }
+}
+
+fn board_id(id: &str) -> ApiResult<BoardId> {
+    BoardId::parse(id).map_err(|e| ApiError::BadRequest(format!("invalid board id: {e}")))
+}
+
+/// A download: content type, `attachment` with an ASCII file name, never cached.
+fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // an SVG opened from here can run nothing
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    r
+}
+
+// ------------------------------------------------------------------ one board
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    snapshot: Option<i64>,
+    scale: Option<f64>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Svg,
+    Png,
+    Pdf,
+    Json,
+    Csv,
+    Md,
+    Yjs,
+}
+
+impl Format {
+    fn parse(s: &str) -> ApiResult<Format> {
+        Ok(match s {
+            "svg" => Format::Svg,
+            "png" => Format::Png,
+            "pdf" => Format::Pdf,
+            "json" => Format::Json,
+            "csv" => Format::Csv,
+            "md" => Format::Md,
+            "yjs" => Format::Yjs,
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown export format {:?}: svg, png, pdf, json, csv, md or yjs",
+                    other.chars().take(20).collect::<String>()
+                )))
+            }
+        })
+    }
+
+    fn ext(self) -> &'static str {
+        match self {
+            Format::Svg => "svg",
+            Format::Png => "png",
+            Format::Pdf => "pdf",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Md => "md",
+            Format::Yjs => "yjs",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Svg => "image/svg+xml",
+            Format::Png => "image/png",
+            Format::Pdf => "application/pdf",
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Md => "text/markdown; charset=utf-8",
+            Format::Yjs => "application/octet-stream",
+        }
+    }
+}
+
+/// A board's document: its snapshot's, or the live one.
+async fn board_doc(
+    s: &AppState,
+    id: &BoardId,
+    snapshot: Option<i64>,
+) -> ApiResult<(yrs::Doc, String)> {
+    match snapshot {
+        Some(snap) => {
+            let (meta, state) = s
+                .store
+                .get_snapshot(snap)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            if meta.board_id != id.as_str() || meta.kind == "auto" {
+                return Err(ApiError::NotFound);
+            }
+            let (doc, problems) = tavolo_sync::update::rebuild(Some(&state), std::iter::empty());
+            if let Some(p) = problems.first() {
+                return Err(ApiError::Internal(format!("snapshot {snap}: {p}")));
+            }
+            let label = meta.label.unwrap_or_else(|| meta.kind.clone());
+            Ok((
+                doc,
+                format!("Istantanea «{label}» del {}", format_utc(meta.created_at)),
+            ))
+        }
+        None => {
+            // a copy of the live document, so the render does not hold the board's task
+            let update = s.hub.read(id, import::to_yjs).await?;
+            let doc = yrs::Doc::new();
+            let u = tavolo_sync::update::decode_v1(&update)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            tavolo_sync::update::apply(&doc, u).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok((
+                doc,
+                format!("Stato attuale al {}", format_utc(tavolo_store::now_ms())),
+            ))
+        }
+    }
+}
+
+/// `GET /api/boards/{id}/export/{format}`: the board (or `?snapshot=ID`) as a file.
+async fn export_board(
+    State(s): State<AppState>,
+    Who(who): Who,
+    Path((id, format)): Path<(String, String)>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<Response> {
+    let bid = board_id(&id)?;
+    sync_permit(&s, &who, &bid).await?;
+    let format = Format::parse(&format)?;
+    let (doc, state_line) = board_doc(&s, &bid, q.snapshot).await?;
+    let row = s.store.get_board(&id).await?;
+    let (room, session) = match &row {
+        Some(b) => (
+            s.store.get_room(&b.room_id).await?.map(|r| r.name),
+            s.store.get_session(&b.session_id).await?,
+        ),
+        None => (None, None),
+    };
+    let scale = q.scale.unwrap_or(1.0);
+    if !(scale.is_finite() && (0.05..=4.0).contains(&scale)) {
+        return Err(ApiError::BadRequest("scale must be from 0.05 to 4".into()));
+    }
+    let row_title = row.as_ref().map(|b| b.title.clone());
+    let snapshot = q.snapshot;
+    let (body, title) = render(move || {
+        let board = Board::read(&doc);
+        let title = row_title
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| board.meta.title.clone());
+        let body = match format {
+            Format::Svg => tavolo_export::svg(&board).into_bytes(),
+            Format::Png => render::png(&board, scale)?,
+            Format::Pdf => {
+                let mut first = labels::kind(board.meta.kind).to_owned();
+                if let Some(r) = &room {
+                    first = format!("{first} · {r}");
+                }
+                if let Some(sess) = &session {
+                    first = format!("{first} · {} ({})", sess.title, sess.date);
+                }
+                let header = PageHeader {
+                    title: if title.trim().is_empty() {
+                        "Senza titolo".into()
+                    } else {
+                        title.clone()
+                    },
+                    lines: vec![first, state_line],
+                };
+                render::board_pdf(&board, &header)?
+            }
+            Format::Json => serde_json::to_vec_pretty(&board.to_json())
+                .map_err(|e| ExportError::Render(e.to_string()))?,
+            Format::Csv => tables::csv(&board)
+                .ok_or_else(|| {
+                    ExportError::Invalid("only template boards have tables (CSV, Markdown)".into())
+                })?
+                .into_bytes(),
+            Format::Md => tables::markdown(&board)
+                .ok_or_else(|| {
+                    ExportError::Invalid("only template boards have tables (CSV, Markdown)".into())
+                })?
+                .into_bytes(),
+            Format::Yjs => import::to_yjs(&doc),
+        };
+        Ok((body, title))
+    })
+    .await?;
+    let mut name = slug(&title, 60, "lavagna");
+    if let Some(snap) = snapshot {
+        name = format!("{name}-istantanea-{snap}");
+    }
+    Ok(download(
+        body,
+        format.content_type(),
+        &format!("{name}.{}", format.ext()),
+    ))
+}
+
+// ------------------------------------------------------------------ minutes
+
+/// `GET /api/sessions/{id}/minutes.zip`: the meeting's minutes. From the closing
+/// snapshots when the meeting is closed; from the live boards (and the cover says so)
+/// when it is not.
+async fn minutes(
+    State(s): State<AppState>,
+    Who(who): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let session = visible_session(&s, &who, &id).await?;
+    let workspace = s
+        .store
+        .get_workspace(&session.workspace_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let rooms = s.store.list_rooms(&id).await?;
+    let members = s.store.list_participants(&id).await?;
+    let mut boards = s.store.list_session_boards(&id).await?;
+    // plenary first, then the groups in their order; boards in their order
+    let room_rank = |room: &str| {
+        rooms
+            .iter()
+            .position(|r| r.id == room)
+            .map(|i| (rooms[i].kind != "plenary", i))
+            .unwrap_or((true, usize::MAX))
+    };
+    boards.sort_by_key(|b| (room_rank(&b.room_id), b.position));
+    let closed = session.closed_at.is_some();
+    let mut out = Vec::with_capacity(boards.len());
+    for b in &boards {
+        let bid = board_id(&b.id)?;
+        if !matches!(who, Principal::Facilitator { .. })
+            && sync_permit(&s, &who, &bid).await.is_err()
+        {
+            continue; // a group's board a member may not open
+        }
+        let closing = if closed {
+            s.store
+                .list_snapshots(&b.id)
+                .await?
+                .into_iter()
+                .find(|x| x.kind == "closing" && x.session_id.as_deref() == Some(id.as_str()))
+        } else {
+            None
+        };
+        let board = match closing {
+            Some(snap) => {
+                let (_, state) = s
+                    .store
+                    .get_snapshot(snap.id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                let (doc, problems) =
+                    tavolo_sync::update::rebuild(Some(&state), std::iter::empty());
+                if let Some(p) = problems.first() {
+                    return Err(ApiError::Internal(format!("snapshot {}: {p}", snap.id)));
+                }
+                Board::read(&doc)
+            }
+            None => service::board_content(&s.store, Some(&s.hub), &b.id).await?,
+        };
+        let room = rooms
+            .iter()
+            .find(|r| r.id == b.room_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        out.push(MinutesBoard {
+            room,
+            title: b.title.clone(),
+            board,
+        });
+    }
+    let m = Minutes {
+        workspace: workspace.name,
+        session: session.title.clone(),
+        date: session.date.clone(),
+        closed_at: session.closed_at,
+        generated_at: tavolo_store::now_ms(),
+        participants: members.iter().filter(|p| p.role == "participant").count(),
+        observers: members.iter().filter(|p| p.role == "observer").count(),
+        groups: rooms
+            .iter()
+            .filter(|r| r.kind == "breakout")
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    members
+                        .iter()
+                        .filter(|p| p.group_room.as_deref() == Some(r.id.as_str()))
+                        .count(),
+                )
+            })
+            .collect(),
+        boards: out,
+    };
+    let zip = render(move || tavolo_export::minutes::zip(&m)).await?;
+    let name = format!(
+        "verbale-{}-{}.zip",
+        slug(&session.title, 40, "incontro"),
+        slug(&session.date, 20, "data")
+    );
+    Ok(download(zip, "application/zip", &name))
+}
+
+// ------------------------------------------------------------------ import
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    /// `json` or `yjs`; by default from the Content-Type, else from the content.
+    format: Option<String>,
+    title: Option<String>,
+    room: Option<String>,
+}
+
+/// `POST /api/sessions/{id}/import`: a new board from a backup (the body: a Yjs state or
+/// the schema's JSON), in the plenary or `?room=`.
+async fn import_board(
+    State(s): State<AppState>,
+    Facilitator(fac): Facilitator,
+    Path(id): Path<String>,
+    Query(q): Query<ImportQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let session = owned_session(&s, &fac, &id).await?;
+    if session.closed_at.is_some() {
+        return Err(ApiError::Conflict("the meeting is closed".into()));
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let json = match q.format.as_deref() {
+        Some("json") => true,
+        Some("yjs") => false,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "unknown import format {:?}: json or yjs",
+                other.chars().take(20).collect::<String>()
+            )))
+        }
+        None if content_type.starts_with("application/json") => true,
+        None if content_type.starts_with("application/octet-stream") => false,
+        None => body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{'),
+    };
+    if body.is_empty() {
+        return Err(ApiError::BadRequest(
+            "the body is empty: send the file".into(),
+        ));
+    }
+    let rooms = s.store.list_rooms(&id).await?;
+    let room = match &q.room {
+        Some(r) => rooms
+            .iter()
+            .find(|x| &x.id == r)
+            .ok_or(ApiError::BadRequest("no such room in this meeting".into()))?,
+        None => rooms
+            .iter()
+            .find(|x| x.kind == "plenary")
+            .ok_or(ApiError::NotFound)?,
+    };
+    let mut board = render(move || {
+        if json {
+            import::from_json(&body)
+        } else {
+            import::from_yjs(&body)
+        }
+    })
+    .await?;
+    board.meta.locked = false;
+    let title = q
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| Some(board.meta.title.clone()).filter(|t| !t.trim().is_empty()))
+        .unwrap_or_else(|| "Lavagna importata".into());
+    let (items, links) = (board.items.len(), board.links.len());
+    let kind = board.meta.kind.unwrap_or(tavolo_board::BoardKind::Free);
+    let new_id = service::create_board(&s.store, &room.id, &title, board).await?;
+    publish(&s, &id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": new_id, "kind": kind.as_str(), "title": title, "room": room.id,
+            "items": items, "links": links,
+        })),
+    ))
+}
