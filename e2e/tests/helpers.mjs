@@ -48,7 +48,7 @@ process.on('exit', () => {
  *   SIGTERM and waits for the process to exit, sending SIGKILL after 10 s (`forced` says so;
  *   `alreadyExited` says the process had died before `stop()` was called).
  */
-export function startServer ({ dataDir, databaseUrl } = {}) {
+export function startServer ({ dataDir, databaseUrl, extraArgs = [] } = {}) {
   if (!dataDir) throw new Error('startServer: dataDir is required')
   const bin = serverBinary()
   if (!fs.existsSync(bin)) {
@@ -58,6 +58,7 @@ export function startServer ({ dataDir, databaseUrl } = {}) {
   }
   const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir]
   if (databaseUrl) args.push('--database-url', databaseUrl)
+  args.push(...extraArgs)
 
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
   running.add(child)

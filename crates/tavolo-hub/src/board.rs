@@ -73,6 +73,8 @@ pub enum Cmd {
     },
     /// Awareness relayed from another node.
     RemoteAwareness(Vec<Entry>),
+    /// Another node loaded this board: publish our clients' awareness states.
+    AwarenessQuery,
     /// The log's head for this board (periodic check with a bus): catch up if behind;
     /// also drops awareness states from other nodes that stopped being renewed.
     CheckHead(i64),
@@ -197,6 +199,11 @@ pub(crate) async fn run(
             return;
         }
     };
+    if let Some(bus) = &shared.bus {
+        bus.publish(Event::AwarenessQuery {
+            board: id.as_str().to_owned(),
+        });
+    }
     let end = board.serve(&mut rx, generation).await;
     board.finish(end, generation).await;
     shared.metrics.boards_live.fetch_sub(1, Relaxed);
@@ -392,6 +399,16 @@ impl Board {
                     out.all(wire::encode_awareness(&awareness::encode_update(&accepted)));
                 }
             }
+            Cmd::AwarenessQuery => {
+                let ours: Vec<u64> = self
+                    .peers
+                    .values()
+                    .flat_map(|p| p.clients.iter().copied())
+                    .collect();
+                if let Some(all) = self.awareness.encode_clients(&ours) {
+                    self.publish_awareness(&all);
+                }
+            }
             Cmd::CheckHead(head) => {
                 if head > self.last_seq {
                     self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
@@ -447,6 +464,7 @@ impl Board {
             | Cmd::RemoteUpdates { .. }
             | Cmd::RemoteAwareness(_)
             | Cmd::CheckHead(_)
+            | Cmd::AwarenessQuery
             | Cmd::SetLocked(_)
             | Cmd::Kick { .. }
             | Cmd::Read(_)

@@ -14,7 +14,8 @@
 //! Messages (binary, lib0 encoding): `varUint(kind) varUint(node) varUint(sent_at_ms)`
 //! then per kind: 0 updates `varString(board) varUint(first_seq) varUint(n) n×varBuf`;
 //! 1 awareness `varString(board) varBuf(update)`; 2 session `varString(session)
-//! varString(json)`; 3 board command `varString(board) varString(json)`.
+//! varString(json)`; 3 board command `varString(board) varString(json)`; 4 awareness
+//! query `varString(board)`.
 
 use crate::metrics::Metrics;
 use std::sync::atomic::Ordering::Relaxed;
@@ -46,6 +47,11 @@ pub enum Event {
         board: String,
         json: String,
     },
+    /// A node just loaded this board: nodes that have it live publish their clients'
+    /// awareness states, so that the newcomer's clients see who is there.
+    AwarenessQuery {
+        board: String,
+    },
     /// Not sent on the wire: the subscription was (re)established; messages may have
     /// been missed, so every live board checks the log.
     Resubscribed,
@@ -65,6 +71,7 @@ pub fn encode(env: &Envelope) -> Vec<u8> {
         Event::Awareness { .. } => 1,
         Event::Session { .. } => 2,
         Event::Board { .. } => 3,
+        Event::AwarenessQuery { .. } => 4,
         Event::Resubscribed => 255,
     };
     out.write_var(kind);
@@ -95,6 +102,7 @@ pub fn encode(env: &Envelope) -> Vec<u8> {
             out.write_string(board);
             out.write_string(json);
         }
+        Event::AwarenessQuery { board } => out.write_string(board),
         Event::Resubscribed => {}
     }
     out
@@ -135,6 +143,9 @@ pub fn decode(bytes: &[u8]) -> Option<Envelope> {
         3 => Event::Board {
             board: c.read_string().ok()?.to_owned(),
             json: c.read_string().ok()?.to_owned(),
+        },
+        4 => Event::AwarenessQuery {
+            board: c.read_string().ok()?.to_owned(),
         },
         _ => return None,
     };
@@ -316,6 +327,7 @@ mod tests {
                 board: "b".into(),
                 json: r#"{"locked":true}"#.into(),
             },
+            Event::AwarenessQuery { board: "b".into() },
         ] {
             let env = Envelope {
                 node: 7,

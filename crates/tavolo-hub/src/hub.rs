@@ -206,6 +206,9 @@ impl Hub {
                         Err(_) => {}
                     }
                 }
+                Event::AwarenessQuery { board } => {
+                    self.send_live(&board, Cmd::AwarenessQuery).await;
+                }
                 Event::Session { session, json } => {
                     let _ = self.shared.remote_sessions.send((session, json));
                 }

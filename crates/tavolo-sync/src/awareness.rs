@@ -149,6 +149,21 @@ impl AwarenessTable {
         Some(encode_update(&entries))
     }
 
+    /// The states of these clients (those we hold), as one update; `None` if none.
+    pub fn encode_clients(&self, ids: &[u64]) -> Option<Vec<u8>> {
+        let entries: Vec<Entry> = ids
+            .iter()
+            .filter_map(|id| {
+                self.states.get(id).map(|(clock, s)| Entry {
+                    client_id: *id,
+                    clock: *clock,
+                    state: Some(s.clone()),
+                })
+            })
+            .collect();
+        (!entries.is_empty()).then(|| encode_update(&entries))
+    }
+
     /// Removes the given clients (a connection closed) and returns the removal entries to
     /// relay (state `null`, clock one past the last one seen, as y-protocols does).
     pub fn remove_clients(&mut self, ids: impl IntoIterator<Item = u64>) -> Vec<Entry> {
