@@ -84,6 +84,14 @@ async fn openapi() -> Response {
         .into_response()
 }
 
+/// A PATCH field: the new value (checked) if given, else the current one.
+fn patched(new: Option<&str>, current: String, what: &str, max: usize) -> ApiResult<String> {
+    match new {
+        Some(v) => text_field(v, what, max),
+        None => Ok(current),
+    }
+}
+
 fn ok() -> Json<Value> {
     Json(json!({ "ok": true }))
 }
@@ -375,10 +383,7 @@ async fn update_workspace(
     Json(b): Json<WorkspacePatch>,
 ) -> ApiResult<Json<Value>> {
     let ws = owned_workspace(&s, &fac, &id).await?;
-    let name = match &b.name {
-        Some(n) => text_field(n, "name", 200)?,
-        None => ws.name,
-    };
+    let name = patched(b.name.as_deref(), ws.name, "name", 200)?;
     s.store
         .update_workspace(&id, &name, b.archived.unwrap_or(ws.archived != 0))
         .await?;
@@ -466,14 +471,8 @@ async fn update_session(
     Json(b): Json<SessionPatch>,
 ) -> ApiResult<Json<Value>> {
     let session = owned_session(&s, &fac, &id).await?;
-    let title = match &b.title {
-        Some(t) => text_field(t, "title", 200)?,
-        None => session.title,
-    };
-    let date = match &b.date {
-        Some(d) => text_field(d, "date", 40)?,
-        None => session.date,
-    };
+    let title = patched(b.title.as_deref(), session.title, "title", 200)?;
+    let date = patched(b.date.as_deref(), session.date, "date", 40)?;
     s.store
         .update_session(
             &id,
@@ -679,10 +678,7 @@ async fn update_board(
     Json(b): Json<BoardPatch>,
 ) -> ApiResult<Json<Value>> {
     let board = owned_board(&s, &fac, &id).await?;
-    let title = match &b.title {
-        Some(t) => text_field(t, "title", 200)?,
-        None => board.title,
-    };
+    let title = patched(b.title.as_deref(), board.title, "title", 200)?;
     let locked = b.locked.unwrap_or(board.locked != 0);
     s.store.update_board(&id, &title, locked).await?;
     s.hub.set_locked(&board_id(&id)?, locked).await;
