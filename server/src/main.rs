@@ -80,6 +80,12 @@ struct Cli {
     #[arg(long, env = "TAVOLO_NO_ANONYMOUS_BOARDS")]
     no_anonymous_boards: bool,
 
+    /// How SQLite commits reach the disk: `normal` (the commit is in the write-ahead log:
+    /// it survives a crash of Tavolo, not a power cut) or `full` (fsync on every commit:
+    /// survives a power cut too, slower). PostgreSQL is not affected.
+    #[arg(long, env = "TAVOLO_SQLITE_SYNC", value_enum, default_value = "normal")]
+    sqlite_sync: SqliteSyncArg,
+
     /// A message bus for several Tavolo nodes on one PostgreSQL: `redis://HOST:PORT`.
     /// Without it Tavolo runs as a single node.
     #[arg(long, env = "TAVOLO_BUS")]
@@ -89,6 +95,12 @@ struct Cli {
     /// network (browsers accept Secure cookies on http://localhost and 127.0.0.1).
     #[arg(long, env = "TAVOLO_INSECURE_COOKIES")]
     insecure_cookies: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SqliteSyncArg {
+    Normal,
+    Full,
 }
 
 #[derive(Subcommand, Debug)]
@@ -141,7 +153,13 @@ async fn open_store(cli: &Cli) -> anyhow::Result<Store> {
             format!("sqlite://{}/tavolo.db", cli.data_dir.display())
         }
     };
-    let store = Store::open(&url)
+    let options = tavolo_store::StoreOptions {
+        sqlite_sync: match cli.sqlite_sync {
+            SqliteSyncArg::Normal => tavolo_store::SqliteSync::Normal,
+            SqliteSyncArg::Full => tavolo_store::SqliteSync::Full,
+        },
+    };
+    let store = Store::open_with(&url, &options)
         .await
         .with_context(|| format!("opening the database ({})", redact(&url)))?;
     store

@@ -136,16 +136,41 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// How a SQLite commit reaches the disk (PostgreSQL keeps its own `synchronous_commit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// The commit is in the write-ahead log, in the operating system's hands: it survives
+    /// a crash of Tavolo (kill -9), not a power cut of the machine. No fsync per commit.
+    #[default]
+    Normal,
+    /// Every commit is fsynced: it survives a power cut too, at a few milliseconds per
+    /// commit (shared by the updates a group commit carries).
+    Full,
+}
+
+/// Options of [`Store::open_with`].
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    pub sqlite_sync: SqliteSync,
+}
+
 impl Store {
-    /// Opens the database at `url` (`sqlite://path`, `postgres://…`); a SQLite file is
-    /// created if missing. Does not run migrations.
+    /// Opens the database at `url` (`sqlite://path`, `postgres://…`) with the default
+    /// options; a SQLite file is created if missing. Does not run migrations.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_with(url, &StoreOptions::default()).await
+    }
+
+    pub async fn open_with(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
         if url.starts_with("sqlite:") {
+            let sync = match options.sqlite_sync {
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+                SqliteSync::Full => SqliteSynchronous::Full,
+            };
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                // FULL: a committed transaction survives a power cut, not only a crash.
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(sync)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()

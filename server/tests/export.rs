@@ -1,0 +1,1086 @@
+//! Exports through the API, on the real server and database: pictures that decode and show
+//! what is on the board, PDFs whose text is the notes' text, SVG where user text stays
+//! text, tables that match the board, snapshots that show the old state, minutes whose
+//! cover lists exactly what the ZIP holds, backups that come back as boards, and who may
+//! do each of these.
+//!
+//! PDF checks use `pdftotext` and `pdfinfo` (Debian's `poppler-utils`).
+
+mod common;
+
+use common::{Backend, Http, TestDb, TestServer};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use tavolo_board::{Board, BoardKind, Item};
+use tavolo_sync::BoardId;
+
+// ------------------------------------------------------------------ raw HTTP
+
+struct Raw {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Raw {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// An HTTP/1.1 request with a binary body and a binary answer.
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Raw {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(c) = cookie {
+        req.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    if let Some(t) = content_type {
+        req.push_str(&format!("Content-Type: {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    // the body goes out while the answer is read: the server may answer (413) before it
+    // has read a large body, and close
+    let (mut rd, mut wr) = s.into_split();
+    let body = body.to_vec();
+    let writer = tokio::spawn(async move {
+        let _ = wr.write_all(&body).await;
+        wr
+    });
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    loop {
+        match rd.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+        }
+    }
+    drop(writer.await);
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        // reset before any answer (only possible for refused oversized bodies)
+        return Raw {
+            status: 0,
+            headers: vec![],
+            body: vec![],
+        };
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = buf[end + 4..].to_vec();
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
+                break;
+            };
+            let size = usize::from_str_radix(
+                String::from_utf8_lossy(&rest[..nl])
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .trim(),
+                16,
+            )
+            .unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
+            rest = &rest[nl + 2 + size + 2..];
+        }
+        body = out;
+    }
+    Raw {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Raw {
+    request(addr, "GET", path, cookie, None, b"").await
+}
+
+// ------------------------------------------------------------------ the world
+
+struct World {
+    server: TestServer,
+    fac: Http,
+    session: String,
+    workspace: String,
+    participant: String,
+    observer: String,
+}
+
+impl World {
+    fn fac_cookie(&self) -> Option<&str> {
+        self.fac.cookie.as_deref()
+    }
+
+    async fn stop(self, db: TestDb) {
+        self.server.stop().await;
+        db.cleanup().await;
+    }
+}
+
+async fn facilitator(server: &TestServer, email: &str) -> Http {
+    tavolo_http::api::service::create_facilitator(
+        &server.store,
+        email,
+        "Facilitatrice",
+        "una password lunga",
+    )
+    .await
+    .unwrap();
+    let mut fac = Http::new(server.addr);
+    let r = fac
+        .post(
+            "/api/login",
+            json!({ "email": email, "password": "una password lunga" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    fac.cookie = r.cookie();
+    fac
+}
+
+async fn world(db: &TestDb) -> World {
+    let server = TestServer::start(db).await;
+    let fac = facilitator(&server, "anna@comune.example").await;
+    let workspace = fac
+        .post(
+            "/api/workspaces",
+            json!({ "name": "Tavolo anziani, città" }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = fac
+        .post(
+            &format!("/api/workspaces/{workspace}/sessions"),
+            json!({ "title": "Incontro 1: chi c'è", "date": "2026-12-01" }),
+        )
+        .await;
+    assert_eq!(s.status, 201, "{}", s.json);
+    let session = s.json["id"].as_str().unwrap().to_owned();
+    let mut members = Vec::new();
+    for (role, name) in [("participant", "Bruno"), ("observer", "Osservatrice")] {
+        let invite = fac
+            .post(
+                &format!("/api/sessions/{session}/invites"),
+                json!({ "role": role }),
+            )
+            .await
+            .json["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let j = Http::new(server.addr)
+            .post(
+                "/api/join",
+                json!({ "token": invite, "display_name": name }),
+            )
+            .await;
+        assert_eq!(j.status, 200, "{}", j.json);
+        members.push(format!(
+            "tavolo_member={}",
+            j.json["token"].as_str().unwrap()
+        ));
+    }
+    let observer = members.pop().unwrap();
+    let participant = members.pop().unwrap();
+    World {
+        server,
+        fac,
+        session,
+        workspace,
+        participant,
+        observer,
+    }
+}
+
+async fn create_board(w: &World, kind: &str, title: &str) -> String {
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/boards", w.session),
+            json!({ "kind": kind, "title": title }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    r.json["id"].as_str().unwrap().to_owned()
+}
+
+fn item(
+    id: &str,
+    t: &str,
+    role: Option<&str>,
+    (x, y, wd, h): (f64, f64, f64, f64),
+    color: &str,
+    text: &str,
+) -> Item {
+    Item {
+        id: id.into(),
+        item_type: t.into(),
+        x,
+        y,
+        w: wd,
+        h,
+        color: color.into(),
+        z: format!("b{id}"),
+        shape: None,
+        points: vec![],
+        frame: None,
+        role: role.map(str::to_owned),
+        data: Default::default(),
+        author: None,
+        text: text.into(),
+    }
+}
+
+/// Writes items into a live board, as a client would.
+async fn put_items(w: &World, board: &str, items: Vec<Item>) {
+    let addition = Board {
+        meta: Board::template(BoardKind::Free, "").meta,
+        items: items.into_iter().map(|i| (i.id.clone(), i)).collect(),
+        links: Default::default(),
+    };
+    w.server
+        .hub
+        .change(&BoardId::parse(board).unwrap(), move |txn| {
+            addition.write_items(txn)
+        })
+        .await
+        .unwrap();
+}
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+
+/// Three stickies side by side: their union is x 100..940, y 100..280.
+fn notes() -> Vec<Item> {
+    vec![
+        item(
+            "s1",
+            "sticky",
+            None,
+            (100.0, 100.0, 180.0, 180.0),
+            "yellow",
+            "Città più vicina",
+        ),
+        item(
+            "s2",
+            "sticky",
+            None,
+            (320.0, 100.0, 400.0, 180.0),
+            "pink",
+            SCRIPT,
+        ),
+        item(
+            "s3",
+            "sticky",
+            None,
+            (760.0, 100.0, 180.0, 180.0),
+            "green",
+            "È già così",
+        ),
+    ]
+}
+
+fn tool(name: &str) -> std::process::Command {
+    let probe = std::process::Command::new(name).arg("-v").output();
+    assert!(
+        probe.is_ok(),
+        "{name} is missing: install Debian's poppler-utils (apt-get install -y poppler-utils)"
+    );
+    std::process::Command::new(name)
+}
+
+fn pdf_text(pdf: &[u8], first: Option<u32>, last: Option<u32>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let mut cmd = tool("pdftotext");
+    if let Some(f) = first {
+        cmd.args(["-f", &f.to_string()]);
+    }
+    if let Some(l) = last {
+        cmd.args(["-l", &l.to_string()]);
+    }
+    let out = cmd.arg(&path).arg("-").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = tool("pdfinfo").arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo says how many pages")
+}
+
+// ------------------------------------------------------------------ one board
+
+async fn board_pictures(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let board = create_board(&w, "free", "Idee sul quartiere").await;
+    put_items(&w, &board, notes()).await;
+    let addr = w.server.addr;
+
+    // PNG: decodes, has the board's size (content + 40 px margin), shows each note's colour
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/png"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"idee-sul-quartiere.png\"")
+    );
+    let png = resvg::tiny_skia::Pixmap::decode_png(&r.body).expect("a PNG");
+    assert_eq!((png.width(), png.height()), (920, 260));
+    // board (x, y) is pixel (x - 60, y - 60); the notes' lower right parts have no text
+    for (x, y, rgb) in [
+        (250, 260, (0xFF, 0xE0, 0x66)),
+        (690, 260, (0xFF, 0xAD, 0xC6)),
+        (910, 260, (0xB5, 0xE8, 0xA0)),
+    ] {
+        let p = png.pixel(x - 60, y - 60).unwrap();
+        assert_eq!((p.red(), p.green(), p.blue()), rgb, "at board ({x}, {y})");
+    }
+    // outside every note: the canvas
+    let p = png.pixel(5, 5).unwrap();
+    assert_eq!((p.red(), p.green(), p.blue()), (0xFB, 0xFB, 0xF9));
+    // twice the scale, twice the size
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/png?scale=2"),
+        w.fac_cookie(),
+    )
+    .await;
+    let png = resvg::tiny_skia::Pixmap::decode_png(&r.body).unwrap();
+    assert_eq!((png.width(), png.height()), (1840, 520));
+    for bad in ["0", "-1", "NaN", "100", "abc"] {
+        let r = get(
+            addr,
+            &format!("/api/boards/{board}/export/png?scale={bad}"),
+            w.fac_cookie(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "scale={bad}");
+    }
+
+    // SVG: well-formed; the script is text, never an element
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/svg"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("image/svg+xml"));
+    let svg = String::from_utf8(r.body).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    assert!(
+        !doc.descendants()
+            .any(|n| n.tag_name().name().eq_ignore_ascii_case("script")),
+        "no script element"
+    );
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .map(|n| n.text().unwrap_or("").to_owned())
+        .collect();
+    assert!(texts.iter().any(|t| t == SCRIPT), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "Città più vicina"), "{texts:?}");
+    assert!(!svg.contains(SCRIPT), "escaped in the source");
+    resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default()).expect("usvg reads it");
+
+    // PDF: one page, every note's text with its accents
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/pdf"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert_eq!(pdf_pages(&r.body), 1);
+    let text = pdf_text(&r.body, None, None);
+    for t in [
+        "Idee sul quartiere",
+        "Città più vicina",
+        "È già così",
+        SCRIPT,
+    ] {
+        assert!(text.contains(t), "{t:?} in {text}");
+    }
+
+    // JSON: the schema's form
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/json"),
+        w.fac_cookie(),
+    )
+    .await;
+    let j = r.json();
+    assert_eq!(j["meta"]["kind"], "free");
+    assert_eq!(j["items"].as_object().unwrap().len(), 3);
+    assert_eq!(j["items"]["s2"]["text"], SCRIPT);
+    // a free board has no tables
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/csv"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/exe"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    w.stop(db).await;
+}
+
+async fn who_may_export(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let board = create_board(&w, "free", "Lavagna").await;
+    put_items(&w, &board, notes()).await;
+    let addr = w.server.addr;
+    let path = format!("/api/boards/{board}/export/svg");
+    assert_eq!(
+        get(addr, &path, Some(&w.observer)).await.status,
+        200,
+        "an observer may"
+    );
+    assert_eq!(get(addr, &path, Some(&w.participant)).await.status, 200);
+    assert_eq!(
+        get(addr, &path, None).await.status,
+        401,
+        "a stranger may not"
+    );
+    let minutes = format!("/api/sessions/{}/minutes.zip", w.session);
+    assert_eq!(get(addr, &minutes, None).await.status, 401);
+    // another facilitator, and a member of another meeting
+    let other = facilitator(&w.server, "bea@altro.example").await;
+    let r = get(addr, &path, other.cookie.as_deref()).await;
+    assert_eq!(r.status, 403);
+    let r = get(addr, &minutes, other.cookie.as_deref()).await;
+    assert_eq!(r.status, 403);
+    let s2 = w
+        .fac
+        .post(
+            &format!("/api/workspaces/{}/sessions", w.workspace),
+            json!({ "title": "Incontro 2", "date": "2026-12-15" }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let invite = w
+        .fac
+        .post(
+            &format!("/api/sessions/{s2}/invites"),
+            json!({ "role": "observer" }),
+        )
+        .await
+        .json["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let j = Http::new(addr)
+        .post(
+            "/api/join",
+            json!({ "token": invite, "display_name": "Altra" }),
+        )
+        .await;
+    let elsewhere = format!("tavolo_member={}", j.json["token"].as_str().unwrap());
+    assert_eq!(get(addr, &path, Some(&elsewhere)).await.status, 403);
+    assert_eq!(get(addr, &minutes, Some(&elsewhere)).await.status, 403);
+    // only the facilitator imports
+    let backup = get(
+        addr,
+        &format!("/api/boards/{board}/export/json"),
+        w.fac_cookie(),
+    )
+    .await;
+    for who in [
+        Some(w.observer.as_str()),
+        Some(w.participant.as_str()),
+        None,
+    ] {
+        let r = request(
+            addr,
+            "POST",
+            &format!("/api/sessions/{}/import", w.session),
+            who,
+            Some("application/json"),
+            &backup.body,
+        )
+        .await;
+        assert!(r.status == 401 || r.status == 403, "{}", r.status);
+    }
+    assert_eq!(
+        w.server
+            .store
+            .list_session_boards(&w.session)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "nothing imported"
+    );
+    w.stop(db).await;
+}
+
+async fn tables_match_the_board(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let board = create_board(&w, "stakeholder_map", "Chi siede al tavolo").await;
+    let mut cards = Vec::new();
+    for (id, (x, y), name, category, attitude) in [
+        (
+            "a",
+            (1100.0, 100.0),
+            "Ufficio di Piano",
+            "public",
+            "supportive",
+        ),
+        (
+            "b",
+            (200.0, 150.0),
+            "Fondazione; «bancaria»",
+            "private",
+            "neutral",
+        ),
+        (
+            "c",
+            (1200.0, 900.0),
+            "=Cooperativa \"Il Ponte\"",
+            "third_sector",
+            "opposed",
+        ),
+    ] {
+        let mut c = item(
+            id,
+            "card",
+            Some("stakeholder"),
+            (x, y, 200.0, 120.0),
+            "blue",
+            name,
+        );
+        c.data.insert("category".into(), category.into());
+        c.data.insert("attitude".into(), attitude.into());
+        cards.push(c);
+    }
+    put_items(&w, &board, cards).await;
+    let r = get(
+        w.server.addr,
+        &format!("/api/boards/{board}/export/csv"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    let csv = String::from_utf8(r.body).unwrap();
+    let csv = csv
+        .strip_prefix('\u{FEFF}')
+        .expect("a BOM for spreadsheets");
+    let rows = parse_csv(csv);
+    assert_eq!(
+        rows[0],
+        [
+            "Nome",
+            "Categoria",
+            "Atteggiamento",
+            "Potere",
+            "Interesse",
+            "Quadrante",
+            "Cerchio",
+            "Note"
+        ]
+    );
+    assert_eq!(
+        rows.len(),
+        4,
+        "a header and one row per stakeholder: {rows:?}"
+    );
+    // reading order: top to bottom
+    assert_eq!(rows[1][0], "Ufficio di Piano");
+    assert_eq!(rows[1][1], "Ente pubblico");
+    assert_eq!(rows[1][2], "Favorevole");
+    assert_eq!(rows[1][3], "0,87");
+    assert_eq!(rows[1][4], "0,75");
+    assert_eq!(rows[1][5], "Coinvolgere da vicino");
+    assert_eq!(rows[2][0], "Fondazione; «bancaria»");
+    assert_eq!(rows[2][5], "Mantenere soddisfatti");
+    assert_eq!(rows[3][0], "'=Cooperativa \"Il Ponte\"", "no formulas");
+    assert_eq!(rows[3][5], "Tenere informati");
+    for row in &rows {
+        assert_eq!(row.len(), 8);
+    }
+    let r = get(
+        w.server.addr,
+        &format!("/api/boards/{board}/export/md"),
+        w.fac_cookie(),
+    )
+    .await;
+    let md = String::from_utf8(r.body).unwrap();
+    assert!(md.starts_with("# Chi siede al tavolo"), "{md}");
+    assert!(
+        md.contains("| Ufficio di Piano | Ente pubblico | Favorevole | 0,87 | 0,75 |"),
+        "{md}"
+    );
+    w.stop(db).await;
+}
+
+/// A small RFC 4180 reader with `;` between fields.
+fn parse_csv(s: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ';') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}
+
+async fn snapshots_show_the_old_state(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let board = create_board(&w, "free", "Lavagna").await;
+    put_items(&w, &board, notes()).await;
+    let snap = w
+        .fac
+        .post(
+            &format!("/api/boards/{board}/snapshots"),
+            json!({ "label": "prima" }),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    let mut changed = notes();
+    changed[0].text = "Testo cambiato dopo".into();
+    changed[0].color = "blue".into();
+    put_items(&w, &board, vec![changed.remove(0)]).await;
+    let addr = w.server.addr;
+    let live = get(
+        addr,
+        &format!("/api/boards/{board}/export/json"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(live.json()["items"]["s1"]["text"], "Testo cambiato dopo");
+    let old = get(
+        addr,
+        &format!("/api/boards/{board}/export/json?snapshot={snap}"),
+        Some(&w.observer),
+    )
+    .await;
+    assert_eq!(old.status, 200);
+    assert_eq!(old.json()["items"]["s1"]["text"], "Città più vicina");
+    let pdf = get(
+        addr,
+        &format!("/api/boards/{board}/export/pdf?snapshot={snap}"),
+        w.fac_cookie(),
+    )
+    .await;
+    let text = pdf_text(&pdf.body, None, None);
+    assert!(
+        text.contains("Città più vicina") && !text.contains("cambiato"),
+        "{text}"
+    );
+    assert!(
+        text.contains("prima"),
+        "the page says which snapshot: {text}"
+    );
+    let png = get(
+        addr,
+        &format!("/api/boards/{board}/export/png?snapshot={snap}"),
+        w.fac_cookie(),
+    )
+    .await;
+    let png = resvg::tiny_skia::Pixmap::decode_png(&png.body).unwrap();
+    let p = png.pixel(250 - 60, 260 - 60).unwrap();
+    assert_eq!(
+        (p.red(), p.green(), p.blue()),
+        (0xFF, 0xE0, 0x66),
+        "yellow then"
+    );
+    // a snapshot of another board, or none
+    let other = create_board(&w, "free", "Altra").await;
+    let r = get(
+        addr,
+        &format!("/api/boards/{other}/export/json?snapshot={snap}"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = get(
+        addr,
+        &format!("/api/boards/{board}/export/json?snapshot=999999"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    w.stop(db).await;
+}
+
+async fn backups_come_back(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let board = create_board(&w, "theory_of_change", "Teoria").await;
+    let mut out = item(
+        "o1",
+        "card",
+        Some("output"),
+        (640.0, 100.0, 220.0, 100.0),
+        "green",
+        "Persone raggiunte",
+    );
+    out.data.insert(
+        "indicators".into(),
+        json!([{ "id": "i1", "name": "Persone", "unit": "n.", "baseline": "0", "target": "300", "source": "registro", "frequency": "mensile" }]),
+    );
+    put_items(&w, &board, vec![out]).await;
+    let addr = w.server.addr;
+    let original = get(
+        addr,
+        &format!("/api/boards/{board}/export/json"),
+        w.fac_cookie(),
+    )
+    .await
+    .json();
+    let import = format!("/api/sessions/{}/import", w.session);
+    for format in ["yjs", "json"] {
+        let backup = get(
+            addr,
+            &format!("/api/boards/{board}/export/{format}"),
+            w.fac_cookie(),
+        )
+        .await;
+        assert_eq!(backup.status, 200);
+        let r = request(
+            addr,
+            "POST",
+            &format!("{import}?title=Ripristinata%20{format}"),
+            w.fac_cookie(),
+            None,
+            &backup.body,
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let copy = get(
+            addr,
+            &format!("/api/boards/{id}/export/json"),
+            w.fac_cookie(),
+        )
+        .await
+        .json();
+        assert_eq!(copy["items"], original["items"], "{format}");
+        assert_eq!(copy["meta"]["kind"], "theory_of_change");
+        assert_eq!(copy["meta"]["title"], format!("Ripristinata {format}"));
+        let row = w.server.store.get_board(&id).await.unwrap().unwrap();
+        assert_eq!(row.kind, "theory_of_change");
+    }
+    let n = w
+        .server
+        .store
+        .list_session_boards(&w.session)
+        .await
+        .unwrap()
+        .len();
+    // hostile uploads: a clear 400, nothing created
+    let cases: Vec<(Option<&str>, Vec<u8>)> = vec![
+        (Some("application/octet-stream"), vec![0xff; 64]),
+        (Some("application/octet-stream"), vec![]),
+        (Some("application/json"), b"{\"meta\":{\"kind\":\"free\"},\"items\":{\"x\":{\"type\":\"bomb\",\"color\":\"red\"}}}".to_vec()),
+        (Some("application/json"), b"{not json".to_vec()),
+        (Some("application/json"), b"{\"meta\":{\"kind\":\"free\"},\"items\":{},\"links\":{\"l\":{\"from\":\"a\",\"to\":\"b\"}}}".to_vec()),
+    ];
+    for (ct, body) in cases {
+        let r = request(addr, "POST", &import, w.fac_cookie(), ct, &body).await;
+        assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+        assert!(r.json()["error"].as_str().is_some_and(|e| !e.is_empty()));
+    }
+    let big = vec![b'{'; 9 * 1024 * 1024];
+    let r = request(
+        addr,
+        "POST",
+        &import,
+        w.fac_cookie(),
+        Some("application/json"),
+        &big,
+    )
+    .await;
+    // 413, or (rarely) a reset if the server closes before the answer is read
+    assert!(r.status == 413 || r.status == 0, "{}", r.status);
+    assert_eq!(
+        w.server
+            .store
+            .list_session_boards(&w.session)
+            .await
+            .unwrap()
+            .len(),
+        n,
+        "nothing created"
+    );
+    w.stop(db).await;
+}
+
+// ------------------------------------------------------------------ minutes
+
+async fn minutes_of_a_meeting(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let addr = w.server.addr;
+    let plenary = create_board(&w, "stakeholder_map", "Chi siede al tavolo").await;
+    let mut card = item(
+        "a",
+        "card",
+        Some("stakeholder"),
+        (1100.0, 100.0, 200.0, 120.0),
+        "blue",
+        "Ufficio di Piano",
+    );
+    card.data.insert("category".into(), "public".into());
+    put_items(&w, &plenary, vec![card]).await;
+    let free = create_board(&w, "free", "Idee libere").await;
+    put_items(&w, &free, notes()).await;
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/breakouts", w.session),
+            json!({ "groups": 2, "kind": "problem_tree" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let boards = w
+        .server
+        .store
+        .list_session_boards(&w.session)
+        .await
+        .unwrap();
+    assert_eq!(boards.len(), 4);
+    for (i, b) in boards
+        .iter()
+        .filter(|b| b.room_kind == "breakout")
+        .enumerate()
+    {
+        let mut cause = item(
+            "c1",
+            "card",
+            Some("cause"),
+            (300.0, 700.0, 220.0, 110.0),
+            "yellow",
+            &format!("Causa del gruppo {}", i + 1),
+        );
+        cause.z = "z1".into();
+        put_items(&w, &b.id, vec![cause]).await;
+    }
+
+    // open meeting: the live state, and the cover says so
+    let r = get(
+        addr,
+        &format!("/api/sessions/{}/minutes.zip", w.session),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let entries = tavolo_export::zip::read(&r.body).unwrap();
+    let pdf = &entries.iter().find(|e| e.0 == "verbale.pdf").unwrap().1;
+    let cover = pdf_text(pdf, Some(1), Some(1));
+    assert!(cover.contains("NON ancora chiuso"), "{cover}");
+
+    // close it, then change a board: the minutes keep the closing state
+    let r = w
+        .fac
+        .post(&format!("/api/sessions/{}/close", w.session), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let mut late = notes().remove(0);
+    late.text = "Scritto dopo la chiusura".into();
+    put_items(&w, &free, vec![late]).await;
+
+    let r = get(
+        addr,
+        &format!("/api/sessions/{}/minutes.zip", w.session),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/zip"));
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"verbale-incontro-1-chi-c-e-2026-12-01.zip\"")
+    );
+    assert_eq!(
+        r.header("content-length").and_then(|l| l.parse().ok()),
+        Some(r.body.len()),
+        "a length, for progress"
+    );
+    let entries = tavolo_export::zip::read(&r.body).unwrap();
+    let names: BTreeSet<String> = entries.iter().map(|e| e.0.clone()).collect();
+    let pdf = &entries.iter().find(|e| e.0 == "verbale.pdf").unwrap().1;
+    assert_eq!(pdf_pages(pdf), 4 + 1, "a cover and a page per board");
+    // the cover lists exactly what the ZIP contains
+    let cover = pdf_text(pdf, Some(1), Some(1));
+    let listed: BTreeSet<String> = cover
+        .split_whitespace()
+        .filter(|t| {
+            [".pdf", ".png", ".svg", ".json", ".csv", ".md"]
+                .iter()
+                .any(|e| t.ends_with(e))
+        })
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(listed, names, "cover:\n{cover}");
+    for t in [
+        "Verbale dell'incontro",
+        "Incontro 1: chi c'è",
+        "Tavolo anziani, città",
+        "2026-12-01",
+        "Partecipanti: 1",
+        "Gruppo 1",
+        "Gruppo 2",
+        "chiuso",
+    ] {
+        assert!(cover.contains(t), "{t:?} on the cover:\n{cover}");
+    }
+    // 4 boards: plenary (a template: 5 files), free (3), two groups (5 each)
+    assert_eq!(names.len(), 1 + 5 + 3 + 5 + 5, "{names:?}");
+    let all = pdf_text(pdf, None, None);
+    for t in [
+        "Ufficio di Piano",
+        "Città più vicina",
+        "Causa del gruppo 1",
+        "Causa del gruppo 2",
+    ] {
+        assert!(all.contains(t), "{t:?} in the minutes");
+    }
+    assert!(
+        !all.contains("Scritto dopo la chiusura"),
+        "the closing state, not the live one"
+    );
+    // each board's files
+    let json_of = |suffix: &str| -> Value {
+        let e = entries
+            .iter()
+            .find(|e| e.0.ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix} in {names:?}"));
+        serde_json::from_slice(&e.1).unwrap()
+    };
+    assert_eq!(
+        json_of("idee-libere.json")["items"]["s1"]["text"],
+        "Città più vicina"
+    );
+    let csv = entries
+        .iter()
+        .find(|e| e.0.ends_with("chi-siede-al-tavolo.csv"))
+        .unwrap();
+    assert!(String::from_utf8_lossy(&csv.1).contains("Ufficio di Piano;Ente pubblico"));
+    for e in entries.iter().filter(|e| e.0.ends_with(".png")) {
+        resvg::tiny_skia::Pixmap::decode_png(&e.1).expect("each PNG decodes");
+    }
+    for e in entries.iter().filter(|e| e.0.ends_with(".svg")) {
+        roxmltree::Document::parse(std::str::from_utf8(&e.1).unwrap()).expect("each SVG parses");
+    }
+
+    // an observer may download them too; after the meeting, members see the plenary only
+    let r = get(
+        addr,
+        &format!("/api/sessions/{}/minutes.zip", w.session),
+        Some(&w.observer),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let entries = tavolo_export::zip::read(&r.body).unwrap();
+    let pdf = &entries.iter().find(|e| e.0 == "verbale.pdf").unwrap().1;
+    assert_eq!(pdf_pages(pdf), 2 + 1);
+    w.stop(db).await;
+}
+
+on_both_backends!(
+    board_pictures,
+    who_may_export,
+    tables_match_the_board,
+    snapshots_show_the_old_state,
+    backups_come_back,
+    minutes_of_a_meeting,
+);
