@@ -86,7 +86,11 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
             "Partecipanti: {}{}",
             m.participants,
             if m.observers > 0 {
-                format!(" (più {} osservatori)", m.observers)
+                format!(
+                    " (più {} {})",
+                    m.observers,
+                    if m.observers == 1 { "osservatore" } else { "osservatori" }
+                )
             } else {
                 String::new()
             }

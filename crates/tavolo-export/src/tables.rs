@@ -231,7 +231,7 @@ fn csv_cell(s: &str) -> String {
     if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         v.insert(0, '\'');
     }
-    if v.contains([';', '"', '\n', '\r', ',']) || v.starts_with(' ') || v.ends_with(' ') {
+    if v.contains([';', '"', '\n', '\r']) || v.starts_with(' ') || v.ends_with(' ') {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
         v
@@ -271,9 +271,14 @@ pub fn md(s: &str) -> String {
             c => out.push(c),
         }
     }
-    if out.starts_with(['-', '+']) || out.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        // not a list item or a numbered list
+    if out.starts_with(['-', '+']) {
+        // not a list item
         out.insert(0, '\\');
+    }
+    // not a numbered list either ("1. …", "2) …")
+    let digits = out.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && matches!(out[digits..].chars().next(), Some('.' | ')')) {
+        out.insert(digits, '\\');
     }
     out
 }
@@ -497,4 +502,27 @@ fn assumption_target(board: &Board, item: &Item) -> String {
         return format!(" — si riferisce al livello {}", md(labels::role(level)));
     }
     " — si riferisce a tutta la teoria".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_text_is_inert() {
+        assert_eq!(md("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
+        assert_eq!(md("*a* | [b](c)"), "\\*a\\* \\| \\[b\\](c)");
+        assert_eq!(md("1. primo"), "1\\. primo");
+        assert_eq!(md("0,87"), "0,87");
+        assert_eq!(md("- no"), "\\- no");
+        assert_eq!(md("riga\nnuova"), "riga nuova");
+    }
+
+    #[test]
+    fn csv_cells() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("a;b"), "\"a;b\"");
+        assert_eq!(csv_cell("detto \"così\""), "\"detto \"\"così\"\"\"");
+        assert_eq!(csv_cell("0,87"), "0,87");
+    }
 }
