@@ -7,6 +7,7 @@ reference server without persistence). Usage: pycrdt_server.py PORT
 
 import asyncio
 import logging
+import signal
 import sys
 
 import anyio
@@ -47,10 +48,18 @@ async def main(port: int) -> None:
     # allow the benchmark's large sync messages and many connections
     config.websocket_max_message_size = 64 * 1024 * 1024
     config.backlog = 4096
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     async with websocket_server:
         print(f"pycrdt-websocket listening on 127.0.0.1:{port}", flush=True)
-        await serve(app, config)
+        await serve(app, config, shutdown_trigger=stop.wait)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    try:
+        asyncio.run(main(int(sys.argv[1])))
+    except asyncio.CancelledError:
+        # pycrdt-websocket's task group ends by cancellation when the server stops
+        pass

@@ -317,6 +317,7 @@ impl Conn {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn read_loop(
     run: Arc<Run>,
     mut stream: SplitStream<Ws>,

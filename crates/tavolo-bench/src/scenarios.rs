@@ -615,7 +615,7 @@ pub async fn durable(common: &Common, o: &DurableOpts) -> DurableReport {
         check.present += present;
     }
     check.missing = check.expected - check.present.min(check.expected);
-    let last = steps.iter().filter(|s| s.sustained).last();
+    let last = steps.iter().rev().find(|s| s.sustained);
     DurableReport {
         scenario: "durable".into(),
         boards: o.boards,
