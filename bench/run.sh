@@ -11,7 +11,8 @@
 #
 # Servers (each on 127.0.0.1, its own port, a fresh process and data directory per
 # scenario):
-#   tavolo     target/release/tavolo over SQLite (built here in release)
+#   tavolo     target/release/tavolo over SQLite with its default options (built here)
+#   tavolo-full the same with --sqlite-sync full (an fsync per commit): fanout and durable only
 #   reference  @y/websocket-server from npm (bench/package.json + lockfile): in memory, its
 #              default; with y-leveldb persistence (YPERSISTENCE) for durable and cold-load
 #   pycrdt     pycrdt-websocket from PyPI (bench/requirements.txt) in bench/.venv, on
@@ -27,7 +28,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$ROOT/bench"
 SCALE="${BENCH_SCALE:-full}"
-SERVERS="${BENCH_SERVERS:-tavolo reference pycrdt}"
+SERVERS="${BENCH_SERVERS:-tavolo reference pycrdt tavolo-full}"
 SCENARIOS="${BENCH_SCENARIOS:-fanout capacity breadth reconnect durable cold}"
 OUT="${BENCH_OUT:-$ROOT/BENCHMARKS.md}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -130,7 +131,8 @@ PYCRDT_VERSION=$("$BENCH/.venv/bin/python" -c "import importlib.metadata as m; p
     echo "scale: $SCALE"
 } > "$RESULTS/machine.txt"
 
-printf 'tavolo\tTavolo %s, SQLite (WAL, synchronous=FULL), release build\t%s\n' "$TAVOLO_REV" \
+SQLITE_SYNC=$("$TAVOLO" --help 2>/dev/null | grep -A4 -- '--sqlite-sync' | grep -o 'default: [a-z]*' | head -1 | cut -d' ' -f2)
+printf 'tavolo\tTavolo %s, SQLite (WAL; --sqlite-sync %s, its default), release build\t%s\n' "$TAVOLO_REV" "${SQLITE_SYNC:-?}" \
     "target/release/tavolo --bind 127.0.0.1:PORT --data-dir DIR" >> "$RESULTS/servers.tsv"
 printf 'reference\t@y/websocket-server %s (yjs %s) on Node %s: in memory; with y-leveldb (YPERSISTENCE) for durable and cold-load\t%s\n' \
     "$REF_VERSION" "$YJS_VERSION" "$(node --version)" \
@@ -138,13 +140,17 @@ printf 'reference\t@y/websocket-server %s (yjs %s) on Node %s: in memory; with y
 printf 'pycrdt\tpycrdt-websocket %s on hypercorn (Python %s), in memory\t%s\n' \
     "$PYCRDT_VERSION" "$(python3 -c 'import platform; print(platform.python_version())')" \
     "bench/.venv/bin/python bench/servers/pycrdt_server.py PORT" >> "$RESULTS/servers.tsv"
+case " $SERVERS " in *" tavolo-full "*)
+printf 'tavolo-full\tthe same Tavolo binary with --sqlite-sync full (an fsync per commit, survives a power cut): fanout and durable only\t%s\n' \
+    "target/release/tavolo --bind 127.0.0.1:PORT --data-dir DIR --sqlite-sync full" >> "$RESULTS/servers.tsv" ;;
+esac
 note "Skipped y-sweet: its npm package fetches a prebuilt binary from outside the npm registry when installed, which cannot work on this machine. Skipped Hocuspocus: its wire protocol prefixes each message with the document name, so it is not a y-websocket server."
 note "pycrdt-websocket 0.16.5 hangs a client that joins a room while another client is still starting it (YRoom.start holds its start lock for the room's whole life); bench/servers/pycrdt_server.py starts each room once under its own lock so that concurrent joins work."
 
 # --- starting and stopping servers ------------------------------------------------------
 SERVER_PID=""
 SERVER_URL=""
-port_of() { case "$1" in tavolo) echo 18711 ;; reference) echo 18712 ;; pycrdt) echo 18713 ;; esac; }
+port_of() { case "$1" in tavolo) echo 18711 ;; reference) echo 18712 ;; pycrdt) echo 18713 ;; tavolo-full) echo 18714 ;; esac; }
 
 wait_port() {
     local port=$1 i
@@ -167,6 +173,10 @@ start_server() {
         tavolo)
             cmd "${TAVOLO#$ROOT/} --bind 127.0.0.1:$port --data-dir $data $*"
             "$TAVOLO" --bind "127.0.0.1:$port" --data-dir "$data" "$@" >> "$log" 2>&1 &
+            SERVER_URL="ws://127.0.0.1:$port/sync" ;;
+        tavolo-full)
+            cmd "${TAVOLO#$ROOT/} --bind 127.0.0.1:$port --data-dir $data --sqlite-sync full $*"
+            "$TAVOLO" --bind "127.0.0.1:$port" --data-dir "$data" --sqlite-sync full "$@" >> "$log" 2>&1 &
             SERVER_URL="ws://127.0.0.1:$port/sync" ;;
         reference)
             if [ "$mode" = persistent ]; then
@@ -232,6 +242,10 @@ run_server() {
     local key=$1 d
     CUR_KEY=$key
     mkdir -p "$RESULTS/$key"
+    local SCENARIOS="$SCENARIOS"
+    if [ "$key" = tavolo-full ]; then
+        SCENARIOS=$(for s in $SCENARIOS; do case $s in fanout|durable) echo "$s" ;; esac; done | xargs)
+    fi
     if has fanout; then
         d=$(fresh "$key-fanout"); start_server "$key" "$d" memory && \
         bench "$key" fanout 300 fanout --clients "$FAN_CLIENTS" --rate "$FAN_RATE" --duration "$FAN_SECS" --drain 10

@@ -177,7 +177,8 @@ fn all_have(r: &Results, scenario: &str) -> bool {
 fn missing_note(r: &Results, scenario: &str, out: &mut String) {
     for (i, s) in r.servers.iter().enumerate() {
         if !r.data[i].contains_key(scenario) {
-            let _ = writeln!(out, "\n*{}: no result for this scenario (see the run notes).*", s.key);
+            let why = if s.label.contains("only") { "not run for this server" } else { "no result (see the run notes)" };
+            let _ = writeln!(out, "\n*{}: {}.*", s.key, why);
         }
     }
 }
