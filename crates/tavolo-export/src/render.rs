@@ -12,10 +12,10 @@ use std::fmt::Write;
 use tavolo_board::Board;
 
 /// The largest PNG side and area: what a 2-core server with a few GiB can render for
-/// several people at once (an RGBA pixmap of 24 Mpx is 96 MiB). Larger boards are scaled
+/// several people at once (an RGBA pixmap of 16 Mpx is 64 MiB, about 150 MiB with the PNG encoding). Larger boards are scaled
 /// down to fit.
 pub const MAX_PNG_SIDE: f64 = 8192.0;
-pub const MAX_PNG_PIXELS: f64 = 24_000_000.0;
+pub const MAX_PNG_PIXELS: f64 = 16_000_000.0;
 
 fn options() -> usvg::Options<'static> {
     let mut opt = usvg::Options {
@@ -184,11 +184,25 @@ pub fn text_pages(lines: &[(String, f64, bool)], columns_from: usize) -> Vec<Str
     };
     start(&mut out);
     let mut top_of_columns = y;
+    // lines outside the columns wrap; those in columns are cut
+    let mut laid: Vec<(String, f64, bool, bool)> = Vec::new();
+    let mut first_in_columns = usize::MAX;
     for (i, (s, size, bold)) in lines.iter().enumerate() {
-        let font = Font::new(*size, *bold);
+        if i >= columns_from {
+            first_in_columns = first_in_columns.min(laid.len());
+            laid.push((s.clone(), *size, *bold, true));
+        } else {
+            let font = Font::new(*size, *bold);
+            for l in text::wrap(s, &font, pw - 2.0 * PAGE_MARGIN) {
+                laid.push((l, *size, *bold, false));
+            }
+        }
+    }
+    for (i, (s, size, bold, in_columns)) in laid.iter().enumerate() {
+        let (size, bold, in_columns) = (*size, *bold, *in_columns);
+        let font = Font::new(size, bold);
         let lh = size * 1.35;
-        let in_columns = i >= columns_from;
-        if in_columns && i == columns_from {
+        if in_columns && i == first_in_columns {
             top_of_columns = y;
         }
         let width = if in_columns { col_w - 8.0 } else { pw - 2.0 * PAGE_MARGIN };
