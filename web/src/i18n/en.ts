@@ -271,5 +271,21 @@ export const en: Record<MessageKey, string> = {
   'item.name': '{kind}: {text}',
   'item.empty': 'empty',
   'item.inFrame': 'in frame "{frame}"',
-  'item.rewrite': 'to be rewritten'
+  'item.rewrite': 'to be rewritten',
+  'export.menu': 'Export',
+  'export.label': 'Export the board',
+  'export.png': 'PNG image',
+  'export.svg': 'SVG image (vector)',
+  'export.pdf': 'PDF for printing',
+  'export.json': 'JSON data',
+  'export.csv': 'CSV table (spreadsheet)',
+  'export.md': 'Markdown document',
+  'export.yjs': 'Backup copy (Yjs)',
+  'export.working': 'Preparing…',
+  'export.failed': 'Export failed: {error}',
+  'minutes.download': 'Download the minutes (ZIP)',
+  'minutes.preparing': 'Preparing the minutes…',
+  'minutes.progress': 'Downloaded {received} of {total}',
+  'minutes.progressUnknown': 'Downloaded {received}',
+  'minutes.done': 'Minutes downloaded'
 }

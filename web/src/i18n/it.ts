@@ -270,7 +270,23 @@ export const it = {
   'item.name': '{kind}: {text}',
   'item.empty': 'vuoto',
   'item.inFrame': 'nella cornice «{frame}»',
-  'item.rewrite': 'da riscrivere'
+  'item.rewrite': 'da riscrivere',
+  'export.menu': 'Esporta',
+  'export.label': 'Esporta la lavagna',
+  'export.png': 'Immagine PNG',
+  'export.svg': 'Immagine SVG (vettoriale)',
+  'export.pdf': 'PDF da stampare',
+  'export.json': 'Dati JSON',
+  'export.csv': 'Tabella CSV (foglio di calcolo)',
+  'export.md': 'Documento Markdown',
+  'export.yjs': 'Copia di sicurezza (Yjs)',
+  'export.working': 'Preparazione…',
+  'export.failed': 'Esportazione non riuscita: {error}',
+  'minutes.download': 'Scarica il verbale (ZIP)',
+  'minutes.preparing': 'Preparazione del verbale…',
+  'minutes.progress': 'Scaricati {received} di {total}',
+  'minutes.progressUnknown': 'Scaricati {received}',
+  'minutes.done': 'Verbale scaricato'
 } as const
 
 export type MessageKey = keyof typeof it

@@ -15,6 +15,7 @@ import { ListView } from './ListView'
 import { HelpPanel } from './Help'
 import { ConnectionBadge, PresenceBar } from './Presence'
 import { LangSwitch } from './LangSwitch'
+import { ExportMenu } from './ExportMenu'
 import { useEditor, useLang } from './hooks'
 import { navigate } from './router'
 
@@ -114,6 +115,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert }: Prop
             : null}
         </div>
         <div class="head-right">
+          <ExportMenu boardId={conn.boardId} kind={kind} />
           <PresenceBar presence={presence} following={following} onFollow={setFollowing} onRename={onRename} />
           <ConnectionBadge conn={conn} />
           <LangSwitch />
