@@ -19,6 +19,8 @@ export interface ConnectionOptions {
   url?: string
   /** Keep a copy in IndexedDB (default true; off where IndexedDB is missing). */
   persist?: boolean
+  /** Query parameters of the socket URL: `{ token }` for a member whose browser has no cookie. */
+  params?: Record<string, string>
 }
 
 export class BoardConnection {
@@ -48,7 +50,8 @@ export class BoardConnection {
     this.localLoaded = this.local ? this.local.whenSynced.then(() => undefined) : Promise.resolve()
     this.provider = new WebsocketProvider(opts.url ?? syncUrl(), boardId, this.doc, {
       connect: !this.browserOffline,
-      maxBackoffTime: 2500
+      maxBackoffTime: 2500,
+      ...(opts.params ? { params: opts.params } : {})
     })
     this.awareness = this.provider.awareness
     this.serverSynced = new Promise((resolve) => {

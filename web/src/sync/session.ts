@@ -1,0 +1,215 @@
+// A meeting (session) as the server describes it — GET /api/sessions/{id} and the control
+// channel's {"type":"session"} messages (docs/control-channel.md) — and what the client
+// derives from it: where a member belongs, which boards they may open and edit, the
+// breakout groups' columns, the timer. No DOM, no network.
+
+export type Role = 'facilitator' | 'participant' | 'observer'
+
+export interface BoardInfo {
+  id: string
+  kind: string
+  title: string
+  locked: boolean
+  private: boolean
+  vote: string | null
+}
+
+export interface RoomInfo { id: string, kind: 'plenary' | 'breakout', name: string, boards: BoardInfo[] }
+export interface MemberInfo { id: string, name: string, role: 'participant' | 'observer', group: string | null }
+export interface TimerState { duration_ms: number, ends_at: number | null, remaining_ms: number }
+export interface MessageState { text: string, at: number }
+export interface FollowState { board: string, x: number, y: number, zoom: number, at: number }
+export interface PresentEntry { id: string, name: string, role: Role, board: string | null }
+
+export interface RoomState {
+  phase: 'plenary' | 'breakout'
+  groups: string[]
+  timer: TimerState | null
+  message: MessageState | null
+  follow: FollowState | null
+  private: Record<string, boolean>
+  votes: Record<string, string>
+  gathered: string | null
+}
+
+export interface Me { id: string, role: Role, name?: string, group?: string | null }
+
+export interface SessionView {
+  id: string
+  title: string
+  date: string
+  closed: boolean
+  workspace: { id: string, name: string }
+  rooms: RoomInfo[]
+  members: MemberInfo[]
+  state: RoomState
+  present: PresentEntry[]
+  /** The server's clock (unix ms) when the view was made. */
+  now: number
+  me?: Me
+}
+
+export interface Tally { item: string, dots: number }
+
+/** Fills what an older or partial view may lack, so the UI can read every field. */
+export function normalizeView (v: SessionView): SessionView {
+  const s = (v.state ?? {}) as Partial<RoomState>
+  return {
+    ...v,
+    rooms: v.rooms ?? [],
+    members: v.members ?? [],
+    present: v.present ?? [],
+    state: {
+      phase: s.phase === 'breakout' ? 'breakout' : 'plenary',
+      groups: s.groups ?? [],
+      timer: s.timer ?? null,
+      message: s.message ?? null,
+      follow: s.follow ?? null,
+      private: s.private ?? {},
+      votes: s.votes ?? {},
+      gathered: s.gathered ?? null
+    }
+  }
+}
+
+export function plenaryRoom (v: SessionView): RoomInfo | undefined {
+  return v.rooms.find((r) => r.kind === 'plenary')
+}
+
+/** The breakout rooms of the current round, in order. */
+export function groupRooms (v: SessionView): RoomInfo[] {
+  return v.state.groups.map((id) => v.rooms.find((r) => r.id === id)).filter((r): r is RoomInfo => !!r)
+}
+
+export function findBoard (v: SessionView, boardId: string): { room: RoomInfo, board: BoardInfo } | null {
+  for (const room of v.rooms) {
+    const board = room.boards.find((b) => b.id === boardId)
+    if (board) return { room, board }
+  }
+  return null
+}
+
+/** The group (breakout room id) of a member, as the members list says now. */
+export function groupOf (v: SessionView, memberId: string): string | null {
+  return v.members.find((m) => m.id === memberId)?.group ?? null
+}
+
+/**
+ * The room a member belongs in now: their group's room while breakouts run (participants
+ * with a group of this round), otherwise the plenary.
+ */
+export function homeRoom (v: SessionView, me: Me): RoomInfo | undefined {
+  if (me.role === 'participant' && v.state.phase === 'breakout') {
+    const g = groupOf(v, me.id)
+    if (g && v.state.groups.includes(g)) {
+      const room = v.rooms.find((r) => r.id === g)
+      if (room) return room
+    }
+  }
+  return plenaryRoom(v)
+}
+
+/**
+ * The rooms whose boards someone may open, in the order shown: the facilitator every room;
+ * a participant their home room first, then the plenary; an observer the plenary and,
+ * while breakouts run, every group (they watch, read-only).
+ */
+export function openableRooms (v: SessionView, me: Me): RoomInfo[] {
+  if (me.role === 'facilitator') return v.rooms
+  const plenary = plenaryRoom(v)
+  const home = homeRoom(v, me)
+  const out: RoomInfo[] = []
+  const add = (r: RoomInfo | undefined) => { if (r && !out.includes(r)) out.push(r) }
+  add(home)
+  add(plenary)
+  if (me.role === 'observer' && v.state.phase === 'breakout') groupRooms(v).forEach(add)
+  return out
+}
+
+export function canOpen (v: SessionView, me: Me, boardId: string): boolean {
+  return openableRooms(v, me).some((r) => r.boards.some((b) => b.id === boardId))
+}
+
+/**
+ * The board a member should be looking at: `wanted` if they may open it, otherwise the
+ * first board of their home room (or of the plenary), or null when there is none yet.
+ */
+export function pickBoard (v: SessionView, me: Me, wanted: string | null): string | null {
+  if (wanted && canOpen(v, me, wanted)) return wanted
+  const home = homeRoom(v, me)
+  if (home?.boards.length) return home.boards[0].id
+  return plenaryRoom(v)?.boards[0]?.id ?? null
+}
+
+/** Why someone may not edit a board, or null when they may. */
+export function readOnlyReason (v: SessionView, me: Me, boardId: string): 'observer' | 'closed' | 'locked' | null {
+  if (me.role === 'facilitator') return null
+  if (me.role === 'observer') return 'observer'
+  if (v.closed) return 'closed'
+  if (findBoard(v, boardId)?.board.locked) return 'locked'
+  return null
+}
+
+export interface GroupColumn { room: RoomInfo | null, members: MemberInfo[] }
+
+/**
+ * The participants by group of the current round (one column per group, in order), and a
+ * first column (room null) of those in no group of this round.
+ */
+export function groupColumns (v: SessionView): GroupColumn[] {
+  const groups = groupRooms(v)
+  const ids = new Set(groups.map((g) => g.id))
+  const participants = v.members.filter((m) => m.role === 'participant')
+  const byName = (a: MemberInfo, b: MemberInfo) => a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1)
+  return [
+    { room: null, members: participants.filter((m) => !m.group || !ids.has(m.group)).sort(byName) },
+    ...groups.map((room) => ({ room, members: participants.filter((m) => m.group === room.id).sort(byName) }))
+  ]
+}
+
+/** A board's place for people: "Plenaria — Mappa degli stakeholder". */
+export function boardLabel (v: SessionView, boardId: string | null): string | null {
+  if (!boardId) return null
+  const draft = /^(.*)\.draft\.[^.]+$/.exec(boardId)
+  const found = findBoard(v, draft ? draft[1] : boardId)
+  return found ? `${found.room.name} — ${found.board.title}` : null
+}
+
+// ---- timer ------------------------------------------------------------------------------
+
+/** Milliseconds left on the timer at server time `serverNow`; null when there is no timer. */
+export function timerRemaining (timer: TimerState | null, serverNow: number): number | null {
+  if (!timer) return null
+  if (timer.ends_at != null) return Math.max(0, timer.ends_at - serverNow)
+  return Math.max(0, timer.remaining_ms)
+}
+
+export function timerRunning (timer: TimerState | null): boolean {
+  return !!timer && timer.ends_at != null
+}
+
+/** 20:00, 4:05, 1:02:03 (rounded up to the second, as countdowns are). */
+export function formatClock (ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000))
+  const h = Math.floor(total / 3600)
+  const m = Math.floor((total % 3600) / 60)
+  const s = total % 60
+  const two = (n: number) => String(n).padStart(2, '0')
+  return h ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`
+}
+
+/** The difference to add to Date.now() to get the server's clock. */
+export function clockOffset (serverNow: number, localNow: number = Date.now()): number {
+  return serverNow - localNow
+}
+
+// ---- votes ------------------------------------------------------------------------------
+
+export function dotsOf (tally: Tally[] | undefined, item: string): number {
+  return tally?.find((t) => t.item === item)?.dots ?? 0
+}
+
+/** The private draft of a board for one participant (docs/control-channel.md). */
+export function draftId (boardId: string, participantId: string): string {
+  return `${boardId}.draft.${participantId}`
+}
