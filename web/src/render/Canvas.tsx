@@ -20,9 +20,13 @@ interface Props {
   commands: CommandContext
   /** Called when the user moves the view themselves (stops following someone). */
   onUserView?: () => void
+  /** A second board drawn read-only under this one, with the same camera (a private draft's shared board). */
+  underlay?: Editor
+  /** Takes a click on an item instead of the usual gesture (dot voting); true when handled. */
+  onItemClick?: (id: string) => boolean
 }
 
-export function Canvas ({ editor, presence, title, commands, onUserView }: Props) {
+export function Canvas ({ editor, presence, title, commands, onUserView, underlay, onItemClick }: Props) {
   const el = useRef<HTMLDivElement>(null)
   const gestures = useRef<Gestures | null>(null)
   if (!gestures.current) gestures.current = new Gestures(editor)
@@ -45,8 +49,12 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
       if ((e.target as Element).closest('.text-editor')) return
       node.focus({ preventScroll: true })
       if (e.button === 1) e.preventDefault()
-      node.setPointerCapture(e.pointerId)
       const p = input(e)
+      if (onItemClick && e.button === 0 && !g.spaceHeld && editor.tool === 'select') {
+        const hit = editor.hitTest(p.board)
+        if (hit && onItemClick(hit)) return
+      }
+      node.setPointerCapture(e.pointerId)
       if (e.button === 1 || g.spaceHeld || editor.tool === 'hand') onUserView?.()
       g.down(p)
       node.style.cursor = g.cursor(p)
@@ -149,6 +157,10 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
     document.addEventListener('cut', onCut)
     document.addEventListener('paste', onPaste)
     const offCamera = editor.on('camera', () => {
+      if (underlay) {
+        underlay.setSize(editor.size.w, editor.size.h)
+        underlay.setCamera(editor.camera)
+      }
       const { x, y, zoom } = editor.camera
       // dot grid that moves with the board
       const step = 24 * zoom
@@ -178,7 +190,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
       document.removeEventListener('paste', onPaste)
       offCamera(); offSel(); offTool()
     }
-  }, [editor, presence, commands, onUserView])
+  }, [editor, presence, commands, onUserView, underlay, onItemClick])
 
   return (
     <div
@@ -190,6 +202,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView }: Props
       aria-label={t('board.canvas', { title })}
       aria-describedby="canvas-status"
     >
+      {underlay ? <div class="underlay" aria-hidden="true"><Scene editor={underlay} /></div> : null}
       <Scene editor={editor} />
       <Interactive editor={editor} presence={presence} />
       <TextEditor editor={editor} />

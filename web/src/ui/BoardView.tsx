@@ -1,6 +1,7 @@
 // One open board: header (title, template actions, presence, connection), toolbar, canvas
 // or list view, side panel.
 
+import type { ComponentChildren } from 'preact'
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
 import type { BoardConnection } from '../sync/connection'
@@ -24,10 +25,27 @@ interface Props {
   conn: BoardConnection
   presence: Presence
   onRename: () => void
-  onConvert: () => Promise<void>
+  /** Problem tree → objective tree; without it the button is not offered. */
+  onConvert?: () => Promise<void>
+  /** Read-only whatever the board says (observer, board locked by the facilitator, meeting closed). */
+  readOnly?: boolean
+  /** What the read-only banner says (default: the board is locked). */
+  readOnlyMessage?: string
+  /** Where the "Tavolo" link in the header goes (default: the start page). */
+  home?: { href: string, label: string }
+  /** Shown above the header (a meeting's bar: room, timer, message). */
+  top?: ComponentChildren
+  /** Shown in the side panel above the properties (e.g. the dot vote). */
+  side?: ComponentChildren
+  /** Drawn over the canvas (e.g. vote dots). */
+  overlay?: ComponentChildren
+  /** Drawn under the board, read-only (the shared board under one's private draft). */
+  underlay?: Editor
+  /** Takes a click on an item instead of selecting it (dot voting); true when handled. */
+  onItemClick?: (id: string) => boolean
 }
 
-export function BoardView ({ editor, conn, presence, onRename, onConvert }: Props) {
+export function BoardView ({ editor, conn, presence, onRename, onConvert, readOnly, readOnlyMessage, home, top, side, overlay, underlay, onItemClick }: Props) {
   useLang()
   useEditor(editor, ['selection', 'items', 'view'])
   const [listMode, setListMode] = useState(false)
@@ -41,7 +59,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert }: Prop
     return () => editor.board.meta.unobserve(f)
   }, [editor])
   const meta = editor.board.getMeta()
-  editor.readOnly = meta?.locked === true
+  editor.readOnly = meta?.locked === true || readOnly === true
   const kind = meta?.kind ?? 'free'
   const title = meta?.title || t('board.untitled')
   useEffect(() => { document.title = `${title} — ${t('app.name')}` }, [title])
@@ -86,8 +104,9 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert }: Prop
 
   return (
     <div class="board-page">
+      {top}
       <header class="board-head">
-        <a class="home" href="/" onClick={(e) => { e.preventDefault(); navigate('/') }} aria-label={t('board.home')} title={t('board.home')}>{t('app.name')}</a>
+        <a class="home" href={home?.href ?? '/'} onClick={(e) => { e.preventDefault(); navigate(home?.href ?? '/') }} aria-label={home?.label ?? t('board.home')} title={home?.label ?? t('board.home')}>{t('app.name')}</a>
         <label class="title-field">
           <span class="sr-only">{t('board.titleLabel')}</span>
           <input type="text" value={meta?.title ?? ''} placeholder={t('board.untitled')} disabled={editor.readOnly}
@@ -110,7 +129,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert }: Prop
           {kind === 'problem_tree' || kind === 'objective_tree'
             ? <button type="button" data-action="layout" disabled={editor.readOnly} onClick={arrange}>{t('tree.layout')}</button>
             : null}
-          {kind === 'problem_tree'
+          {kind === 'problem_tree' && onConvert
             ? <button type="button" data-action="convert" disabled={converting} onClick={async () => { setConverting(true); try { await onConvert() } finally { setConverting(false) } }}>{converting ? t('tree.converting') : t('tree.convert')}</button>
             : null}
         </div>
@@ -121,15 +140,17 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert }: Prop
           <LangSwitch />
         </div>
       </header>
-      {editor.readOnly ? <p class="locked-banner" role="status">{t('board.locked')}</p> : null}
+      {editor.readOnly ? <p class="locked-banner" role="status">{readOnly && readOnlyMessage ? readOnlyMessage : t('board.locked')}</p> : null}
       <div class="board-body">
         <Toolbar editor={editor} listMode={listMode} onToggleList={() => setListMode((l) => !l)} onHelp={() => setHelp(true)} />
         <main class="board-main">
           {listMode
             ? <ListView editor={editor} onShow={showItem} />
-            : <Canvas editor={editor} presence={presence} title={title} commands={commands} onUserView={stopFollow} />}
+            : <Canvas editor={editor} presence={presence} title={title} commands={commands} onUserView={stopFollow} underlay={underlay} onItemClick={onItemClick} />}
+          {listMode ? null : overlay}
         </main>
         <aside class="side">
+          {side}
           <Inspector editor={editor} />
         </aside>
       </div>

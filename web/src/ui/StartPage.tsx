@@ -17,6 +17,7 @@ export function StartPage () {
       <header class="start-head">
         <h1>{t('app.name')}</h1>
         <p>{t('app.tagline')}</p>
+        <a class="fac-link" href="/w" onClick={(e) => { e.preventDefault(); navigate('/w') }}>{t('start.facilitators')}</a>
         <LangSwitch />
       </header>
       <main>

@@ -1,15 +1,41 @@
-// A two-route single-page app: "/" (start page) and "/b/{boardId}" (a board).
+// The single-page app's routes: "/" (start page), "/b/{boardId}" (an anonymous board), and
+// facilitation: "/setup/{token}", "/login", "/w" (the facilitator's workspaces),
+// "/w/{workspaceId}" (its meetings), "/join/{token}" (an invitation), "/s/{sessionId}"
+// (the console, or a member's view of the meeting) and "/s/{sessionId}/b/{boardId}".
 
 import { BOARD_ID_PATTERN } from '../model/schema'
 
-export type Route = { page: 'start' } | { page: 'board', boardId: string } | { page: 'invalid' }
+export type Route =
+  | { page: 'start' }
+  | { page: 'board', boardId: string }
+  | { page: 'invalid' }
+  | { page: 'setup', token: string }
+  | { page: 'login' }
+  | { page: 'home' }
+  | { page: 'workspace', workspaceId: string }
+  | { page: 'join', token: string }
+  | { page: 'session', sessionId: string, boardId: string | null }
+
+const SEGMENT = /^[A-Za-z0-9_.~-]{1,200}$/
 
 export function parseRoute (pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'start' }
-  const m = /^\/b\/([^/]+)\/?$/.exec(pathname)
-  if (m) {
-    const id = decodeURIComponent(m[1])
-    return BOARD_ID_PATTERN.test(id) ? { page: 'board', boardId: id } : { page: 'invalid' }
+  const parts = pathname.replace(/\/+$/, '').split('/').slice(1).map((p) => {
+    try { return decodeURIComponent(p) } catch { return '\u0000' }
+  })
+  const ok = (s: string | undefined): s is string => !!s && SEGMENT.test(s)
+  const [head, a, b, c] = parts
+  if (head === 'b' && parts.length === 2) {
+    return BOARD_ID_PATTERN.test(a) ? { page: 'board', boardId: a } : { page: 'invalid' }
+  }
+  if (head === 'setup' && parts.length === 2 && ok(a)) return { page: 'setup', token: a }
+  if (head === 'login' && parts.length === 1) return { page: 'login' }
+  if (head === 'w' && parts.length === 1) return { page: 'home' }
+  if (head === 'w' && parts.length === 2 && ok(a)) return { page: 'workspace', workspaceId: a }
+  if (head === 'join' && parts.length === 2 && ok(a)) return { page: 'join', token: a }
+  if (head === 's' && parts.length === 2 && ok(a)) return { page: 'session', sessionId: a, boardId: null }
+  if (head === 's' && parts.length === 4 && ok(a) && b === 'b') {
+    return BOARD_ID_PATTERN.test(c) ? { page: 'session', sessionId: a, boardId: c } : { page: 'invalid' }
   }
   return { page: 'start' }
 }
