@@ -122,3 +122,47 @@ export async function screenshot (page, name) {
   await page.screenshot({ path: file })
   return file
 }
+
+/**
+ * Starts the real `tavolo` binary on a fresh data dir and reads both lines it prints on its
+ * first start: the address and the one-time setup link of the first facilitator.
+ * Returns `{ url, setupUrl, dataDir, stop }`.
+ */
+export async function startTavoloWithSetup (cleanup) {
+  const { spawn } = await import('node:child_process')
+  const readline = await import('node:readline')
+  const dataDir = makeDataDir()
+  cleanup.add(() => removeDataDir(dataDir))
+  const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir]
+  if (process.env.E2E_DATABASE_URL) args.push('--database-url', process.env.E2E_DATABASE_URL)
+  const child = spawn(serverBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+  let stderr = ''
+  child.stderr.on('data', (c) => {
+    if (process.env.E2E_VERBOSE === '1') process.stderr.write(c)
+    stderr = (stderr + c).slice(-8000)
+  })
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(t)
+  }
+  cleanup.add(stop)
+  const lines = readline.createInterface({ input: child.stdout })
+  let url = null
+  let setupUrl = null
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tavolo did not print its address and setup link within 30 s\n${stderr}`)), 30_000)
+    exited.then((e) => reject(new Error(`tavolo exited early (${JSON.stringify(e)})\n${stderr}`)))
+    lines.on('line', (line) => {
+      const a = /listening on (http:\/\/\S+)/.exec(line)
+      if (a) url = a[1].replace(/\/+$/, '')
+      const s = /(http:\/\/\S+\/setup\/[0-9a-f]+)/.exec(line)
+      if (s) setupUrl = s[1]
+      if (url && setupUrl) { clearTimeout(timer); resolve() }
+    })
+  })
+  return { url, setupUrl, dataDir, stop }
+}
