@@ -127,9 +127,7 @@ async fn graceful_shutdown_flushes(backend: Backend) {
     for i in 0..30 {
         a.change(|txn| t.push(txn, &format!("{i} ")));
     }
-    a.wait_until("echo", WAIT, |c| c.updates_received() >= 31)
-        .await
-        .unwrap();
+    common::committed(&server.ws_url("bye"), &a).await;
     let expected = t.get_string(&a.doc().transact());
     server.stop().await;
     let closed = a.wait_closed(WAIT).await.unwrap().expect("a close frame");

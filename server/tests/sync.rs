@@ -100,10 +100,7 @@ async fn late_joiner_gets_everything(backend: Backend) {
         // more than compact_after (50): the late joiner reads snapshot + log
         a.change(|t| text.push(t, &format!("{i},")));
     }
-    // wait until a has seen its own last echo: then all is committed
-    a.wait_until("echo", WAIT, |a| a.updates_received() >= 121)
-        .await
-        .unwrap();
+    common::committed(&server.ws_url("late"), &a).await;
     let late = server.client("late").await;
     assert_eq!(snapshot(late.doc()), snapshot(a.doc()));
     a.close().await;
@@ -168,9 +165,7 @@ async fn state_survives_restart(backend: Backend) {
     for i in 0..75 {
         a.change(|t| m.insert(t, format!("k{i}"), i));
     }
-    a.wait_until("echo", WAIT, |a| a.updates_received() >= 76)
-        .await
-        .unwrap();
+    common::committed(&server.ws_url("restart"), &a).await;
     let before = snapshot(a.doc());
     a.close().await;
     server.stop().await;

@@ -365,7 +365,6 @@ impl Board {
                     Ok(delta) => {
                         if !update::is_empty_update(&delta) {
                             self.shared.metrics.updates_applied.fetch_add(1, Relaxed);
-                            out.all(wire::encode_update(&delta));
                             self.pending.push(delta);
                         }
                         self.changes_done.push(done);
@@ -500,7 +499,6 @@ impl Board {
                     Ok(applied) => {
                         if let Some(delta) = applied.delta {
                             self.shared.metrics.updates_applied.fetch_add(1, Relaxed);
-                            out.all(wire::encode_update(&delta));
                             out.received.push(received);
                             self.pending.push(delta);
                         }
@@ -579,7 +577,7 @@ impl Board {
     /// other nodes committed in between, then answers the server changes, snapshot
     /// requests and reads of the batch (they see committed state only).
     async fn commit(&mut self, out: &mut Outbox) -> Result<(), CloseReason> {
-        let result = match self.commit_pending().await {
+        let result = match self.commit_pending(out).await {
             Ok(Some((first, updates))) => {
                 let n = updates.len() as i64;
                 if let Some(bus) = &self.shared.bus {
@@ -725,14 +723,27 @@ impl Board {
         }
     }
 
-    /// Commits the pending updates; on success returns them with the sequence number the
-    /// database gave the first (for the bus).
-    async fn commit_pending(&mut self) -> Result<Option<(i64, Vec<Vec<u8>>)>, CloseReason> {
+    /// Commits the batch's updates — merged into one (one log row, one frame to every
+    /// peer) when there are several — and queues the frame for the peers; on success
+    /// returns what was committed with its first sequence number (for the bus).
+    async fn commit_pending(
+        &mut self,
+        out: &mut Outbox,
+    ) -> Result<Option<(i64, Vec<Vec<u8>>)>, CloseReason> {
         if self.pending.is_empty() {
             return Ok(None);
         }
-        let updates = std::mem::take(&mut self.pending);
-        let n = updates.len();
+        let deltas = std::mem::take(&mut self.pending);
+        let n = deltas.len();
+        let updates = if n > 1 {
+            match yrs::merge_updates_v1(&deltas) {
+                Ok(merged) => vec![merged],
+                // not expected (the document produced them); send them one by one
+                Err(_) => deltas,
+            }
+        } else {
+            deltas
+        };
         let batch = BoardAppend {
             board_id: self.id.as_str().to_owned(),
             updates,
@@ -742,7 +753,10 @@ impl Board {
                 let metrics = &self.shared.metrics;
                 metrics.updates_persisted.fetch_add(n as u64, Relaxed);
                 metrics.commits.fetch_add(1, Relaxed);
-                self.since_snapshot += n as u64;
+                self.since_snapshot += updates.len() as u64;
+                for u in &updates {
+                    out.all(wire::encode_update(u));
+                }
                 Ok(Some((first, updates)))
             }
             Err(e) => {

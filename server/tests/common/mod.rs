@@ -170,6 +170,29 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Waits until everything `writer` has written is committed on the server: a fresh
+/// client of the board (the server answers a newcomer only with committed state) has the
+/// writer's whole history. Counting echoes would not do: the server merges the updates
+/// that arrive together into one frame.
+pub async fn committed(ws_url: &str, writer: &Client) {
+    use yrs::{ReadTxn, Transact};
+    let me = yrs::block::ClientID::new(writer.client_id());
+    let want = writer.doc().transact().state_vector().get(&me);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let observer = Client::connect(ws_url).await.expect("connect");
+        observer.wait_synced(WAIT).await.expect("sync");
+        if observer.doc().transact().state_vector().get(&me) >= want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server never had all of the writer's updates"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A small HTTP/1.1 client for API tests: JSON in, JSON out, cookies by hand.
 pub struct Http {
     pub addr: SocketAddr,
