@@ -30,8 +30,22 @@ fn peak_mib() -> f64 {
 }
 
 const WORDS: [&str; 16] = [
-    "servizi", "anziani", "quartiere", "città", "più", "perché", "sportello", "rete",
-    "cooperativa", "attività", "comunità", "è", "già", "così", "trasporti", "informazione",
+    "servizi",
+    "anziani",
+    "quartiere",
+    "città",
+    "più",
+    "perché",
+    "sportello",
+    "rete",
+    "cooperativa",
+    "attività",
+    "comunità",
+    "è",
+    "già",
+    "così",
+    "trasporti",
+    "informazione",
 ];
 
 fn text(seed: usize, words: usize) -> String {
@@ -41,6 +55,7 @@ fn text(seed: usize, words: usize) -> String {
         .join(" ")
 }
 
+#[allow(clippy::too_many_arguments)]
 fn item(id: String, t: &str, x: f64, y: f64, w: f64, h: f64, color: &str, text: String) -> Item {
     Item {
         z: format!("a{id}"),
@@ -65,41 +80,96 @@ fn item(id: String, t: &str, x: f64, y: f64, w: f64, h: f64, color: &str, text: 
 /// and a connector for every fourth item.
 fn big_board(n: usize, title: &str) -> Board {
     let mut b = Board::template(BoardKind::Free, title);
-    let colors = ["yellow", "orange", "pink", "green", "blue", "purple", "grey", "white"];
+    let colors = [
+        "yellow", "orange", "pink", "green", "blue", "purple", "grey", "white",
+    ];
     let per_frame = 20;
     let mut i = 0;
     let mut frame_no = 0;
     while i < n {
-        let (fx, fy) = ((frame_no % 5) as f64 * 1100.0, (frame_no / 5) as f64 * 1000.0);
+        let (fx, fy) = (
+            (frame_no % 5) as f64 * 1100.0,
+            (frame_no / 5) as f64 * 1000.0,
+        );
         let fid = format!("f{frame_no}");
         b.items.insert(
             fid.clone(),
-            item(fid.clone(), "frame", fx, fy, 1040.0, 900.0, "white", format!("Gruppo di idee {frame_no}")),
+            item(
+                fid.clone(),
+                "frame",
+                fx,
+                fy,
+                1040.0,
+                900.0,
+                "white",
+                format!("Gruppo di idee {frame_no}"),
+            ),
         );
         i += 1;
         for k in 0..per_frame {
             if i >= n {
                 break;
             }
-            let (x, y) = (fx + 20.0 + (k % 5) as f64 * 200.0, fy + 40.0 + (k / 5) as f64 * 210.0);
+            let (x, y) = (
+                fx + 20.0 + (k % 5) as f64 * 200.0,
+                fy + 40.0 + (k / 5) as f64 * 210.0,
+            );
             let id = format!("n{i}");
             let mut it = match i % 10 {
                 7 => {
-                    let mut s = item(id.clone(), "shape", x, y, 180.0, 120.0, colors[i % 8], text(i, 2));
+                    let mut s = item(
+                        id.clone(),
+                        "shape",
+                        x,
+                        y,
+                        180.0,
+                        120.0,
+                        colors[i % 8],
+                        text(i, 2),
+                    );
                     s.shape = Some(if i % 20 == 7 { "ellipse" } else { "rect" }.into());
                     s
                 }
                 8 => {
-                    let mut c = item(id.clone(), "card", x, y, 180.0, 110.0, colors[i % 8], text(i, 5));
+                    let mut c = item(
+                        id.clone(),
+                        "card",
+                        x,
+                        y,
+                        180.0,
+                        110.0,
+                        colors[i % 8],
+                        text(i, 5),
+                    );
                     c.role = Some("stakeholder".into());
                     c
                 }
                 9 => {
-                    let mut p = item(id.clone(), "ink", x, y, 180.0, 100.0, "purple", String::new());
-                    p.points = (0..40).flat_map(|t| [t as f64 * 4.5, 50.0 + 40.0 * ((t as f64) / 4.0).sin()]).collect();
+                    let mut p = item(
+                        id.clone(),
+                        "ink",
+                        x,
+                        y,
+                        180.0,
+                        100.0,
+                        "purple",
+                        String::new(),
+                    );
+                    p.points = (0..40)
+                        .flat_map(|t| [t as f64 * 4.5, 50.0 + 40.0 * ((t as f64) / 4.0).sin()])
+                        .collect();
                     p
                 }
-                _ => item(id.clone(), "sticky", x, y, 180.0, 180.0, colors[i % 8], text(i, 3 + i % 9)),
+                _ => item(
+                    id.clone(),
+                    "sticky",
+                    x,
+                    y,
+                    180.0,
+                    180.0,
+                    colors[i % 8],
+                    text(i, 3 + i % 9),
+                ),
             };
             it.frame = Some(fid.clone());
             b.items.insert(id.clone(), it);
@@ -120,7 +190,8 @@ fn big_board(n: usize, title: &str) -> Board {
         }
         frame_no += 1;
     }
-    b.links.retain(|_, l| b.items.contains_key(&l.from) && b.items.contains_key(&l.to));
+    b.links
+        .retain(|_, l| b.items.contains_key(&l.from) && b.items.contains_key(&l.to));
     b
 }
 
@@ -129,15 +200,44 @@ fn template_board(kind: BoardKind, n: usize, title: &str) -> Board {
     let mut b = Board::template(kind, title);
     for i in 0..n {
         let (role, x, y, color) = match kind {
-            BoardKind::StakeholderMap => ("stakeholder", (i % 7) as f64 * 220.0, (i / 7) as f64 * 130.0, "blue"),
-            BoardKind::ProblemTree => ("cause", (i % 8) as f64 * 240.0 - 150.0, 620.0 + (i / 8) as f64 * 120.0, "yellow"),
+            BoardKind::StakeholderMap => (
+                "stakeholder",
+                (i % 7) as f64 * 220.0,
+                (i / 7) as f64 * 130.0,
+                "blue",
+            ),
+            BoardKind::ProblemTree => (
+                "cause",
+                (i % 8) as f64 * 240.0 - 150.0,
+                620.0 + (i / 8) as f64 * 120.0,
+                "yellow",
+            ),
             BoardKind::TheoryOfChange => {
                 let lvl = tavolo_board::derive::TOC_LEVELS[i % 7];
-                (lvl, (i % 7) as f64 * 300.0 + 40.0, (i / 7) as f64 * 120.0, "green")
+                (
+                    lvl,
+                    (i % 7) as f64 * 300.0 + 40.0,
+                    (i / 7) as f64 * 120.0,
+                    "green",
+                )
             }
-            _ => ("report_item", (i % 6) as f64 * 270.0, 900.0 + (i / 6) as f64 * 130.0, "green"),
+            _ => (
+                "report_item",
+                (i % 6) as f64 * 270.0,
+                900.0 + (i / 6) as f64 * 130.0,
+                "green",
+            ),
         };
-        let mut it = item(format!("c{i}"), "card", x, y, 200.0, 110.0, color, text(i, 4));
+        let mut it = item(
+            format!("c{i}"),
+            "card",
+            x,
+            y,
+            200.0,
+            110.0,
+            color,
+            text(i, 4),
+        );
         it.role = Some(role.into());
         if role == "stakeholder" {
             it.data.insert("category".into(), json!("third_sector"));
@@ -173,7 +273,12 @@ fn main() {
     let t = Instant::now();
     let svg_text = svg::svg(&board);
     let dt = t.elapsed();
-    println!("| 500 items → SVG | {:.0} ms | {:.0} MiB | {} KiB |", dt.as_secs_f64() * 1e3, peak_mib(), svg_text.len() / 1024);
+    println!(
+        "| 500 items → SVG | {:.0} ms | {:.0} MiB | {} KiB |",
+        dt.as_secs_f64() * 1e3,
+        peak_mib(),
+        svg_text.len() / 1024
+    );
     save("500.svg", svg_text.as_bytes());
 
     reset_peak();
@@ -181,20 +286,50 @@ fn main() {
     let png = render::png(&board, 1.0).unwrap();
     let dt = t.elapsed();
     let (w, h) = render::png_size(&board, 1.0);
-    println!("| 500 items → PNG ({w}×{h}) | {:.0} ms | {:.0} MiB | {} KiB |", dt.as_secs_f64() * 1e3, peak_mib(), png.len() / 1024);
+    println!(
+        "| 500 items → PNG ({w}×{h}) | {:.0} ms | {:.0} MiB | {} KiB |",
+        dt.as_secs_f64() * 1e3,
+        peak_mib(),
+        png.len() / 1024
+    );
     save("500.png", &png);
 
     reset_peak();
     let t = Instant::now();
-    let pdf = render::board_pdf(&board, &PageHeader { title: board.meta.title.clone(), lines: vec!["Benchmark".into()] }).unwrap();
+    let pdf = render::board_pdf(
+        &board,
+        &PageHeader {
+            title: board.meta.title.clone(),
+            lines: vec!["Benchmark".into()],
+        },
+    )
+    .unwrap();
     let dt = t.elapsed();
-    println!("| 500 items → PDF | {:.0} ms | {:.0} MiB | {} KiB |", dt.as_secs_f64() * 1e3, peak_mib(), pdf.len() / 1024);
+    println!(
+        "| 500 items → PDF | {:.0} ms | {:.0} MiB | {} KiB |",
+        dt.as_secs_f64() * 1e3,
+        peak_mib(),
+        pdf.len() / 1024
+    );
     save("500.pdf", &pdf);
 
-    let kinds = [BoardKind::StakeholderMap, BoardKind::ProblemTree, BoardKind::TheoryOfChange, BoardKind::SocialReport];
+    let kinds = [
+        BoardKind::StakeholderMap,
+        BoardKind::ProblemTree,
+        BoardKind::TheoryOfChange,
+        BoardKind::SocialReport,
+    ];
     let mut boards = vec![
-        MinutesBoard { room: "Plenaria".into(), title: "Chi siede al tavolo".into(), board: template_board(BoardKind::StakeholderMap, 40, "Chi siede al tavolo") },
-        MinutesBoard { room: "Plenaria".into(), title: "Idee".into(), board: big_board(150, "Idee") },
+        MinutesBoard {
+            room: "Plenaria".into(),
+            title: "Chi siede al tavolo".into(),
+            board: template_board(BoardKind::StakeholderMap, 40, "Chi siede al tavolo"),
+        },
+        MinutesBoard {
+            room: "Plenaria".into(),
+            title: "Idee".into(),
+            board: big_board(150, "Idee"),
+        },
     ];
     for g in 0..8 {
         let kind = kinds[g % kinds.len()];
@@ -220,7 +355,12 @@ fn main() {
     let t = Instant::now();
     let zip = minutes::zip(&m).unwrap();
     let dt = t.elapsed();
-    println!("| 10-board minutes ZIP ({items} items) | {:.0} ms | {:.0} MiB | {} KiB |", dt.as_secs_f64() * 1e3, peak_mib(), zip.len() / 1024);
+    println!(
+        "| 10-board minutes ZIP ({items} items) | {:.0} ms | {:.0} MiB | {} KiB |",
+        dt.as_secs_f64() * 1e3,
+        peak_mib(),
+        zip.len() / 1024
+    );
     save("minutes.zip", &zip);
     if let Some(o) = &out {
         for (name, data) in tavolo_export::zip::read(&zip).unwrap() {

@@ -11,12 +11,27 @@ fn main() {
     for path in args {
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         let board = Board::from_json(&v).unwrap();
-        let stem = std::path::Path::new(&path).file_stem().unwrap().to_string_lossy().to_string();
+        let stem = std::path::Path::new(&path)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let svg = svg::svg(&board);
         std::fs::write(out.join(format!("{stem}.svg")), &svg).unwrap();
-        std::fs::write(out.join(format!("{stem}.png")), render::svg_to_png(&svg, 1.0).unwrap()).unwrap();
-        let header = PageHeader { title: board.meta.title.clone(), lines: vec!["Prova di esportazione".into()] };
-        std::fs::write(out.join(format!("{stem}.pdf")), render::board_pdf(&board, &header).unwrap()).unwrap();
+        std::fs::write(
+            out.join(format!("{stem}.png")),
+            render::svg_to_png(&svg, 1.0).unwrap(),
+        )
+        .unwrap();
+        let header = PageHeader {
+            title: board.meta.title.clone(),
+            lines: vec!["Prova di esportazione".into()],
+        };
+        std::fs::write(
+            out.join(format!("{stem}.pdf")),
+            render::board_pdf(&board, &header).unwrap(),
+        )
+        .unwrap();
         if let Some(csv) = tables::csv(&board) {
             std::fs::write(out.join(format!("{stem}.csv")), csv).unwrap();
         }

@@ -43,8 +43,8 @@ pub fn from_json(bytes: &[u8]) -> Result<Board, ExportError> {
             MAX_IMPORT_BYTES >> 20
         )));
     }
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| invalid(format!("not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| invalid(format!("not JSON: {e}")))?;
     let board = Board::from_json(&value).map_err(|e| invalid(e.to_string()))?;
     validate(&board)?;
     Ok(board)
@@ -129,8 +129,7 @@ pub fn validate(board: &Board) -> Result<(), ExportError> {
         if !COLORS.contains(&item.color.as_str()) {
             return Err(bad("color is not a palette name"));
         }
-        if !(finite_in(item.x, -MAX_COORD, MAX_COORD) && finite_in(item.y, -MAX_COORD, MAX_COORD))
-        {
+        if !(finite_in(item.x, -MAX_COORD, MAX_COORD) && finite_in(item.y, -MAX_COORD, MAX_COORD)) {
             return Err(bad("x and y must be numbers within ±10,000,000"));
         }
         if !(finite_in(item.w, 0.0, MAX_SIZE) && finite_in(item.h, 0.0, MAX_SIZE)) {
@@ -148,7 +147,9 @@ pub fn validate(board: &Board) -> Result<(), ExportError> {
                 .iter()
                 .all(|p| finite_in(*p, -MAX_COORD, MAX_COORD))
         {
-            return Err(bad("points must be pairs of numbers (at most 20,000 values)"));
+            return Err(bad(
+                "points must be pairs of numbers (at most 20,000 values)",
+            ));
         }
         if item.text.chars().count() > MAX_TEXT_CHARS {
             return Err(bad("text is longer than 20,000 characters"));
@@ -156,7 +157,11 @@ pub fn validate(board: &Board) -> Result<(), ExportError> {
         if item.z.len() > 128 {
             return Err(bad("z is longer than 128 characters"));
         }
-        for (name, v) in [("frame", &item.frame), ("role", &item.role), ("author", &item.author)] {
+        for (name, v) in [
+            ("frame", &item.frame),
+            ("role", &item.role),
+            ("author", &item.author),
+        ] {
             if v.as_ref().is_some_and(|s| s.len() > 128) {
                 return Err(bad(&format!("{name} is longer than 128 characters")));
             }
@@ -229,10 +234,7 @@ mod tests {
             &[0, 0][..],
             b"{\"meta\":{}}",
         ] {
-            assert!(
-                matches!(from_yjs(c), Err(ExportError::Invalid(_))),
-                "{c:?}"
-            );
+            assert!(matches!(from_yjs(c), Err(ExportError::Invalid(_))), "{c:?}");
         }
         let big = vec![b' '; MAX_IMPORT_BYTES + 1];
         assert!(matches!(from_json(&big), Err(ExportError::TooLarge(_))));

@@ -112,7 +112,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slug("Perché l'Attività? «Sì»", 40, "x"), "perche-l-attivita-si");
+        assert_eq!(
+            slug("Perché l'Attività? «Sì»", 40, "x"),
+            "perche-l-attivita-si"
+        );
         assert_eq!(slug("!!!", 40, "lavagna"), "lavagna");
         assert_eq!(slug("abcdefghij-klm", 11, "x"), "abcdefghij");
         assert_eq!(slug("日本", 10, "lavagna"), "lavagna");

@@ -89,7 +89,11 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
                 format!(
                     " (più {} {})",
                     m.observers,
-                    if m.observers == 1 { "osservatore" } else { "osservatori" }
+                    if m.observers == 1 {
+                        "osservatore"
+                    } else {
+                        "osservatori"
+                    }
                 )
             } else {
                 String::new()
@@ -106,7 +110,11 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
             push(
                 format!(
                     "    {name}: {n} {}",
-                    if *n == 1 { "partecipante" } else { "partecipanti" }
+                    if *n == 1 {
+                        "partecipante"
+                    } else {
+                        "partecipanti"
+                    }
                 ),
                 10.0,
                 false,
@@ -126,7 +134,11 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
                 "    p. {} — {} — {} ({})",
                 i + 1 + cover_pages,
                 b.room,
-                if b.title.trim().is_empty() { "Senza titolo" } else { &b.title },
+                if b.title.trim().is_empty() {
+                    "Senza titolo"
+                } else {
+                    &b.title
+                },
                 labels::kind(b.board.meta.kind)
             ),
             10.0,
@@ -181,7 +193,11 @@ fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
         title: format!(
             "{} — {}",
             b.room,
-            if b.title.trim().is_empty() { "Senza titolo" } else { &b.title }
+            if b.title.trim().is_empty() {
+                "Senza titolo"
+            } else {
+                &b.title
+            }
         ),
         lines: vec![
             format!(
@@ -193,7 +209,10 @@ fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
             ),
             match m.closed_at {
                 Some(_) => "Stato alla chiusura dell'incontro".into(),
-                None => format!("Stato attuale al {} (incontro non chiuso)", format_utc(m.generated_at)),
+                None => format!(
+                    "Stato attuale al {} (incontro non chiuso)",
+                    format_utc(m.generated_at)
+                ),
             },
         ],
     }

@@ -43,7 +43,9 @@ pub fn png_scale(w: f64, h: f64, requested: f64) -> f64 {
     } else {
         1.0
     };
-    s = s.min(MAX_PNG_SIDE / w.max(1.0)).min(MAX_PNG_SIDE / h.max(1.0));
+    s = s
+        .min(MAX_PNG_SIDE / w.max(1.0))
+        .min(MAX_PNG_SIDE / h.max(1.0));
     let area = w * h * s * s;
     if area > MAX_PNG_PIXELS {
         s *= (MAX_PNG_PIXELS / area).sqrt();
@@ -159,7 +161,11 @@ fn line(out: &mut String, x: f64, y: f64, s: &str, font: &Font, fill: &str) {
         n(x),
         n(y),
         n(font.size),
-        if font.bold { r#" font-weight="bold""# } else { "" },
+        if font.bold {
+            r#" font-weight="bold""#
+        } else {
+            ""
+        },
         esc(s)
     );
 }
@@ -205,7 +211,11 @@ pub fn text_pages(lines: &[(String, f64, bool)], columns_from: usize) -> Vec<Str
         if in_columns && i == first_in_columns {
             top_of_columns = y;
         }
-        let width = if in_columns { col_w - 8.0 } else { pw - 2.0 * PAGE_MARGIN };
+        let width = if in_columns {
+            col_w - 8.0
+        } else {
+            pw - 2.0 * PAGE_MARGIN
+        };
         if y + lh > ph - PAGE_MARGIN {
             if in_columns && col == 0 {
                 col = 1;

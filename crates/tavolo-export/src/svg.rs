@@ -66,9 +66,16 @@ impl Rect {
     }
 
     fn finite(&self) -> bool {
-        [self.x, self.y, self.w, self.h, self.x + self.w, self.y + self.h]
-            .iter()
-            .all(|v| v.is_finite())
+        [
+            self.x,
+            self.y,
+            self.w,
+            self.h,
+            self.x + self.w,
+            self.y + self.h,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
     }
 }
 
@@ -331,7 +338,11 @@ fn text_line(out: &mut String, x: f64, y: f64, s: &str, font: &Font, fill: &str,
         n(x),
         n(y),
         n(font.size),
-        if font.bold { r#" font-weight="bold""# } else { "" },
+        if font.bold {
+            r#" font-weight="bold""#
+        } else {
+            ""
+        },
         if font.spacing != 0.0 {
             format!(r#" letter-spacing="{}""#, n(font.spacing))
         } else {
@@ -379,10 +390,42 @@ fn background(board: &Board, out: &mut String) {
         let big = Font::new(30.0, true);
         out.push_str(r#"<g class="bg bg-grid">"#);
         let quads = [
-            ("keep_satisfied", "#EEF3FB", g.x, g.y, "start", g.x + 24.0, g.y + 44.0),
-            ("manage_closely", "#E9F5E6", g.x + hw, g.y, "end", g.x + g.w - 24.0, g.y + 44.0),
-            ("monitor", "#F4F4F4", g.x, g.y + hh, "start", g.x + 24.0, g.y + g.h - 24.0),
-            ("keep_informed", "#FBF3E6", g.x + hw, g.y + hh, "end", g.x + g.w - 24.0, g.y + g.h - 24.0),
+            (
+                "keep_satisfied",
+                "#EEF3FB",
+                g.x,
+                g.y,
+                "start",
+                g.x + 24.0,
+                g.y + 44.0,
+            ),
+            (
+                "manage_closely",
+                "#E9F5E6",
+                g.x + hw,
+                g.y,
+                "end",
+                g.x + g.w - 24.0,
+                g.y + 44.0,
+            ),
+            (
+                "monitor",
+                "#F4F4F4",
+                g.x,
+                g.y + hh,
+                "start",
+                g.x + 24.0,
+                g.y + g.h - 24.0,
+            ),
+            (
+                "keep_informed",
+                "#FBF3E6",
+                g.x + hw,
+                g.y + hh,
+                "end",
+                g.x + g.w - 24.0,
+                g.y + g.h - 24.0,
+            ),
         ];
         for (key, fill, qx, qy, anchor, tx, ty) in quads {
             let _ = write!(
@@ -432,12 +475,7 @@ fn background(board: &Board, out: &mut String) {
             "middle",
         );
         let (px, py) = (g.x - 64.0, g.y + g.h / 2.0);
-        let _ = write!(
-            out,
-            r#"<g transform="rotate(-90 {} {})">"#,
-            n(px),
-            n(py)
-        );
+        let _ = write!(out, r#"<g transform="rotate(-90 {} {})">"#, n(px), n(py));
         text_line(out, px, py, "Potere / influenza →", &axis, LABEL, "middle");
         out.push_str("</g></g>");
         return;
@@ -457,7 +495,15 @@ fn background(board: &Board, out: &mut String) {
                 n(*h),
                 fills[i % fills.len()]
             );
-            text_line(out, BAND_SPAN.0 + 24.0, y + 40.0, labels::band(role), &font, LABEL, "start");
+            text_line(
+                out,
+                BAND_SPAN.0 + 24.0,
+                y + 40.0,
+                labels::band(role),
+                &font,
+                LABEL,
+                "start",
+            );
         }
         out.push_str("</g>");
         return;
@@ -480,7 +526,15 @@ fn background(board: &Board, out: &mut String) {
             let lines = text::wrap(labels::role(level), &font, w - 16.0);
             for (k, line) in lines.iter().take(2).enumerate() {
                 let top = LANE_SPAN.0 + 8.0 + k as f64 * lh;
-                text_line(out, x + 8.0, font.baseline(top, lh), line, &font, LABEL, "start");
+                text_line(
+                    out,
+                    x + 8.0,
+                    font.baseline(top, lh),
+                    line,
+                    &font,
+                    LABEL,
+                    "start",
+                );
             }
         }
         out.push_str("</g>");
@@ -499,7 +553,15 @@ fn background(board: &Board, out: &mut String) {
                 n(r.w),
                 n(r.h)
             );
-            text_line(out, r.x + 20.0, r.y + 38.0, labels::section(section), &font, LABEL, "start");
+            text_line(
+                out,
+                r.x + 20.0,
+                r.y + 38.0,
+                labels::section(section),
+                &font,
+                LABEL,
+                "start",
+            );
         }
         out.push_str("</g>");
     }
@@ -570,8 +632,20 @@ fn item_svg(item: &Item, grid: Option<Rect>, out: &mut String) {
             );
             let title = text::clean(&item.text);
             let title = title.lines().next().unwrap_or("").trim();
-            let title = if title.is_empty() { labels::item_type("frame") } else { title };
-            text_line(out, g.x + 4.0, g.y - 10.0, title, &Font::new(18.0, true), TEXT_COLOR, "start");
+            let title = if title.is_empty() {
+                labels::item_type("frame")
+            } else {
+                title
+            };
+            text_line(
+                out,
+                g.x + 4.0,
+                g.y - 10.0,
+                title,
+                &Font::new(18.0, true),
+                TEXT_COLOR,
+                "start",
+            );
         }
         _ => content_item(item, g, fill, grid, out),
     }
@@ -647,7 +721,15 @@ fn content_item(item: &Item, g: Rect, fill: &str, grid: Option<Rect>, out: &mut 
             } else {
                 label
             };
-            text_line(out, inner_x, font.baseline(top, lh), &label, &font, TEXT_COLOR, "start");
+            text_line(
+                out,
+                inner_x,
+                font.baseline(top, lh),
+                &label,
+                &font,
+                TEXT_COLOR,
+                "start",
+            );
             top += lh + 4.0;
         }
     }
@@ -711,7 +793,15 @@ fn content_item(item: &Item, g: Rect, fill: &str, grid: Option<Rect>, out: &mut 
         } else {
             f.left.clone()
         };
-        text_line(out, inner_x, font.baseline(line_top, h), &left, &font, f.color, "start");
+        text_line(
+            out,
+            inner_x,
+            font.baseline(line_top, h),
+            &left,
+            &font,
+            f.color,
+            "start",
+        );
         if !f.right.is_empty() {
             let mark = Font::new(16.0, true);
             text_line(
@@ -774,8 +864,16 @@ pub fn outline_point(item: &Item, toward: (f64, f64)) -> (f64, f64) {
     let t = if item.item_type == "shape" && item.shape.as_deref() == Some("ellipse") {
         1.0 / ((dx * dx) / (rx * rx) + (dy * dy) / (ry * ry)).sqrt()
     } else {
-        let tx = if dx == 0.0 { f64::INFINITY } else { rx / dx.abs() };
-        let ty = if dy == 0.0 { f64::INFINITY } else { ry / dy.abs() };
+        let tx = if dx == 0.0 {
+            f64::INFINITY
+        } else {
+            rx / dx.abs()
+        };
+        let ty = if dy == 0.0 {
+            f64::INFINITY
+        } else {
+            ry / dy.abs()
+        };
         tx.min(ty)
     };
     let t = t.min(1.0);
@@ -790,7 +888,11 @@ fn link_svg(link: &tavolo_board::Link, from: &Item, to: &Item, out: &mut String)
     }
     let causal = link.kind == "causal";
     let relation = link.kind == "relation";
-    let (color, width) = if causal { ("#8A3B00", 3.0) } else { ("#3A3A3A", 2.0) };
+    let (color, width) = if causal {
+        ("#8A3B00", 3.0)
+    } else {
+        ("#3A3A3A", 2.0)
+    };
     let _ = write!(
         out,
         r#"<g class="link link-{}"><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="{}"{}/>"#,
@@ -800,11 +902,19 @@ fn link_svg(link: &tavolo_board::Link, from: &Item, to: &Item, out: &mut String)
         n(b.0),
         n(b.1),
         n(width),
-        if relation { r#" stroke-dasharray="8 6""# } else { "" }
+        if relation {
+            r#" stroke-dasharray="8 6""#
+        } else {
+            ""
+        }
     );
     if !relation {
         // marker size 8 (9 for causal links) in stroke widths, as the client's markers
-        let scale = if causal { 9.0 * 3.0 / 10.0 } else { 8.0 * 2.0 / 10.0 };
+        let scale = if causal {
+            9.0 * 3.0 / 10.0
+        } else {
+            8.0 * 2.0 / 10.0
+        };
         arrow_head(out, a, b, scale, color);
     }
     if let Some(label) = link.label.as_deref().filter(|l| !l.trim().is_empty()) {

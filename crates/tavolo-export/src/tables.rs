@@ -286,7 +286,11 @@ pub fn md(s: &str) -> String {
 fn md_table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
     out.push_str(&format!(
         "| {} |\n|{}|\n",
-        headers.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | "),
+        headers
+            .iter()
+            .map(|h| md(h))
+            .collect::<Vec<_>>()
+            .join(" | "),
         headers.iter().map(|_| "---").collect::<Vec<_>>().join("|")
     ));
     for r in rows {
@@ -347,9 +351,15 @@ pub fn markdown(board: &Board) -> Option<String> {
                     out.push_str("*(nessuno)*\n");
                 }
                 for e in entries {
-                    let Some(item) = board.items.get(&e.id) else { continue };
+                    let Some(item) = board.items.get(&e.id) else {
+                        continue;
+                    };
                     // causes start at depth 1 (the direct causes)
-                    let depth = if k == 2 { e.depth.saturating_sub(1) } else { e.depth };
+                    let depth = if k == 2 {
+                        e.depth.saturating_sub(1)
+                    } else {
+                        e.depth
+                    };
                     out.push_str(&"  ".repeat(depth.min(20)));
                     out.push_str("- ");
                     out.push_str(&text_or_empty(item));
@@ -467,7 +477,12 @@ fn item_label(board: &Board, id: &str) -> String {
         .get(id)
         .map(|i| {
             if i.text.trim().is_empty() {
-                format!("({})", i.role.as_deref().map_or(labels::item_type(&i.item_type), labels::role))
+                format!(
+                    "({})",
+                    i.role
+                        .as_deref()
+                        .map_or(labels::item_type(&i.item_type), labels::role)
+                )
             } else {
                 one_line(&i.text)
             }

@@ -66,7 +66,7 @@ impl ZipWriter {
         let offset = u32::try_from(self.out.len()).map_err(|_| too_big())?;
         let name_b = name.as_bytes();
         let flags: u16 = 0x0800; // names are UTF-8
-        // local header
+                                 // local header
         let o = &mut self.out;
         o.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         o.extend_from_slice(&20u16.to_le_bytes());
@@ -199,7 +199,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.zip");
         std::fs::write(&path, &bytes).unwrap();
-        if let Ok(o) = std::process::Command::new("unzip").arg("-t").arg(&path).output() {
+        if let Ok(o) = std::process::Command::new("unzip")
+            .arg("-t")
+            .arg(&path)
+            .output()
+        {
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
         }
         let _ = std::fs::remove_dir_all(&dir);
