@@ -303,6 +303,7 @@ test('dot voting, private writing, locking and "bring everyone to me" on the ple
   await fac.waitForSelector(`${row} .badge[data-vote]:has-text("2")`, { timeout: 10_000 })
   assert.equal((await ctx.Carla.page.textContent(`.tally li[data-item="${note}"] .tally-dots`)).trim(), '2')
   await screenshot(ctx.Carla.page, 'facilitation-vote')
+  assert.deepEqual(await axeProblems(ctx.Carla.page), [])
   await fac.click(`${row} [data-action="vote-close"]`)
   await anna.waitForSelector('.vote-panel', { state: 'detached', timeout: 10_000 })
 
@@ -319,6 +320,7 @@ test('dot voting, private writing, locking and "bring everyone to me" on the ple
   await bruno.keyboard.press('Escape')
   await waitFor(() => bruno.evaluate(() => [...window.tavolo.draft.board.items.keys()].some((id) => window.tavolo.draft.board.textOf(id) === 'Idea privata di Bruno')), 5000, 'in the draft')
   await screenshot(bruno, 'facilitation-private')
+  assert.deepEqual(await axeProblems(bruno), [])
   await new Promise((resolve) => setTimeout(resolve, 500))
   assert.equal((await texts(anna)).includes('Idea privata di Bruno'), false, 'nobody else sees a draft')
   assert.equal((await texts(bruno)).includes('Idea privata di Bruno'), false, 'not in the shared board yet')
@@ -356,6 +358,10 @@ test('closing the meeting keeps snapshots, participants become read-only, the ne
   await fac.click('[data-action="close"]')
   await fac.click('dialog.modal [data-action="confirm"]')
   await fac.waitForSelector('[data-closed="true"]')
+  await fac.evaluate(() => window.scrollTo(0, 0))
+  await fac.screenshot({ path: artifact('facilitation-console-closed'), fullPage: true })
+  assert.deepEqual(await axeProblems(fac), [])
+  assert.deepEqual(await axeProblems(ctx.Osvaldo.page), [])
   assert.match(await fac.textContent('[data-closed="true"]'), /istantanee salvate/)
   for (const name of PEOPLE) {
     await ctx[name].page.waitForSelector('.locked-banner:has-text("chiuso")', { timeout: 10_000 })
@@ -367,6 +373,10 @@ test('closing the meeting keeps snapshots, participants become read-only, the ne
   await fac.waitForSelector('.snap-preview .scene .item')
   await screenshot(fac, 'facilitation-snapshot')
   await fac.keyboard.press('Escape')
+  // the minutes, in one download
+  const [download] = await Promise.all([fac.waitForEvent('download', { timeout: 30_000 }), fac.click('[data-action="minutes"]')])
+  assert.match(download.suggestedFilename(), /\.zip$/)
+  assert.ok((await fs.promises.stat(await download.path())).size > 1000, 'the minutes are not empty')
   // the next meeting
   await fac.fill('input[name="next-title"]', 'Incontro 2: coinvolgere gli stakeholder')
   await fac.click('[data-action="next-meeting"]')

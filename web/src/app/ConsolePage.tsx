@@ -27,7 +27,7 @@ export function ConsolePage ({ view, control }: { view: SessionView, control: Co
           {control.status !== 'open' ? <span class="badge" role="status">{t('conn.reconnecting')}</span> : null}
         </div>
         <div class="console-strip">
-          <TimerControls view={view} control={control} />
+          {view.closed ? null : <TimerControls view={view} control={control} />}
           <MessageForm view={view} />
         </div>
         <div class="console-grid">

@@ -160,7 +160,6 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
       editor={shown}
       conn={drafting ? draft.conn : live.conn}
       presence={live.presence}
-      onRename={() => {}}
       readOnly={!!reason || canVote}
       readOnlyMessage={message}
       home={me.role === 'facilitator' ? { href: `/s/${view.id}`, label: t('console.title') } : { href: `/s/${view.id}`, label: view.title }}

@@ -24,7 +24,8 @@ interface Props {
   editor: Editor
   conn: BoardConnection
   presence: Presence
-  onRename: () => void
+  /** Changing one's display name; without it the own avatar is not a button. */
+  onRename?: () => void
   /** Problem tree → objective tree; without it the button is not offered. */
   onConvert?: () => Promise<void>
   /** Read-only whatever the board says (observer, board locked by the facilitator, meeting closed). */

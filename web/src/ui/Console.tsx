@@ -16,6 +16,7 @@ import { Confirm } from './Dialog'
 import { Link } from './Account'
 import { roleLabel } from './MeetingBar'
 import { SnapshotsDialog } from './Snapshots'
+import { MinutesButton } from './ExportMenu'
 import { TimerDisplay } from './Timer'
 import { navigate } from './router'
 import { formatDate, today } from './HomePage'
@@ -322,7 +323,7 @@ export function RoomsPanel ({ view, control }: { view: SessionView, control: Con
           )
         : null}
       <Err error={error} />
-      {snapshots ? <SnapshotsDialog boardId={snapshots.id} title={snapshots.title} onClose={() => setSnapshots(null)} /> : null}
+      {snapshots ? <SnapshotsDialog boardId={snapshots.id} title={snapshots.title} kind={snapshots.kind} onClose={() => setSnapshots(null)} /> : null}
     </section>
   )
 }
@@ -333,13 +334,13 @@ function MemberChip ({ view, m, presentIds, onMove }: { view: SessionView, m: Me
   const groups = groupRooms(view)
   const id = `mv-${m.id}`
   return (
-    <li class="member-chip" draggable data-member={m.id}
+    <li class="member-chip" draggable={!view.closed} data-member={m.id}
       onDragStart={(e) => { e.dataTransfer?.setData('text/plain', m.id); if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move' }}>
       <span class={`presence-dot${presentIds.has(m.id) ? ' on' : ''}`} aria-hidden="true" />
       <span class="m-name">{m.name}</span>
       {presentIds.has(m.id) ? <span class="sr-only">{t('groups.connected')}</span> : null}
       <label class="sr-only" for={id}>{t('groups.moveLabel', { name: m.name })}</label>
-      <select id={id} class="move" value={m.group && view.state.groups.includes(m.group) ? m.group : ''} onChange={(e) => onMove(m.id, (e.target as HTMLSelectElement).value || null)}>
+      <select id={id} class="move" disabled={view.closed} value={m.group && view.state.groups.includes(m.group) ? m.group : ''} onChange={(e) => onMove(m.id, (e.target as HTMLSelectElement).value || null)}>
         <option value="">{t('groups.unassigned')}</option>
         {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
       </select>
@@ -356,7 +357,7 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
   const [assign, setAssign] = useState('balanced')
   const [over, setOver] = useState<string | null>(null)
   const [gallery, setGallery] = useState(false)
-  const [snapshots, setSnapshots] = useState<{ id: string, title: string } | null>(null)
+  const [snapshots, setSnapshots] = useState<{ id: string, title: string, kind: string } | null>(null)
   const [error, run] = useRun()
   const running = view.state.phase === 'breakout'
   const groups = groupRooms(view)
@@ -367,7 +368,7 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
   return (
     <section class="panel groups" aria-labelledby="groups-title">
       <h2 id="groups-title">{t('groups.title')}</h2>
-      <p class="phase" data-phase={view.state.phase}>{running ? t('groups.running') : groups.length ? t('groups.ready') : t('groups.none')}</p>
+      <p class="phase" data-phase={view.state.phase}>{view.closed ? t('groups.closed') : running ? t('groups.running') : groups.length ? t('groups.ready') : t('groups.none')}</p>
       {!running && !view.closed
         ? (
           <form class="spawn-form" aria-labelledby="spawn-title" onSubmit={(e) => {
@@ -408,7 +409,7 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
       {groups.length
         ? (
           <>
-            <p class="muted small">{t('groups.dragHelp')}</p>
+            {view.closed ? null : <p class="muted small">{t('groups.dragHelp')}</p>}
             <div class="group-columns">
               {columns.map((col) => {
                 const key = col.room?.id ?? ''
@@ -426,7 +427,7 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
                     {col.room?.boards.map((b) => (
                       <div key={b.id} class="actions">
                         <Link class="button-link small visit" href={`/s/${view.id}/b/${b.id}`} data-board={b.id}>{t('groups.visit', { title: b.title })}</Link>
-                        <button type="button" class="small" data-action="snapshots" aria-label={t('snapshots.titleOf', { title: `${col.room!.name} — ${b.title}` })} onClick={() => setSnapshots({ id: b.id, title: `${col.room!.name} — ${b.title}` })}>{t('snapshots.open')}</button>
+                        <button type="button" class="small" data-action="snapshots" aria-label={t('snapshots.titleOf', { title: `${col.room!.name} — ${b.title}` })} onClick={() => setSnapshots({ id: b.id, title: `${col.room!.name} — ${b.title}`, kind: b.kind })}>{t('snapshots.open')}</button>
                       </div>
                     ))}
                     <ul class="members">
@@ -463,7 +464,7 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
           )
         : null}
       <Err error={error} />
-      {snapshots ? <SnapshotsDialog boardId={snapshots.id} title={snapshots.title} onClose={() => setSnapshots(null)} /> : null}
+      {snapshots ? <SnapshotsDialog boardId={snapshots.id} title={snapshots.title} kind={snapshots.kind} onClose={() => setSnapshots(null)} /> : null}
     </section>
   )
 }
@@ -508,6 +509,10 @@ export function ClosePanel ({ view }: { view: SessionView }) {
             <button type="button" class="danger" data-action="close" onClick={() => setConfirming(true)}>{t('close.submit')}</button>
           </>
           )}
+      <div class="minutes-block">
+        <p class="muted small">{t('close.minutesHelp')}</p>
+        <MinutesButton sessionId={view.id} />
+      </div>
       <Err error={error} />
       {confirming
         ? (

@@ -14,7 +14,7 @@ export function ConnectionBadge ({ conn }: { conn: BoardConnection }) {
 }
 
 export function PresenceBar ({ presence, following, onFollow, onRename }: {
-  presence: Presence, following: number | null, onFollow: (clientId: number | null) => void, onRename: () => void
+  presence: Presence, following: number | null, onFollow: (clientId: number | null) => void, onRename?: () => void
 }) {
   const [, setN] = useState(0)
   useEffect(() => presence.onChange(() => setN((n) => n + 1)), [presence])
@@ -31,7 +31,9 @@ export function PresenceBar ({ presence, following, onFollow, onRename }: {
           const initials = u.name.split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase()
           return (
             <li key={p.clientId}>
-              {p.self
+              {p.self && !onRename
+                ? <span class="avatar self" role="img" style={{ background: u.color }} title={t('presence.you', { name: u.name })} aria-label={t('presence.you', { name: u.name })}>{initials}</span>
+                : p.self
                 ? <button type="button" class="avatar self" style={{ background: u.color }} title={t('presence.you', { name: u.name })} aria-label={`${t('presence.you', { name: u.name })} — ${t('name.change')}`} onClick={onRename}>{initials}</button>
                 : <button type="button" class="avatar" style={{ background: u.color }} aria-pressed={following === p.clientId} title={t('presence.follow', { name: u.name })} aria-label={t('presence.follow', { name: u.name })} data-peer={u.name} onClick={() => onFollow(following === p.clientId ? null : p.clientId)}>{initials}</button>}
             </li>

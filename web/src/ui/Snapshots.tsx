@@ -8,6 +8,7 @@ import type { BoardJSON } from '../model/schema'
 import { ApiError, apiPath, get, post } from '../sync/api'
 import { JsonBoardPreview } from './BoardPreview'
 import { Confirm, Modal } from './Dialog'
+import { ExportMenu } from './ExportMenu'
 
 interface SnapshotRow { id: number, kind: string, label: string, session: string | null, created_at: number }
 interface SnapshotContent { id: number, board: string, kind: string, label: string, created_at: number, content: BoardJSON }
@@ -18,7 +19,7 @@ export function formatTime (ms: number): string {
   } catch { return new Date(ms).toISOString() }
 }
 
-export function SnapshotsDialog ({ boardId, title, onClose }: { boardId: string, title: string, onClose: () => void }) {
+export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: string, title: string, kind: string, onClose: () => void }) {
   const [list, setList] = useState<SnapshotRow[] | null>(null)
   const [label, setLabel] = useState('')
   const [error, setError] = useState<string | null>(null)
@@ -67,6 +68,7 @@ export function SnapshotsDialog ({ boardId, title, onClose }: { boardId: string,
                     <span class="actions">
                       <button type="button" class="small" aria-expanded={!!previews[s.id]} onClick={() => preview(s)}>{t('snapshots.preview')}</button>
                       <button type="button" class="small" onClick={() => setRestoring(s)}>{t('snapshots.restore')}</button>
+                      <ExportMenu boardId={boardId} kind={kind} snapshot={s.id} />
                     </span>
                   </div>
                   {previews[s.id]
