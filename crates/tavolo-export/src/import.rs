@@ -243,7 +243,9 @@ mod tests {
     #[test]
     fn random_bytes_never_panic() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for round in 0..2000 {
+        // yrs panics on some of these (caught by `isolate`); some make it allocate hundreds
+        // of MiB, so the rounds are few
+        for round in 0..300 {
             let len = (round % 64) + 1;
             let bytes: Vec<u8> = (0..len)
                 .map(|_| {
