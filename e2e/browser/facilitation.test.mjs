@@ -388,5 +388,13 @@ test('closing the meeting keeps snapshots, participants become read-only, the ne
   await onBoard(fac, copy, 'the copy of the map')
   const got = await texts(fac)
   for (const n of PEOPLE) assert.ok(got.includes(`Ente di ${n}`), `${n}'s note carried over`)
+  // the new meeting's console, in English
+  await fac.click('.fac-actions a.button-link')
+  await fac.waitForSelector('.console')
+  await fac.click('button.lang')
+  await fac.waitForSelector('h2:has-text("Breakout groups")')
+  assert.equal(await fac.getAttribute('html', 'lang'), 'en')
+  await fac.screenshot({ path: artifact('facilitation-console-next-en'), fullPage: true })
+  assert.deepEqual(await axeProblems(fac), [])
   for (const [name, { page }] of Object.entries(ctx)) assert.deepEqual(page.errors, [], `no page errors for ${name}`)
 })

@@ -466,6 +466,8 @@ export const en: Record<MessageKey, string> = {
   'groups.ready': 'The groups are ready: check who goes where and start them.',
   'groups.running': 'The groups are at work: each person is on their group\'s board.',
   'groups.closed': 'The meeting is closed: the groups stay as they were.',
+  'groups.assignRest': 'Assign those without a group',
+  'groups.shuffle': 'Shuffle at random',
   'groups.spawn': 'Create the groups',
   'groups.newRound': 'New round of groups',
   'groups.count': 'Number of groups',

@@ -465,6 +465,8 @@ export const it = {
   'groups.ready': 'I gruppi sono pronti: controlla chi va dove e avviali.',
   'groups.running': 'I gruppi stanno lavorando: ognuno è sulla lavagna del suo gruppo.',
   'groups.closed': 'L\'incontro è chiuso: i gruppi restano come erano.',
+  'groups.assignRest': 'Assegna chi è senza gruppo',
+  'groups.shuffle': 'Rimescola a caso',
   'groups.spawn': 'Crea i gruppi',
   'groups.newRound': 'Nuovo giro di gruppi',
   'groups.count': 'Numero di gruppi',

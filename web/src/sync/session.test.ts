@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  boardLabel, canOpen, clockOffset, draftId, formatClock, groupColumns, homeRoom, normalizeView, openableRooms, pickBoard,
+  assignUnassigned, boardLabel, canOpen, clockOffset, draftId, shuffleIntoGroups, formatClock, groupColumns, homeRoom, normalizeView, openableRooms, pickBoard,
   readOnlyReason, timerRemaining, timerRunning, type Me, type SessionView
 } from './session'
 import { controlUrl } from './control'
@@ -111,5 +111,21 @@ describe('the control channel', () => {
   it('follows the page\'s scheme and carries a token only when there is one', () => {
     expect(controlUrl('s1', null, { protocol: 'https:', host: 'tavolo.comune.it' })).toBe('wss://tavolo.comune.it/api/sessions/s1/control')
     expect(controlUrl('s1', 'abc', { protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/api/sessions/s1/control?token=abc')
+  })
+})
+
+describe('assigning people to groups', () => {
+  it('puts those without a group into the smallest groups', () => {
+    // Carla (a group of an earlier round) and Dario have none; g1 and g2 have one each
+    expect(assignUnassigned(view())).toEqual({ carla: 'g1', dario: 'g2' })
+    expect(assignUnassigned(view({ groups: [] }))).toEqual({})
+  })
+  it('shuffles everyone evenly', () => {
+    let seed = 7
+    const random = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
+    const a = shuffleIntoGroups(view(), random)
+    expect(Object.keys(a).sort()).toEqual(['anna', 'bruno', 'carla', 'dario'])
+    const counts = Object.values(a).reduce<Record<string, number>>((c, g) => ({ ...c, [g]: (c[g] ?? 0) + 1 }), {})
+    expect(counts).toEqual({ g1: 2, g2: 2 })
   })
 })

@@ -213,3 +213,37 @@ export function dotsOf (tally: Tally[] | undefined, item: string): number {
 export function draftId (boardId: string, participantId: string): string {
   return `${boardId}.draft.${participantId}`
 }
+
+// ---- assigning people to groups ---------------------------------------------------------
+
+/**
+ * Those in no group of this round, each to the group with the fewest participants at that
+ * moment (ties: the first such group): `{ participantId: roomId }` for POST …/assignments.
+ */
+export function assignUnassigned (v: SessionView): Record<string, string> {
+  const cols = groupColumns(v)
+  const sizes = new Map(cols.slice(1).map((c) => [c.room!.id, c.members.length]))
+  const out: Record<string, string> = {}
+  if (!sizes.size) return out
+  for (const m of cols[0].members) {
+    let best: string | null = null
+    for (const [id, n] of sizes) if (best === null || n < sizes.get(best)!) best = id
+    out[m.id] = best!
+    sizes.set(best!, sizes.get(best!)! + 1)
+  }
+  return out
+}
+
+/** Every participant into the groups of this round at random, as evenly as possible. */
+export function shuffleIntoGroups (v: SessionView, random: () => number = Math.random): Record<string, string> {
+  const groups = v.state.groups.filter((g) => v.rooms.some((r) => r.id === g))
+  const people = v.members.filter((m) => m.role === 'participant').map((m) => m.id)
+  for (let i = people.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[people[i], people[j]] = [people[j], people[i]]
+  }
+  const out: Record<string, string> = {}
+  if (!groups.length) return out
+  people.forEach((id, i) => { out[id] = groups[i % groups.length] })
+  return out
+}

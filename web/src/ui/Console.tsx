@@ -8,7 +8,7 @@ import { BOARD_KINDS } from '../model/schema'
 import { ApiError, apiPath, get, patch, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import {
-  boardLabel, groupColumns, groupRooms, plenaryRoom, timerRunning,
+  assignUnassigned, boardLabel, groupColumns, shuffleIntoGroups, groupRooms, plenaryRoom, timerRunning,
   type BoardInfo, type MemberInfo, type SessionView, type Tally
 } from '../sync/session'
 import { LiveBoardPreview } from './BoardPreview'
@@ -383,7 +383,7 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
               <label class="field">{t('groups.count')}
                 <input type="number" name="groups" min={1} max={20} value={count} class="num" onInput={(e) => setCount((e.target as HTMLInputElement).value)} />
               </label>
-              <fieldset class="field source">
+              <fieldset class="field spawn-source">
                 <legend>{t('groups.source')}</legend>
                 <label><input type="radio" name="source" value="template" checked={source === 'template'} onChange={() => setSource('template')} /> {t('groups.fromTemplate')}</label>
                 <select aria-label={t('groups.template')} name="kind" value={kind} disabled={source !== 'template'} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
@@ -438,6 +438,16 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
                 )
               })}
             </div>
+            {!view.closed
+              ? (
+                <div class="actions">
+                  <button type="button" class="small" data-action="assign-rest" disabled={columns[0].members.length === 0}
+                    onClick={() => run(() => post(apiPath('sessions', view.id, 'assignments'), assignUnassigned(view)))}>{t('groups.assignRest')}</button>
+                  <button type="button" class="small" data-action="shuffle"
+                    onClick={() => run(() => post(apiPath('sessions', view.id, 'assignments'), shuffleIntoGroups(view)))}>{t('groups.shuffle')}</button>
+                </div>
+                )
+              : null}
             <div class="actions big-actions">
               {running
                 ? <button type="button" class="primary" data-action="end" onClick={() => run(() => post(apiPath('sessions', view.id, 'breakouts', 'end')))}>{t('groups.end')}</button>

@@ -52,9 +52,13 @@ export function MeetingBar ({ view, me, boardId, offset, onPick, children }: {
   )
 }
 
+// the message dismissed last, kept while the page lives (moving to another board keeps it hidden)
+let dismissedAt: number | null = null
+
 /** The facilitator's latest broadcast, until dismissed (a new one shows again). */
 export function MessageBanner ({ message }: { message: MessageState | null }) {
-  const [dismissed, setDismissed] = useState<number | null>(null)
+  const [dismissed, setDismissedState] = useState<number | null>(dismissedAt)
+  const setDismissed = (at: number) => { dismissedAt = at; setDismissedState(at) }
   if (!message || dismissed === message.at) return <div class="sr-only" role="status" aria-live="polite" />
   return (
     <div class="broadcast" role="status" aria-live="polite" data-at={message.at}>
