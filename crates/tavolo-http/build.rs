@@ -15,22 +15,31 @@ fn main() {
         walk(&dist, &mut files);
     }
     files.sort();
+    // Copy the files into OUT_DIR first and embed the copies: a web build running at the
+    // same time (vite empties dist/) cannot pull files from under the compiler.
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let copies = out_dir.join("web");
+    let _ = std::fs::remove_dir_all(&copies);
     let mut out = String::from("pub static ASSETS: &[(&str, &str, &[u8])] = &[\n");
     for file in &files {
         let rel = file.strip_prefix(&dist).expect("under dist");
+        let copy = copies.join(rel);
+        std::fs::create_dir_all(copy.parent().expect("a parent")).expect("create copy dir");
+        if std::fs::copy(file, &copy).is_err() {
+            // the file went away while we looked: leave it out (the next build has it)
+            continue;
+        }
         let url = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
-        let abs = file.canonicalize().expect("canonical path");
         let _ = writeln!(
             out,
             "    ({:?}, {:?}, include_bytes!({:?})),",
             url,
             content_type(file),
-            abs.to_string_lossy()
+            copy.to_string_lossy()
         );
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("web_assets.rs");
-    std::fs::write(dest, out).expect("write web_assets.rs");
+    std::fs::write(out_dir.join("web_assets.rs"), out).expect("write web_assets.rs");
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
