@@ -324,11 +324,13 @@ fn main() {
             room: "Plenaria".into(),
             title: "Chi siede al tavolo".into(),
             board: template_board(BoardKind::StakeholderMap, 40, "Chi siede al tavolo"),
+            state: None,
         },
         MinutesBoard {
             room: "Plenaria".into(),
             title: "Idee".into(),
             board: big_board(150, "Idee"),
+            state: None,
         },
     ];
     for g in 0..8 {
@@ -337,6 +339,7 @@ fn main() {
             room: format!("Gruppo {}", g + 1),
             title: tavolo_export::labels::kind(Some(kind)).into(),
             board: template_board(kind, 40, "gruppo"),
+            state: None,
         });
     }
     let items: usize = boards.iter().map(|b| b.board.items.len()).sum();

@@ -14,6 +14,9 @@ pub struct MinutesBoard {
     pub room: String,
     pub title: String,
     pub board: Board,
+    /// What state the page shows, when it is not the meeting's (a board of a closed
+    /// meeting that has no closing snapshot is shown as it is now).
+    pub state: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -207,9 +210,10 @@ fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
                 m.session,
                 m.date
             ),
-            match m.closed_at {
-                Some(_) => "Stato alla chiusura dell'incontro".into(),
-                None => format!(
+            match (&b.state, m.closed_at) {
+                (Some(state), _) => state.clone(),
+                (None, Some(_)) => "Stato alla chiusura dell'incontro".into(),
+                (None, None) => format!(
                     "Stato attuale al {} (incontro non chiuso)",
                     format_utc(m.generated_at)
                 ),

@@ -17,7 +17,10 @@ const KINDS: [&str; 5] = [
 ];
 
 fn fixture(kind: &str) -> (Board, Value) {
-    let path = format!("{}/../../schema/fixtures/{kind}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../schema/fixtures/{kind}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     (Board::from_json(&v).unwrap(), v["expected"].clone())
 }
@@ -78,7 +81,12 @@ fn frames_carry_their_title_and_the_template_its_labels() {
     assert!(svg_texts(&svg::svg(&free)).contains(&"Idee".to_owned()));
     let (map, _) = fixture("stakeholder_map");
     let t = svg_texts(&svg::svg(&map));
-    for q in ["manage_closely", "keep_satisfied", "keep_informed", "monitor"] {
+    for q in [
+        "manage_closely",
+        "keep_satisfied",
+        "keep_informed",
+        "monitor",
+    ] {
         assert!(t.contains(&labels::quadrant(q).to_owned()), "{q}");
     }
     let (toc, _) = fixture("theory_of_change");
@@ -111,8 +119,14 @@ fn stakeholder_table_is_the_derived_values() {
         let name = &board.items[id].text;
         let row = rows.iter().find(|r| &r[0] == name).unwrap();
         let num = |s: &str| s.replace(',', ".").parse::<f64>().unwrap();
-        assert!((num(&row[3]) - e["power"].as_f64().unwrap()).abs() < 0.006, "{id}");
-        assert!((num(&row[4]) - e["interest"].as_f64().unwrap()).abs() < 0.006, "{id}");
+        assert!(
+            (num(&row[3]) - e["power"].as_f64().unwrap()).abs() < 0.006,
+            "{id}"
+        );
+        assert!(
+            (num(&row[4]) - e["interest"].as_f64().unwrap()).abs() < 0.006,
+            "{id}"
+        );
         assert_eq!(row[5], labels::quadrant(e["quadrant"].as_str().unwrap()));
         assert_eq!(row[6], labels::ring(e["ring"].as_str().unwrap()));
     }
@@ -155,9 +169,10 @@ fn theory_of_change_table_by_level_with_indicators() {
     for (id, level) in &levels {
         let text = &board.items[id].text;
         let row = rows.iter().find(|r| &r[1] == text).unwrap();
-        let want = level
-            .as_str()
-            .map_or_else(|| labels::role("assumption").to_owned(), |l| labels::role(l).to_owned());
+        let want = level.as_str().map_or_else(
+            || labels::role("assumption").to_owned(),
+            |l| labels::role(l).to_owned(),
+        );
         assert_eq!(row[0], want, "{id}");
     }
     // rows in level order
@@ -165,9 +180,15 @@ fn theory_of_change_table_by_level_with_indicators() {
     assert_eq!(order.first(), Some(&"Risorse"));
     assert_eq!(order.last(), Some(&"Ipotesi"));
     let with_indicator = rows[1..].iter().filter(|r| !r[2].is_empty()).count();
-    assert_eq!(with_indicator as u64, expected["indicator_count"].as_u64().unwrap());
+    assert_eq!(
+        with_indicator as u64,
+        expected["indicator_count"].as_u64().unwrap()
+    );
     let ind = rows.iter().find(|r| r[2] == "Persone raggiunte").unwrap();
-    assert_eq!(ind[3..], ["persone", "0", "300", "registro accessi", "mensile"]);
+    assert_eq!(
+        ind[3..],
+        ["persone", "0", "300", "registro accessi", "mensile"]
+    );
     let md = tables::markdown(&board).unwrap();
     assert!(md.contains("## Indicatori (sistema di valutazione)"));
     assert!(md.contains("si riferisce al collegamento Sportello mobile nei quartieri → Persone raggiunte dallo sportello"), "{md}");
@@ -206,9 +227,14 @@ fn minutes_of_the_fixtures() {
         .map(|(i, k)| {
             let (board, _) = fixture(k);
             MinutesBoard {
-                room: if i == 0 { "Plenaria".into() } else { format!("Gruppo {i}") },
+                room: if i == 0 {
+                    "Plenaria".into()
+                } else {
+                    format!("Gruppo {i}")
+                },
                 title: board.meta.title.clone(),
                 board,
+                state: None,
             }
         })
         .collect();
@@ -248,7 +274,10 @@ fn minutes_of_the_fixtures() {
         for name in &names {
             assert!(t.contains(name), "{name} on the cover");
         }
-        assert!(t.contains("È già così a Bologna") || t.contains("È già così a"), "{t}");
+        assert!(
+            t.contains("È già così a Bologna") || t.contains("È già così a"),
+            "{t}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -314,6 +314,12 @@ async fn minutes(
         } else {
             None
         };
+        let state = (closed && closing.is_none()).then(|| {
+            format!(
+                "Stato attuale al {} (questa lavagna non ha un'istantanea di chiusura)",
+                format_utc(tavolo_store::now_ms())
+            )
+        });
         let board = match closing {
             Some(snap) => {
                 let (_, state) = s
@@ -339,6 +345,7 @@ async fn minutes(
             room,
             title: b.title.clone(),
             board,
+            state,
         });
     }
     let m = Minutes {
