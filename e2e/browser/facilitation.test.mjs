@@ -211,6 +211,13 @@ test('timer, start: each participant lands in their group and edits; a broadcast
     await page.waitForSelector('.timer[data-state="running"] .timer-clock', { timeout: 10_000 })
     assert.match(await page.textContent('.timer .timer-clock'), /^(20:00|19:5\d)$/)
   }
+  // pause, add time, resume: everyone follows
+  await fac.click('[data-action="timer-pause"]')
+  await ctx.Bruno.page.waitForSelector('.timer[data-state="paused"]', { timeout: 10_000 })
+  await fac.click('[data-action="timer-add5"]')
+  await ctx.Bruno.page.waitForSelector('.timer .timer-clock:text-matches("^2[45]:")', { timeout: 10_000 })
+  await fac.click('[data-action="timer-resume"]')
+  await ctx.Bruno.page.waitForSelector('.timer[data-state="running"]', { timeout: 10_000 })
   // each participant writes a cause on their group's board; the groupmate sees it
   await Promise.all(PEOPLE.map((n, i) => sticky(ctx[n].page, 250 + (i % 2) * 350, 900, `Causa di ${n}`)))
   for (const name of PEOPLE) {
@@ -286,8 +293,16 @@ test('dot voting, private writing, locking and "bring everyone to me" on the ple
     await onBoard(ctx[n].page, s.map, `${n} back on the map`)
   }))
 
-  // a dot vote, two dots each: Anna clicks a note, Bruno uses the list (keyboard alternative)
+  // a manual snapshot first
   const row = `.board-row[data-board="${s.map}"]`
+  await fac.click(`${row} [data-action="snapshots"]`)
+  await fac.fill('dialog.modal input[type="text"]', 'Prima della votazione')
+  await fac.click('dialog.modal button[type="submit"]')
+  await fac.waitForSelector('.snapshot-list li[data-kind="manual"]:has-text("Prima della votazione")')
+  await fac.click('dialog.modal .modal-head button')
+  await fac.waitForSelector('dialog.modal', { state: 'detached' })
+
+  // a dot vote, two dots each: Anna clicks a note, Bruno uses the list (keyboard alternative)
   await fac.fill(`${row} .vote-control input`, '2')
   await fac.click(`${row} [data-action="vote-open"]`)
   const anna = ctx.Anna.page
@@ -372,6 +387,11 @@ test('closing the meeting keeps snapshots, participants become read-only, the ne
   await fac.click('.snapshot-list li[data-kind="closing"] button:has-text("Anteprima")')
   await fac.waitForSelector('.snap-preview .scene .item')
   await screenshot(fac, 'facilitation-snapshot')
+  // restoring the snapshot taken before the vote: the revealed idea goes away, for everyone
+  await fac.click('.snapshot-list li[data-kind="manual"] button:has-text("Ripristina")')
+  await fac.click('dialog.modal >> nth=1 >> [data-action="confirm"]')
+  await waitFor(async () => !(await texts(ctx.Anna.page)).includes('Idea privata di Bruno'), 10_000, 'restored for Anna')
+  assert.ok((await texts(ctx.Anna.page)).includes('Ente di Anna'))
   await fac.keyboard.press('Escape')
   // the minutes, in one download
   const [download] = await Promise.all([fac.waitForEvent('download', { timeout: 30_000 }), fac.click('[data-action="minutes"]')])
@@ -388,6 +408,7 @@ test('closing the meeting keeps snapshots, participants become read-only, the ne
   await onBoard(fac, copy, 'the copy of the map')
   const got = await texts(fac)
   for (const n of PEOPLE) assert.ok(got.includes(`Ente di ${n}`), `${n}'s note carried over`)
+  assert.equal(got.includes('Idea privata di Bruno'), false, 'as restored')
   // the new meeting's console, in English
   await fac.click('.fac-actions a.button-link')
   await fac.waitForSelector('.console')

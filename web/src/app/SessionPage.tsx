@@ -9,7 +9,7 @@ import { t } from '../i18n'
 import { ApiError, apiPath, get } from '../sync/api'
 import { ControlChannel } from '../sync/control'
 import { memberToken } from '../sync/credentials'
-import { canOpen, pickBoard, type FollowState, type Me, type SessionView } from '../sync/session'
+import { canOpen, findBoard, pickBoard, type FollowState, type Me, type SessionView } from '../sync/session'
 import { LangSwitch } from '../ui/LangSwitch'
 import { MeetingBar } from '../ui/MeetingBar'
 import { navigate } from '../ui/router'
@@ -86,6 +86,10 @@ function MemberMeeting ({ view, me, control, token, wanted }: { view: SessionVie
     if (f && canOpen(view, me, f.board)) { setChoice(f.board); setFollow(f) }
   })
   const current = pickBoard(view, me, choice)
+  // say where one was moved (the board under the keyboard focus is replaced)
+  const room = current ? findBoard(view, current)?.room : undefined
+  const [announce, setAnnounce] = useState('')
+  useChanged(room?.id ?? null, () => { if (room) setAnnounce(t('meeting.movedTo', { room: room.name, board: findBoard(view, current!)!.board.title })) })
   useEffect(() => {
     // keep the address simple: members' boards follow the room state, not the URL
     if (wanted && location.pathname !== `/s/${view.id}`) history.replaceState(null, '', `/s/${view.id}`)
@@ -98,7 +102,12 @@ function MemberMeeting ({ view, me, control, token, wanted }: { view: SessionVie
       </div>
     )
   }
-  return <MeetingBoard key={current} view={view} me={me} control={control} token={token} boardId={current} onPick={setChoice} follow={follow} />
+  return (
+    <>
+      <MeetingBoard key={current} view={view} me={me} control={control} token={token} boardId={current} onPick={setChoice} follow={follow} />
+      <div class="sr-only" role="status" aria-live="polite">{announce}</div>
+    </>
+  )
 }
 
 function SessionError ({ error, sessionId }: { error: ApiError, sessionId: string }) {

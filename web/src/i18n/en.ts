@@ -346,6 +346,7 @@ export const en: Record<MessageKey, string> = {
   'meeting.boards': 'Boards you can open',
   'meeting.closedBadge': 'Closed',
   'meeting.lockedShort': 'locked',
+  'meeting.movedTo': 'You are now in {room}, on the board "{board}".',
   'meeting.noBoard': 'There is no board yet: wait for the facilitator.',
   'meeting.needInvite': 'This meeting is private: join from the invitation link the facilitator sent you.',
   'meeting.forbidden': 'You are not part of this meeting. Use this meeting\'s invitation link.',

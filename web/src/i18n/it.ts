@@ -345,6 +345,7 @@ export const it = {
   'meeting.boards': 'Lavagne che puoi aprire',
   'meeting.closedBadge': 'Chiuso',
   'meeting.lockedShort': 'bloccata',
+  'meeting.movedTo': 'Ora sei in {room}, sulla lavagna «{board}».',
   'meeting.noBoard': 'Non c\'è ancora nessuna lavagna: attendi il facilitatore.',
   'meeting.needInvite': 'Questo incontro è riservato: entra dal link di invito che ti ha mandato il facilitatore.',
   'meeting.forbidden': 'Non fai parte di questo incontro. Usa il link di invito di questo incontro.',
