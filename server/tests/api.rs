@@ -70,6 +70,15 @@ async fn world(backend: Backend, db: &TestDb) -> World {
         .await;
     assert_eq!(ws.status, 201);
     let workspace = ws.json["id"].as_str().unwrap().to_owned();
+    let me = fac.get("/api/me").await.json;
+    assert_eq!(
+        (me["kind"].as_str(), me["name"].as_str()),
+        (Some("facilitator"), Some("Facilitatrice"))
+    );
+    assert_eq!(
+        fac.get(&format!("/api/workspaces/{workspace}")).await.json["name"],
+        "Tavolo anziani"
+    );
     let s = fac
         .post(
             &format!("/api/workspaces/{workspace}/sessions"),

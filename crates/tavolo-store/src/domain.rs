@@ -136,6 +136,16 @@ impl Store {
         )?)
     }
 
+    pub async fn facilitator_by_id(&self, id: &str) -> Result<Option<FacilitatorRow>, StoreError> {
+        Ok(fetch!(
+            self,
+            fetch_optional,
+            FacilitatorRow,
+            "SELECT id, email, display_name, password_hash FROM facilitators WHERE id = $1",
+            id
+        )?)
+    }
+
     pub async fn facilitator_count(&self) -> Result<i64, StoreError> {
         with_pool!(self, |p| {
             let row = sqlx::query("SELECT COUNT(*) AS n FROM facilitators")

@@ -36,7 +36,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/workspaces/{id}",
-            patch(update_workspace).delete(delete_workspace),
+            get(get_workspace)
+                .patch(update_workspace)
+                .delete(delete_workspace),
         )
         .route(
             "/api/workspaces/{id}/sessions",
@@ -333,7 +335,14 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Resp
 
 async fn me(State(s): State<AppState>, Who(who): Who) -> ApiResult<Json<Value>> {
     Ok(Json(match who {
-        Principal::Facilitator { id } => json!({ "kind": "facilitator", "id": id }),
+        Principal::Facilitator { id } => {
+            let f = s
+                .store
+                .facilitator_by_id(&id)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            json!({ "kind": "facilitator", "id": id, "name": f.display_name, "email": f.email })
+        }
         Principal::Member(p) => json!({
             "kind": p.role, "id": p.id, "name": p.display_name, "session": p.session_id
         }),
@@ -368,6 +377,17 @@ async fn create_workspace(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let id = service::create_workspace(&s.store, &fac, &b.name).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+async fn get_workspace(
+    State(s): State<AppState>,
+    Facilitator(fac): Facilitator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let w = owned_workspace(&s, &fac, &id).await?;
+    Ok(Json(
+        json!({ "id": w.id, "name": w.name, "archived": w.archived != 0 }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -1433,7 +1453,12 @@ async fn control(
         },
         Principal::Facilitator { id } => Presence {
             id: id.clone(),
-            name: "Facilitatore".into(),
+            name: s
+                .store
+                .facilitator_by_id(id)
+                .await?
+                .map(|f| f.display_name)
+                .unwrap_or_else(|| "Facilitatore".into()),
             role: "facilitator".into(),
             board: None,
         },
