@@ -1464,10 +1464,13 @@ async fn control(
         },
         Principal::Anonymous => return Err(ApiError::Unauthorized),
     };
-    Ok(ws.max_message_size(16 * 1024).on_upgrade(move |socket| {
-        let hub = s.hub.clone();
-        hub.track(control_loop(s, session.id, presence, socket))
-    }))
+    Ok(ws
+        .max_message_size(16 * 1024)
+        .read_buffer_size(crate::READ_BUFFER)
+        .on_upgrade(move |socket| {
+            let hub = s.hub.clone();
+            hub.track(control_loop(s, session.id, presence, socket))
+        }))
 }
 
 /// Sends the session's view on connect and whenever it changes; takes `{"type":"here",
