@@ -163,7 +163,16 @@ where
                 }
                 frame = out_rx.recv() => match frame {
                     Some(bytes) => {
-                        if !send_bounded(&mut socket, Frame::Binary(bytes), &cfg, &board, conn).await {
+                        // Whatever else is queued goes out in the same write: one
+                        // syscall for several frames when the board is busy.
+                        let mut frames = vec![Frame::Binary(bytes)];
+                        while frames.len() < WRITE_BATCH {
+                            match out_rx.try_recv() {
+                                Ok(more) => frames.push(Frame::Binary(more)),
+                                Err(_) => break,
+                            }
+                        }
+                        if !send_bounded(&mut socket, frames, &cfg, &board, conn).await {
                             break None;
                         }
                         last_tx = Instant::now();
@@ -179,14 +188,14 @@ where
                     }
                     if now - last_ping >= ping_every {
                         last_ping = now;
-                        if !send_bounded(&mut socket, Frame::Ping(Bytes::new()), &cfg, &board, conn).await {
+                        if !send_bounded(&mut socket, vec![Frame::Ping(Bytes::new())], &cfg, &board, conn).await {
                             break None;
                         }
                     }
                     if now - last_tx >= cfg.keepalive {
                         last_tx = now;
                         let keepalive = Frame::Binary(Bytes::from(wire::encode_keepalive()));
-                        if !send_bounded(&mut socket, keepalive, &cfg, &board, conn).await {
+                        if !send_bounded(&mut socket, vec![keepalive], &cfg, &board, conn).await {
                             break None;
                         }
                     }
@@ -205,11 +214,14 @@ where
     metrics.connections_open.fetch_sub(1, Relaxed);
 }
 
-/// Writes one frame. A client that stops reading blocks the write; it is given up on
+/// Frames written with one flush at most.
+const WRITE_BATCH: usize = 64;
+
+/// Writes frames, then flushes once. A client that stops reading blocks the write; it is given up on
 /// after the pong deadline rather than holding this task forever. False: drop the socket.
 async fn send_bounded<S, E>(
     socket: &mut S,
-    frame: Frame,
+    frames: Vec<Frame>,
     cfg: &HubConfig,
     board: &BoardId,
     conn: u64,
@@ -218,7 +230,13 @@ where
     S: Sink<Frame, Error = E> + Unpin,
     E: std::fmt::Display,
 {
-    match tokio::time::timeout(cfg.pong_timeout, socket.send(frame)).await {
+    let write = async {
+        for frame in frames {
+            socket.feed(frame).await?;
+        }
+        socket.flush().await
+    };
+    match tokio::time::timeout(cfg.pong_timeout, write).await {
         Ok(Ok(())) => true,
         Ok(Err(e)) => {
             tracing::debug!(board = %board, conn, error = %e, "write failed");
