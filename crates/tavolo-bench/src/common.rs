@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Debug)]
 pub struct Target {
     pub url: String,
+    /// With several nodes (`--url A,B`): the clients of a board are spread over them
+    /// round-robin; `url` is the first.
+    pub urls: Vec<String>,
     pub prefix: String,
 }
 
@@ -20,12 +23,26 @@ impl Target {
     /// Refuses any URL whose host is not loopback: this tool only loads servers on this
     /// machine.
     pub fn new(url: &str, prefix: &str) -> anyhow::Result<Target> {
-        check_loopback(url)?;
+        let urls: Vec<String> = url
+            .split(',')
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty())
+            .collect();
+        anyhow::ensure!(!urls.is_empty(), "no server URL");
+        for u in &urls {
+            check_loopback(u)?;
+        }
         anyhow::ensure!(!prefix.is_empty(), "the room prefix is empty");
         Ok(Target {
-            url: url.trim_end_matches('/').to_owned(),
+            url: urls[0].clone(),
+            urls,
             prefix: prefix.to_owned(),
         })
+    }
+
+    /// The URL of a room for the `i`-th client of a board (nodes taken in turn).
+    pub fn room_url_for(&self, room: &str, i: u32) -> String {
+        format!("{}/{}", self.urls[i as usize % self.urls.len()], room)
     }
 
     pub fn room(&self, name: &str) -> String {
@@ -165,11 +182,10 @@ pub fn board_specs(
     let mut v = Vec::with_capacity((boards * per_board) as usize);
     for b in 0..boards {
         let room = common.target.room(&format!("{tag}{b}"));
-        let url = common.target.room_url(&room);
         let first = first_sender + b * per_board;
         for i in 0..per_board {
             v.push(ConnSpec {
-                url: url.clone(),
+                url: common.target.room_url_for(&room, i),
                 sender: first + i,
                 expect_from: first..first + per_board,
                 max_seq,

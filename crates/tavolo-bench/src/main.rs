@@ -21,6 +21,8 @@ struct Cli {
 #[derive(Args, Debug, Clone)]
 struct Global {
     /// Server URL; a room's URL is `{url}/{room}` (Tavolo: ws://127.0.0.1:PORT/sync).
+    /// Several comma-separated URLs (nodes of one cluster) spread each board's clients
+    /// over them in turn.
     #[arg(long)]
     url: String,
     /// Room names are `{prefix}-{scenario}{n}`. Default: `bench-` and a random tag.
