@@ -76,10 +76,10 @@ if [ "$SCALE" = quick ]; then
     CL_UPDATES=10000
 else
     FAN_CLIENTS=50; FAN_RATE=5; FAN_SECS=20
-    CAP_CLIENTS=50; CAP_RATES=5,10,20,40,80,160; CAP_SECS=6
+    CAP_CLIENTS=50; CAP_RATES=5,10,20,40,80,160,320,640; CAP_SECS=6
     BR_BOARDS=500; BR_CPB=20; BR_RATE=0.1; BR_SECS=15
     RC_BOARDS=50; RC_CPB=20
-    DU_BOARDS=50; DU_CPB=4; DU_RATES=1000,2500,5000,10000,20000,40000; DU_SECS=6
+    DU_BOARDS=50; DU_CPB=4; DU_RATES=1000,2500,5000,10000,20000,40000,60000,80000; DU_SECS=6
     CL_UPDATES=100000
 fi
 
@@ -233,6 +233,18 @@ bench() {
     fi
 }
 
+# settle DIR: wait (at most 30 s) until DIR stops growing, for servers that write behind
+settle() {
+    local dir=$1 a b i
+    b=$(du -sb "$dir" 2>/dev/null | cut -f1)
+    for i in $(seq 1 30); do
+        sleep 1
+        a=$b
+        b=$(du -sb "$dir" 2>/dev/null | cut -f1)
+        [ "$a" = "$b" ] && return 0
+    done
+}
+
 fresh() { rm -rf "$WORK/$1"; mkdir -p "$WORK/$1"; echo "$WORK/$1"; }
 
 has() { case " $SCENARIOS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -278,7 +290,7 @@ run_server() {
 
 run_cold() {
     local key=$1 d
-    local common=(--room cold --updates "$CL_UPDATES" --connections 4 --timeout 240)
+    local common=(--room cold --updates "$CL_UPDATES" --connections 4 --timeout 60)
     case "$key" in
         tavolo)
             # no compaction while filling, then SIGKILL: the log stays as written (every
@@ -288,6 +300,9 @@ run_cold() {
             bench tavolo cold-fill 300 cold-load --phase fill "${common[@]}"
             bench tavolo cold-memory 120 cold-load --phase measure --repeat 2 "${common[@]}"
             stop_server KILL
+            if command -v sqlite3 >/dev/null; then
+                note "tavolo: after the cold-load fill the board's log held $(sqlite3 "$d/tavolo.db" 'select count(*) from board_updates' 2>/dev/null) rows for $CL_UPDATES updates (a batch of updates is one log row) and $(sqlite3 "$d/tavolo.db" 'select count(*) from board_snapshots' 2>/dev/null) snapshots."
+            fi
             start_server tavolo "$d" persistent --compact-after 1000000000 || return 0
             bench tavolo cold-log 300 cold-load --phase measure --repeat 2 "${common[@]}"
             stop_server KILL
@@ -305,11 +320,11 @@ run_cold() {
             d=$(fresh "$key-cold")
             start_server reference "$d" persistent || return 0
             bench reference cold-fill 300 cold-load --phase fill "${common[@]}"
-            sleep 3  # y-leveldb writes asynchronously: let it finish before the restart
+            settle "$d"  # y-leveldb writes behind: let it finish before the restart
             stop_server
             start_server reference "$d" persistent || return 0
             bench reference cold-compacting 300 cold-load --phase measure --repeat 2 "${common[@]}"
-            sleep 3
+            settle "$d"
             stop_server
             start_server reference "$d" persistent || return 0
             bench reference cold-snapshot 300 cold-load --phase measure --repeat 3 "${common[@]}"

@@ -414,12 +414,17 @@ pub async fn cold_measure(common: &Common, o: &ColdOpts) -> MeasureReport {
             tokio::time::sleep(Duration::from_micros(500)).await;
         }
         let (rec, _) = c.close().await;
+        let complete = rec.complete_after.is_some();
         samples.push(LoadSample {
             handshake_ms: handshake.as_secs_f64() * 1e3,
             first_step2_ms: rec.synced_after.map(|d| d.as_secs_f64() * 1e3),
             complete_ms: rec.complete_after.map(|d| d.as_secs_f64() * 1e3),
             present: rec.distinct,
         });
+        if !complete {
+            // the board is not whole (or not within the timeout): more clients won't tell more
+            break;
+        }
     }
     MeasureReport {
         scenario: "cold-load measure".into(),
