@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, Http, TestDb, TestServer, WAIT};
+use common::{facilitator, Backend, Http, TestDb, TestServer, WAIT};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tavolo_client::Client;
@@ -27,28 +27,6 @@ struct World {
 struct Member {
     id: String,
     token: String,
-}
-
-async fn facilitator(server: &TestServer, email: &str) -> Http {
-    tavolo_http::api::service::create_facilitator(
-        &server.store,
-        email,
-        "Facilitatrice",
-        "una password lunga",
-    )
-    .await
-    .unwrap();
-    let mut fac = Http::new(server.addr);
-    let r = fac
-        .post(
-            "/api/login",
-            json!({ "email": email, "password": "una password lunga" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.json);
-    fac.cookie = r.cookie();
-    assert!(fac.cookie.is_some());
-    fac
 }
 
 async fn join(server: &TestServer, invite: &str, name: &str) -> (u16, Value) {

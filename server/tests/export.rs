@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Backend, Http, TestDb, TestServer};
+use common::{facilitator, Backend, Http, TestDb, TestServer};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -154,27 +154,6 @@ impl World {
         self.server.stop().await;
         db.cleanup().await;
     }
-}
-
-async fn facilitator(server: &TestServer, email: &str) -> Http {
-    tavolo_http::api::service::create_facilitator(
-        &server.store,
-        email,
-        "Facilitatrice",
-        "una password lunga",
-    )
-    .await
-    .unwrap();
-    let mut fac = Http::new(server.addr);
-    let r = fac
-        .post(
-            "/api/login",
-            json!({ "email": email, "password": "una password lunga" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.json);
-    fac.cookie = r.cookie();
-    fac
 }
 
 async fn world(db: &TestDb) -> World {

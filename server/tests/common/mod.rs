@@ -405,3 +405,27 @@ impl TestRedis {
         }
     }
 }
+
+/// A facilitator account (password "una password lunga"), signed in: the returned client
+/// carries the login cookie.
+pub async fn facilitator(server: &TestServer, email: &str) -> Http {
+    tavolo_http::api::service::create_facilitator(
+        &server.store,
+        email,
+        "Facilitatrice",
+        "una password lunga",
+    )
+    .await
+    .unwrap();
+    let mut fac = Http::new(server.addr);
+    let r = fac
+        .post(
+            "/api/login",
+            serde_json::json!({ "email": email, "password": "una password lunga" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    fac.cookie = r.cookie();
+    assert!(fac.cookie.is_some());
+    fac
+}
