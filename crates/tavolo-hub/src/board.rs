@@ -27,6 +27,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
+/// How long a board waits for the bus to bring another node's update before it reads
+/// the log instead.
+const BUS_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Where a closed connection learns why: the board sets it, then drops its sender.
 pub type KickSlot = Arc<OnceLock<CloseReason>>;
 
@@ -172,6 +176,10 @@ struct Board {
     needs_catch_up: bool,
     /// Awareness clients introduced by other nodes, with when they were last heard of.
     remote_clients: HashMap<u64, Instant>,
+    /// Our commits numbered past updates of other nodes not yet seen: (first, last).
+    own_ahead: Vec<(i64, i64)>,
+    /// When to stop waiting for the bus and catch up from the log.
+    catch_up_at: Option<tokio::time::Instant>,
 }
 
 /// Runs a board until it unloads, fails or the server shuts down.
@@ -251,6 +259,8 @@ impl Board {
             reads: Vec::new(),
             needs_catch_up: false,
             remote_clients: HashMap::new(),
+            own_ahead: Vec::new(),
+            catch_up_at: None,
         };
         if board.since_snapshot >= board.shared.config.compact_after {
             board.compact().await;
@@ -272,6 +282,14 @@ impl Board {
                     Some(cmd) => cmd,
                     None => return End::Shutdown,
                 },
+                _ = sleep_until(self.catch_up_at.unwrap_or_else(tokio::time::Instant::now)), if self.catch_up_at.is_some() => {
+                    // The bus did not bring the other node's updates in time: ask the log.
+                    self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
+                    let mut out = Outbox::default();
+                    self.catch_up(&mut out).await;
+                    self.deliver(out);
+                    continue;
+                }
                 _ = sleep_until(idle_deadline), if self.peers.is_empty() => {
                     if self.shared.remove_if_idle(&self.id, generation, false) {
                         return End::Idle;
@@ -589,9 +607,16 @@ impl Board {
                 }
                 if first == self.last_seq + 1 {
                     self.last_seq = first + n - 1;
+                    self.advance_over_own();
+                } else if self.shared.bus.is_some() {
+                    // Another node committed to this board in between; its updates are
+                    // on the bus already. Keep ours aside and wait a moment for theirs
+                    // before asking the log.
+                    self.own_ahead.push((first, first + n - 1));
+                    self.catch_up_at
+                        .get_or_insert_with(|| tokio::time::Instant::now() + BUS_GRACE);
                 } else {
-                    // Another node committed to this board in between: fetch its updates
-                    // (ours come back too, and change nothing).
+                    // No bus: only the log can tell.
                     self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
                     self.catch_up(out).await;
                 }
@@ -636,6 +661,7 @@ impl Board {
     /// right after `last_seq`, the board's snapshot is applied first.
     async fn catch_up(&mut self, out: &mut Outbox) {
         self.needs_catch_up = false;
+        self.catch_up_at = None;
         self.shared.metrics.bus_catchups.fetch_add(1, Relaxed);
         let store = &self.shared.store;
         let mut rows = match store.updates_after(self.id.as_str(), self.last_seq).await {
@@ -680,6 +706,7 @@ impl Board {
             }
             self.last_seq = seq;
         }
+        self.advance_over_own();
     }
 
     /// Applies an update that is already in the log (from another node) and queues what
@@ -720,6 +747,24 @@ impl Board {
                 self.apply_remote(u, out);
             }
             self.last_seq = seq;
+            self.advance_over_own();
+        }
+    }
+
+    /// Our own commits that were numbered past a hole are in the document already: once
+    /// the hole is filled, `last_seq` moves over them.
+    fn advance_over_own(&mut self) {
+        while let Some(pos) = self
+            .own_ahead
+            .iter()
+            .position(|(first, _)| *first == self.last_seq + 1)
+        {
+            let (_, last) = self.own_ahead.swap_remove(pos);
+            self.last_seq = last;
+        }
+        self.own_ahead.retain(|(_, last)| *last > self.last_seq);
+        if self.own_ahead.is_empty() {
+            self.catch_up_at = None;
         }
     }
 
