@@ -46,7 +46,7 @@ LOG="$RESULTS/harness.log"
 
 say() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
 note() { echo "$*" >> "$RESULTS/notes.txt"; say "note: $*"; }
-cmd() { echo "$*" >> "$RESULTS/commands.txt"; }
+cmd() { local c="$*"; echo "${c//$ROOT\//}" >> "$RESULTS/commands.txt"; }
 
 # --- every server we start is stopped on exit ------------------------------------------
 PIDS=()
@@ -93,6 +93,8 @@ ulimit -Sn "$want_fds" 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"
 note "ulimit -n raised to $(ulimit -n) for this run (servers inherit it; tavolo-bench also raises its own RLIMIT_NOFILE with setrlimit)."
 
 # --- install and build ----------------------------------------------------------------
+cmd "# $(env | grep -E '^BENCH_' | sort | xargs) bench/run.sh"
+cmd "(cd bench && npm ci) && python3 -m venv bench/.venv && bench/.venv/bin/pip install -r bench/requirements.txt"
 say "installing the reference servers"
 (cd "$BENCH" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >> "$LOG" 2>&1)
 if [ ! -x "$BENCH/.venv/bin/python" ]; then
@@ -106,6 +108,7 @@ if [ -n "${BENCH_TAVOLO_REV:-}" ]; then
     mkdir -p "$WORK"
     git -C "$ROOT" worktree add --detach "$SRC" "$BENCH_TAVOLO_REV" >> "$LOG" 2>&1
     say "building tavolo at $BENCH_TAVOLO_REV (release, in $SRC)"
+    cmd "git worktree add --detach bench/work/tavolo-src $BENCH_TAVOLO_REV && (cd bench/work/tavolo-src && CARGO_TARGET_DIR=bench/work/target-tavolo cargo build --release -p tavolo) && cargo build --release -p tavolo-bench"
     (cd "$SRC" && CARGO_TARGET_DIR="$WORK/target-tavolo" timeout 1800 cargo build --release -p tavolo >> "$LOG" 2>&1)
     TAVOLO="$WORK/target-tavolo/release/tavolo"
     TAVOLO_REV=$(git -C "$SRC" rev-parse --short HEAD)
@@ -113,6 +116,7 @@ if [ -n "${BENCH_TAVOLO_REV:-}" ]; then
     (cd "$ROOT" && timeout 1800 cargo build --release -p tavolo-bench >> "$LOG" 2>&1)
 else
     say "building tavolo and tavolo-bench (release)"
+    cmd "cargo build --release -p tavolo -p tavolo-bench"
     (cd "$ROOT" && timeout 1800 cargo build --release -p tavolo -p tavolo-bench >> "$LOG" 2>&1)
     TAVOLO_REV=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- crates server 2>/dev/null || echo " + uncommitted changes")
 fi

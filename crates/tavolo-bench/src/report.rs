@@ -483,6 +483,7 @@ fn generate(r: &Results, dir: &Path) -> String {
                 row("check: updates expected", "durable", "/check/expected", Better::None),
                 row("check: updates missing", "durable", "/check/missing", Better::None),
                 row("check: boards synced", "durable", "/check/boards_synced", Better::None),
+                row("check: time until every board was whole (30 s at most), s", "durable", "/check/check_s", Better::Lower),
             ],
             &mut o,
         );
@@ -494,7 +495,7 @@ fn generate(r: &Results, dir: &Path) -> String {
                 let expected = r.num(i, "durable", "/check/expected").unwrap_or(0.0);
                 let _ = writeln!(
                     o,
-                    "\n**{}: {} of the {} updates sent (every one of them delivered live to the board's other clients) were not on their boards when a fresh client opened each board afterwards.**",
+                    "\n**{}: {} of the {} updates sent (every one of them delivered live to the board's other clients) were not on their boards when a fresh client opened each board afterwards (waiting up to 30 s for them).**",
                     s.key,
                     fmt(missing),
                     fmt(expected)
