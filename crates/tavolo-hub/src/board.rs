@@ -262,9 +262,8 @@ impl Board {
             own_ahead: Vec::new(),
             catch_up_at: None,
         };
-        if board.since_snapshot >= board.shared.config.compact_after {
-            board.compact().await;
-        }
+        // A long log is compacted after the first batch (see `serve`), not here: the
+        // first client should not wait for it.
         Ok(board)
     }
 
