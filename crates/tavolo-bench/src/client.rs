@@ -13,7 +13,9 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed, Ordering::Release, Ordering::Acquire};
+use std::sync::atomic::{
+    AtomicU32, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tavolo_sync::wire::{self, Message};
@@ -93,11 +95,17 @@ impl Run {
     }
 
     pub fn sent(&self, s: u32) -> u32 {
-        self.senders.get(s as usize).map(|x| x.sent.load(Acquire)).unwrap_or(0)
+        self.senders
+            .get(s as usize)
+            .map(|x| x.sent.load(Acquire))
+            .unwrap_or(0)
     }
 
     pub fn total_sent(&self) -> u64 {
-        self.senders.iter().map(|s| s.sent.load(Acquire) as u64).sum()
+        self.senders
+            .iter()
+            .map(|s| s.sent.load(Acquire) as u64)
+            .sum()
     }
 }
 
@@ -270,7 +278,14 @@ impl Conn {
             t0,
             echoes.clone(),
         ));
-        let writer = tokio::spawn(write_loop(run, sink, ctl_rx, doc, spec.payload.clone(), echoes));
+        let writer = tokio::spawn(write_loop(
+            run,
+            sink,
+            ctl_rx,
+            doc,
+            spec.payload.clone(),
+            echoes,
+        ));
         Ok(Conn {
             spec,
             ctl,
@@ -520,7 +535,10 @@ async fn write_loop(
                         // wait for the server to confirm enough of what we sent; give up
                         // waiting (and go on) if it does not echo within a second
                         let mut waited = 0;
-                        while (i as u64).saturating_sub(echoes.load(Acquire) - base) >= window as u64 && waited < 1000 {
+                        while (i as u64).saturating_sub(echoes.load(Acquire) - base)
+                            >= window as u64
+                            && waited < 1000
+                        {
                             if waited == 0 && sink.flush().await.is_err() {
                                 break;
                             }
@@ -528,8 +546,13 @@ async fn write_loop(
                             waited += 1;
                         }
                     }
-                    let flush = i % 64 == 63 || i + 1 == n || window > 0 && i % window.min(64) == window.min(64) - 1;
-                    if send_update(&run, &mut sink, &mut doc, &payload, sender, flush).await.is_err() {
+                    let flush = i % 64 == 63
+                        || i + 1 == n
+                        || window > 0 && i % window.min(64) == window.min(64) - 1;
+                    if send_update(&run, &mut sink, &mut doc, &payload, sender, flush)
+                        .await
+                        .is_err()
+                    {
                         ok = false;
                         break;
                     }
@@ -540,7 +563,9 @@ async fn write_loop(
                 }
             }
             Some(Ctl::Close) => {
-                let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(WsMessage::Close(None))).await;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(2), sink.send(WsMessage::Close(None)))
+                        .await;
                 break;
             }
             Some(Ctl::Drop) | None => break,

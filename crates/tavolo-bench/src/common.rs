@@ -64,7 +64,10 @@ pub fn check_loopback(url: &str) -> anyhow::Result<()> {
     let host = if let Some(h) = authority.strip_prefix('[') {
         h.split(']').next().unwrap_or("")
     } else {
-        authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(authority)
+        authority
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(authority)
     };
     let ok = matches!(host, "127.0.0.1" | "localhost" | "::1");
     anyhow::ensure!(
@@ -123,7 +126,9 @@ pub struct Connected {
 pub async fn connect_all(run: &Arc<Run>, specs: Vec<ConnSpec>, common: &Common) -> Connected {
     let t0 = Instant::now();
     let synced_before = run.synced.load(Relaxed);
-    let sem = Arc::new(tokio::sync::Semaphore::new(common.connect_concurrency.max(1)));
+    let sem = Arc::new(tokio::sync::Semaphore::new(
+        common.connect_concurrency.max(1),
+    ));
     let attempted = specs.len() as u64;
     let mut handles = Vec::with_capacity(specs.len());
     for spec in specs {
@@ -260,7 +265,9 @@ pub async fn drive(
     let send_window = t_start.elapsed().min(duration + Duration::from_secs(3));
     let expected: u64 = expected_deliveries(run, conns.iter().map(|c| &c.spec));
     let drain_deadline = Instant::now() + drain;
-    while run.delivered.load(Relaxed) - delivered_before < expected && Instant::now() < drain_deadline {
+    while run.delivered.load(Relaxed) - delivered_before < expected
+        && Instant::now() < drain_deadline
+    {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     Drive {
@@ -306,7 +313,12 @@ pub async fn close_all(conns: Vec<Conn>) -> Vec<(ConnSpec, Received)> {
 }
 
 /// Adds up a traffic phase.
-pub fn tally(run: &Run, drive: &Drive, results: &[(ConnSpec, Received)], sent_before: u64) -> Traffic {
+pub fn tally(
+    run: &Run,
+    drive: &Drive,
+    results: &[(ConnSpec, Received)],
+    sent_before: u64,
+) -> Traffic {
     let mut lat = Vec::new();
     let mut t = Traffic {
         clients: results.len() as u64,

@@ -10,7 +10,10 @@
 //! every `(sender, seq)` key it carries. That costs a few microseconds per update, so one
 //! process can receive for thousands of connections.
 
-use yrs::block::{ItemContent, BLOCK_GC_REF_NUMBER, BLOCK_SKIP_REF_NUMBER, HAS_ORIGIN, HAS_PARENT_SUB, HAS_RIGHT_ORIGIN};
+use yrs::block::{
+    ItemContent, BLOCK_GC_REF_NUMBER, BLOCK_SKIP_REF_NUMBER, HAS_ORIGIN, HAS_PARENT_SUB,
+    HAS_RIGHT_ORIGIN,
+};
 use yrs::encoding::read::Read;
 use yrs::updates::decoder::{Decoder, DecoderV1};
 use yrs::updates::encoder::Encode;
@@ -83,7 +86,10 @@ pub fn parse_key(key: &str) -> Option<(u32, u32)> {
 
 /// Calls `f(sender, seq)` for every bench key set in a v1 update. Returns how many blocks
 /// the update held, or an error if it does not decode.
-pub fn for_each_key(update: &[u8], mut f: impl FnMut(u32, u32)) -> Result<usize, yrs::encoding::read::Error> {
+pub fn for_each_key(
+    update: &[u8],
+    mut f: impl FnMut(u32, u32),
+) -> Result<usize, yrs::encoding::read::Error> {
     let mut d = DecoderV1::from(update);
     let clients: u32 = d.read_var()?;
     let mut blocks_seen = 0usize;
@@ -169,7 +175,10 @@ mod tests {
         let mut got = Vec::new();
         for_each_key(&whole, |s, q| got.push((s, q))).unwrap();
         got.sort();
-        let mut want: Vec<(u32, u32)> = (0..5).map(|i| (3, i)).chain((0..5).map(|i| (4, i))).collect();
+        let mut want: Vec<(u32, u32)> = (0..5)
+            .map(|i| (3, i))
+            .chain((0..5).map(|i| (4, i)))
+            .collect();
         want.sort();
         assert_eq!(got, want);
         // a v2 round trip (as after a snapshot) changes nothing either

@@ -124,7 +124,11 @@ enum Cmd {
         #[arg(long, default_value_t = 4)]
         clients_per_board: u32,
         /// Total offered updates/s per step.
-        #[arg(long, default_value = "1000,2000,5000,10000,20000,40000", value_delimiter = ',')]
+        #[arg(
+            long,
+            default_value = "1000,2000,5000,10000,20000,40000",
+            value_delimiter = ','
+        )]
         rates: Vec<f64>,
         /// Seconds per step.
         #[arg(long, default_value_t = 8.0)]
@@ -306,7 +310,10 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 (1..=2_000_000).contains(&updates),
                 "--updates between 1 and 2,000,000"
             );
-            anyhow::ensure!((1..=64).contains(&connections), "--connections between 1 and 64");
+            anyhow::ensure!(
+                (1..=64).contains(&connections),
+                "--connections between 1 and 64"
+            );
             anyhow::ensure!((1..=20).contains(&repeat), "--repeat between 1 and 20");
             let c = common(&g)?;
             let o = ColdOpts {
@@ -329,7 +336,8 @@ async fn run(cmd: Cmd) -> anyhow::Result<()> {
                 "both" => {
                     let f = cold_fill(&c, &o).await;
                     let m = cold_measure(&c, &o).await;
-                    let both = serde_json::json!({"scenario": "cold-load", "fill": f, "measure": m});
+                    let both =
+                        serde_json::json!({"scenario": "cold-load", "fill": f, "measure": m});
                     emit(g.json, &both, f.summary() + &m.summary());
                 }
                 other => anyhow::bail!("--phase is fill, measure or both, not {other}"),

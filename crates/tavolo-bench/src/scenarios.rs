@@ -188,7 +188,14 @@ pub async fn breadth(common: &Common, o: &BreadthOpts, nofile_limit: u64) -> Bre
     let n = o.boards * o.clients_per_board;
     let max_seq = (o.rate * o.duration.as_secs_f64()).ceil() as u32 + 8;
     let run = Run::new(n, max_seq);
-    let specs = board_specs(common, "breadth-", o.boards, o.clients_per_board, 0, max_seq);
+    let specs = board_specs(
+        common,
+        "breadth-",
+        o.boards,
+        o.clients_per_board,
+        0,
+        max_seq,
+    );
     let connected = connect_all(&run, specs, common).await;
     // let the server settle before reading its memory
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -221,10 +228,7 @@ impl BreadthReport {
         let c = &self.connect;
         let mut s = format!(
             "breadth: {} boards × {} clients = {} connections (RLIMIT_NOFILE raised to {})\n",
-            self.boards,
-            self.clients_per_board,
-            c.attempted,
-            self.nofile_limit
+            self.boards, self.clients_per_board, c.attempted, self.nofile_limit
         );
         let _ = writeln!(
             s,
@@ -235,7 +239,11 @@ impl BreadthReport {
             c.open_wall_s,
             c.synced,
             c.synced_wall_s,
-            if self.all_synced { " — all synced" } else { " — NOT all synced" }
+            if self.all_synced {
+                " — all synced"
+            } else {
+                " — NOT all synced"
+            }
         );
         for (k, v) in &c.failures {
             let _ = writeln!(s, "  connect failure: {v} × {k}");
@@ -471,8 +479,10 @@ impl MeasureReport {
                 "  client {}: handshake {:.1} ms, first step 2 {}, complete {} ({} updates)",
                 i + 1,
                 x.handshake_ms,
-                x.first_step2_ms.map_or("never".into(), |v| format!("{v:.1} ms")),
-                x.complete_ms.map_or("never".into(), |v| format!("{v:.1} ms")),
+                x.first_step2_ms
+                    .map_or("never".into(), |v| format!("{v:.1} ms")),
+                x.complete_ms
+                    .map_or("never".into(), |v| format!("{v:.1} ms")),
                 x.present
             );
         }
@@ -539,8 +549,7 @@ pub async fn durable(common: &Common, o: &DurableOpts) -> DurableReport {
     let meter = SelfMeter::start();
     let per_step = o.boards * o.clients_per_board;
     let max_rate = o.rates.iter().cloned().fold(0.0, f64::max);
-    let max_seq =
-        (max_rate / per_step as f64 * o.step.as_secs_f64()).ceil() as u32 + 8;
+    let max_seq = (max_rate / per_step as f64 * o.step.as_secs_f64()).ceil() as u32 + 8;
     let run = Run::new(per_step * o.rates.len() as u32, max_seq);
     let mut steps = Vec::new();
     for (i, &rate) in o.rates.iter().enumerate() {
@@ -549,7 +558,14 @@ pub async fn durable(common: &Common, o: &DurableOpts) -> DurableReport {
         let first = i as u32 * per_step;
         let sent_before = run.total_sent();
         // the same boards every step, new clients (so each step's numbers stand alone)
-        let specs = board_specs(common, "durable-", o.boards, o.clients_per_board, first, max_seq);
+        let specs = board_specs(
+            common,
+            "durable-",
+            o.boards,
+            o.clients_per_board,
+            first,
+            max_seq,
+        );
         let connected = connect_all(&run, specs, common).await;
         let per_client = rate / per_step as f64;
         let d = drive(&run, &connected.conns, per_client, o.step, o.drain).await;
@@ -597,7 +613,9 @@ pub async fn durable(common: &Common, o: &DurableOpts) -> DurableReport {
     let connected = connect_all(&check_run, specs, common).await;
     // a server that loads boards slowly gets time: only what never arrives counts as missing
     let deadline = Instant::now() + o.drain.max(Duration::from_secs(30));
-    while check_run.completed.load(Relaxed) < connected.conns.len() as u64 && Instant::now() < deadline {
+    while check_run.completed.load(Relaxed) < connected.conns.len() as u64
+        && Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let check_s = t_check.elapsed().as_secs_f64();
@@ -651,7 +669,11 @@ impl DurableReport {
                 s,
                 "- offered {:.0} updates/s: {}\n{}",
                 st.offered_per_s,
-                if st.sustained { "sustained" } else { "NOT sustained" },
+                if st.sustained {
+                    "sustained"
+                } else {
+                    "NOT sustained"
+                },
                 st.traffic.lines()
             );
             if let Some(u) = &st.server {
@@ -714,13 +736,27 @@ pub async fn reconnect(common: &Common, o: &ReconnectOpts) -> ReconnectReport {
     let n = o.boards * o.clients_per_board;
     let max_seq = o.updates_before + 8;
     let run = Run::new(n, max_seq);
-    let specs = board_specs(common, "reconnect-", o.boards, o.clients_per_board, 0, max_seq);
+    let specs = board_specs(
+        common,
+        "reconnect-",
+        o.boards,
+        o.clients_per_board,
+        0,
+        max_seq,
+    );
     let connected = connect_all(&run, specs, common).await;
     let connect = connected.stats.clone();
     // some content on every board
     let per_sec = 20.0;
     let dur = Duration::from_secs_f64(o.updates_before as f64 / per_sec);
-    let _ = drive(&run, &connected.conns, per_sec, dur, Duration::from_secs(10)).await;
+    let _ = drive(
+        &run,
+        &connected.conns,
+        per_sec,
+        dur,
+        Duration::from_secs(10),
+    )
+    .await;
     let content_sent = run.total_sent();
     // everyone drops at once ...
     let t_drop = Instant::now();
@@ -750,7 +786,9 @@ pub async fn reconnect(common: &Common, o: &ReconnectOpts) -> ReconnectReport {
         }
         r
     };
-    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(common.connect_concurrency.max(1)));
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        common.connect_concurrency.max(1),
+    ));
     let mut handles = Vec::new();
     for (mut spec, doc) in dropped {
         let run2 = run2.clone();
@@ -781,7 +819,8 @@ pub async fn reconnect(common: &Common, o: &ReconnectOpts) -> ReconnectReport {
     while run2.synced.load(Relaxed) < conns.len() as u64 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let all_synced = (run2.synced.load(Relaxed) == n as u64).then(|| t_drop.elapsed().as_secs_f64());
+    let all_synced =
+        (run2.synced.load(Relaxed) == n as u64).then(|| t_drop.elapsed().as_secs_f64());
     while run2.completed.load(Relaxed) < conns.len() as u64 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -822,10 +861,20 @@ impl ReconnectReport {
             "  all dropped at once; {} reconnected; all synced again {}",
             self.reconnected,
             self.all_synced_s
-                .map_or("NEVER (timeout)".into(), |v| format!("{v:.2} s after the drop"))
+                .map_or("NEVER (timeout)".into(), |v| format!(
+                    "{v:.2} s after the drop"
+                ))
         );
-        let _ = writeln!(s, "  per-client time from its reconnect attempt to sync: {}", self.resync.line());
-        let _ = writeln!(s, "  board content missing after the resync: {}", self.missing_after_resync);
+        let _ = writeln!(
+            s,
+            "  per-client time from its reconnect attempt to sync: {}",
+            self.resync.line()
+        );
+        let _ = writeln!(
+            s,
+            "  board content missing after the resync: {}",
+            self.missing_after_resync
+        );
         for (k, v) in &self.reconnect_failures {
             let _ = writeln!(s, "  reconnect failure: {v} × {k}");
         }

@@ -23,7 +23,11 @@ async fn start() -> Server {
     let url = format!("sqlite://{}/tavolo.db", dir.path().display());
     let store = Store::open(&url).await.expect("open store");
     store.migrate().await.expect("migrate");
-    let hub = Hub::new(store.clone(), HubConfig::default(), Arc::new(Metrics::default()));
+    let hub = Hub::new(
+        store.clone(),
+        HubConfig::default(),
+        Arc::new(Metrics::default()),
+    );
     let state = AppState::new(hub, store.clone(), 10_000, AppOptions::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
