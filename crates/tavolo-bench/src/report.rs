@@ -102,9 +102,7 @@ fn fmt(v: f64) -> String {
         } else {
             out
         }
-    } else if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if a >= 100.0 {
+    } else if v.fract() == 0.0 || a >= 100.0 {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")
