@@ -37,6 +37,8 @@ async function selectItem (page, id) {
   const p = await toPage(page, { x: it.x + it.w / 2, y: it.y + it.h / 2 })
   await page.click('.toolbar [data-tool="select"]')
   await page.mouse.click(p.x, p.y)
+  // the side panel must show this item before the test types into it
+  await page.waitForSelector(`.inspector[data-item="${id}"]`)
 }
 
 async function addCard (page, role, x, y, text) {

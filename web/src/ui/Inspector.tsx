@@ -65,7 +65,7 @@ export function Inspector ({ editor }: { editor: Editor }) {
   const ro = editor.readOnly
   const role = item.role
   return (
-    <section class="inspector" aria-label={t('panel.label')}>
+    <section class="inspector" aria-label={t('panel.label')} data-item={id}>
       <h2>{kindLabel(item)}</h2>
       {item.author === editor.author ? <p class="muted small">{t('panel.author')}</p> : null}
       {item.type !== 'ink' ? <ColorPicker editor={editor} current={item.color} /> : null}
