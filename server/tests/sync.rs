@@ -206,6 +206,87 @@ async fn idle_board_unloads_and_reloads(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A big board loaded cold answers a fresh client from its stored snapshot while the
+/// document is rebuilt; a returning client with offline edits waits for the document and
+/// both end up equal, and the board then works as usual.
+async fn cold_board_answers_fresh_clients_from_its_snapshot(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let config = tavolo_hub::HubConfig {
+        build_aside_bytes: 0,
+        ..common::test_config()
+    };
+    let server = TestServer::start_with(&db, config.clone()).await;
+    let a = server.client("cold").await;
+    let m = a.doc().get_or_insert_map("m");
+    let t = a.doc().get_or_insert_text("t");
+    // big enough that rebuilding it takes a while
+    for chunk in 0..10 {
+        a.change(|txn| {
+            for i in 0..2_000 {
+                m.insert(txn, format!("k{chunk}-{i}"), i as i64);
+            }
+        });
+    }
+    a.change(|txn| t.push(txn, "ciao"));
+    common::committed(&server.ws_url("cold"), &a).await;
+    let before = snapshot(a.doc());
+    let returning = Doc::new();
+    {
+        use yrs::updates::decoder::Decode;
+        let all = a
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        returning
+            .transact_mut()
+            .apply_update(yrs::Update::decode_v1(&all).unwrap())
+            .unwrap();
+    }
+    a.close().await;
+    server.stop().await; // a graceful stop compacts: snapshot only, no log after it
+    let (_, rows) = {
+        let store = tavolo_store::Store::open(&db.url).await.unwrap();
+        let stored = store.load_board("cold").await.unwrap();
+        store.close().await;
+        (stored.snapshot.is_some(), stored.updates.len())
+    };
+    assert_eq!(rows, 0);
+
+    let server = TestServer::start_with(&db, config).await;
+    let url = server.ws_url("cold");
+    {
+        let text = returning.get_or_insert_text("t");
+        text.push(&mut returning.transact_mut(), " a tutti");
+    }
+    let (b, c) = tokio::join!(
+        Client::connect(&url),
+        Client::connect_with_doc(&url, returning)
+    );
+    let (b, c) = (b.unwrap(), c.unwrap());
+    b.wait_synced(WAIT).await.unwrap();
+    c.wait_synced(WAIT).await.unwrap();
+    b.wait_until("offline edit", WAIT, |b| {
+        snapshot(b.doc()).2 == "ciao a tutti"
+    })
+    .await
+    .unwrap();
+    assert_eq!(snapshot(b.doc()).0, before.0);
+    c.wait_until("equal", WAIT, |c| same(c, &b)).await.unwrap();
+    let (_, body) = common::http_get(server.addr, "/metrics").await;
+    assert!(
+        body.contains("tavolo_snapshot_syncs_total 1\n"),
+        "the fresh client (only) was answered from the snapshot: {body}"
+    );
+    // the rebuilt board goes on as usual
+    let bm = b.doc().get_or_insert_map("m");
+    b.change(|txn| bm.insert(txn, "after", 1));
+    c.wait_until("after", WAIT, |c| same(c, &b)).await.unwrap();
+    b.close().await;
+    c.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
 async fn health_and_metrics(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
@@ -241,5 +322,6 @@ on_both_backends!(
     awareness_arrives_and_is_removed,
     state_survives_restart,
     idle_board_unloads_and_reloads,
+    cold_board_answers_fresh_clients_from_its_snapshot,
     health_and_metrics,
 );

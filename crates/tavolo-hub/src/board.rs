@@ -15,7 +15,7 @@ use crate::close;
 use crate::conn::CloseReason;
 use crate::hub::Shared;
 use bytes::Bytes;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -82,7 +82,7 @@ pub enum Cmd {
     /// The log's head for this board (periodic check with a bus): catch up if behind;
     /// also drops awareness states from other nodes that stopped being renewed.
     CheckHead(i64),
-    /// The committed state: last sequence number and the whole document (v2).
+    /// The committed state: last sequence number and the whole document (v1).
     /// (Answered after the batch it arrives in is committed.)
     Snapshot(oneshot::Sender<(i64, Vec<u8>)>),
     Leave {
@@ -180,6 +180,67 @@ struct Board {
     own_ahead: Vec<(i64, i64)>,
     /// When to stop waiting for the bus and catch up from the log.
     catch_up_at: Option<tokio::time::Instant>,
+    /// Commands that arrived while the document was being rebuilt, handled first.
+    deferred: VecDeque<Cmd>,
+}
+
+fn rebuild(stored: &tavolo_store::StoredBoard) -> (Doc, Vec<String>) {
+    update::rebuild(
+        stored.snapshot.as_ref().map(|s| s.state.as_slice()),
+        stored
+            .updates
+            .iter()
+            .map(|(seq, data)| (*seq, data.as_slice())),
+    )
+}
+
+/// What a board does with commands while its document is being rebuilt.
+struct Early<'a> {
+    /// The stored snapshot as a sync step 2 frame, when it is the whole board (no log
+    /// after it).
+    step2: Option<Bytes>,
+    /// Connections that joined meanwhile and have sent nothing yet.
+    joined: HashMap<u64, mpsc::Sender<Bytes>>,
+    shared: &'a Shared,
+}
+
+impl Early<'_> {
+    /// Answers a fresh client's sync step 1 from the snapshot; returns what must wait for
+    /// the document (everything else, in order).
+    fn handle(&mut self, cmd: Cmd) -> Option<Cmd> {
+        match cmd {
+            Cmd::Join { conn, ref out, .. } => {
+                self.joined.insert(conn, out.clone());
+                Some(cmd)
+            }
+            Cmd::Leave { conn } => {
+                self.joined.remove(&conn);
+                Some(cmd)
+            }
+            Cmd::Messages {
+                conn,
+                mut msgs,
+                received,
+            } => {
+                // only a connection's first message can be its opening sync step 1
+                let tx = self.joined.remove(&conn);
+                if let (Some(step2), Some(tx), Some(Inbound::SyncStep1(sv))) =
+                    (&self.step2, tx, msgs.first())
+                {
+                    if sv.is_empty() && tx.try_send(step2.clone()).is_ok() {
+                        self.shared.metrics.snapshot_syncs.fetch_add(1, Relaxed);
+                        msgs.remove(0);
+                    }
+                }
+                (!msgs.is_empty()).then_some(Cmd::Messages {
+                    conn,
+                    msgs,
+                    received,
+                })
+            }
+            other => Some(other),
+        }
+    }
 }
 
 /// Runs a board until it unloads, fails or the server shuts down.
@@ -190,7 +251,7 @@ pub(crate) async fn run(
     mut rx: mpsc::Receiver<Cmd>,
 ) {
     shared.metrics.boards_live.fetch_add(1, Relaxed);
-    let mut board = match Board::load(shared.clone(), id.clone()).await {
+    let mut board = match Board::load(shared.clone(), id.clone(), &mut rx).await {
         Ok(b) => b,
         Err(e) => {
             shared.metrics.store_errors.fetch_add(1, Relaxed);
@@ -224,15 +285,56 @@ enum End {
 }
 
 impl Board {
-    async fn load(shared: Arc<Shared>, id: BoardId) -> Result<Board, tavolo_store::StoreError> {
-        let stored = shared.store.load_board(id.as_str()).await?;
-        let (doc, problems) = update::rebuild(
-            stored.snapshot.as_ref().map(|s| s.state.as_slice()),
-            stored
-                .updates
-                .iter()
-                .map(|(seq, data)| (*seq, data.as_slice())),
-        );
+    /// Reads the board from the store and rebuilds its document. A big board is rebuilt
+    /// on a blocking thread; meanwhile commands wait in `deferred`, except that a fresh
+    /// client (empty state vector) of a compacted board gets the stored snapshot as its
+    /// sync step 2 at once: it is exactly the committed state, v1 as the protocol wants.
+    async fn load(
+        shared: Arc<Shared>,
+        id: BoardId,
+        rx: &mut mpsc::Receiver<Cmd>,
+    ) -> Result<Board, String> {
+        let stored = shared
+            .store
+            .load_board(id.as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        let last_seq = stored.last_seq();
+        let since_snapshot = stored.updates.len() as u64;
+        let size = stored.snapshot.as_ref().map_or(0, |s| s.state.len())
+            + stored.updates.iter().map(|(_, d)| d.len()).sum::<usize>();
+        let mut deferred = VecDeque::new();
+        let (doc, problems) = if size < shared.config.build_aside_bytes {
+            rebuild(&stored)
+        } else {
+            let step2 = match (&stored.snapshot, stored.updates.is_empty()) {
+                (Some(snap), true) => Some(Bytes::from(wire::encode_sync_step2(&snap.state))),
+                _ => None,
+            };
+            let mut build = tokio::task::spawn_blocking(move || rebuild(&stored));
+            let mut early = Early {
+                step2,
+                joined: HashMap::new(),
+                shared: &shared,
+            };
+            let built = loop {
+                tokio::select! {
+                    biased;
+                    built = &mut build => break built,
+                    cmd = rx.recv() => match cmd {
+                        Some(cmd) => deferred.extend(early.handle(cmd)),
+                        None => break (&mut build).await,
+                    },
+                }
+            };
+            match built {
+                Ok(built) => built,
+                Err(e) => {
+                    // rebuilding panicked: the stored data is not usable as it is
+                    return Err(format!("rebuilding the document failed: {e}"));
+                }
+            }
+        };
         for p in &problems {
             tracing::error!(board = %id, problem = %p, "stored board data skipped");
         }
@@ -242,10 +344,12 @@ impl Board {
                 .store_errors
                 .fetch_add(problems.len() as u64, Relaxed);
         }
-        tracing::debug!(board = %id, updates = stored.updates.len(), "board loaded");
-        let mut board = Board {
-            last_seq: stored.last_seq(),
-            since_snapshot: stored.updates.len() as u64,
+        tracing::debug!(board = %id, updates = since_snapshot, bytes = size, "board loaded");
+        // A long log is compacted after the first batch (see `serve`), not here: the
+        // first client should not wait for it.
+        Ok(Board {
+            last_seq,
+            since_snapshot,
             shared,
             id,
             doc,
@@ -261,10 +365,8 @@ impl Board {
             remote_clients: HashMap::new(),
             own_ahead: Vec::new(),
             catch_up_at: None,
-        };
-        // A long log is compacted after the first batch (see `serve`), not here: the
-        // first client should not wait for it.
-        Ok(board)
+            deferred,
+        })
     }
 
     async fn serve(&mut self, rx: &mut mpsc::Receiver<Cmd>, generation: u64) -> End {
@@ -274,37 +376,41 @@ impl Board {
         loop {
             let idle_deadline =
                 tokio::time::Instant::from_std(idle_since + self.shared.config.idle_unload);
-            let first = tokio::select! {
-                biased;
-                _ = shutdown.cancelled() => return End::Shutdown,
-                cmd = rx.recv() => match cmd {
-                    Some(cmd) => cmd,
-                    None => return End::Shutdown,
-                },
-                _ = sleep_until(self.catch_up_at.unwrap_or_else(tokio::time::Instant::now)), if self.catch_up_at.is_some() => {
-                    // The bus did not bring the other node's updates in time: ask the log.
-                    self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
-                    let mut out = Outbox::default();
-                    self.catch_up(&mut out).await;
-                    self.deliver(out);
-                    continue;
-                }
-                _ = sleep_until(idle_deadline), if self.peers.is_empty() => {
-                    if self.shared.remove_if_idle(&self.id, generation, false) {
-                        return End::Idle;
+            let first = if let Some(cmd) = self.deferred.pop_front() {
+                cmd
+            } else {
+                tokio::select! {
+                    biased;
+                    _ = shutdown.cancelled() => return End::Shutdown,
+                    cmd = rx.recv() => match cmd {
+                        Some(cmd) => cmd,
+                        None => return End::Shutdown,
+                    },
+                    _ = sleep_until(self.catch_up_at.unwrap_or_else(tokio::time::Instant::now)), if self.catch_up_at.is_some() => {
+                        // The bus did not bring the other node's updates in time: ask the log.
+                        self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
+                        let mut out = Outbox::default();
+                        self.catch_up(&mut out).await;
+                        self.deliver(out);
+                        continue;
                     }
-                    // Someone is attaching; their Join is on its way.
-                    idle_since = Instant::now();
-                    continue;
+                    _ = sleep_until(idle_deadline), if self.peers.is_empty() => {
+                        if self.shared.remove_if_idle(&self.id, generation, false) {
+                            return End::Idle;
+                        }
+                        // Someone is attaching; their Join is on its way.
+                        idle_since = Instant::now();
+                        continue;
+                    }
                 }
             };
             let mut out = Outbox::default();
             self.handle(first, &mut out);
             let mut handled = 1;
             while handled < max_batch {
-                match rx.try_recv() {
-                    Ok(cmd) => self.handle(cmd, &mut out),
-                    Err(_) => break,
+                match self.deferred.pop_front().or_else(|| rx.try_recv().ok()) {
+                    Some(cmd) => self.handle(cmd, &mut out),
+                    None => break,
                 }
                 handled += 1;
             }
@@ -636,7 +742,7 @@ impl Board {
             let state = self
                 .doc
                 .transact()
-                .encode_state_as_update_v2(&StateVector::default());
+                .encode_state_as_update_v1(&StateVector::default());
             for reply in self.snapshots.drain(..) {
                 let _ = reply.send((self.last_seq, state.clone()));
             }
@@ -691,7 +797,7 @@ impl Board {
             }
         }
         if let Some(snap) = snapshot {
-            if let Ok(u) = yrs::updates::decoder::Decode::decode_v2(&snap.state) {
+            if let Ok(u) = update::decode_v1(&snap.state) {
                 self.apply_remote(u, out);
             }
             self.last_seq = self.last_seq.max(snap.seq);
@@ -856,7 +962,7 @@ impl Board {
         let state = self
             .doc
             .transact()
-            .encode_state_as_update_v2(&StateVector::default());
+            .encode_state_as_update_v1(&StateVector::default());
         match self
             .shared
             .store

@@ -32,6 +32,10 @@ pub struct HubConfig {
     pub idle_unload: Duration,
     /// Log rows after which a board's log is folded into a snapshot.
     pub compact_after: u64,
+    /// Stored boards at least this big (snapshot and log, in bytes) are rebuilt on a
+    /// blocking thread while the board answers fresh clients from the stored snapshot;
+    /// smaller ones are rebuilt in place (quicker than a thread hand-off).
+    pub build_aside_bytes: usize,
     /// How often a connection is pinged (at least three times per `pong_timeout`).
     pub ping_interval: Duration,
     /// A connection from which nothing (not even a pong) arrives for this long is closed.
@@ -51,6 +55,7 @@ impl Default for HubConfig {
             writer_max_rows: 4096,
             idle_unload: Duration::from_secs(30),
             compact_after: 1000,
+            build_aside_bytes: 256 * 1024,
             ping_interval: Duration::from_secs(15),
             pong_timeout: Duration::from_secs(45),
             keepalive: Duration::from_secs(15),
@@ -423,7 +428,7 @@ impl Hub {
     }
 
     /// A board's committed state: its last log sequence number and the whole document
-    /// in Yjs v2 encoding (loading it if needed).
+    /// in Yjs v1 encoding (loading it if needed).
     pub async fn snapshot(&self, id: &BoardId) -> Result<(i64, Vec<u8>), AttachError> {
         let handle = self.attach(id)?;
         let (tx, rx) = oneshot::channel();

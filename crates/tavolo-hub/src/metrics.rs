@@ -52,6 +52,8 @@ pub struct Metrics {
     pub updates_persisted: AtomicU64,
     pub commits: AtomicU64,
     pub compactions: AtomicU64,
+    /// Fresh clients of a loading board answered from its stored snapshot.
+    pub snapshot_syncs: AtomicU64,
     pub store_errors: AtomicU64,
     /// From the arrival of a frame to its update being queued to every peer (this
     /// includes the commit).
@@ -130,6 +132,12 @@ impl Metrics {
             "Update logs folded into snapshots.",
             "counter",
             self.compactions.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_snapshot_syncs_total",
+            "Fresh clients of a loading board answered from its stored snapshot.",
+            "counter",
+            self.snapshot_syncs.load(Relaxed).to_string(),
         );
         gauge(
             "tavolo_store_errors_total",

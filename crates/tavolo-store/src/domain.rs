@@ -671,17 +671,17 @@ impl Store {
         &self,
         board_id: &str,
         seq: i64,
-        state_v2: &[u8],
+        state: &[u8],
         kind: &str,
         label: &str,
         session_id: Option<&str>,
     ) -> Result<i64, StoreError> {
         with_pool!(self, |p| {
             let row = sqlx::query(
-                "INSERT INTO board_snapshots (board_id, seq, state, kind, label, session_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO board_snapshots (board_id, seq, state, encoding, kind, label, session_id, created_at) \
+                 VALUES ($1, $2, $3, 1, $4, $5, $6, $7) RETURNING id",
             )
-            .bind(board_id).bind(seq).bind(state_v2).bind(kind).bind(label).bind(session_id).bind(now_ms())
+            .bind(board_id).bind(seq).bind(state).bind(kind).bind(label).bind(session_id).bind(now_ms())
             .fetch_one(p)
             .await?;
             Ok(row.try_get::<i64, _>("id")?)

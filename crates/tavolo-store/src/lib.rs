@@ -90,7 +90,7 @@ pub mod domain;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSnapshot {
     pub seq: i64,
-    /// The whole document, Yjs update v2 encoding.
+    /// The whole document, Yjs update v1 encoding.
     pub state: Vec<u8>,
 }
 
@@ -202,13 +202,53 @@ impl Store {
         }
     }
 
-    /// Runs the embedded migrations of this backend.
+    /// Runs the embedded migrations of this backend, then rewrites snapshots stored
+    /// before migration 0004 (Yjs v2) in the v1 encoding every snapshot now has.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
-        Ok(())
+        self.upgrade_snapshot_encoding().await
+    }
+
+    /// Rewrites v2 snapshots as v1, one row at a time (decoding and re-encoding the update,
+    /// no document needed). A snapshot that does not decode is left as it is and logged:
+    /// loading its board reports it the same way as before.
+    async fn upgrade_snapshot_encoding(&self) -> Result<(), StoreError> {
+        use yrs::updates::decoder::Decode;
+        use yrs::updates::encoder::Encode;
+        let mut after = 0i64;
+        loop {
+            let row: Option<(i64, Vec<u8>)> = fetch!(
+                self,
+                fetch_optional,
+                (i64, Vec<u8>),
+                "SELECT id, state FROM board_snapshots WHERE encoding = 2 AND id > $1 \
+                 ORDER BY id LIMIT 1",
+                after
+            )?;
+            let Some((id, state)) = row else {
+                return Ok(());
+            };
+            after = id;
+            let v1 =
+                std::panic::catch_unwind(|| yrs::Update::decode_v2(&state).map(|u| u.encode_v1()));
+            match v1 {
+                Ok(Ok(v1)) => {
+                    exec!(
+                        self,
+                        "UPDATE board_snapshots SET state = $1, encoding = 1 WHERE id = $2",
+                        v1.as_slice(),
+                        id
+                    )?;
+                }
+                _ => tracing::error!(
+                    snapshot = id,
+                    "stored snapshot does not decode; left as it is"
+                ),
+            }
+        }
     }
 
     /// Answers when the database does (for `/healthz`).
@@ -360,25 +400,20 @@ impl Store {
         Ok(out)
     }
 
-    /// Folds a board's log up to `seq` into a snapshot: writes `state` (v2) as the
+    /// Folds a board's log up to `seq` into a snapshot: writes `state` (v1) as the
     /// board's automatic snapshot, deletes the log rows it covers and older automatic
     /// snapshots, in one transaction. Labelled snapshots are never deleted here.
-    pub async fn compact(
-        &self,
-        board_id: &str,
-        seq: i64,
-        state_v2: &[u8],
-    ) -> Result<(), StoreError> {
+    pub async fn compact(&self, board_id: &str, seq: i64, state: &[u8]) -> Result<(), StoreError> {
         let now = now_ms();
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
-                "INSERT INTO board_snapshots (board_id, seq, state, kind, created_at) \
-                 VALUES ($1, $2, $3, 'auto', $4)",
+                "INSERT INTO board_snapshots (board_id, seq, state, encoding, kind, created_at) \
+                 VALUES ($1, $2, $3, 1, 'auto', $4)",
             )
             .bind(board_id)
             .bind(seq)
-            .bind(state_v2)
+            .bind(state)
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -408,5 +443,79 @@ impl Store {
                 .await?;
             Ok(row.try_get::<i64, _>("n")?)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::updates::decoder::Decode;
+    use yrs::{Doc, GetString, ReadTxn, StateVector, Text, Transact};
+
+    /// A database written before migration 0004 holds v2 snapshots; `migrate` rewrites
+    /// them as v1 and leaves one that does not decode as it was.
+    #[tokio::test]
+    async fn old_v2_snapshots_become_v1() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("t");
+        text.insert(&mut doc.transact_mut(), 0, "ciao");
+        let v2 = doc
+            .transact()
+            .encode_state_as_update_v2(&StateVector::default());
+        for (board, state) in [("old", v2.as_slice()), ("bad", b"\x05garbage".as_slice())] {
+            exec!(
+                store,
+                "INSERT INTO board_snapshots (board_id, seq, state, encoding, kind, created_at) \
+                 VALUES ($1, 7, $2, 2, 'auto', 0)",
+                board,
+                state
+            )
+            .unwrap();
+        }
+        store.migrate().await.unwrap();
+
+        let old = store.load_board("old").await.unwrap().snapshot.unwrap();
+        assert_eq!(old.seq, 7);
+        let back = Doc::new();
+        back.transact_mut()
+            .apply_update(yrs::Update::decode_v1(&old.state).unwrap())
+            .unwrap();
+        assert_eq!(
+            back.get_or_insert_text("t").get_string(&back.transact()),
+            "ciao"
+        );
+        assert_ne!(old.state, v2);
+        let bad = store.load_board("bad").await.unwrap().snapshot.unwrap();
+        assert_eq!(bad.state, b"\x05garbage");
+        let left: Vec<(String,)> = fetch!(
+            store,
+            fetch_all,
+            (String,),
+            "SELECT board_id FROM board_snapshots WHERE encoding = 2"
+        )
+        .unwrap();
+        assert_eq!(left, vec![("bad".to_owned(),)]);
+        // new snapshots are written as v1
+        store
+            .compact(
+                "new",
+                1,
+                &doc.transact()
+                    .encode_state_as_update_v1(&StateVector::default()),
+            )
+            .await
+            .unwrap();
+        let n: Vec<(i64,)> = fetch!(
+            store,
+            fetch_all,
+            (i64,),
+            "SELECT encoding FROM board_snapshots WHERE board_id = 'new'"
+        )
+        .unwrap();
+        assert_eq!(n, vec![(1,)]);
     }
 }

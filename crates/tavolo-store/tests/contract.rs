@@ -71,13 +71,13 @@ async fn contract(store: Store) {
     assert_eq!(a.updates[1202], (1203, vec![0, 255, (1203 % 256) as u8]));
 
     // compaction: the snapshot covers the log up to seq, later rows stay
-    store.compact("a", 1200, b"state-v2").await.unwrap();
+    store.compact("a", 1200, b"state").await.unwrap();
     let a = store.load_board("a").await.unwrap();
     assert_eq!(
         a.snapshot,
         Some(StoredSnapshot {
             seq: 1200,
-            state: b"state-v2".to_vec()
+            state: b"state".to_vec()
         })
     );
     assert_eq!(

@@ -65,35 +65,33 @@ pub fn apply(doc: &Doc, update: Update) -> Result<Applied, UpdateError> {
     })
 }
 
-/// Rebuilds a document from a stored snapshot (v2) and the logged updates after it (v1),
+/// Rebuilds a document from a stored snapshot and the logged updates after it (all v1),
 /// in order. Returns the document and a description of each stored piece that did not
 /// decode or apply (those are skipped: the rest of the board is still worth having).
 pub fn rebuild<'a>(
-    snapshot_v2: Option<&[u8]>,
+    snapshot: Option<&[u8]>,
     updates: impl IntoIterator<Item = (i64, &'a [u8])>,
 ) -> (Doc, Vec<String>) {
     let doc = Doc::new();
     let mut problems = Vec::new();
     {
         let mut txn = doc.transact_mut();
-        if let Some(state) = snapshot_v2 {
-            match Update::decode_v2(state) {
-                Ok(u) => {
-                    if let Err(e) = txn.apply_update(u) {
-                        problems.push(format!("snapshot refused: {e}"));
-                    }
-                }
-                Err(e) => problems.push(format!("snapshot does not decode: {e}")),
-            }
-        }
-        for (seq, data) in updates {
+        let pieces = snapshot
+            .map(|s| ("snapshot".to_owned(), s))
+            .into_iter()
+            .chain(
+                updates
+                    .into_iter()
+                    .map(|(seq, d)| (format!("update {seq}"), d)),
+            );
+        for (what, data) in pieces {
             match Update::decode_v1(data) {
                 Ok(u) => {
                     if let Err(e) = txn.apply_update(u) {
-                        problems.push(format!("update {seq} refused: {e}"));
+                        problems.push(format!("{what} refused: {e}"));
                     }
                 }
-                Err(e) => problems.push(format!("update {seq} does not decode: {e}")),
+                Err(e) => problems.push(format!("{what} does not decode: {e}")),
             }
         }
     }
