@@ -147,7 +147,7 @@ impl Hub {
         metrics: Arc<Metrics>,
         bus: Option<(Bus, mpsc::Receiver<Envelope>)>,
     ) -> Hub {
-        let (writer, _task) = LogWriter::spawn(store.clone(), config.writer_max_rows);
+        let writer = LogWriter::new(store.clone(), config.writer_max_rows);
         let (bus, incoming) = match bus {
             Some((b, rx)) => (Some(b), Some(rx)),
             None => (None, None),

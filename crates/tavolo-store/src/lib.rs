@@ -173,8 +173,11 @@ impl Store {
                 .synchronous(sync)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
+            // An embedded file cannot drop a connection: no ping before every use (it was
+            // one more round trip to the SQLite worker thread per commit).
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Ok(Store {
@@ -304,49 +307,10 @@ impl Store {
     /// commit order, and a committed number implies every smaller one is committed.
     pub async fn append(&self, batches: &[BoardAppend]) -> Result<Vec<i64>, StoreError> {
         let now = now_ms();
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let mut firsts = Vec::with_capacity(batches.len());
-            for batch in batches {
-                let n = batch.updates.len() as i64;
-                if n == 0 {
-                    firsts.push(0);
-                    continue;
-                }
-                let last: i64 = sqlx::query(
-                    "INSERT INTO board_heads (board_id, last_seq) VALUES ($1, $2) \
-                     ON CONFLICT (board_id) DO UPDATE SET last_seq = board_heads.last_seq + $2 \
-                     RETURNING last_seq",
-                )
-                .bind(batch.board_id.as_str())
-                .bind(n)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("last_seq")?;
-                let first = last - n + 1;
-                firsts.push(first);
-                let numbered: Vec<(i64, &Vec<u8>)> = batch
-                    .updates
-                    .iter()
-                    .enumerate()
-                    .map(|(i, u)| (first + i as i64, u))
-                    .collect();
-                for chunk in numbered.chunks(INSERT_CHUNK) {
-                    let mut qb = QueryBuilder::new(
-                        "INSERT INTO board_updates (board_id, seq, data, created_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, (seq, data)| {
-                        b.push_bind(batch.board_id.as_str())
-                            .push_bind(*seq)
-                            .push_bind(data.as_slice())
-                            .push_bind(now);
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
-            }
-            tx.commit().await?;
-            Ok(firsts)
-        })
+        match &self.pool {
+            Pool::Sqlite(p) => append_sqlite(p, batches, now).await,
+            Pool::Postgres(p) => append_postgres(p, batches, now).await,
+        }
     }
 
     /// The log of a board after `seq`, in order (to catch up with other nodes).
@@ -444,6 +408,160 @@ impl Store {
             Ok(row.try_get::<i64, _>("n")?)
         })
     }
+}
+
+/// [`Store::append`] on PostgreSQL: a transaction of one upsert per board (reserving its
+/// numbers) and the rows' INSERTs.
+async fn append_postgres(
+    p: &PgPool,
+    batches: &[BoardAppend],
+    now: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut tx = p.begin().await?;
+    let mut firsts = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let n = batch.updates.len() as i64;
+        if n == 0 {
+            firsts.push(0);
+            continue;
+        }
+        let last: i64 = sqlx::query(
+            "INSERT INTO board_heads (board_id, last_seq) VALUES ($1, $2) \
+                 ON CONFLICT (board_id) DO UPDATE SET last_seq = board_heads.last_seq + $2 \
+                 RETURNING last_seq",
+        )
+        .bind(batch.board_id.as_str())
+        .bind(n)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_seq")?;
+        let first = last - n + 1;
+        firsts.push(first);
+        let numbered: Vec<(i64, &Vec<u8>)> = batch
+            .updates
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (first + i as i64, u))
+            .collect();
+        for chunk in numbered.chunks(INSERT_CHUNK) {
+            let mut qb =
+                QueryBuilder::new("INSERT INTO board_updates (board_id, seq, data, created_at) ");
+            qb.push_values(chunk, |mut b, (seq, data)| {
+                b.push_bind(batch.board_id.as_str())
+                    .push_bind(*seq)
+                    .push_bind(data.as_slice())
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(firsts)
+}
+
+/// [`Store::append`] on SQLite, in one round trip to sqlx's SQLite worker thread: the
+/// transaction, each board's upsert (reserving its numbers) and its rows go as one
+/// multi-statement query. The same statements as on PostgreSQL, run as one command
+/// instead of four; with commits that take microseconds, those hand-offs between threads
+/// were most of a commit's latency.
+async fn append_sqlite(
+    p: &SqlitePool,
+    batches: &[BoardAppend],
+    now: i64,
+) -> Result<Vec<i64>, StoreError> {
+    // Bind parameters per query, well under SQLite's limit (32,766): a rare huge batch
+    // goes as several queries, still in the one transaction.
+    const MAX_BINDS: usize = 16_000;
+    let mut firsts = vec![0; batches.len()];
+    let mut numbered = Vec::new();
+    let mut queries = vec![QueryBuilder::<sqlx::Sqlite>::new("BEGIN IMMEDIATE;")];
+    let mut binds = 0;
+    for (i, batch) in batches.iter().enumerate() {
+        let n = batch.updates.len() as i64;
+        if n == 0 {
+            continue;
+        }
+        numbered.push((i, n));
+        if binds + 2 > MAX_BINDS {
+            queries.push(QueryBuilder::new(""));
+            binds = 0;
+        }
+        binds += 2;
+        let qb = queries.last_mut().expect("one query at least");
+        qb.push(" INSERT INTO board_heads (board_id, last_seq) VALUES (")
+            .push_bind(batch.board_id.as_str())
+            .push(", ")
+            .push_bind(n)
+            .push(
+                ") ON CONFLICT (board_id) DO UPDATE SET last_seq = board_heads.last_seq + \
+                 excluded.last_seq RETURNING last_seq;",
+            );
+        // row k of n gets the head just reserved minus (n - 1 - k)
+        for (c, chunk) in batch.updates.chunks(INSERT_CHUNK).enumerate() {
+            if binds + 2 * chunk.len() + 2 > MAX_BINDS {
+                queries.push(QueryBuilder::new(""));
+                binds = 0;
+            }
+            binds += 2 * chunk.len() + 2;
+            let qb = queries.last_mut().expect("one query at least");
+            qb.push(
+                " INSERT INTO board_updates (board_id, seq, data, created_at) \
+                 SELECT h.board_id, h.last_seq - v.column1, v.column2, ",
+            )
+            .push_bind(now)
+            .push(" FROM board_heads h, (VALUES ");
+            let mut sep = qb.separated(", ");
+            for (k, data) in chunk.iter().enumerate() {
+                let row = (c * INSERT_CHUNK + k) as i64;
+                sep.push("(")
+                    .push_bind_unseparated(n - 1 - row)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(data.as_slice())
+                    .push_unseparated(")");
+            }
+            qb.push(") v WHERE h.board_id = ")
+                .push_bind(batch.board_id.as_str())
+                .push(";");
+        }
+    }
+    if numbered.is_empty() {
+        return Ok(firsts);
+    }
+    queries
+        .last_mut()
+        .expect("one query at least")
+        .push(" COMMIT;");
+    let mut conn = p.acquire().await?;
+    let mut heads = Vec::with_capacity(numbered.len());
+    let mut outcome = Ok(());
+    for mut qb in queries {
+        match qb.build().fetch_all(&mut *conn).await {
+            Ok(rows) => heads.extend(rows),
+            Err(e) => {
+                outcome = Err(StoreError::from(e));
+                break;
+            }
+        }
+    }
+    if outcome.is_ok() && heads.len() != numbered.len() {
+        outcome = Err(StoreError::Commit(format!(
+            "expected {} sequence numbers, got {}",
+            numbered.len(),
+            heads.len()
+        )));
+    }
+    if let Err(e) = outcome {
+        // The transaction may still be open on this connection.
+        if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+            conn.close().await.ok();
+        }
+        return Err(e);
+    }
+    for ((i, n), row) in numbered.iter().zip(heads) {
+        let last: i64 = row.try_get(0)?;
+        firsts[*i] = last - n + 1;
+    }
+    Ok(firsts)
 }
 
 #[cfg(test)]
