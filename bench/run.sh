@@ -237,7 +237,8 @@ bench() {
     fi
 }
 
-# settle DIR: wait (at most 30 s) until DIR stops growing, for servers that write behind
+# settle DIR: wait (at most 30 s) until DIR stops growing, for servers that write behind;
+# says so when it is still growing (never fails: the run goes on)
 settle() {
     local dir=$1 a b i
     b=$(du -sb "$dir" 2>/dev/null | cut -f1)
@@ -245,8 +246,9 @@ settle() {
         sleep 1
         a=$b
         b=$(du -sb "$dir" 2>/dev/null | cut -f1)
-        [ "$a" = "$b" ] && return 0
+        if [ "$a" = "$b" ]; then return 0; fi
     done
+    note "$dir was still growing after 30 s; the server was stopped all the same"
 }
 
 fresh() { rm -rf "$WORK/$1"; mkdir -p "$WORK/$1"; echo "$WORK/$1"; }
