@@ -670,7 +670,7 @@ fn generate(r: &Results, dir: &Path) -> String {
         "\n### cold-load: a fresh client's first complete sync of a big board\n"
     );
     let h = r.num(0, "cold-fill", "/updates").unwrap_or(0.0);
-    let _ = writeln!(o, "A board filled with {} updates (one map key each, sent over 4 connections with at most 64 unconfirmed (not yet echoed back) per connection), then a fresh client (empty document) connects and the time from its connection attempt until it holds every update is taken; two more fresh clients follow (the board is then in memory). Which restarts each server gets is in the row names; `—` where a condition does not apply (a server without persistence loses its boards when it restarts).\n", fmt(h));
+    let _ = writeln!(o, "A board filled with {} updates (one map key each, sent over 4 connections with at most 64 unconfirmed (not yet echoed back) per connection), then a fresh client (empty document) connects and the time from its connection attempt until it holds every update is taken; two more fresh clients follow (the board is then in memory). Which restarts each server gets is in the row names; `—` where a condition does not apply (a server without persistence loses its boards when it restarts) or where the client never held every update (see the row of updates the client got).\n", fmt(h));
     if all_have(r, "cold-fill") {
         table(
             r,
@@ -710,6 +710,12 @@ fn generate(r: &Results, dir: &Path) -> String {
                     "cold-snapshot",
                     "/samples/1/complete_ms",
                     Better::Lower,
+                ),
+                row(
+                    "after a restart: updates the first client got (of those filled)",
+                    "cold-snapshot",
+                    "/samples/0/present",
+                    Better::None,
                 ),
                 row(
                     "no restart (board in memory since the fill): first client, ms",
