@@ -63,6 +63,9 @@ impl Default for HubConfig {
     }
 }
 
+/// How often the database's write-ahead log is checkpointed while commits happen.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
 /// How often live boards compare themselves with the log when a bus is in use.
 pub const HEAD_CHECK: Duration = Duration::from_secs(2);
 
@@ -171,7 +174,34 @@ impl Hub {
             tokio::spawn(hub.clone().dispatch_remote(rx));
             tokio::spawn(hub.clone().check_heads());
         }
+        tokio::spawn(hub.clone().checkpoints());
         hub
+    }
+
+    /// Every second in which something was committed, copies the database's write-ahead
+    /// log back (SQLite), so that no commit has to.
+    async fn checkpoints(self) {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seen = 0;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = self.shared.shutdown.cancelled() => return,
+            }
+            let commits = self.shared.metrics.commits.load(Ordering::Relaxed);
+            if commits == seen {
+                continue;
+            }
+            seen = commits;
+            if let Err(e) = self.shared.store.checkpoint().await {
+                self.shared
+                    .metrics
+                    .store_errors
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, "checkpoint failed; the next one will retry");
+            }
+        }
     }
 
     /// Events from other nodes, to the live boards they concern (boards not live here
