@@ -173,13 +173,7 @@ async fn open_store(cli: &Cli) -> anyhow::Result<Store> {
 async fn board_json(store: &Store, board: &str) -> anyhow::Result<()> {
     let id = tavolo_sync::BoardId::parse(board).context("board id")?;
     let stored = store.load_board(id.as_str()).await?;
-    let (doc, problems) = tavolo_sync::update::rebuild(
-        stored.snapshot.as_ref().map(|s| s.state.as_slice()),
-        stored
-            .updates
-            .iter()
-            .map(|(seq, data)| (*seq, data.as_slice())),
-    );
+    let (doc, problems) = tavolo_hub::rebuild_stored(&stored);
     for p in problems {
         tracing::warn!(board, problem = %p, "stored board data skipped");
     }

@@ -244,12 +244,13 @@ async fn cold_board_answers_fresh_clients_from_its_snapshot(backend: Backend) {
     }
     a.close().await;
     server.stop().await; // a graceful stop compacts: snapshot only, no log after it
-    let (_, rows) = {
+    let (has_snapshot, rows) = {
         let store = tavolo_store::Store::open(&db.url).await.unwrap();
         let stored = store.load_board("cold").await.unwrap();
         store.close().await;
         (stored.snapshot.is_some(), stored.updates.len())
     };
+    assert!(has_snapshot);
     assert_eq!(rows, 0);
 
     let server = TestServer::start_with(&db, config).await;

@@ -184,7 +184,9 @@ struct Board {
     deferred: VecDeque<Cmd>,
 }
 
-fn rebuild(stored: &tavolo_store::StoredBoard) -> (Doc, Vec<String>) {
+/// A board's document from what the store holds (its snapshot and the log after it), with
+/// a description of each stored piece that had to be skipped.
+pub fn rebuild_stored(stored: &tavolo_store::StoredBoard) -> (Doc, Vec<String>) {
     update::rebuild(
         stored.snapshot.as_ref().map(|s| s.state.as_slice()),
         stored
@@ -305,13 +307,13 @@ impl Board {
             + stored.updates.iter().map(|(_, d)| d.len()).sum::<usize>();
         let mut deferred = VecDeque::new();
         let (doc, problems) = if size < shared.config.build_aside_bytes {
-            rebuild(&stored)
+            rebuild_stored(&stored)
         } else {
             let step2 = match (&stored.snapshot, stored.updates.is_empty()) {
                 (Some(snap), true) => Some(Bytes::from(wire::encode_sync_step2(&snap.state))),
                 _ => None,
             };
-            let mut build = tokio::task::spawn_blocking(move || rebuild(&stored));
+            let mut build = tokio::task::spawn_blocking(move || rebuild_stored(&stored));
             let mut early = Early {
                 step2,
                 joined: HashMap::new(),

@@ -24,7 +24,7 @@ pub mod conn;
 pub mod hub;
 pub mod metrics;
 
-pub use board::Permit;
+pub use board::{rebuild_stored, Permit};
 pub use conn::{CloseReason, Frame, ReadError};
 pub use hub::{AttachError, Hub, HubConfig};
 

@@ -66,10 +66,7 @@ pub async fn board_content(store: &Store, hub: Option<&Hub>, id: &str) -> ApiRes
         return Ok(hub.read(&board_id, Board::read).await?);
     }
     let stored = store.load_board(id).await?;
-    let (doc, _) = tavolo_sync::update::rebuild(
-        stored.snapshot.as_ref().map(|s| s.state.as_slice()),
-        stored.updates.iter().map(|(seq, d)| (*seq, d.as_slice())),
-    );
+    let (doc, _) = tavolo_hub::rebuild_stored(&stored);
     Ok(Board::read(&doc))
 }
 
