@@ -2,7 +2,7 @@
 //! embedded as a subset, so the PDF can be searched and copied from). Several SVG pages
 //! make one PDF: each page is converted into a form XObject and placed on its own page.
 
-use crate::svg::{self, bounds, esc, n, Rect, CANVAS, TEXT_COLOR};
+use crate::svg::{self, bounds, n, Rect, CANVAS, TEXT_COLOR};
 use crate::text::{self, Font, FAMILY};
 use crate::ExportError;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
@@ -119,12 +119,20 @@ pub fn board_page(board: &Board, header: &PageHeader) -> String {
     let title_font = Font::new(16.0, true);
     let mut y = PAGE_MARGIN + 14.0;
     let title = text::with_ellipsis_if(&header.title, &title_font, pw - 2.0 * PAGE_MARGIN);
-    line(&mut out, PAGE_MARGIN, y, &title, &title_font, TEXT_COLOR);
+    svg::text_line(
+        &mut out,
+        PAGE_MARGIN,
+        y,
+        &title,
+        &title_font,
+        TEXT_COLOR,
+        "start",
+    );
     let small = Font::new(9.5, false);
     for l in &header.lines {
         y += 13.0;
         let l = text::with_ellipsis_if(l, &small, pw - 2.0 * PAGE_MARGIN);
-        line(&mut out, PAGE_MARGIN, y, &l, &small, "#444444");
+        svg::text_line(&mut out, PAGE_MARGIN, y, &l, &small, "#444444", "start");
     }
     let area = Rect {
         x: PAGE_MARGIN,
@@ -149,25 +157,6 @@ pub fn board_page(board: &Board, header: &PageHeader) -> String {
     svg::body(board, &mut out);
     out.push_str("</g></g></svg>");
     out
-}
-
-fn line(out: &mut String, x: f64, y: f64, s: &str, font: &Font, fill: &str) {
-    if s.is_empty() {
-        return;
-    }
-    let _ = write!(
-        out,
-        r#"<text x="{}" y="{}" font-size="{}"{} fill="{fill}" xml:space="preserve">{}</text>"#,
-        n(x),
-        n(y),
-        n(font.size),
-        if font.bold {
-            r#" font-weight="bold""#
-        } else {
-            ""
-        },
-        esc(s)
-    );
 }
 
 /// A page of plain text lines (the minutes' cover): `(text, size, bold)`, flowing into
@@ -232,7 +221,7 @@ pub fn text_pages(lines: &[(String, f64, bool)], columns_from: usize) -> Vec<Str
         y += lh;
         let x = PAGE_MARGIN + if in_columns { col as f64 * col_w } else { 0.0 };
         let s = text::with_ellipsis_if(s, &font, width);
-        line(&mut out, x, y - lh * 0.25, &s, &font, TEXT_COLOR);
+        svg::text_line(&mut out, x, y - lh * 0.25, &s, &font, TEXT_COLOR, "start");
     }
     out.push_str("</svg>");
     pages.push(out);

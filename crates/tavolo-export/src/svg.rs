@@ -328,7 +328,15 @@ pub(crate) fn body(board: &Board, out: &mut String) {
 }
 
 /// One line of text. `anchor` is `start`, `middle` or `end`.
-fn text_line(out: &mut String, x: f64, y: f64, s: &str, font: &Font, fill: &str, anchor: &str) {
+pub(crate) fn text_line(
+    out: &mut String,
+    x: f64,
+    y: f64,
+    s: &str,
+    font: &Font,
+    fill: &str,
+    anchor: &str,
+) {
     if s.is_empty() {
         return;
     }
