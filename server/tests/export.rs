@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{facilitator, Backend, Http, TestDb, TestServer};
+use common::{facilitator, request, Backend, Http, Raw, TestDb, TestServer};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -16,119 +16,6 @@ use tavolo_board::{Board, BoardKind, Item};
 use tavolo_sync::BoardId;
 
 // ------------------------------------------------------------------ raw HTTP
-
-struct Raw {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Raw {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-/// An HTTP/1.1 request with a binary body and a binary answer.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Raw {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(c) = cookie {
-        req.push_str(&format!("Cookie: {c}\r\n"));
-    }
-    if let Some(t) = content_type {
-        req.push_str(&format!("Content-Type: {t}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    // the body goes out while the answer is read: the server may answer (413) before it
-    // has read a large body, and close
-    let (mut rd, mut wr) = s.into_split();
-    let body = body.to_vec();
-    let writer = tokio::spawn(async move {
-        let _ = wr.write_all(&body).await;
-        wr
-    });
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 65536];
-    loop {
-        match rd.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(k) => buf.extend_from_slice(&chunk[..k]),
-        }
-    }
-    drop(writer.await);
-    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-        // reset before any answer (only possible for refused oversized bodies)
-        return Raw {
-            status: 0,
-            headers: vec![],
-            body: vec![],
-        };
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).to_string();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let mut body = buf[end + 4..].to_vec();
-    let chunked = headers.iter().any(|(k, v)| {
-        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-    });
-    if chunked {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        loop {
-            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
-            let size = usize::from_str_radix(
-                String::from_utf8_lossy(&rest[..nl])
-                    .split(';')
-                    .next()
-                    .unwrap()
-                    .trim(),
-                16,
-            )
-            .unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
-            rest = &rest[nl + 2 + size + 2..];
-        }
-        body = out;
-    }
-    Raw {
-        status,
-        headers,
-        body,
-    }
-}
 
 async fn get(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Raw {
     request(addr, "GET", path, cookie, None, b"").await

@@ -132,23 +132,122 @@ impl TestServer {
 
 /// A minimal HTTP GET, so tests need no HTTP client dependency. Returns (status, body).
 pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let r = request(addr, "GET", path, None, None, b"").await;
+    (r.status, String::from_utf8_lossy(&r.body).into_owned())
+}
+
+/// An HTTP answer as bytes (chunked bodies already joined).
+pub struct Raw {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Raw {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// An HTTP/1.1 request with a binary body and a binary answer.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Raw {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(c) = cookie {
+        req.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    if let Some(t) = content_type {
+        req.push_str(&format!("Content-Type: {t}\r\n"));
+    }
+    req.push_str("\r\n");
     s.write_all(req.as_bytes()).await.unwrap();
+    // the body goes out while the answer is read: the server may answer (413) before it
+    // has read a large body, and close
+    let (mut rd, mut wr) = s.into_split();
+    let body = body.to_vec();
+    let writer = tokio::spawn(async move {
+        let _ = wr.write_all(&body).await;
+        wr
+    });
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let status = text
-        .split_whitespace()
-        .nth(1)
+    let mut chunk = vec![0u8; 65536]; // on the heap: callers nest these futures deeply
+    loop {
+        match rd.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+        }
+    }
+    drop(writer.await);
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        // reset before any answer (only possible for refused oversized bodies)
+        return Raw {
+            status: 0,
+            headers: vec![],
+            body: vec![],
+        };
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = buf[end + 4..].to_vec();
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
+                break;
+            };
+            let size = usize::from_str_radix(
+                String::from_utf8_lossy(&rest[..nl])
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .trim(),
+                16,
+            )
+            .unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
+            rest = &rest[nl + 2 + size + 2..];
+        }
+        body = out;
+    }
+    Raw {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// Declares one async test per backend from `async fn $name(backend: Backend)`.
@@ -221,50 +320,21 @@ impl Http {
     }
 
     pub async fn call(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> Reply {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        let content_type = (!body.is_empty()).then_some("application/json");
+        let raw = request(
             self.addr,
-            body.len()
-        );
-        if !body.is_empty() {
-            req.push_str("Content-Type: application/json\r\n");
-        }
-        if let Some(c) = &self.cookie {
-            req.push_str(&format!("Cookie: {c}\r\n"));
-        }
-        req.push_str("\r\n");
-        req.push_str(&body);
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut buf = Vec::new();
-        s.read_to_end(&mut buf).await.unwrap();
-        let text = String::from_utf8_lossy(&buf).to_string();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect();
-        // chunked bodies: take the JSON between the first '{' or '[' and the last '}' or ']'
-        let start = body.find(['{', '[']);
-        let end = body.rfind(['}', ']']);
-        let json = match (start, end) {
-            (Some(a), Some(b)) if b >= a => {
-                serde_json::from_str(&body[a..=b]).unwrap_or(serde_json::Value::Null)
-            }
-            _ => serde_json::Value::Null,
-        };
+            method,
+            path,
+            self.cookie.as_deref(),
+            content_type,
+            body.as_bytes(),
+        )
+        .await;
         Reply {
-            status,
-            headers,
-            json,
+            json: raw.json(),
+            status: raw.status,
+            headers: raw.headers,
         }
     }
 
