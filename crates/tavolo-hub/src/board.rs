@@ -900,7 +900,13 @@ impl Board {
             board_id: self.id.as_str().to_owned(),
             updates,
         };
-        match self.shared.writer.append(batch).await {
+        let started = Instant::now();
+        let appended = self.shared.writer.append(batch).await;
+        self.shared
+            .metrics
+            .commit_latency
+            .observe(started.elapsed());
+        match appended {
             Ok((first, updates)) => {
                 let metrics = &self.shared.metrics;
                 metrics.updates_persisted.fetch_add(n as u64, Relaxed);

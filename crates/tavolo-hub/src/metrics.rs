@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Upper bounds of the broadcast latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
 #[derive(Default)]
@@ -58,6 +58,8 @@ pub struct Metrics {
     /// From the arrival of a frame to its update being queued to every peer (this
     /// includes the commit).
     pub broadcast_latency: Histogram,
+    /// How long a board waits for its batch to be in the log (group commit included).
+    pub commit_latency: Histogram,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
     /// Cross-node bus: events published and received, errors (failed publishes,
     /// malformed or dropped messages, lost subscriptions), gaps detected, catch-ups from
@@ -160,6 +162,11 @@ impl Metrics {
             "Time from receiving an update to queueing it to every peer, commit included.",
             &mut out,
         );
+        self.commit_latency.render(
+            "tavolo_commit_latency_seconds",
+            "Time a board waits for a batch of updates to be committed to the log.",
+            &mut out,
+        );
         let mut counter = |name: &str, help: &str, v: u64| {
             let _ = writeln!(
                 out,
@@ -216,6 +223,10 @@ mod tests {
         assert!(text.contains("tavolo_broadcast_latency_seconds_bucket{le=\"0.001\"} 1"));
         assert!(text.contains("tavolo_broadcast_latency_seconds_bucket{le=\"+Inf\"} 2"));
         assert!(text.contains("tavolo_broadcast_latency_seconds_count 2"));
+        m.commit_latency.observe(Duration::from_micros(80));
+        let text = m.render();
+        assert!(text.contains("tavolo_commit_latency_seconds_bucket{le=\"0.0001\"} 1"));
+        assert!(text.contains("tavolo_commit_latency_seconds_count 1"));
         assert_eq!(m.rejected("too_big"), 2);
     }
 }

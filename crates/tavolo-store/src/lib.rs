@@ -19,9 +19,12 @@ pub mod writer;
 pub use domain::*;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Connection, PgPool, QueryBuilder, Row, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -49,8 +52,19 @@ pub enum Backend {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<LogConnection>),
     Postgres(PgPool),
+}
+
+/// SQLite's appends go through one connection of their own, outside the pool. A pooled
+/// connection cost the commit path more than the commit: sqlx pings every connection it
+/// takes back into the pool, one more round trip to SQLite's worker thread per commit, and
+/// one more thread woken. Only the group commit's leader appends, so the lock is free.
+#[derive(Debug)]
+struct LogConnection {
+    options: SqliteConnectOptions,
+    /// Opened at the first append; dropped after a failure that may have left it broken.
+    conn: tokio::sync::Mutex<Option<SqliteConnection>>,
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool. The body is written once and
@@ -59,7 +73,7 @@ enum Pool {
 macro_rules! with_pool {
     ($self:expr, |$p:ident| $body:expr) => {
         match &$self.pool {
-            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Sqlite($p, _) => $body,
             $crate::Pool::Postgres($p) => $body,
         }
     };
@@ -183,10 +197,14 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .test_before_acquire(false)
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await?;
+            let log = LogConnection {
+                options: opts,
+                conn: tokio::sync::Mutex::new(None),
+            };
             Ok(Store {
-                pool: Pool::Sqlite(pool),
+                pool: Pool::Sqlite(pool, Arc::new(log)),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
@@ -205,7 +223,7 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite(..) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -214,7 +232,7 @@ impl Store {
     /// before migration 0004 (Yjs v2) in the v1 encoding every snapshot now has.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Sqlite(p, _) => SQLITE_MIGRATIONS.run(p).await?,
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         self.upgrade_snapshot_encoding().await
@@ -264,7 +282,7 @@ impl Store {
     /// copied; the hub calls it in the background. Nothing to do on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<i64, StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite(p, _) => {
                 let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                     .fetch_one(p)
                     .await?;
@@ -281,6 +299,11 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Pool::Sqlite(_, log) = &self.pool {
+            if let Some(conn) = log.conn.lock().await.take() {
+                conn.close().await.ok();
+            }
+        }
         with_pool!(self, |p| p.close().await)
     }
 
@@ -328,7 +351,7 @@ impl Store {
     pub async fn append(&self, batches: &[BoardAppend]) -> Result<Vec<i64>, StoreError> {
         let now = now_ms();
         match &self.pool {
-            Pool::Sqlite(p) => append_sqlite(p, batches, now).await,
+            Pool::Sqlite(_, log) => append_sqlite(log, batches, now).await,
             Pool::Postgres(p) => append_postgres(p, batches, now).await,
         }
     }
@@ -485,7 +508,7 @@ async fn append_postgres(
 /// instead of four; with commits that take microseconds, those hand-offs between threads
 /// were most of a commit's latency.
 async fn append_sqlite(
-    p: &SqlitePool,
+    log: &LogConnection,
     batches: &[BoardAppend],
     now: i64,
 ) -> Result<Vec<i64>, StoreError> {
@@ -551,7 +574,11 @@ async fn append_sqlite(
         .last_mut()
         .expect("one query at least")
         .push(" COMMIT;");
-    let mut conn = p.acquire().await?;
+    let mut slot = log.conn.lock().await;
+    let conn = match &mut *slot {
+        Some(conn) => conn,
+        empty => empty.insert(SqliteConnection::connect_with(&log.options).await?),
+    };
     let mut heads = Vec::with_capacity(numbered.len());
     let mut outcome = Ok(());
     for mut qb in queries {
@@ -573,7 +600,10 @@ async fn append_sqlite(
     if let Err(e) = outcome {
         // The transaction may still be open on this connection.
         if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-            conn.close().await.ok();
+            // not known to be usable: the next append opens a fresh one
+            if let Some(conn) = slot.take() {
+                conn.close().await.ok();
+            }
         }
         return Err(e);
     }

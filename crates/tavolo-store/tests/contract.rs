@@ -195,13 +195,12 @@ async fn contract_postgres() {
     db.drop_database().await;
 }
 
-#[tokio::test]
-async fn two_stores_on_one_postgres_number_one_board_apart() {
-    // two nodes = two pools on the same database
-    let db = TestPostgres::create().await;
-    let a = Store::open(&db.url).await.unwrap();
+/// Two nodes = two stores on the same database, appending to one board at once: every
+/// number is used once. (On SQLite each store appends through its own log connection.)
+async fn two_stores_number_one_board_apart(url: &str) {
+    let a = Store::open(url).await.unwrap();
     a.migrate().await.unwrap();
-    let b = Store::open(&db.url).await.unwrap();
+    let b = Store::open(url).await.unwrap();
     let mut joins = Vec::new();
     for store in [a.clone(), b.clone()] {
         joins.push(tokio::spawn(async move {
@@ -218,9 +217,22 @@ async fn two_stores_on_one_postgres_number_one_board_apart() {
     }
     all.sort();
     assert_eq!(all, (1..=100).collect::<Vec<i64>>());
+    assert_eq!(a.log_len("board").await.unwrap(), 100);
     a.close().await;
     b.close().await;
+}
+
+#[tokio::test]
+async fn two_stores_on_one_postgres_number_one_board_apart() {
+    let db = TestPostgres::create().await;
+    two_stores_number_one_board_apart(&db.url).await;
     db.drop_database().await;
+}
+
+#[tokio::test]
+async fn two_stores_on_one_sqlite_file_number_one_board_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    two_stores_number_one_board_apart(&format!("sqlite://{}/t.db", dir.path().display())).await;
 }
 
 #[tokio::test]
