@@ -15,6 +15,9 @@
 #   tavolo-full the same with --sqlite-sync full (an fsync per commit): fanout and durable only
 #   reference  @y/websocket-server from npm (bench/package.json + lockfile): in memory, its
 #              default; with y-leveldb persistence (YPERSISTENCE) for durable and cold-load
+#   floor      `tavolo-bench relay`: forwards each update to every client of the board and
+#              does nothing else; the fan-out latency step only (what the host and the
+#              load generator cost when a server does no work of its own)
 #   pycrdt     pycrdt-websocket from PyPI (bench/requirements.txt) in bench/.venv, on
 #              hypercorn, in memory (bench/servers/pycrdt_server.py)
 # Skipped: y-sweet (its npm package downloads a prebuilt binary from outside the npm
@@ -68,14 +71,14 @@ trap 'say "interrupted"; exit 130' INT TERM
 
 # --- sizes ----------------------------------------------------------------------------
 if [ "$SCALE" = quick ]; then
-    FAN_CLIENTS=10; FAN_RATE=5; FAN_SECS=5
+    FAN_CLIENTS=10; FAN_RATE=5; FAN_SECS=3; FAN_ROUNDS=2
     CAP_CLIENTS=10; CAP_RATES=10,40,160; CAP_SECS=3
     BR_BOARDS=20; BR_CPB=10; BR_RATE=0.5; BR_SECS=5
     RC_BOARDS=5; RC_CPB=20
     DU_BOARDS=10; DU_CPB=4; DU_RATES=500,2000,8000; DU_SECS=3
     CL_UPDATES=10000
 else
-    FAN_CLIENTS=50; FAN_RATE=5; FAN_SECS=20
+    FAN_CLIENTS=50; FAN_RATE=5; FAN_SECS=10; FAN_ROUNDS=5
     CAP_CLIENTS=50; CAP_RATES=5,10,20,40,80,160,320,640; CAP_SECS=6
     BR_BOARDS=500; BR_CPB=20; BR_RATE=0.1; BR_SECS=15
     RC_BOARDS=50; RC_CPB=20
@@ -154,7 +157,7 @@ note "pycrdt-websocket 0.16.5 hangs a client that joins a room while another cli
 # --- starting and stopping servers ------------------------------------------------------
 SERVER_PID=""
 SERVER_URL=""
-port_of() { case "$1" in tavolo) echo 18711 ;; reference) echo 18712 ;; pycrdt) echo 18713 ;; tavolo-full) echo 18714 ;; esac; }
+port_of() { case "$1" in tavolo) echo 18711 ;; reference) echo 18712 ;; pycrdt) echo 18713 ;; tavolo-full) echo 18714 ;; floor) echo 18715 ;; esac; }
 
 wait_port() {
     local port=$1 i
@@ -190,6 +193,10 @@ start_server() {
                 cmd "HOST=127.0.0.1 PORT=$port node bench/node_modules/@y/websocket-server/src/server.js"
                 HOST=127.0.0.1 PORT=$port node "$BENCH/node_modules/@y/websocket-server/src/server.js" >> "$log" 2>&1 &
             fi
+            SERVER_URL="ws://127.0.0.1:$port" ;;
+        floor)
+            cmd "target/release/tavolo-bench relay --bind 127.0.0.1:$port --max-seconds 3600"
+            "$BIN" relay --bind "127.0.0.1:$port" --max-seconds 3600 >> "$log" 2>&1 &
             SERVER_URL="ws://127.0.0.1:$port" ;;
         pycrdt)
             cmd "bench/.venv/bin/python bench/servers/pycrdt_server.py $port"
@@ -263,11 +270,6 @@ run_server() {
     local SCENARIOS="$SCENARIOS"
     if [ "$key" = tavolo-full ]; then
         SCENARIOS=$(for s in $SCENARIOS; do case $s in fanout|durable) echo "$s" ;; esac; done | xargs)
-    fi
-    if has fanout; then
-        d=$(fresh "$key-fanout"); start_server "$key" "$d" memory && \
-        bench "$key" fanout 300 fanout --clients "$FAN_CLIENTS" --rate "$FAN_RATE" --duration "$FAN_SECS" --drain 10
-        stop_server
     fi
     if has capacity; then
         d=$(fresh "$key-capacity"); start_server "$key" "$d" memory && \
@@ -350,6 +352,39 @@ run_cold() {
             ;;
     esac
 }
+
+# The fan-out latency step in rounds: every server (and the floor relay) runs at once,
+# idle but for the one being measured, and they take turns, round after round, so that
+# the host's slow minutes fall on all of them alike. The report compares them round by
+# round (Tavolo/other within a round) and takes the median.
+run_fanout_rounds() {
+    local keys="$SERVERS floor" key n
+    declare -A pid url
+    for key in $keys; do
+        CUR_KEY=$key
+        if start_server "$key" "$(fresh "$key-fanout")" memory; then
+            pid[$key]=$SERVER_PID; url[$key]=$SERVER_URL
+        else
+            stop_server
+        fi
+    done
+    for n in $(seq 1 "$FAN_ROUNDS"); do
+        for key in $keys; do
+            [ -n "${pid[$key]:-}" ] || continue
+            SERVER_PID=${pid[$key]}; SERVER_URL=${url[$key]}
+            bench "$key" "fanout-r$n" 120 fanout --clients "$FAN_CLIENTS" --rate "$FAN_RATE" --duration "$FAN_SECS" --drain 5
+        done
+    done
+    for key in $keys; do
+        [ -n "${pid[$key]:-}" ] || continue
+        SERVER_PID=${pid[$key]}; CUR_KEY=$key
+        stop_server
+    done
+}
+if has fanout; then
+    say "=== fanout, $FAN_ROUNDS rounds"
+    run_fanout_rounds
+fi
 
 for key in $SERVERS; do
     say "=== $key"

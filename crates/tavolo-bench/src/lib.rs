@@ -9,6 +9,7 @@
 pub mod client;
 pub mod common;
 pub mod content;
+pub mod relay;
 pub mod report;
 pub mod scenarios;
 pub mod stats;

@@ -153,6 +153,17 @@ enum Cmd {
         #[arg(long, default_value_t = 120.0)]
         timeout: f64,
     },
+    /// The floor of the fan-out scenario: a relay that forwards each update to every client
+    /// of its room and does nothing else (no document, no storage). Only correct for rooms
+    /// every client joins before the first update; for measuring, not for use.
+    Relay {
+        /// Loopback address to listen on.
+        #[arg(long, default_value = "127.0.0.1:18799")]
+        bind: std::net::SocketAddr,
+        /// The relay exits after this many seconds.
+        #[arg(long, default_value_t = 3600)]
+        max_seconds: u64,
+    },
     /// Writes the benchmark sections of BENCHMARKS.md from a harness run's JSON results,
     /// keeping every section it did not write.
     Report {
@@ -229,6 +240,7 @@ fn main() -> anyhow::Result<()> {
         | Cmd::ColdLoad { g, .. }
         | Cmd::Durable { g, .. }
         | Cmd::Reconnect { g, .. } => g.max_seconds.clamp(1, 3600),
+        Cmd::Relay { max_seconds, .. } => (*max_seconds).clamp(1, 24 * 3600) + 5,
         Cmd::Report { .. } => 60,
     };
     let r = rt.block_on(async {
@@ -244,6 +256,12 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cmd: Cmd) -> anyhow::Result<()> {
     match cmd {
+        Cmd::Relay { bind, max_seconds } => {
+            let listener = tavolo_bench::relay::bind(bind).await?;
+            eprintln!("relay listening on ws://{}", listener.local_addr()?);
+            let max = Duration::from_secs(max_seconds.clamp(1, 24 * 3600));
+            tavolo_bench::relay::serve(listener, max).await;
+        }
         Cmd::Fanout {
             g,
             clients: n,

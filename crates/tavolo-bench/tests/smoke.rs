@@ -108,6 +108,51 @@ async fn fanout_smoke_loses_nothing() {
     server.stop().await;
 }
 
+/// The floor relay the harness measures next to the servers: the same scenario through
+/// it delivers everything, to every other client, with a latency for each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_through_the_floor_relay_loses_nothing() {
+    assert!(tavolo_bench::relay::bind("0.0.0.0:0".parse().unwrap())
+        .await
+        .is_err());
+    let listener = tavolo_bench::relay::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let relay = tokio::spawn(tavolo_bench::relay::serve(
+        listener,
+        Duration::from_secs(60),
+    ));
+    let clients = 4;
+    let common = Common {
+        target: Target::new(&format!("ws://{addr}"), "smoke-relay").unwrap(),
+        payload_bytes: 32,
+        connect_concurrency: 16,
+        connect_timeout: Duration::from_secs(10),
+        server_pid: None,
+    };
+    let r = fanout(
+        &common,
+        &FanoutOpts {
+            clients,
+            rates: vec![10.0],
+            duration: Duration::from_secs(2),
+            drain: Duration::from_secs(5),
+            p99_limit_ms: 2_000.0,
+            stop_on_fail: true,
+        },
+    )
+    .await;
+    let step = &r.steps[0];
+    let t = &step.traffic;
+    assert_eq!(step.connect.synced, clients as u64, "every client synced");
+    assert!(t.sent >= 30, "sent {}", t.sent);
+    assert_eq!(t.lost, 0, "nothing lost");
+    assert_eq!(t.delivered, t.sent * (clients as u64 - 1));
+    assert_eq!(t.latency.samples, t.delivered);
+    relay.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn durable_smoke_loses_nothing() {
     let server = start().await;
