@@ -67,23 +67,29 @@ impl Server {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fanout_smoke_loses_nothing() {
-    let server = start().await;
-    let clients = 4;
-    let rate = 10.0;
-    let r = fanout(
-        &server.common("smoke-fanout"),
+const SMALL_CLIENTS: u32 = 4;
+
+/// The smoke size of the fan-out scenario: 4 clients, 10 updates/s each, for 2 s.
+async fn small_fanout(common: &Common) -> tavolo_bench::scenarios::FanoutReport {
+    fanout(
+        common,
         &FanoutOpts {
-            clients,
-            rates: vec![rate],
+            clients: SMALL_CLIENTS,
+            rates: vec![10.0],
             duration: Duration::from_secs(2),
             drain: Duration::from_secs(5),
             p99_limit_ms: 2_000.0,
             stop_on_fail: true,
         },
     )
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_smoke_loses_nothing() {
+    let server = start().await;
+    let r = small_fanout(&server.common("smoke-fanout")).await;
+    let clients = SMALL_CLIENTS;
     println!("{}", r.summary());
     let step = &r.steps[0];
     let t = &step.traffic;
@@ -123,7 +129,7 @@ async fn fanout_through_the_floor_relay_loses_nothing() {
         listener,
         Duration::from_secs(60),
     ));
-    let clients = 4;
+    let clients = SMALL_CLIENTS;
     let common = Common {
         target: Target::new(&format!("ws://{addr}"), "smoke-relay").unwrap(),
         payload_bytes: 32,
@@ -131,18 +137,7 @@ async fn fanout_through_the_floor_relay_loses_nothing() {
         connect_timeout: Duration::from_secs(10),
         server_pid: None,
     };
-    let r = fanout(
-        &common,
-        &FanoutOpts {
-            clients,
-            rates: vec![10.0],
-            duration: Duration::from_secs(2),
-            drain: Duration::from_secs(5),
-            p99_limit_ms: 2_000.0,
-            stop_on_fail: true,
-        },
-    )
-    .await;
+    let r = small_fanout(&common).await;
     let step = &r.steps[0];
     let t = &step.traffic;
     assert_eq!(step.connect.synced, clients as u64, "every client synced");
