@@ -63,7 +63,10 @@ enum Pool {
 #[derive(Debug)]
 struct LogConnection {
     options: SqliteConnectOptions,
-    /// Opened at the first append; dropped after a failure that may have left it broken.
+    /// Opened at the first append. An append takes it out while it runs and puts it back
+    /// when it is done: an append abandoned half-way (its future dropped) drops the
+    /// connection with it, which rolls back whatever it had begun, and the next append
+    /// opens a fresh one. Also dropped after a failure that may have left it broken.
     conn: tokio::sync::Mutex<Option<SqliteConnection>>,
 }
 
@@ -575,14 +578,14 @@ async fn append_sqlite(
         .expect("one query at least")
         .push(" COMMIT;");
     let mut slot = log.conn.lock().await;
-    let conn = match &mut *slot {
+    let mut conn = match slot.take() {
         Some(conn) => conn,
-        empty => empty.insert(SqliteConnection::connect_with(&log.options).await?),
+        None => SqliteConnection::connect_with(&log.options).await?,
     };
     let mut heads = Vec::with_capacity(numbered.len());
     let mut outcome = Ok(());
     for mut qb in queries {
-        match qb.build().fetch_all(&mut *conn).await {
+        match qb.build().fetch_all(&mut conn).await {
             Ok(rows) => heads.extend(rows),
             Err(e) => {
                 outcome = Err(StoreError::from(e));
@@ -599,14 +602,15 @@ async fn append_sqlite(
     }
     if let Err(e) = outcome {
         // The transaction may still be open on this connection.
-        if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+        if sqlx::query("ROLLBACK").execute(&mut conn).await.is_ok() {
+            *slot = Some(conn);
+        } else {
             // not known to be usable: the next append opens a fresh one
-            if let Some(conn) = slot.take() {
-                conn.close().await.ok();
-            }
+            conn.close().await.ok();
         }
         return Err(e);
     }
+    *slot = Some(conn);
     for ((i, n), row) in numbered.iter().zip(heads) {
         let last: i64 = row.try_get(0)?;
         firsts[*i] = last - n + 1;

@@ -235,6 +235,54 @@ async fn two_stores_on_one_sqlite_file_number_one_board_apart() {
     two_stores_number_one_board_apart(&format!("sqlite://{}/t.db", dir.path().display())).await;
 }
 
+/// Appends abandoned half-way (their futures dropped, as a timeout would) leave nothing
+/// half-done behind: every append that runs to its end succeeds, and the log's numbers
+/// stay contiguous (an abandoned append is either wholly in or wholly out).
+async fn abandoned_appends_leave_nothing_half_done(store: Store) {
+    store.migrate().await.unwrap();
+    let big: Vec<Vec<u8>> = (0..2_000).map(|i| vec![i as u8; 64]).collect();
+    let mut abandoned = 0;
+    for i in 0..40u64 {
+        let batches = [BoardAppend {
+            board_id: "b".into(),
+            updates: big.clone(),
+        }];
+        let append = store.append(&batches);
+        match tokio::time::timeout(std::time::Duration::from_micros(100 * i), append).await {
+            Err(_) => abandoned += 1,
+            Ok(done) => {
+                done.unwrap();
+            }
+        }
+    }
+    assert!(abandoned > 0, "no append was abandoned");
+    let last = store.append(&[batch("b", &[b"last"])]).await.unwrap()[0];
+    let seqs: Vec<i64> = store
+        .updates_after("b", 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect();
+    assert_eq!(seqs, (1..=last).collect::<Vec<i64>>());
+    assert_eq!(seqs.len() % 2_000, 1, "whole batches and the last row");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn abandoned_appends_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    abandoned_appends_leave_nothing_half_done(Store::open(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn abandoned_appends_on_postgres() {
+    let db = TestPostgres::create().await;
+    abandoned_appends_leave_nothing_half_done(Store::open(&db.url).await.unwrap()).await;
+    db.drop_database().await;
+}
+
 #[tokio::test]
 async fn unsupported_url_is_refused() {
     assert!(matches!(
