@@ -216,9 +216,8 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         secure_cookies: !cli.insecure_cookies,
     };
     let state = AppState::new(hub, store.clone(), cli.max_connections, options);
-    let listener = tokio::net::TcpListener::bind(cli.bind)
-        .await
-        .with_context(|| format!("binding {}", cli.bind))?;
+    let listener =
+        tavolo_http::listen(cli.bind).with_context(|| format!("binding {}", cli.bind))?;
     let addr = listener.local_addr()?;
     // The one line on stdout: scripts and tests read the address from it.
     say(&format!("Tavolo listening on http://{addr}"));

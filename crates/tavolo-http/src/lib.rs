@@ -251,6 +251,28 @@ fn from_axum(m: Result<Message, axum::Error>) -> Result<Frame, ReadError> {
     }
 }
 
+/// Connections the kernel completes and queues for us before we accept them. The standard
+/// library listens with 128: when a whole meeting reconnects at once (a server restart, a
+/// network blip) and the server is busy, the queue overflowed, the kernel dropped the
+/// SYNs and those clients waited for TCP's 1 s retransmission. The kernel caps it at
+/// `net.core.somaxconn` (4096 on current Linux).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds the server's listening socket with [`LISTEN_BACKLOG`].
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // as std's bind does on Unix: a restarted server can bind while old connections
+    // are still in TIME_WAIT
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Serves until `shutdown` resolves, then stops the hub: boards commit what they hold,
 /// close their peers with 1001 and compact.
 pub async fn run(
