@@ -52,17 +52,18 @@ fn read_jsons(dir: &Path) -> std::collections::HashMap<String, Value> {
     m
 }
 
+/// The p99 (ms) of a fan-out result.
+fn p99(v: &Value) -> Option<f64> {
+    v.pointer(P99)?.as_f64()
+}
+
 /// The fan-out rounds (`fanout-r1`, `fanout-r2`, …) in order; a missing round is `None`.
 fn rounds(m: &std::collections::HashMap<String, Value>) -> Vec<Option<Value>> {
-    let n = (1..=1000)
-        .take_while(|i| m.contains_key(&format!("fanout-r{i}")))
-        .count()
-        .max(
-            m.keys()
-                .filter_map(|k| k.strip_prefix("fanout-r")?.parse::<usize>().ok())
-                .max()
-                .unwrap_or(0),
-        );
+    let n = m
+        .keys()
+        .filter_map(|k| k.strip_prefix("fanout-r")?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
     (1..=n)
         .map(|i| m.get(&format!("fanout-r{i}")).cloned())
         .collect()
@@ -100,20 +101,32 @@ impl Results {
             .chain([self.floor.len()])
             .max()
             .unwrap_or(0);
-        let p99 = |v: Option<&Option<Value>>| {
-            v.and_then(Option::as_ref)
-                .and_then(|v| v.pointer(P99))
-                .and_then(Value::as_f64)
-        };
+        let at = |rs: &[Option<Value>], k: usize| rs.get(k)?.as_ref().and_then(p99);
         (0..n)
             .map(|k| {
                 per.iter()
-                    .map(|rs| p99(rs.get(k)))
-                    .chain([p99(self.floor.get(k))])
+                    .map(|rs| at(rs, k))
+                    .chain([at(&self.floor, k)])
                     .collect()
             })
             .collect()
     }
+}
+
+/// Column `col` over column `of` in each round (`None` where either is missing).
+fn round_ratios(rounds: &[Vec<Option<f64>>], col: usize, of: Option<usize>) -> Vec<Option<f64>> {
+    rounds
+        .iter()
+        .map(|row| match (row[col], row[of?]) {
+            (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The median of column `col` over the rounds that have it.
+fn column_median(rounds: &[Vec<Option<f64>>], col: usize) -> Option<f64> {
+    median(rounds.iter().filter_map(|row| row[col]).collect())
 }
 
 fn read_lines(p: &Path) -> Vec<String> {
@@ -142,14 +155,14 @@ fn load(dir: &Path) -> anyhow::Result<Results> {
         let mut m = read_jsons(&dir.join(&s.key));
         // The fan-out table shows each server's median round (by p99).
         if !m.contains_key("fanout") {
-            let mut rs: Vec<Value> = rounds(&m).into_iter().flatten().collect();
-            rs.retain(|v| v.pointer(P99).and_then(Value::as_f64).is_some());
-            rs.sort_by(|a, b| {
-                let p = |v: &Value| v.pointer(P99).and_then(Value::as_f64).unwrap_or(0.0);
-                p(a).total_cmp(&p(b))
-            });
+            let mut rs: Vec<(f64, Value)> = rounds(&m)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| Some((p99(&v)?, v)))
+                .collect();
+            rs.sort_by(|a, b| a.0.total_cmp(&b.0));
             if !rs.is_empty() {
-                let mid = rs.swap_remove(rs.len() / 2);
+                let (_, mid) = rs.swap_remove(rs.len() / 2);
                 m.insert("fanout".into(), mid);
             }
         }
@@ -296,10 +309,6 @@ fn rounds_table(r: &Results, rounds: &[Vec<Option<f64>>], ref_i: Option<usize>, 
     }
     o.push('\n');
     let cell = |v: Option<f64>| v.map_or("—".to_owned(), fmt);
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-        _ => None,
-    };
     let shown: Vec<usize> = (0..r.servers.len())
         .chain(has_floor.then_some(floor_col))
         .collect();
@@ -324,23 +333,17 @@ fn rounds_table(r: &Results, rounds: &[Vec<Option<f64>>], ref_i: Option<usize>, 
         }
         o.push('\n');
     };
-    let mut t_ratios = Vec::new();
-    let mut f_ratios = Vec::new();
+    let tavolo = round_ratios(rounds, 0, ref_i);
+    let floor = round_ratios(rounds, floor_col, ref_i);
     for (k, row) in rounds.iter().enumerate() {
-        let x = ref_i.and_then(|i| row[i]);
-        let rt = ratio(row[0], x);
-        let rf = ratio(row[floor_col], x);
-        t_ratios.extend(rt);
-        f_ratios.extend(rf);
-        write_row(format!("{}", k + 1), row, [rt, rf]);
+        write_row(format!("{}", k + 1), row, [tavolo[k], floor[k]]);
     }
-    let medians: Vec<Option<f64>> = (0..=floor_col)
-        .map(|c| median(rounds.iter().filter_map(|row| row[c]).collect()))
-        .collect();
+    let medians: Vec<Option<f64>> = (0..=floor_col).map(|c| column_median(rounds, c)).collect();
+    let median_of = |v: Vec<Option<f64>>| median(v.into_iter().flatten().collect());
     write_row(
         "median".into(),
         &medians,
-        [median(t_ratios), median(f_ratios)],
+        [median_of(tavolo), median_of(floor)],
     );
 }
 
@@ -466,24 +469,22 @@ fn generate(r: &Results, dir: &Path) -> String {
     let rounds = r.round_p99s();
     let floor_col = r.servers.len();
     let ratios = |col: usize| -> Vec<f64> {
-        let Some(x) = ref_i else { return Vec::new() };
-        rounds
-            .iter()
-            .filter_map(|row| Some(row[col]? / row[x]?))
+        round_ratios(&rounds, col, ref_i)
+            .into_iter()
+            .flatten()
             .collect()
     };
-    if !rounds.is_empty() && !ratios(0).is_empty() {
-        let t = ratios(0);
+    let t = ratios(0);
+    if !t.is_empty() {
         let med = median(t.clone()).unwrap_or(f64::NAN);
         let lo = t.iter().cloned().fold(f64::INFINITY, f64::min);
         let hi = t.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let col = |c: usize| median(rounds.iter().filter_map(|row| row[c]).collect());
-        let x = ref_i.and_then(col).unwrap_or(f64::NAN);
+        let col = |c: usize| column_median(&rounds, c).unwrap_or(f64::NAN);
         let mut m = format!(
             "median of {} alternating rounds: Tavolo p99 {} ms, reference {} ms; Tavolo/reference {:.2} (rounds {:.2}-{:.2})",
             t.len(),
-            fmt(col(0).unwrap_or(f64::NAN)),
-            fmt(x),
+            fmt(col(0)),
+            fmt(ref_i.map_or(f64::NAN, col)),
             med,
             lo,
             hi
