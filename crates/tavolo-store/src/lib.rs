@@ -624,14 +624,20 @@ mod tests {
     use yrs::updates::decoder::Decode;
     use yrs::{Doc, GetString, ReadTxn, StateVector, Text, Transact};
 
-    /// A database written before migration 0004 holds v2 snapshots; `migrate` rewrites
-    /// them as v1 and leaves one that does not decode as it was.
-    #[tokio::test]
-    async fn old_v2_snapshots_become_v1() {
+    /// A migrated SQLite store in a fresh temporary directory (kept while the guard lives).
+    async fn temp_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let store = Store::open(&url).await.unwrap();
         store.migrate().await.unwrap();
+        (dir, store)
+    }
+
+    /// A database written before migration 0004 holds v2 snapshots; `migrate` rewrites
+    /// them as v1 and leaves one that does not decode as it was.
+    #[tokio::test]
+    async fn old_v2_snapshots_become_v1() {
+        let (_dir, store) = temp_store().await;
         let doc = Doc::new();
         let text = doc.get_or_insert_text("t");
         text.insert(&mut doc.transact_mut(), 0, "ciao");
@@ -694,10 +700,7 @@ mod tests {
     /// Commits leave the write-ahead log to `checkpoint`, which copies it back.
     #[tokio::test]
     async fn checkpoints_happen_off_the_commit_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = Store::open(&url).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_dir, store) = temp_store().await;
         let auto: Vec<(i64,)> =
             fetch!(store, fetch_all, (i64,), "PRAGMA wal_autocheckpoint").unwrap();
         assert_eq!(auto, vec![(10_000,)]);

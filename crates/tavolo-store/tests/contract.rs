@@ -181,10 +181,16 @@ async fn contract(store: Store) {
     store.close().await;
 }
 
-#[tokio::test]
-async fn contract_sqlite() {
+/// A SQLite database file in a fresh temporary directory (kept while the guard lives).
+fn temp_sqlite() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
+    (dir, url)
+}
+
+#[tokio::test]
+async fn contract_sqlite() {
+    let (_dir, url) = temp_sqlite();
     contract(Store::open(&url).await.unwrap()).await;
 }
 
@@ -231,8 +237,8 @@ async fn two_stores_on_one_postgres_number_one_board_apart() {
 
 #[tokio::test]
 async fn two_stores_on_one_sqlite_file_number_one_board_apart() {
-    let dir = tempfile::tempdir().unwrap();
-    two_stores_number_one_board_apart(&format!("sqlite://{}/t.db", dir.path().display())).await;
+    let (_dir, url) = temp_sqlite();
+    two_stores_number_one_board_apart(&url).await;
 }
 
 /// Appends abandoned half-way (their futures dropped, as a timeout would) leave nothing
@@ -271,8 +277,7 @@ async fn abandoned_appends_leave_nothing_half_done(store: Store) {
 
 #[tokio::test]
 async fn abandoned_appends_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let (_dir, url) = temp_sqlite();
     abandoned_appends_leave_nothing_half_done(Store::open(&url).await.unwrap()).await;
 }
 
