@@ -174,12 +174,15 @@ impl Hub {
             tokio::spawn(hub.clone().dispatch_remote(rx));
             tokio::spawn(hub.clone().check_heads());
         }
-        tokio::spawn(hub.clone().checkpoints());
+        if hub.shared.store.backend() == tavolo_store::Backend::Sqlite {
+            // PostgreSQL checkpoints by itself
+            tokio::spawn(hub.clone().checkpoints());
+        }
         hub
     }
 
-    /// Every second in which something was committed, copies the database's write-ahead
-    /// log back (SQLite), so that no commit has to.
+    /// Every second in which something was committed, copies SQLite's write-ahead log
+    /// back, so that no commit has to.
     async fn checkpoints(self) {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
