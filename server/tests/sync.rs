@@ -85,6 +85,14 @@ async fn concurrent_edits_converge(backend: Backend) {
             .load(std::sync::atomic::Ordering::Relaxed)
             >= 40
     );
+    // and the board timed every one of its commits
+    let commits = metrics.commits.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(commits > 0);
+    let text = metrics.render();
+    assert!(
+        text.contains(&format!("tavolo_commit_latency_seconds_count {commits}\n")),
+        "{commits} commits: {text}"
+    );
     a.close().await;
     b.close().await;
     server.stop().await;
