@@ -133,14 +133,14 @@ async fn length_past_end(backend: Backend) {
 }
 
 async fn update_yrs_rejects(backend: Backend) {
-    // well framed, but the payload is not a Yjs update
+    // well framed, but the payload is not a Yjs update: it declares 2^32 - 1 clients
     let frame = wire::encode_update(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]);
     check(
         backend,
         Bad::Binary(frame),
         1007,
-        "update could not be decoded",
-        "bad_update",
+        "exceeds the bytes left",
+        "malformed_update",
     )
     .await;
 }
@@ -151,7 +151,7 @@ async fn bad_state_vector(backend: Backend) {
         backend,
         Bad::Binary(frame),
         1007,
-        "could not be decoded",
+        "exceeds the bytes left",
         "bad_state_vector",
     )
     .await;

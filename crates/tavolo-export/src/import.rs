@@ -11,6 +11,9 @@ use yrs::{ReadTxn, StateVector, Transact};
 /// The largest upload taken (the HTTP layer refuses larger bodies before reading them).
 pub const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_ITEMS: usize = 20_000;
+/// The most structs and deleted ranges a Yjs upload may hold: a board of `MAX_ITEMS`
+/// items as Tavolo writes it takes well under this; it bounds the document's work.
+pub const MAX_IMPORT_STRUCTS: usize = 400_000;
 pub const MAX_LINKS: usize = 40_000;
 pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_POINTS: usize = 20_000;
@@ -58,8 +61,11 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
             MAX_IMPORT_BYTES >> 20
         )));
     }
-    let update = tavolo_sync::update::decode_v1(bytes)
-        .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;
+    let update = tavolo_sync::update::decode_v1(
+        bytes,
+        &mut tavolo_sync::validate::Budget::new(MAX_IMPORT_STRUCTS),
+    )
+    .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;
     let doc = yrs::Doc::new();
     let applied = tavolo_sync::update::apply(&doc, update)
         .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;

@@ -22,6 +22,7 @@ use std::time::Instant;
 use tavolo_store::BoardAppend;
 use tavolo_sync::awareness::{self, AwarenessTable, Entry};
 use tavolo_sync::update::{self, UpdateError};
+use tavolo_sync::validate::Budget;
 use tavolo_sync::{wire, Access, BoardId};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
@@ -166,6 +167,10 @@ struct Board {
     pending: Vec<Vec<u8>>,
     /// Set when applying an update panicked: the document can no longer be trusted.
     poisoned: bool,
+    /// Set when the document holds something it cannot encode (parked structs of a
+    /// crafted update): after the batch it is rebuilt from the store, in place. Every
+    /// peer has seen committed state only, so nobody needs to reconnect.
+    reload: bool,
     locked: bool,
     /// Server changes of the current batch, answered after the commit.
     changes_done: Vec<oneshot::Sender<Result<(), CloseReason>>>,
@@ -253,6 +258,13 @@ pub(crate) async fn run(
     mut rx: mpsc::Receiver<Cmd>,
 ) {
     shared.metrics.boards_live.fetch_add(1, Relaxed);
+    // Whatever ends this task, a panic included, the board leaves the registry: the next
+    // connection loads it afresh from the store instead of finding a dead inbox.
+    let _registered = Registered {
+        shared: shared.clone(),
+        id: id.clone(),
+        generation,
+    };
     let mut board = match Board::load(shared.clone(), id.clone(), &mut rx).await {
         Ok(b) => b,
         Err(e) => {
@@ -278,6 +290,23 @@ pub(crate) async fn run(
     let end = board.serve(&mut rx, generation).await;
     board.finish(end, generation).await;
     shared.metrics.boards_live.fetch_sub(1, Relaxed);
+}
+
+/// Removes the board from the registry when its task ends, however it ends.
+struct Registered {
+    shared: Arc<Shared>,
+    id: BoardId,
+    generation: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            tracing::error!(board = %self.id, "the board's task panicked; it will be reloaded from the store");
+            self.shared.metrics.boards_live.fetch_sub(1, Relaxed);
+        }
+        self.shared.remove_if_idle(&self.id, self.generation, true);
+    }
 }
 
 enum End {
@@ -359,6 +388,7 @@ impl Board {
             peers: HashMap::new(),
             pending: Vec::new(),
             poisoned: false,
+            reload: false,
             locked: false,
             changes_done: Vec::new(),
             snapshots: Vec::new(),
@@ -420,6 +450,11 @@ impl Board {
                 return End::Failed(reason);
             }
             self.deliver(out);
+            if self.reload {
+                if let Err(reason) = self.reload_from_store().await {
+                    return End::Failed(reason);
+                }
+            }
             if self.poisoned {
                 return End::Failed(CloseReason::new(
                     close::INTERNAL_ERROR,
@@ -598,10 +633,21 @@ impl Board {
 
     fn handle_message(&mut self, conn: u64, msg: Inbound, received: Instant, out: &mut Outbox) {
         match msg {
-            Inbound::SyncStep1(sv) => {
-                let diff = self.doc.transact().encode_state_as_update_v1(&sv);
-                out.one(conn, wire::encode_sync_step2(&diff));
-            }
+            Inbound::SyncStep1(sv) => match update::encode_diff(&self.doc, &sv) {
+                Ok(diff) => out.one(conn, wire::encode_sync_step2(&diff)),
+                Err(_) => {
+                    // yrs could not encode the document (it merges parked structs into
+                    // this): rebuild it from the store, where only committed updates
+                    // are; this peer asks again when it reconnects.
+                    tracing::error!(board = %self.id, conn, "encoding the board panicked; rebuilding it");
+                    self.shared.metrics.reject("encode_panicked");
+                    self.reload = true;
+                    out.kicks.push((
+                        conn,
+                        CloseReason::new(close::INTERNAL_ERROR, "board being rebuilt; reconnect"),
+                    ));
+                }
+            },
             Inbound::Update(u) => {
                 let locked = self.locked;
                 let peer = self.peers.get_mut(&conn).expect("checked by caller");
@@ -626,6 +672,18 @@ impl Board {
                             self.shared.metrics.updates_applied.fetch_add(1, Relaxed);
                             out.received.push(received);
                             self.pending.push(delta);
+                        }
+                        if applied.parked_broken {
+                            self.shared.metrics.reject("parked_broken");
+                            tracing::warn!(board = %self.id, conn, "update left structs that do not encode; rebuilding the board");
+                            self.reload = true;
+                            out.kicks.push((
+                                conn,
+                                CloseReason::new(
+                                    close::INVALID_PAYLOAD,
+                                    "update depends on structs that cannot be encoded",
+                                ),
+                            ));
                         }
                         if let Some(e) = applied.rejected {
                             self.shared.metrics.reject("update_rejected");
@@ -741,12 +799,17 @@ impl Board {
             let _ = done.send(result.clone());
         }
         if result.is_ok() && !self.snapshots.is_empty() {
-            let state = self
-                .doc
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default());
-            for reply in self.snapshots.drain(..) {
-                let _ = reply.send((self.last_seq, state.clone()));
+            match update::encode_state(&self.doc) {
+                Ok(state) => {
+                    for reply in self.snapshots.drain(..) {
+                        let _ = reply.send((self.last_seq, state.clone()));
+                    }
+                }
+                Err(_) => {
+                    tracing::error!(board = %self.id, "encoding the board panicked; rebuilding it");
+                    self.snapshots.clear();
+                    self.reload = true;
+                }
             }
         }
         // Reads, too, see only what is committed; a failed commit drops them (their
@@ -799,7 +862,7 @@ impl Board {
             }
         }
         if let Some(snap) = snapshot {
-            if let Ok(u) = update::decode_v1(&snap.state) {
+            if let Ok(u) = update::decode_v1(&snap.state, &mut Budget::unlimited()) {
                 self.apply_remote(u, out);
             }
             self.last_seq = self.last_seq.max(snap.seq);
@@ -808,7 +871,7 @@ impl Board {
             if seq <= self.last_seq {
                 continue;
             }
-            if let Ok(u) = update::decode_v1(&data) {
+            if let Ok(u) = update::decode_v1(&data, &mut Budget::unlimited()) {
                 self.apply_remote(u, out);
             }
             self.last_seq = seq;
@@ -850,7 +913,7 @@ impl Board {
             if seq <= self.last_seq {
                 continue;
             }
-            if let Ok(u) = update::decode_v1(&data) {
+            if let Ok(u) = update::decode_v1(&data, &mut Budget::unlimited()) {
                 self.apply_remote(u, out);
             }
             self.last_seq = seq;
@@ -966,11 +1029,57 @@ impl Board {
         }
     }
 
+    /// Replaces the document with one rebuilt from the store (see `reload`).
+    async fn reload_from_store(&mut self) -> Result<(), CloseReason> {
+        self.reload = false;
+        let stored = match self.shared.store.load_board(self.id.as_str()).await {
+            Ok(s) => s,
+            Err(e) => {
+                self.shared.metrics.store_errors.fetch_add(1, Relaxed);
+                tracing::error!(board = %self.id, error = %e, "could not reload the board");
+                return Err(CloseReason::new(
+                    close::INTERNAL_ERROR,
+                    "board unavailable; reconnect",
+                ));
+            }
+        };
+        let last_seq = stored.last_seq();
+        let since_snapshot = stored.updates.len() as u64;
+        let (doc, problems) = tokio::task::spawn_blocking(move || rebuild_stored(&stored))
+            .await
+            .map_err(|_| CloseReason::new(close::INTERNAL_ERROR, "board unavailable; reconnect"))?;
+        for p in &problems {
+            tracing::error!(board = %self.id, problem = %p, "stored board data skipped");
+        }
+        self.doc = doc;
+        self.last_seq = last_seq;
+        self.since_snapshot = since_snapshot;
+        self.own_ahead.clear();
+        self.catch_up_at = None;
+        self.needs_catch_up = false;
+        Ok(())
+    }
+
+    /// Folds the log into a snapshot, once the snapshot is proven to read back as the
+    /// document (`update::verify_state`): a snapshot that does not is never written, and
+    /// the log it would have replaced stays.
     async fn compact(&mut self) {
-        let state = self
-            .doc
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
+        let verified = update::encode_state(&self.doc)
+            .map_err(|e| e.to_string())
+            .and_then(|state| update::verify_state(&self.doc, &state).map(|()| state));
+        let state = match verified {
+            Ok(state) => state,
+            Err(e) => {
+                self.shared
+                    .metrics
+                    .compactions_refused
+                    .fetch_add(1, Relaxed);
+                tracing::error!(board = %self.id, error = %e, "compaction refused: the snapshot would not read back as the board; the log stays");
+                // Try again only after as many updates again, not after every batch.
+                self.since_snapshot = 0;
+                return;
+            }
+        };
         match self
             .shared
             .store

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tavolo_sync::awareness;
 use tavolo_sync::update;
+use tavolo_sync::validate::Budget;
 use tavolo_sync::wire::{self, Message};
 use tavolo_sync::BoardId;
 use tokio::sync::mpsc;
@@ -280,6 +281,8 @@ pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
             CloseReason::new(close::INVALID_PAYLOAD, &e.to_string()),
         )
     };
+    // The messages of one frame share one work budget.
+    let mut budget = Budget::new(Budget::FRAME);
     let mut out = Vec::with_capacity(msgs.len());
     for msg in msgs {
         out.push(match msg {
@@ -287,7 +290,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
                 update::decode_state_vector(sv).map_err(|e| bad("bad_state_vector", &e))?,
             ),
             Message::SyncStep2(u) | Message::Update(u) => {
-                Inbound::Update(update::decode_v1(u).map_err(|e| bad("bad_update", &e))?)
+                Inbound::Update(update::decode_v1(u, &mut budget).map_err(|e| bad(e.label(), &e))?)
             }
             Message::Awareness(a) => Inbound::Awareness(
                 awareness::decode_update(a).map_err(|e| bad("bad_awareness", &e))?,

@@ -52,6 +52,8 @@ pub struct Metrics {
     pub updates_persisted: AtomicU64,
     pub commits: AtomicU64,
     pub compactions: AtomicU64,
+    /// Compactions not done because the snapshot did not read back as the board.
+    pub compactions_refused: AtomicU64,
     /// Fresh clients of a loading board answered from its stored snapshot.
     pub snapshot_syncs: AtomicU64,
     pub store_errors: AtomicU64,
@@ -134,6 +136,12 @@ impl Metrics {
             "Update logs folded into snapshots.",
             "counter",
             self.compactions.load(Relaxed).to_string(),
+        );
+        gauge(
+            "tavolo_compactions_refused_total",
+            "Compactions not done because the snapshot did not read back as the board.",
+            "counter",
+            self.compactions_refused.load(Relaxed).to_string(),
         );
         gauge(
             "tavolo_snapshot_syncs_total",

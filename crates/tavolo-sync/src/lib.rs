@@ -7,11 +7,14 @@
 //!   query-awareness). Decoding never panics and reports *why* a frame is bad.
 //! - [`awareness`]: the server's table of awareness (presence) states of a board, with
 //!   the Yjs rules for stale clocks and removal, and clean-up of a closed connection.
-//! - [`update`]: applying untrusted Yjs updates to a document with panics isolated.
+//! - [`validate`]: bounded checks of every untrusted Yjs payload before yrs decodes it.
+//! - [`update`]: decoding (validated) and applying untrusted Yjs updates to a document
+//!   with panics isolated; verifying a compacted state before the log it replaces goes.
 //! - [`BoardId`]: the validated name of a board.
 
 pub mod awareness;
 pub mod update;
+pub mod validate;
 pub mod wire;
 
 use std::fmt;

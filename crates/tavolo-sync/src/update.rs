@@ -5,12 +5,17 @@
 //! the apply runs on the board's task under `catch_unwind`, and a panic there is reported
 //! so the board can be reloaded from the store, where only committed updates live.
 
+use crate::validate::{self, Budget, Invalid};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, StateVector, Transact, Update};
+use yrs::updates::encoder::Encode;
+use yrs::{Any, Array, Doc, GetString, Map, Out, ReadTxn, StateVector, Transact, Update};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum UpdateError {
+    /// The bounded pre-parser refused the bytes; yrs never saw them.
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
     #[error("update could not be decoded: {0}")]
     Decode(String),
     #[error("update was rejected by the document: {0}")]
@@ -19,18 +24,33 @@ pub enum UpdateError {
     Panicked,
 }
 
+impl UpdateError {
+    /// A short, stable label for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            UpdateError::Invalid(i) => i.label(),
+            UpdateError::Decode(_) => "bad_update",
+            UpdateError::Rejected(_) => "update_rejected",
+            UpdateError::Panicked => "update_panicked",
+        }
+    }
+}
+
 /// Runs `f`, turning a panic into `Err(UpdateError::Panicked)`.
 pub fn isolate<T>(f: impl FnOnce() -> T) -> Result<T, UpdateError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|_| UpdateError::Panicked)
 }
 
-/// Decodes a v1 update from an untrusted peer.
-pub fn decode_v1(bytes: &[u8]) -> Result<Update, UpdateError> {
+/// Decodes a v1 update: checked by [`validate::update_v1`] within `budget` first, then
+/// decoded by yrs with panics isolated.
+pub fn decode_v1(bytes: &[u8], budget: &mut Budget) -> Result<Update, UpdateError> {
+    validate::update_v1(bytes, budget)?;
     isolate(|| Update::decode_v1(bytes))?.map_err(|e| UpdateError::Decode(e.to_string()))
 }
 
-/// Decodes a state vector from an untrusted peer.
+/// Decodes a state vector: checked by [`validate::state_vector_v1`] first.
 pub fn decode_state_vector(bytes: &[u8]) -> Result<StateVector, UpdateError> {
+    validate::state_vector_v1(bytes)?;
     isolate(|| StateVector::decode_v1(bytes))?.map_err(|e| UpdateError::Decode(e.to_string()))
 }
 
@@ -43,6 +63,11 @@ pub struct Applied {
     /// integrated is in `delta` all the same, so the store and the peers stay equal to
     /// the document.
     pub rejected: Option<UpdateError>,
+    /// Set when the update left structs parked (waiting for ones not yet received) that
+    /// do not encode back into a valid update: yrs merges parked structs into every sync
+    /// reply and snapshot, and such structs have made that panic. The caller must drop
+    /// the document and rebuild it from what it stored (parked structs are never stored).
+    pub parked_broken: bool,
 }
 
 /// Applies `update` in its own transaction and returns what changed.
@@ -54,6 +79,12 @@ pub fn apply(doc: &Doc, update: Update) -> Result<Applied, UpdateError> {
             .err()
             .map(|e| UpdateError::Rejected(e.to_string()));
         let delta = txn.encode_update_v1();
+        let parked_broken = txn.store().pending_update().is_some_and(|p| {
+            // Checked apart from the rest: a panic here is the verdict, not a failed apply.
+            let encoded = isolate(|| p.update.encode_v1());
+            !encoded
+                .is_ok_and(|bytes| validate::update_v1(&bytes, &mut Budget::unlimited()).is_ok())
+        });
         Applied {
             delta: if is_empty_update(&delta) {
                 None
@@ -61,41 +92,113 @@ pub fn apply(doc: &Doc, update: Update) -> Result<Applied, UpdateError> {
                 Some(delta)
             },
             rejected,
+            parked_broken,
         }
     })
 }
 
+/// What `doc` holds that a peer with state vector `sv` lacks (v1), with panics isolated:
+/// yrs merges the document's pending structs into this encoding, and crafted pending
+/// structs have made that panic.
+pub fn encode_diff(doc: &Doc, sv: &StateVector) -> Result<Vec<u8>, UpdateError> {
+    isolate(|| doc.transact().encode_state_as_update_v1(sv))
+}
+
+/// The whole document (v1), with panics isolated.
+pub fn encode_state(doc: &Doc) -> Result<Vec<u8>, UpdateError> {
+    encode_diff(doc, &StateVector::default())
+}
+
 /// Rebuilds a document from a stored snapshot and the logged updates after it (all v1),
 /// in order. Returns the document and a description of each stored piece that did not
-/// decode or apply (those are skipped: the rest of the board is still worth having).
+/// pass the checks, decode or apply (those are skipped: the rest of the board is still
+/// worth having). Stored pieces go through the same bounded checks as a client's, without
+/// the per-frame work bound: data stored by an older version may be hostile too.
 pub fn rebuild<'a>(
     snapshot: Option<&[u8]>,
     updates: impl IntoIterator<Item = (i64, &'a [u8])>,
 ) -> (Doc, Vec<String>) {
     let doc = Doc::new();
     let mut problems = Vec::new();
-    {
-        let mut txn = doc.transact_mut();
-        let pieces = snapshot
-            .map(|s| ("snapshot".to_owned(), s))
-            .into_iter()
-            .chain(
-                updates
-                    .into_iter()
-                    .map(|(seq, d)| (format!("update {seq}"), d)),
-            );
-        for (what, data) in pieces {
-            match Update::decode_v1(data) {
-                Ok(u) => {
-                    if let Err(e) = txn.apply_update(u) {
-                        problems.push(format!("{what} refused: {e}"));
-                    }
-                }
-                Err(e) => problems.push(format!("{what} does not decode: {e}")),
-            }
+    let pieces = snapshot
+        .map(|s| ("snapshot".to_owned(), s))
+        .into_iter()
+        .chain(
+            updates
+                .into_iter()
+                .map(|(seq, d)| (format!("update {seq}"), d)),
+        );
+    for (what, data) in pieces {
+        match decode_v1(data, &mut Budget::unlimited()) {
+            Ok(u) => match apply(&doc, u) {
+                Ok(Applied {
+                    rejected: Some(e), ..
+                }) => problems.push(format!("{what} refused: {e}")),
+                Ok(_) => {}
+                Err(e) => problems.push(format!("{what}: {e}")),
+            },
+            Err(e) => problems.push(format!("{what} does not decode: {e}")),
         }
     }
     (doc, problems)
+}
+
+/// Checks that `state` (a whole-document v1 update about to replace a board's log) is
+/// what `doc` holds and reads back as itself: it passes the bounded checks and decodes;
+/// a document rebuilt from it has the same state vector and deletions as `doc`; and that
+/// document encodes to the same structs and contents again (compared decoded, so the
+/// order of map keys does not matter). Compaction deletes the log only when this holds,
+/// so a state that yrs writes in a way it cannot read back (as it once did with
+/// `ContentJSON`) never replaces the updates it came from.
+pub fn verify_state(doc: &Doc, state: &[u8]) -> Result<(), String> {
+    let decode = |bytes: &[u8]| decode_v1(bytes, &mut Budget::unlimited());
+    let (copy, problems) = rebuild(Some(state), std::iter::empty());
+    if let Some(p) = problems.into_iter().next() {
+        return Err(p);
+    }
+    let same_state = isolate(|| doc.transact().snapshot() == copy.transact().snapshot())
+        .map_err(|e| e.to_string())?;
+    if !same_state {
+        return Err("state vector or deletions differ".to_owned());
+    }
+    let again = encode_state(&copy).map_err(|e| e.to_string())?;
+    let (first, second) = (
+        decode(state).map_err(|e| e.to_string())?,
+        decode(&again).map_err(|e| e.to_string())?,
+    );
+    if isolate(|| first == second).map_err(|e| e.to_string())? {
+        Ok(())
+    } else {
+        Err("the state does not read back as itself".to_owned())
+    }
+}
+
+/// How deep [`content`] descends into nested shared types before it stops.
+pub const MAX_CONTENT_DEPTH: usize = 64;
+
+/// A value of the document as plain data, descending at most `depth` levels of nested
+/// shared types (deeper ones read as `Any::Undefined`): unlike yrs's `to_json`, whose
+/// recursion has no bound, this cannot run out of stack on a document nested by a peer.
+pub fn content<T: ReadTxn>(out: &Out, txn: &T, depth: usize) -> Any {
+    if depth == 0 {
+        return Any::Undefined;
+    }
+    match out {
+        Out::Any(a) => a.clone(),
+        Out::YText(t) => Any::from(t.get_string(txn)),
+        Out::YArray(a) => Any::from(
+            a.iter(txn)
+                .map(|v| content(&v, txn, depth - 1))
+                .collect::<Vec<_>>(),
+        ),
+        Out::YMap(m) => Any::from(
+            m.iter(txn)
+                .map(|(k, v)| (k.to_owned(), content(&v, txn, depth - 1)))
+                .collect::<std::collections::HashMap<_, _>>(),
+        ),
+        // XML types and sub-documents are refused by the validator; a board holds none.
+        _ => Any::Undefined,
+    }
 }
 
 /// A v1 update with no structs and an empty delete set.
@@ -118,12 +221,12 @@ mod tests {
             txn.encode_update_v1()
         };
         let b = Doc::new();
-        let applied = apply(&b, decode_v1(&u).unwrap()).unwrap();
+        let applied = apply(&b, decode_v1(&u, &mut Budget::unlimited()).unwrap()).unwrap();
         assert!(applied.delta.is_some());
         assert!(applied.rejected.is_none());
         assert_eq!(b.get_or_insert_text("t").get_string(&b.transact()), "ciao");
         // the same update again changes nothing
-        let again = apply(&b, decode_v1(&u).unwrap()).unwrap();
+        let again = apply(&b, decode_v1(&u, &mut Budget::unlimited()).unwrap()).unwrap();
         assert!(again.delta.is_none());
     }
 
@@ -142,10 +245,16 @@ mod tests {
             t.encode_update_v1()
         };
         let b = Doc::new();
-        assert!(apply(&b, decode_v1(&u2).unwrap()).unwrap().delta.is_none());
-        let d = apply(&b, decode_v1(&u1).unwrap()).unwrap().delta.unwrap();
+        assert!(apply(&b, decode_v1(&u2, &mut Budget::unlimited()).unwrap())
+            .unwrap()
+            .delta
+            .is_none());
+        let d = apply(&b, decode_v1(&u1, &mut Budget::unlimited()).unwrap())
+            .unwrap()
+            .delta
+            .unwrap();
         let c = Doc::new();
-        apply(&c, decode_v1(&d).unwrap()).unwrap();
+        apply(&c, decode_v1(&d, &mut Budget::unlimited()).unwrap()).unwrap();
         let v = c.get_or_insert_map("m").get(&c.transact(), "k").unwrap();
         assert_eq!(v.to_string(&c.transact()), "2");
         assert_eq!(
@@ -158,13 +267,68 @@ mod tests {
     #[test]
     fn garbage_is_a_decode_error() {
         assert!(matches!(
-            decode_v1(&[0xff, 0xff, 0x01]),
-            Err(UpdateError::Decode(_))
+            decode_v1(&[0xff, 0xff, 0x01], &mut Budget::unlimited()),
+            Err(UpdateError::Invalid(_))
         ));
         assert!(matches!(
             decode_state_vector(&[5]),
-            Err(UpdateError::Decode(_))
+            Err(UpdateError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn verify_state_accepts_the_same_board_and_nothing_else() {
+        let a = Doc::new();
+        let m = a.get_or_insert_map("m");
+        let t = a.get_or_insert_text("t");
+        {
+            let mut txn = a.transact_mut();
+            m.insert(
+                &mut txn,
+                "k",
+                Any::from(std::collections::HashMap::from([
+                    ("x".to_owned(), Any::from(1.0)),
+                    ("y".to_owned(), Any::from("due")),
+                    ("z".to_owned(), Any::from(vec![Any::from(true)])),
+                ])),
+            );
+            t.insert(&mut txn, 0, "ciao a tutti");
+            t.remove_range(&mut txn, 0, 5);
+        }
+        let state = encode_state(&a).unwrap();
+        assert_eq!(verify_state(&a, &state), Ok(()));
+        // a state missing the last change
+        let b = Doc::new();
+        apply(&b, decode_v1(&state, &mut Budget::unlimited()).unwrap()).unwrap();
+        b.get_or_insert_text("t").push(&mut b.transact_mut(), "!");
+        let other = encode_state(&b).unwrap();
+        assert!(verify_state(&a, &other).is_err());
+        assert!(verify_state(&b, &state).is_err());
+        // a state that does not decode
+        assert!(verify_state(&a, &state[..state.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn content_is_bounded_in_depth() {
+        let doc = Doc::new();
+        let root = doc.get_or_insert_map("m");
+        {
+            let mut txn = doc.transact_mut();
+            let mut map = root.clone();
+            for _ in 0..200 {
+                map = map.insert(&mut txn, "k", yrs::MapPrelim::default());
+            }
+        }
+        let txn = doc.transact();
+        let v = content(&Out::YMap(root), &txn, 10);
+        let mut depth = 0;
+        let mut cur = &v;
+        while let Any::Map(m) = cur {
+            depth += 1;
+            cur = &m["k"];
+        }
+        assert_eq!(depth, 10);
+        assert_eq!(cur, &Any::Undefined);
     }
 
     #[test]

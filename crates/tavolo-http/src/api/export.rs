@@ -178,8 +178,11 @@ async fn board_doc(
             // a copy of the live document, so the render does not hold the board's task
             let update = s.hub.read(id, import::to_yjs).await?;
             let doc = yrs::Doc::new();
-            let u = tavolo_sync::update::decode_v1(&update)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let u = tavolo_sync::update::decode_v1(
+                &update,
+                &mut tavolo_sync::validate::Budget::unlimited(),
+            )
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
             tavolo_sync::update::apply(&doc, u).map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok((
                 doc,
