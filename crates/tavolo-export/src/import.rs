@@ -67,8 +67,14 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
     )
     .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;
     let doc = yrs::Doc::new();
-    let applied = tavolo_sync::update::apply(&doc, update)
+    let applied = tavolo_sync::update::apply(&doc, update, true)
         .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;
+    if applied.too_deep {
+        return Err(invalid(format!(
+            "not a board: shared types nested deeper than {} levels",
+            tavolo_sync::update::MAX_TYPE_DEPTH
+        )));
+    }
     if let Some(e) = applied.rejected {
         return Err(invalid(format!("not a Yjs state: {e}")));
     }

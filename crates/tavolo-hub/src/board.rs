@@ -38,8 +38,12 @@ pub type KickSlot = Arc<OnceLock<CloseReason>>;
 /// A message from a connection, already decoded and validated by the connection task.
 pub enum Inbound {
     SyncStep1(StateVector),
-    /// Sync step 2 or update: both carry an update to apply.
-    Update(Update),
+    /// Sync step 2 or update: both carry an update to apply; `nests` when it creates
+    /// shared types (the document's nesting is then checked after it is applied).
+    Update {
+        update: Update,
+        nests: bool,
+    },
     Awareness(Vec<Entry>),
     QueryAwareness,
 }
@@ -439,7 +443,9 @@ impl Board {
             let mut out = Outbox::default();
             self.handle(first, &mut out);
             let mut handled = 1;
-            while handled < max_batch {
+            // A batch ends early when the document must be rebuilt: what follows waits
+            // for the rebuilt document.
+            while handled < max_batch && !self.reload {
                 match self.deferred.pop_front().or_else(|| rx.try_recv().ok()) {
                     Some(cmd) => self.handle(cmd, &mut out),
                     None => break,
@@ -594,11 +600,25 @@ impl Board {
                 msgs,
                 received,
             } => {
-                for msg in msgs {
-                    if !self.peers.contains_key(&conn) || self.poisoned {
+                let mut msgs = msgs.into_iter();
+                while let Some(msg) = msgs.next() {
+                    let kicked = out.kicks.iter().any(|(c, _)| *c == conn);
+                    if kicked || !self.peers.contains_key(&conn) || self.poisoned {
                         break;
                     }
                     self.handle_message(conn, msg, received, out);
+                    if self.reload {
+                        // The rest waits for the rebuilt document.
+                        let rest: Vec<Inbound> = msgs.collect();
+                        if !rest.is_empty() {
+                            self.deferred.push_front(Cmd::Messages {
+                                conn,
+                                msgs: rest,
+                                received,
+                            });
+                        }
+                        break;
+                    }
                 }
             }
         }
@@ -648,7 +668,7 @@ impl Board {
                     ));
                 }
             },
-            Inbound::Update(u) => {
+            Inbound::Update { update: u, nests } => {
                 let locked = self.locked;
                 let peer = self.peers.get_mut(&conn).expect("checked by caller");
                 let denied = if peer.access == Access::ReadOnly {
@@ -666,7 +686,24 @@ impl Board {
                     }
                     return;
                 }
-                match update::apply(&self.doc, u) {
+                match update::apply(&self.doc, u, nests) {
+                    Ok(applied) if applied.too_deep => {
+                        // Applied but never stored nor relayed: the document is rebuilt
+                        // from the store after this batch.
+                        self.shared.metrics.reject("too_deep");
+                        tracing::warn!(board = %self.id, conn, "update nests shared types too deep; rebuilding the board");
+                        self.reload = true;
+                        out.kicks.push((
+                            conn,
+                            CloseReason::new(
+                                close::INVALID_PAYLOAD,
+                                &format!(
+                                    "shared types nested deeper than {} levels",
+                                    update::MAX_TYPE_DEPTH
+                                ),
+                            ),
+                        ));
+                    }
                     Ok(applied) => {
                         if let Some(delta) = applied.delta {
                             self.shared.metrics.updates_applied.fetch_add(1, Relaxed);
@@ -798,6 +835,15 @@ impl Board {
         for done in self.changes_done.drain(..) {
             let _ = done.send(result.clone());
         }
+        if self.reload {
+            // The document holds what it must not: snapshots and reads wait for the
+            // rebuilt one.
+            let waiting = self.snapshots.drain(..).map(Cmd::Snapshot);
+            let reads = std::mem::take(&mut self.reads).into_iter().map(Cmd::Read);
+            for cmd in waiting.chain(reads).collect::<Vec<_>>().into_iter().rev() {
+                self.deferred.push_front(cmd);
+            }
+        }
         if result.is_ok() && !self.snapshots.is_empty() {
             match update::encode_state(&self.doc) {
                 Ok(state) => {
@@ -882,7 +928,7 @@ impl Board {
     /// Applies an update that is already in the log (from another node) and queues what
     /// it changed for the local peers.
     fn apply_remote(&mut self, u: Update, out: &mut Outbox) {
-        match update::apply(&self.doc, u) {
+        match update::apply(&self.doc, u, false) {
             Ok(applied) => {
                 if let Some(delta) = applied.delta {
                     out.all(wire::encode_update(&delta));

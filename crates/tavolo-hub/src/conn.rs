@@ -290,7 +290,12 @@ pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
                 update::decode_state_vector(sv).map_err(|e| bad("bad_state_vector", &e))?,
             ),
             Message::SyncStep2(u) | Message::Update(u) => {
-                Inbound::Update(update::decode_v1(u, &mut budget).map_err(|e| bad(e.label(), &e))?)
+                let (update, shape) =
+                    update::decode_v1_shaped(u, &mut budget).map_err(|e| bad(e.label(), &e))?;
+                Inbound::Update {
+                    update,
+                    nests: shape.types > 0,
+                }
             }
             Message::Awareness(a) => Inbound::Awareness(
                 awareness::decode_update(a).map_err(|e| bad("bad_awareness", &e))?,

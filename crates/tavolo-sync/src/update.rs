@@ -44,8 +44,18 @@ pub fn isolate<T>(f: impl FnOnce() -> T) -> Result<T, UpdateError> {
 /// Decodes a v1 update: checked by [`validate::update_v1`] within `budget` first, then
 /// decoded by yrs with panics isolated.
 pub fn decode_v1(bytes: &[u8], budget: &mut Budget) -> Result<Update, UpdateError> {
-    validate::update_v1(bytes, budget)?;
-    isolate(|| Update::decode_v1(bytes))?.map_err(|e| UpdateError::Decode(e.to_string()))
+    decode_v1_shaped(bytes, budget).map(|(u, _)| u)
+}
+
+/// [`decode_v1`], with what the validator found in the update.
+pub fn decode_v1_shaped(
+    bytes: &[u8],
+    budget: &mut Budget,
+) -> Result<(Update, validate::Shape), UpdateError> {
+    let shape = validate::update_v1(bytes, budget)?;
+    let update =
+        isolate(|| Update::decode_v1(bytes))?.map_err(|e| UpdateError::Decode(e.to_string()))?;
+    Ok((update, shape))
 }
 
 /// Decodes a state vector: checked by [`validate::state_vector_v1`] first.
@@ -68,12 +78,55 @@ pub struct Applied {
     /// reply and snapshot, and such structs have made that panic. The caller must drop
     /// the document and rebuild it from what it stored (parked structs are never stored).
     pub parked_broken: bool,
+    /// Set when, after this update, some shared type nests deeper than
+    /// [`MAX_TYPE_DEPTH`] (checked only when asked). yrs deletes nested types
+    /// recursively: deleting a chain of ~7,000 nested maps overflows a 2 MiB stack and
+    /// aborts the process. Such an update must not be stored or relayed, and the
+    /// document must be rebuilt without it.
+    pub too_deep: bool,
 }
 
-/// Applies `update` in its own transaction and returns what changed.
-pub fn apply(doc: &Doc, update: Update) -> Result<Applied, UpdateError> {
+/// The deepest nesting of shared types (a map in a map in an array…) a board may hold.
+/// Tavolo's boards nest three levels.
+pub const MAX_TYPE_DEPTH: usize = 32;
+
+/// Whether some live shared type of the document nests deeper than [`MAX_TYPE_DEPTH`]
+/// (roots count as level 1). Walks every shared type once, with an explicit stack.
+pub fn nests_too_deep<T: ReadTxn>(txn: &T) -> bool {
+    use yrs::types::text::Text as _;
+    let is_type = |o: &Out| !matches!(o, Out::Any(_));
+    let mut stack: Vec<(Out, usize)> = txn.root_refs().map(|(_, o)| (o, 1)).collect();
+    while let Some((out, depth)) = stack.pop() {
+        if depth > MAX_TYPE_DEPTH {
+            return true;
+        }
+        let mut children = Vec::new();
+        match &out {
+            Out::YMap(m) => children.extend(m.iter(txn).map(|(_, v)| v)),
+            Out::YArray(a) => children.extend(a.iter(txn)),
+            Out::YText(t) => children.extend(t.diff(txn, |_| ()).into_iter().map(|d| d.insert)),
+            // A root nobody has named the type of yet: its children are keyed, listed or
+            // both, and reading it both ways finds them all.
+            Out::UndefinedRef(b) => {
+                children.extend(yrs::MapRef::from(*b).iter(txn).map(|(_, v)| v));
+                children.extend(yrs::ArrayRef::from(*b).iter(txn));
+            }
+            _ => {}
+        }
+        stack.extend(children.into_iter().filter(is_type).map(|c| (c, depth + 1)));
+    }
+    false
+}
+
+/// Applies `update` in its own transaction and returns what changed. With
+/// `check_nesting` (an update from outside that holds shared types, see
+/// [`validate::Shape::types`]), the document's nesting is checked afterwards
+/// ([`Applied::too_deep`]); it is checked also whenever parked structs may have been
+/// integrated, whatever the update holds.
+pub fn apply(doc: &Doc, update: Update, check_nesting: bool) -> Result<Applied, UpdateError> {
     isolate(|| {
         let mut txn = doc.transact_mut();
+        let had_parked = txn.store().pending_update().is_some();
         let rejected = txn
             .apply_update(update)
             .err()
@@ -85,6 +138,7 @@ pub fn apply(doc: &Doc, update: Update) -> Result<Applied, UpdateError> {
             !encoded
                 .is_ok_and(|bytes| validate::update_v1(&bytes, &mut Budget::unlimited()).is_ok())
         });
+        let too_deep = (check_nesting || had_parked) && nests_too_deep(&txn);
         Applied {
             delta: if is_empty_update(&delta) {
                 None
@@ -93,6 +147,7 @@ pub fn apply(doc: &Doc, update: Update) -> Result<Applied, UpdateError> {
             },
             rejected,
             parked_broken,
+            too_deep,
         }
     })
 }
@@ -130,7 +185,7 @@ pub fn rebuild<'a>(
         );
     for (what, data) in pieces {
         match decode_v1(data, &mut Budget::unlimited()) {
-            Ok(u) => match apply(&doc, u) {
+            Ok(u) => match apply(&doc, u, false) {
                 Ok(Applied {
                     rejected: Some(e), ..
                 }) => problems.push(format!("{what} refused: {e}")),
@@ -221,12 +276,12 @@ mod tests {
             txn.encode_update_v1()
         };
         let b = Doc::new();
-        let applied = apply(&b, decode_v1(&u, &mut Budget::unlimited()).unwrap()).unwrap();
+        let applied = apply(&b, decode_v1(&u, &mut Budget::unlimited()).unwrap(), false).unwrap();
         assert!(applied.delta.is_some());
         assert!(applied.rejected.is_none());
         assert_eq!(b.get_or_insert_text("t").get_string(&b.transact()), "ciao");
         // the same update again changes nothing
-        let again = apply(&b, decode_v1(&u, &mut Budget::unlimited()).unwrap()).unwrap();
+        let again = apply(&b, decode_v1(&u, &mut Budget::unlimited()).unwrap(), false).unwrap();
         assert!(again.delta.is_none());
     }
 
@@ -245,16 +300,18 @@ mod tests {
             t.encode_update_v1()
         };
         let b = Doc::new();
-        assert!(apply(&b, decode_v1(&u2, &mut Budget::unlimited()).unwrap())
-            .unwrap()
-            .delta
-            .is_none());
-        let d = apply(&b, decode_v1(&u1, &mut Budget::unlimited()).unwrap())
+        assert!(
+            apply(&b, decode_v1(&u2, &mut Budget::unlimited()).unwrap(), false)
+                .unwrap()
+                .delta
+                .is_none()
+        );
+        let d = apply(&b, decode_v1(&u1, &mut Budget::unlimited()).unwrap(), false)
             .unwrap()
             .delta
             .unwrap();
         let c = Doc::new();
-        apply(&c, decode_v1(&d, &mut Budget::unlimited()).unwrap()).unwrap();
+        apply(&c, decode_v1(&d, &mut Budget::unlimited()).unwrap(), false).unwrap();
         let v = c.get_or_insert_map("m").get(&c.transact(), "k").unwrap();
         assert_eq!(v.to_string(&c.transact()), "2");
         assert_eq!(
@@ -299,7 +356,12 @@ mod tests {
         assert_eq!(verify_state(&a, &state), Ok(()));
         // a state missing the last change
         let b = Doc::new();
-        apply(&b, decode_v1(&state, &mut Budget::unlimited()).unwrap()).unwrap();
+        apply(
+            &b,
+            decode_v1(&state, &mut Budget::unlimited()).unwrap(),
+            false,
+        )
+        .unwrap();
         b.get_or_insert_text("t").push(&mut b.transact_mut(), "!");
         let other = encode_state(&b).unwrap();
         assert!(verify_state(&a, &other).is_err());
@@ -329,6 +391,45 @@ mod tests {
         }
         assert_eq!(depth, 10);
         assert_eq!(cur, &Any::Undefined);
+    }
+
+    fn chain(levels: usize) -> Vec<u8> {
+        let doc = Doc::new();
+        let root = doc.get_or_insert_map("m");
+        let mut txn = doc.transact_mut();
+        let mut map = root.insert(&mut txn, "k", yrs::MapPrelim::default());
+        for _ in 1..levels {
+            map = map.insert(&mut txn, "k", yrs::MapPrelim::default());
+        }
+        txn.encode_update_v1()
+    }
+
+    #[test]
+    fn nesting_of_shared_types_is_checked_when_asked() {
+        // root + 31 nested maps: 32 levels, the most a board may hold
+        let ok = chain(MAX_TYPE_DEPTH - 1);
+        let deep = chain(MAX_TYPE_DEPTH);
+        let b = Doc::new();
+        let applied = apply(&b, decode_v1(&ok, &mut Budget::unlimited()).unwrap(), true).unwrap();
+        assert!(!applied.too_deep);
+        // the roots of a document built from updates are of no known type yet
+        let c = Doc::new();
+        let applied = apply(
+            &c,
+            decode_v1(&deep, &mut Budget::unlimited()).unwrap(),
+            true,
+        )
+        .unwrap();
+        assert!(applied.too_deep);
+        let unchecked = apply(
+            &Doc::new(),
+            decode_v1(&deep, &mut Budget::unlimited()).unwrap(),
+            false,
+        )
+        .unwrap();
+        assert!(!unchecked.too_deep, "checked only when asked");
+        let (_, shape) = decode_v1_shaped(&deep, &mut Budget::unlimited()).unwrap();
+        assert_eq!(shape.types, MAX_TYPE_DEPTH as u64);
     }
 
     #[test]

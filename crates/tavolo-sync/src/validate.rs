@@ -129,6 +129,8 @@ pub struct Shape {
     pub deletions: u64,
     /// Client sections (structs) plus delete-set clients.
     pub clients: u64,
+    /// Structs that create a shared type (a map, an array or a text).
+    pub types: u64,
 }
 
 struct Reader<'a> {
@@ -370,7 +372,8 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
         shape.structs += structs;
         shape.clients += 1;
         for _ in 0..structs {
-            let len = struct_v1(&mut r)?;
+            let (len, is_type) = struct_v1(&mut r)?;
+            shape.types += u64::from(is_type);
             clock += len;
             if clock > MAX_CLOCK {
                 return Err(Invalid::ClockOverflow(r.pos));
@@ -386,13 +389,13 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
     Ok(shape)
 }
 
-/// One struct; returns its length in clocks.
-fn struct_v1(r: &mut Reader) -> Result<u64, Invalid> {
+/// One struct; returns its length in clocks and whether it creates a shared type.
+fn struct_v1(r: &mut Reader) -> Result<(u64, bool), Invalid> {
     let at = r.pos;
     let info = r.u8()?;
     match info {
-        0 => return r.len("GC range"),
-        10 => return r.len("skip range"),
+        0 => return Ok((r.len("GC range")?, false)),
+        10 => return Ok((r.len("skip range")?, false)),
         _ => {}
     }
     let content = info & 0x1f;
@@ -425,52 +428,55 @@ fn struct_v1(r: &mut Reader) -> Result<u64, Invalid> {
         }
     }
     let cat = r.pos;
-    Ok(match content {
-        1 => r.len("deleted content")?,
-        3 => {
-            r.buf()?;
-            1
-        }
-        4 => {
-            let s = r.string()?;
-            let n = utf16_len(s);
-            if n == 0 {
-                return Err(Invalid::Empty("string", cat));
+    Ok((
+        match content {
+            1 => r.len("deleted content")?,
+            3 => {
+                r.buf()?;
+                1
             }
-            n
-        }
-        5 => {
-            r.json()?;
-            1
-        }
-        6 => {
-            r.string()?;
-            r.json()?;
-            1
-        }
-        7 => {
-            match r.u8()? {
-                // array, map, text: all a board is made of
-                0..=2 => {}
-                // XML types: no board uses them, yrs renders them recursively, and Yjs
-                // reads a key for `YXmlHook` that yrs does not
-                3..=6 => return Err(Invalid::Unsupported("XML type", cat)),
-                _ => return Err(Invalid::Unsupported("type", cat)),
+            4 => {
+                let s = r.string()?;
+                let n = utf16_len(s);
+                if n == 0 {
+                    return Err(Invalid::Empty("string", cat));
+                }
+                n
             }
-            1
-        }
-        8 => {
-            let n = r.count("value", 1)?;
-            if n == 0 {
-                return Err(Invalid::Empty("value list", cat));
+            5 => {
+                r.json()?;
+                1
             }
-            for _ in 0..n {
-                r.any()?;
+            6 => {
+                r.string()?;
+                r.json()?;
+                1
             }
-            n
-        }
-        _ => unreachable!("checked above"),
-    })
+            7 => {
+                match r.u8()? {
+                    // array, map, text: all a board is made of
+                    0..=2 => {}
+                    // XML types: no board uses them, yrs renders them recursively, and Yjs
+                    // reads a key for `YXmlHook` that yrs does not
+                    3..=6 => return Err(Invalid::Unsupported("XML type", cat)),
+                    _ => return Err(Invalid::Unsupported("type", cat)),
+                }
+                1
+            }
+            8 => {
+                let n = r.count("value", 1)?;
+                if n == 0 {
+                    return Err(Invalid::Empty("value list", cat));
+                }
+                for _ in 0..n {
+                    r.any()?;
+                }
+                n
+            }
+            _ => unreachable!("checked above"),
+        },
+        content == 7,
+    ))
 }
 
 fn delete_set_v1(r: &mut Reader, budget: &mut Budget) -> Result<(u64, u64), Invalid> {

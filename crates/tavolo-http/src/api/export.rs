@@ -183,7 +183,8 @@ async fn board_doc(
                 &mut tavolo_sync::validate::Budget::unlimited(),
             )
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-            tavolo_sync::update::apply(&doc, u).map_err(|e| ApiError::Internal(e.to_string()))?;
+            tavolo_sync::update::apply(&doc, u, false)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok((
                 doc,
                 format!("Stato attuale al {}", format_utc(tavolo_store::now_ms())),
