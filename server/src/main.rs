@@ -55,6 +55,16 @@ struct Cli {
     #[arg(long, env = "TAVOLO_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
     max_message_bytes: usize,
 
+    /// Messages one sync connection may send per second (bursts of twice as many); past
+    /// that it is closed with 1008.
+    #[arg(long, env = "TAVOLO_MAX_MESSAGES_PER_SEC", default_value_t = 500)]
+    max_messages_per_sec: u32,
+
+    /// Bytes one sync connection may send per second (bursts of two seconds' worth, or
+    /// one largest message); past that it is closed with 1008.
+    #[arg(long, env = "TAVOLO_MAX_BYTES_PER_SEC", default_value_t = 4 * 1024 * 1024)]
+    max_bytes_per_sec: usize,
+
     /// Most WebSocket connections served at once; more are refused with 503.
     #[arg(long, env = "TAVOLO_MAX_CONNECTIONS", default_value_t = 20_000)]
     max_connections: usize,
@@ -186,6 +196,8 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
     let ping = Duration::from_secs(cli.ping_secs.max(1));
     let config = HubConfig {
         max_message_bytes: cli.max_message_bytes,
+        max_messages_per_sec: cli.max_messages_per_sec,
+        max_bytes_per_sec: cli.max_bytes_per_sec,
         outgoing_queue: cli.outgoing_queue,
         idle_unload: Duration::from_secs(cli.idle_unload_secs),
         compact_after: cli.compact_after.max(1),

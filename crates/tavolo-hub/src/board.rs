@@ -28,6 +28,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
+/// The most awareness client ids one connection may introduce (a Yjs client uses one).
+pub const MAX_AWARENESS_CLIENTS: usize = 4;
+/// The most bytes the awareness states of one connection's ids may hold together.
+pub const MAX_AWARENESS_BYTES: usize = 16 * 1024;
+
 /// How long a board waits for the bus to bring another node's update before it reads
 /// the log instead.
 const BUS_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
@@ -131,7 +136,8 @@ struct Peer {
     principal: String,
     access: Access,
     lockable: bool,
-    /// Awareness client ids this connection introduced; removed when it closes.
+    /// Awareness client ids this connection introduced: they are its own until it closes,
+    /// when their states are removed.
     clients: HashSet<u64>,
     told_read_only: bool,
 }
@@ -551,6 +557,16 @@ impl Board {
                 self.remote_updates(first_seq, updates, out)
             }
             Cmd::RemoteAwareness(entries) => {
+                // Another node cannot speak for a client of ours.
+                let entries: Vec<Entry> = entries
+                    .into_iter()
+                    .filter(|e| {
+                        !self
+                            .peers
+                            .values()
+                            .any(|p| p.clients.contains(&e.client_id))
+                    })
+                    .collect();
                 let accepted = self.awareness.apply(entries);
                 let now = Instant::now();
                 for e in &accepted {
@@ -744,18 +760,10 @@ impl Board {
                 }
             }
             Inbound::Awareness(entries) => {
+                let entries = self.own_awareness(conn, entries);
                 let accepted = self.awareness.apply(entries);
                 if accepted.is_empty() {
                     return;
-                }
-                if let Some(peer) = self.peers.get_mut(&conn) {
-                    for e in &accepted {
-                        if e.state.is_some() {
-                            peer.clients.insert(e.client_id);
-                        } else {
-                            peer.clients.remove(&e.client_id);
-                        }
-                    }
                 }
                 let update = awareness::encode_update(&accepted);
                 self.publish_awareness(&update);
@@ -766,6 +774,52 @@ impl Board {
                 out.one(conn, wire::encode_awareness(&states));
             }
         }
+    }
+
+    /// The entries of an awareness update that `conn` may make. A client id belongs to
+    /// the connection that introduced it, until that connection closes: entries for ids
+    /// of other connections (here or on another node) are dropped, so nobody can
+    /// overwrite, remove or freeze someone else's presence. A connection introduces at
+    /// most [`MAX_AWARENESS_CLIENTS`] ids, whose states hold at most
+    /// [`MAX_AWARENESS_BYTES`] together.
+    fn own_awareness(&mut self, conn: u64, entries: Vec<Entry>) -> Vec<Entry> {
+        let mut kept = Vec::with_capacity(entries.len());
+        for e in entries {
+            let owner = self
+                .peers
+                .iter()
+                .find(|(_, p)| p.clients.contains(&e.client_id))
+                .map(|(id, _)| *id);
+            let allowed = match owner {
+                Some(o) => o == conn,
+                None => {
+                    !self.remote_clients.contains_key(&e.client_id)
+                        && self
+                            .peers
+                            .get(&conn)
+                            .is_some_and(|p| p.clients.len() < MAX_AWARENESS_CLIENTS)
+                }
+            };
+            let Some(peer) = self.peers.get_mut(&conn).filter(|_| allowed) else {
+                self.shared.metrics.reject("awareness_not_owned");
+                continue;
+            };
+            if let Some(state) = &e.state {
+                let others: usize = peer
+                    .clients
+                    .iter()
+                    .filter(|id| **id != e.client_id)
+                    .map(|id| self.awareness.state_len(*id))
+                    .sum();
+                if others + state.len() > MAX_AWARENESS_BYTES {
+                    self.shared.metrics.reject("awareness_too_large");
+                    continue;
+                }
+            }
+            peer.clients.insert(e.client_id);
+            kept.push(e);
+        }
+        kept
     }
 
     /// Removes a peer, closing it with `reason` if given, and relays the removal of the

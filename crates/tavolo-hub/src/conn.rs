@@ -102,6 +102,14 @@ where
         .await
         .is_ok();
 
+    let mut messages = Bucket::new(
+        f64::from(cfg.max_messages_per_sec.max(1)),
+        2.0 * f64::from(cfg.max_messages_per_sec.max(1)),
+    );
+    let mut bytes = Bucket::new(
+        cfg.max_bytes_per_sec.max(1) as f64,
+        (2 * cfg.max_bytes_per_sec).max(cfg.max_message_bytes) as f64,
+    );
     let mut last_rx = Instant::now();
     let mut last_tx = Instant::now();
     let mut last_ping = Instant::now();
@@ -138,6 +146,14 @@ where
                             if data.len() > cfg.max_message_bytes {
                                 metrics.reject("too_big");
                                 break Some(CloseReason::new(close::MESSAGE_TOO_BIG, &format!("message larger than {} bytes", cfg.max_message_bytes)));
+                            }
+                            if !messages.take(1.0, last_rx) || !bytes.take(data.len() as f64, last_rx) {
+                                metrics.reject("rate_limited");
+                                tracing::info!(board = %board, conn, "closing connection: over its message rate");
+                                break Some(CloseReason::new(close::POLICY_VIOLATION, &format!(
+                                    "more than {} messages or {} bytes per second",
+                                    cfg.max_messages_per_sec, cfg.max_bytes_per_sec
+                                )));
                             }
                             let msgs = match parse(&data) {
                                 Ok(m) => m,
@@ -215,6 +231,37 @@ where
     metrics.connections_open.fetch_sub(1, Relaxed);
 }
 
+/// A token bucket: `rate` tokens a second, at most `burst` saved up.
+struct Bucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64, burst: f64) -> Bucket {
+        Bucket {
+            rate,
+            burst,
+            tokens: burst,
+            at: Instant::now(),
+        }
+    }
+
+    /// Takes `n` tokens if there are that many.
+    fn take(&mut self, n: f64, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.at = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        if self.tokens < n {
+            return false;
+        }
+        self.tokens -= n;
+        true
+    }
+}
+
 /// Frames written with one flush at most.
 const WRITE_BATCH: usize = 64;
 
@@ -266,6 +313,11 @@ where
     socket.close().await
 }
 
+/// The most y-websocket messages one frame may carry. The official clients send one;
+/// each message costs the board a transaction, so a frame of thousands of tiny updates
+/// would cost far more than its size.
+pub const MAX_MESSAGES_PER_FRAME: usize = 16;
+
 /// Decodes and validates a frame from the client. On error: a metrics label and the
 /// reason to close with.
 pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
@@ -275,6 +327,15 @@ pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
             CloseReason::new(close::PROTOCOL_ERROR, &e.to_string()),
         )
     })?;
+    if msgs.len() > MAX_MESSAGES_PER_FRAME {
+        return Err((
+            "too_many_messages",
+            CloseReason::new(
+                close::POLICY_VIOLATION,
+                &format!("more than {MAX_MESSAGES_PER_FRAME} messages in one frame"),
+            ),
+        ));
+    }
     let bad = |label, e: &dyn std::fmt::Display| {
         (
             label,

@@ -20,6 +20,12 @@ use tokio_util::task::TaskTracker;
 pub struct HubConfig {
     /// Largest message a client may send, in bytes.
     pub max_message_bytes: usize,
+    /// Messages (frames) one connection may send per second, sustained; twice as many
+    /// may come in a burst. Past that the connection is closed (1008).
+    pub max_messages_per_sec: u32,
+    /// Bytes one connection may send per second, sustained; a burst may reach two
+    /// seconds' worth or one largest message, whichever is more. Past that: 1008.
+    pub max_bytes_per_sec: usize,
     /// Frames queued to one connection before it counts as too slow and is closed.
     pub outgoing_queue: usize,
     /// Messages queued to one board before senders wait (backpressure on readers).
@@ -49,6 +55,8 @@ impl Default for HubConfig {
     fn default() -> Self {
         HubConfig {
             max_message_bytes: 4 * 1024 * 1024,
+            max_messages_per_sec: 500,
+            max_bytes_per_sec: 4 * 1024 * 1024,
             outgoing_queue: 1024,
             board_inbox: 1024,
             max_batch: 512,

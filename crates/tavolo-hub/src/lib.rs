@@ -39,6 +39,8 @@ pub mod close {
     /// A well-framed message whose payload is invalid (an update or awareness state
     /// that does not decode or that the document refuses).
     pub const INVALID_PAYLOAD: u16 = 1007;
+    /// The connection sends more messages or bytes per second than it may.
+    pub const POLICY_VIOLATION: u16 = 1008;
     /// The message is larger than the configured limit.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// Something failed on our side (e.g. the database); reconnecting resyncs.

@@ -48,10 +48,21 @@ pub fn decode_update(bytes: &[u8]) -> Result<Vec<Entry>, AwarenessError> {
     if n > MAX_ENTRIES as u64 {
         return Err(AwarenessError::TooManyEntries);
     }
+    // every entry takes at least 3 bytes: nothing is reserved beyond what could be there
+    if n.saturating_mul(3) > bytes.len() as u64 {
+        return Err(AwarenessError::Malformed("more entries than bytes".into()));
+    }
     let mut out = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let client_id: u64 = cur.read_var().map_err(m)?;
         let clock: u64 = cur.read_var().map_err(m)?;
+        if clock > crate::validate::MAX_SAFE_INTEGER
+            || client_id > crate::validate::MAX_SAFE_INTEGER
+        {
+            return Err(AwarenessError::Malformed(
+                "client id or clock larger than 2^53 - 1".into(),
+            ));
+        }
         let json = cur.read_string().map_err(m)?;
         if json.len() > MAX_STATE_BYTES {
             return Err(AwarenessError::StateTooLarge);
@@ -106,6 +117,11 @@ impl AwarenessTable {
 
     pub fn is_empty(&self) -> bool {
         self.states.is_empty()
+    }
+
+    /// The size of the JSON state held for `id` (0 if none).
+    pub fn state_len(&self, id: u64) -> usize {
+        self.states.get(&id).map_or(0, |(_, s)| s.len())
     }
 
     /// Applies entries and returns those accepted (to relay), in order.
