@@ -20,6 +20,61 @@ async fn wait_for(what: &str, mut pred: impl FnMut() -> bool) {
 
 /// A client that stops reading is closed (1013) rather than silently skipped, and the
 /// others are not held back by it.
+/// A client that reads slowly, once it reads again, finds the 1013 close frame after the
+/// frames already on its socket, not a dropped connection after the whole queue.
+async fn slow_reader_gets_the_close_frame(backend: Backend) {
+    use futures_util::StreamExt;
+    let db = TestDb::new(backend).await;
+    let config = HubConfig {
+        outgoing_queue: 16,
+        pong_timeout: Duration::from_secs(30),
+        ..test_config()
+    };
+    let server = TestServer::start_with(&db, config).await;
+    let (mut slow, _) = tokio_tungstenite::connect_async(server.ws_url("slow-reader"))
+        .await
+        .unwrap();
+    let writer = server.client("slow-reader").await;
+    let t = writer.doc().get_or_insert_text("t");
+    let chunk = "x".repeat(60 * 1024);
+    let metrics = server.hub.metrics().clone();
+    for i in 0..400u64 {
+        writer.change(|txn| t.push(txn, &chunk));
+        writer
+            .wait_until("echo", WAIT, |c| c.updates_received() >= i + 2)
+            .await
+            .unwrap();
+        if metrics.rejected("slow_consumer") > 0 {
+            break;
+        }
+    }
+    assert!(
+        metrics.rejected("slow_consumer") >= 1,
+        "the reader was too slow"
+    );
+    // now it reads: within a few seconds it gets the reason, far before the 30 s deadline
+    let started = std::time::Instant::now();
+    let close = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(msg) = slow.next().await {
+            if let Ok(tokio_tungstenite::tungstenite::Message::Close(c)) = msg {
+                return c.map(|c| u16::from(c.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the connection ends within 10 s");
+    assert_eq!(
+        close,
+        Some(1013),
+        "closed with 1013 after {:?}",
+        started.elapsed()
+    );
+    writer.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
 async fn slow_consumer_is_closed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let config = HubConfig {
@@ -151,6 +206,7 @@ async fn graceful_shutdown_flushes(backend: Backend) {
 
 on_both_backends!(
     slow_consumer_is_closed,
+    slow_reader_gets_the_close_frame,
     silent_peer_times_out,
     graceful_shutdown_flushes
 );

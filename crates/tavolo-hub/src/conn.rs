@@ -179,6 +179,11 @@ where
                     }
                 }
                 frame = out_rx.recv() => match frame {
+                    // Closed by the board (too slow, kicked): what is still queued is
+                    // dropped, so the close frame goes out next, not after all of it.
+                    Some(_) if kick.get().is_some() => {
+                        break kick.get().cloned();
+                    }
                     Some(bytes) => {
                         // Whatever else is queued goes out in the same write: one
                         // syscall for several frames when the board is busy.
@@ -223,7 +228,13 @@ where
 
     if let Some(reason) = ending {
         tracing::debug!(board = %board, conn, code = reason.code, reason = %reason.reason, "closing connection");
-        let _ = tokio::time::timeout(cfg.pong_timeout, close_with(&mut socket, reason)).await;
+        // A client that does not read gets a few seconds for the close frame, not the
+        // whole pong deadline: then the socket is dropped.
+        let _ = tokio::time::timeout(
+            cfg.pong_timeout.min(CLOSE_TIMEOUT),
+            close_with(&mut socket, reason),
+        )
+        .await;
     }
     // Tell the board (it drops our awareness states). If it is gone, so are they.
     let _ = handle.tx.send(Cmd::Leave { conn }).await;
@@ -261,6 +272,9 @@ impl Bucket {
         true
     }
 }
+
+/// How long the close frame may take to go out.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Frames written with one flush at most.
 const WRITE_BATCH: usize = 64;
