@@ -278,8 +278,9 @@ pub(crate) async fn run(
     let mut board = match Board::load(shared.clone(), id.clone(), &mut rx).await {
         Ok(b) => b,
         Err(e) => {
-            shared.metrics.store_errors.fetch_add(1, Relaxed);
-            tracing::error!(board = %id, error = %e, "could not load board");
+            if let Some(n) = shared.metrics.store_error() {
+                tracing::error!(board = %id, error = %e, unlogged = n, "could not load board");
+            }
             shared.remove_if_idle(&id, generation, true);
             rx.close();
             let reason = CloseReason::new(close::INTERNAL_ERROR, "board could not be loaded");
@@ -937,8 +938,9 @@ impl Board {
         let mut rows = match store.updates_after(self.id.as_str(), self.last_seq).await {
             Ok(r) => r,
             Err(e) => {
-                self.shared.metrics.store_errors.fetch_add(1, Relaxed);
-                tracing::warn!(board = %self.id, error = %e, "catch-up failed; will retry");
+                if let Some(n) = self.shared.metrics.store_error() {
+                    tracing::warn!(board = %self.id, error = %e, unlogged = n, "catch-up failed; will retry");
+                }
                 self.needs_catch_up = true;
                 return;
             }
@@ -954,8 +956,9 @@ impl Board {
                     rows = stored.updates;
                 }
                 Err(e) => {
-                    self.shared.metrics.store_errors.fetch_add(1, Relaxed);
-                    tracing::warn!(board = %self.id, error = %e, "catch-up failed; will retry");
+                    if let Some(n) = self.shared.metrics.store_error() {
+                        tracing::warn!(board = %self.id, error = %e, unlogged = n, "catch-up failed; will retry");
+                    }
                     self.needs_catch_up = true;
                     return;
                 }
@@ -1081,8 +1084,9 @@ impl Board {
                 Ok(Some((first, updates)))
             }
             Err(e) => {
-                self.shared.metrics.store_errors.fetch_add(1, Relaxed);
-                tracing::error!(board = %self.id, error = %e, "commit failed; closing the board so clients resend");
+                if let Some(n) = self.shared.metrics.store_error() {
+                    tracing::error!(board = %self.id, error = %e, unlogged = n, "commit failed; closing the board so clients resend");
+                }
                 // The document now holds updates the database does not. Nothing of them
                 // was sent to anyone; the clients still have them and resend them when
                 // they reconnect to a board reloaded from the database.
@@ -1135,8 +1139,9 @@ impl Board {
         let stored = match self.shared.store.load_board(self.id.as_str()).await {
             Ok(s) => s,
             Err(e) => {
-                self.shared.metrics.store_errors.fetch_add(1, Relaxed);
-                tracing::error!(board = %self.id, error = %e, "could not reload the board");
+                if let Some(n) = self.shared.metrics.store_error() {
+                    tracing::error!(board = %self.id, error = %e, unlogged = n, "could not reload the board");
+                }
                 return Err(CloseReason::new(
                     close::INTERNAL_ERROR,
                     "board unavailable; reconnect",
@@ -1191,8 +1196,9 @@ impl Board {
                 self.shared.metrics.compactions.fetch_add(1, Relaxed);
             }
             Err(e) => {
-                self.shared.metrics.store_errors.fetch_add(1, Relaxed);
-                tracing::warn!(board = %self.id, error = %e, "compaction failed; the log stays as it is");
+                if let Some(n) = self.shared.metrics.store_error() {
+                    tracing::warn!(board = %self.id, error = %e, unlogged = n, "compaction failed; the log stays as it is");
+                }
             }
         }
     }

@@ -57,6 +57,11 @@ pub struct Metrics {
     /// Fresh clients of a loading board answered from its stored snapshot.
     pub snapshot_syncs: AtomicU64,
     pub store_errors: AtomicU64,
+    /// When a store error was last logged (ms since the Unix epoch) and how many were
+    /// not logged since: with the disk full every refused write fails, and one line a
+    /// second says so as well as hundreds would.
+    store_error_logged_ms: AtomicU64,
+    store_errors_unlogged: AtomicU64,
     /// From the arrival of a frame to its update being queued to every peer (this
     /// includes the commit).
     pub broadcast_latency: Histogram,
@@ -76,6 +81,27 @@ pub struct Metrics {
 
 impl Metrics {
     /// Counts a refused message or a closed-for-cause connection, by reason.
+    /// Counts a failed database operation; returns `Some(n)` when it should be logged,
+    /// with `n` the failures not logged since the last line (at most one line a second).
+    pub fn store_error(&self) -> Option<u64> {
+        self.store_errors.fetch_add(1, Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let last = self.store_error_logged_ms.load(Relaxed);
+        if now.saturating_sub(last) >= 1000
+            && self
+                .store_error_logged_ms
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_ok()
+        {
+            Some(self.store_errors_unlogged.swap(0, Relaxed))
+        } else {
+            self.store_errors_unlogged.fetch_add(1, Relaxed);
+            None
+        }
+    }
+
     pub fn reject(&self, reason: &'static str) {
         // Rare, so a mutex is fine, and it keeps the set of reasons open.
         let mut m = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
@@ -217,6 +243,22 @@ impl Metrics {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn store_errors_are_logged_once_a_second() {
+        let m = Metrics::default();
+        let logged: Vec<u64> = (0..500).filter_map(|_| m.store_error()).collect();
+        assert_eq!(logged, vec![0], "one line for a burst");
+        assert_eq!(
+            m.store_errors.load(Relaxed),
+            500,
+            "every failure is counted"
+        );
+        // a second later the next one is logged, with how many were not
+        m.store_error_logged_ms.fetch_sub(1000, Relaxed);
+        assert_eq!(m.store_error(), Some(499));
+    }
+
     use super::*;
 
     #[test]
