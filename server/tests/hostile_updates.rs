@@ -98,6 +98,20 @@ async fn attack(
     reason_has: &str,
     metric: &str,
 ) {
+    attack_keeping(backend, config, frames, code, reason_has, metric, false).await
+}
+
+/// `attack`, where what the attacker sent before it was closed may be valid content
+/// (`kept_before`): the board then ends with the good client's text rather than equal it.
+async fn attack_keeping(
+    backend: Backend,
+    config: HubConfig,
+    frames: Vec<Vec<u8>>,
+    code: u16,
+    reason_has: &str,
+    metric: &str,
+    kept_before: bool,
+) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start_with(&db, config.clone()).await;
     let board = "attacked";
@@ -145,7 +159,10 @@ async fn attack(
     }
     let newcomer = server.client(board).await;
     let t = newcomer.doc().get_or_insert_text("t");
-    assert_eq!(t.get_string(&newcomer.doc().transact()), "prima dopo");
+    let expected = text.get_string(&good.doc().transact());
+    assert!(expected.ends_with("prima dopo"));
+    assert!(kept_before || expected == "prima dopo");
+    assert_eq!(t.get_string(&newcomer.doc().transact()), expected);
     let m = newcomer.doc().get_or_insert_map("m");
     assert!(
         m.get(&newcomer.doc().transact(), "k").is_none(),
@@ -161,7 +178,7 @@ async fn attack(
     let server = TestServer::start_with(&db, config).await;
     let again = server.client(board).await;
     let t = again.doc().get_or_insert_text("t");
-    assert_eq!(t.get_string(&again.doc().transact()), "prima dopo");
+    assert_eq!(t.get_string(&again.doc().transact()), expected);
     let n = again.doc().get_or_insert_map("n");
     assert_eq!(
         n.get(&again.doc().transact(), "i")
@@ -283,6 +300,46 @@ async fn message_rate(b: Backend) {
     attack(b, cfg, frames, 1008, "per second", "rate_limited").await;
 }
 
+/// Frames of items that all insert at the start of one text with no neighbours, each
+/// from a new client: Yjs's conflict resolution scans every earlier such item for each
+/// new one, so each frame costs more than the last.
+fn conflicting_inserts(frames: usize, per_frame: u32) -> Vec<Vec<u8>> {
+    let mut client = 100_000u32;
+    (0..frames)
+        .map(|_| {
+            let mut u = Vec::new();
+            u.write_var(per_frame);
+            for _ in 0..per_frame {
+                client += 1;
+                u.write_var(1u32);
+                u.write_var(client);
+                u.write_var(0u32);
+                u.write_u8(4);
+                u.write_var(1u32);
+                u.write_string("t");
+                u.write_string("x");
+            }
+            u.write_var(0u32);
+            wire::encode_update(&u)
+        })
+        .collect()
+}
+
+async fn costly_updates(b: Backend) {
+    // The attack ends when the sender has spent its share of the board's time: each of
+    // these frames costs more than the one before it, and 60 of them would cost minutes.
+    attack_keeping(
+        b,
+        config(),
+        conflicting_inserts(60, 2_000),
+        1008,
+        "too costly",
+        "too_costly",
+        true,
+    )
+    .await;
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -308,6 +365,7 @@ both!(
     huge_state_vector_count,
     many_messages_in_one_frame,
     message_rate,
+    costly_updates,
 );
 
 /// Awareness ids belong to the connection that introduced them.

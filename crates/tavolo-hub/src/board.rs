@@ -140,7 +140,19 @@ struct Peer {
     /// when their states are removed.
     clients: HashSet<u64>,
     told_read_only: bool,
+    /// Seconds of the board's time this peer may still spend on applying its updates
+    /// (see [`APPLY_SHARE`]).
+    apply_budget: f64,
+    apply_budget_at: Instant,
 }
+
+/// The share of one core a connection's updates may take to apply, sustained, and the
+/// seconds of it that may be spent in a burst. An ordinary edit takes microseconds; Yjs's
+/// conflict resolution makes crafted concurrent inserts at one position cost more the
+/// more such items a board holds, and this bounds what one connection can make the
+/// board spend (it is closed with 1008 past it).
+pub const APPLY_SHARE: f64 = 0.25;
+pub const APPLY_BURST: f64 = 2.0;
 
 enum Target {
     All,
@@ -703,7 +715,22 @@ impl Board {
                     }
                     return;
                 }
-                match update::apply(&self.doc, u, nests) {
+                let started = Instant::now();
+                let result = update::apply(&self.doc, u, nests);
+                let now = Instant::now();
+                let peer = self.peers.get_mut(&conn).expect("checked by caller");
+                if !peer.charge(now - started, now) {
+                    self.shared.metrics.reject("too_costly");
+                    tracing::warn!(board = %self.id, conn, "closing connection: its updates cost the board too much time");
+                    out.kicks.push((
+                        conn,
+                        CloseReason::new(
+                            close::POLICY_VIOLATION,
+                            "updates too costly to apply; slow down",
+                        ),
+                    ));
+                }
+                match result {
                     Ok(applied) if applied.too_deep => {
                         // Applied but never stored nor relayed: the document is rebuilt
                         // from the store after this batch.
@@ -1236,7 +1263,21 @@ impl Peer {
             lockable: permit.lockable,
             clients: HashSet::new(),
             told_read_only: false,
+            apply_budget: APPLY_BURST,
+            apply_budget_at: Instant::now(),
         }
+    }
+
+    /// Charges `spent` of the board's time applying this peer's update; false when the
+    /// peer has used more than its share.
+    fn charge(&mut self, spent: std::time::Duration, now: Instant) -> bool {
+        let refill = now
+            .saturating_duration_since(self.apply_budget_at)
+            .as_secs_f64()
+            * APPLY_SHARE;
+        self.apply_budget_at = now;
+        self.apply_budget = (self.apply_budget + refill).min(APPLY_BURST) - spent.as_secs_f64();
+        self.apply_budget >= 0.0
     }
 }
 
