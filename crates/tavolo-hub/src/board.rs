@@ -12,12 +12,12 @@
 
 use crate::bus::Event;
 use crate::close;
-use crate::conn::CloseReason;
-use crate::hub::Shared;
+use crate::shared::Shared;
+use crate::vocab::{CloseReason, Cmd, DocRead, Inbound, KickSlot, Permit};
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 use tavolo_store::BoardAppend;
 use tavolo_sync::awareness::{self, AwarenessTable, Entry};
@@ -26,7 +26,7 @@ use tavolo_sync::validate::Budget;
 use tavolo_sync::{wire, Access, BoardId};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
-use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
+use yrs::{Doc, ReadTxn, Transact, Update};
 
 /// The most awareness client ids one connection may introduce (a Yjs client uses one).
 pub const MAX_AWARENESS_CLIENTS: usize = 4;
@@ -36,99 +36,6 @@ pub const MAX_AWARENESS_BYTES: usize = 16 * 1024;
 /// How long a board waits for the bus to bring another node's update before it reads
 /// the log instead.
 const BUS_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// Where a closed connection learns why: the board sets it, then drops its sender.
-pub type KickSlot = Arc<OnceLock<CloseReason>>;
-
-/// A message from a connection, already decoded and validated by the connection task.
-pub enum Inbound {
-    SyncStep1(StateVector),
-    /// Sync step 2 or update: both carry an update to apply; `nests` when it creates
-    /// shared types (the document's nesting is then checked after it is applied).
-    Update {
-        update: Update,
-        nests: bool,
-    },
-    Awareness(Vec<Entry>),
-    QueryAwareness,
-}
-
-/// A change the server itself makes to a board (restore, reveal, gather): it runs inside
-/// the board's task, in one transaction, and goes through the same commit-then-broadcast
-/// path as a client's update.
-pub type ServerChange = Box<dyn FnOnce(&mut TransactionMut) + Send>;
-
-/// A read of the live document, inside the board's task.
-pub type DocRead = Box<dyn FnOnce(&Doc) + Send>;
-
-pub enum Cmd {
-    Join {
-        conn: u64,
-        out: mpsc::Sender<Bytes>,
-        kick: KickSlot,
-        permit: Permit,
-    },
-    /// The board was locked or unlocked: lockable peers become read-only or editors.
-    SetLocked(bool),
-    /// Close the connections of these principals (all lockable peers if `None`).
-    Kick {
-        principals: Option<Vec<String>>,
-        reason: CloseReason,
-    },
-    Change {
-        change: ServerChange,
-        done: oneshot::Sender<Result<(), CloseReason>>,
-    },
-    Read(DocRead),
-    /// Updates another node committed and published on the bus.
-    RemoteUpdates {
-        first_seq: i64,
-        updates: Vec<Vec<u8>>,
-    },
-    /// Awareness relayed from another node.
-    RemoteAwareness(Vec<Entry>),
-    /// Another node loaded this board: publish our clients' awareness states.
-    AwarenessQuery,
-    /// The log's head for this board (periodic check with a bus): catch up if behind;
-    /// also drops awareness states from other nodes that stopped being renewed.
-    CheckHead(i64),
-    /// The committed state: last sequence number and the whole document (v1).
-    /// (Answered after the batch it arrives in is committed.)
-    Snapshot(oneshot::Sender<(i64, Vec<u8>)>),
-    Leave {
-        conn: u64,
-    },
-    Messages {
-        conn: u64,
-        msgs: Vec<Inbound>,
-        received: Instant,
-    },
-}
-
-/// What a connection may do on this board, decided by the HTTP layer's access rules.
-#[derive(Debug, Clone)]
-pub struct Permit {
-    /// The facilitator's or participant's id ("anonymous" for anonymous boards).
-    pub principal: String,
-    /// Read-only peers (observers) never change the board.
-    pub access: Access,
-    /// Lockable peers (participants) are read-only while the board is locked.
-    pub lockable: bool,
-    /// Whether the board is locked now (from the database, at connection time).
-    pub locked: bool,
-}
-
-impl Permit {
-    /// Anyone, editing: for boards outside every workspace.
-    pub fn open() -> Permit {
-        Permit {
-            principal: "anonymous".into(),
-            access: Access::ReadWrite,
-            lockable: false,
-            locked: false,
-        }
-    }
-}
 
 struct Peer {
     out: mpsc::Sender<Bytes>,

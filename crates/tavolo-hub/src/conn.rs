@@ -9,9 +9,10 @@
 //! they come; a client that stops reading stalls only this loop, its bounded queue fills
 //! and the board closes it (1013).
 
-use crate::board::{Cmd, Inbound, KickSlot, Permit};
 use crate::close;
-use crate::hub::{Hub, HubConfig};
+use crate::hub::Hub;
+use crate::shared::HubConfig;
+use crate::vocab::{CloseReason, Cmd, Frame, Inbound, KickSlot, Permit, ReadError};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use std::sync::atomic::Ordering::Relaxed;
@@ -23,46 +24,6 @@ use tavolo_sync::validate::Budget;
 use tavolo_sync::wire::{self, Message};
 use tavolo_sync::BoardId;
 use tokio::sync::mpsc;
-
-/// A WebSocket close code and reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloseReason {
-    pub code: u16,
-    pub reason: String,
-}
-
-impl CloseReason {
-    /// The reason is cut to fit a close frame (123 bytes of UTF-8).
-    pub fn new(code: u16, reason: &str) -> CloseReason {
-        let mut end = reason.len().min(123);
-        while !reason.is_char_boundary(end) {
-            end -= 1;
-        }
-        CloseReason {
-            code,
-            reason: reason[..end].to_owned(),
-        }
-    }
-}
-
-/// A WebSocket frame, independent of the WebSocket library.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Frame {
-    Binary(Bytes),
-    Text(String),
-    Ping(Bytes),
-    Pong(Bytes),
-    Close(Option<CloseReason>),
-}
-
-/// Why reading from the socket failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    /// The message is larger than the configured limit.
-    TooBig,
-    /// Anything else the WebSocket layer refused.
-    Protocol(String),
-}
 
 /// Serves one connection to `board` until it closes.
 pub async fn serve<S, E>(hub: Hub, board: BoardId, permit: Permit, mut socket: S)

@@ -13,6 +13,10 @@
 //!   connection alive (pings with a deadline, keep-alive messages), and closes with a
 //!   WebSocket close code and a reason when something is wrong.
 //! - [`metrics`]: counters for `/metrics`.
+//! - [`vocab`]: what the modules say to each other (commands, permits, close reasons,
+//!   frames); [`shared`]: what they share (limits, the registry, store, bus, metrics).
+//!
+//! Dependencies run one way: `conn` → `hub` → `board` → `shared` → `vocab`.
 //!
 //! Shutdown: [`Hub::shutdown`] cancels a token; each board task finishes the batch in
 //! hand (committed, as always), closes its peers with 1001, compacts and exits; the hub
@@ -23,10 +27,13 @@ pub mod bus;
 pub mod conn;
 pub mod hub;
 pub mod metrics;
+pub mod shared;
+pub mod vocab;
 
-pub use board::{rebuild_stored, Permit};
-pub use conn::{CloseReason, Frame, ReadError};
-pub use hub::{AttachError, Hub, HubConfig};
+pub use board::rebuild_stored;
+pub use hub::{AttachError, Hub};
+pub use shared::HubConfig;
+pub use vocab::{CloseReason, Frame, Permit, ReadError};
 
 /// WebSocket close codes Tavolo uses.
 pub mod close {
