@@ -93,7 +93,12 @@ struct Cli {
 
     /// Less free disk space than this (MiB) where the SQLite database lives makes
     /// /healthz answer 503 "disk full".
-    #[arg(long, env = "TAVOLO_MIN_FREE_DISK_MIB", default_value_t = 100, global = true)]
+    #[arg(
+        long,
+        env = "TAVOLO_MIN_FREE_DISK_MIB",
+        default_value_t = 100,
+        global = true
+    )]
     min_free_disk_mib: u64,
 
     /// Send credential cookies without `Secure`: only for plain HTTP on a trusted
@@ -213,7 +218,10 @@ async fn open_store(cli: &Cli) -> anyhow::Result<Store> {
             Some(free) => {
                 tracing::error!(error = %e, free_bytes = free, "the disk is full: opening the database read-only; restart once there is space");
                 Store::open_read_only(&url).await.with_context(|| {
-                    format!("opening the database read-only ({}) after: {e}", redact(&url))
+                    format!(
+                        "opening the database read-only ({}) after: {e}",
+                        redact(&url)
+                    )
                 })?
             }
             None => {

@@ -70,7 +70,11 @@ async fn password_hashing_is_bounded() {
     }
     let r = login(server.addr, "fac@example.org", "wrong password!").await;
     assert_eq!(r.status, 403);
-    assert_eq!(server.passwords.done() - before, 4, "every check cost a hash");
+    assert_eq!(
+        server.passwords.done() - before,
+        4,
+        "every check cost a hash"
+    );
 
     // a burst: one hashes, one waits, the rest are refused at once
     let before = server.passwords.done();
@@ -109,7 +113,10 @@ async fn password_hashing_is_bounded() {
         "{metrics}"
     );
     // and the account still signs in
-    assert_eq!(login(server.addr, "fac@example.org", PASSWORD).await.status, 200);
+    assert_eq!(
+        login(server.addr, "fac@example.org", PASSWORD).await.status,
+        200
+    );
     server.stop().await;
     db.cleanup().await;
 }
@@ -136,7 +143,10 @@ async fn logins_do_not_hold_up_healthz() {
     let mut one = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        assert_eq!(login(server.addr, "fac@example.org", "wrong!").await.status, 403);
+        assert_eq!(
+            login(server.addr, "fac@example.org", "wrong!").await.status,
+            403
+        );
         one.push(t.elapsed());
     }
     let one = median(one);
@@ -227,9 +237,15 @@ async fn slow_clients_are_closed() {
     // one that never sends a byte
     let silent = TcpStream::connect(server.addr).await.unwrap();
     let silent = closed_after(silent).await;
-    assert!(silent < Duration::from_secs(5), "silent client closed after {silent:?}");
+    assert!(
+        silent < Duration::from_secs(5),
+        "silent client closed after {silent:?}"
+    );
     let dripped = dripping.await.unwrap();
-    assert!(dripped < Duration::from_secs(5), "slowloris closed after {dripped:?}");
+    assert!(
+        dripped < Duration::from_secs(5),
+        "slowloris closed after {dripped:?}"
+    );
 
     // a body that stops half-way
     let mut body = TcpStream::connect(server.addr).await.unwrap();
@@ -460,7 +476,10 @@ async fn disk_full_start_and_healthz() {
     assert_eq!(status, 503, "{health}");
     assert_eq!(health["disk"]["status"], "full", "{health}");
     assert_eq!(health["database"], "ok", "{health}");
-    assert!(health["reasons"].to_string().contains("disk full"), "{health}");
+    assert!(
+        health["reasons"].to_string().contains("disk full"),
+        "{health}"
+    );
     std::fs::remove_file(disk.path().join("filler")).unwrap();
     let (status, health) = health_of(&node).await;
     assert_eq!(status, 200, "{health}");
@@ -473,7 +492,10 @@ async fn disk_full_start_and_healthz() {
     assert_eq!(status, 503, "{health}");
     assert_eq!(health["disk"]["status"], "full", "{health}");
     assert_eq!(health["database"], "read_only", "{health}");
-    assert!(health["reasons"].to_string().contains("disk full"), "{health}");
+    assert!(
+        health["reasons"].to_string().contains("disk full"),
+        "{health}"
+    );
     let reader = Client::connect(&node.ws_url("kept")).await.unwrap();
     reader.wait_synced(WAIT).await.unwrap();
     let t = reader.doc().get_or_insert_text("t");

@@ -302,7 +302,10 @@ async fn health_and_metrics(backend: Backend) {
     let (status, body) = common::http_get(server.addr, "/healthz").await;
     assert_eq!(status, 200, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!((&health["status"], &health["database"]), (&"ok".into(), &"ok".into()));
+    assert_eq!(
+        (&health["status"], &health["database"]),
+        (&"ok".into(), &"ok".into())
+    );
     let a = server.client("metrics").await;
     let (status, body) = common::http_get(server.addr, "/metrics").await;
     assert_eq!(status, 200);

@@ -109,7 +109,11 @@ impl Passwords {
 
     /// Whether `password` matches the stored hash; `None` (no such account) costs a hash
     /// all the same, against the dummy, and answers false.
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<&str>,
+    ) -> Result<bool, PasswordError> {
         let password = password.to_owned();
         let stored = stored.map(str::to_owned);
         self.run(move || match stored {
@@ -188,7 +192,10 @@ impl Passwords {
                 inner.now.load(Relaxed) as u64,
             ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+            );
         }
     }
 }

@@ -104,14 +104,9 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(tavolo_http::run(
-            listener,
-            state,
-            serve,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
+        let task = tokio::spawn(tavolo_http::run(listener, state, serve, async move {
+            let _ = stopped.await;
+        }));
         TestServer {
             addr,
             hub,

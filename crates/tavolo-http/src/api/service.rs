@@ -3,9 +3,9 @@
 //! workspace ownership; the CLI is the operator).
 
 use super::error::{text_field, ApiError, ApiResult};
+use crate::passwords::Passwords;
 use tavolo_board::{Board, BoardKind};
 use tavolo_hub::Hub;
-use crate::passwords::Passwords;
 use tavolo_rooms::auth::{new_id, new_token, token_hash};
 use tavolo_store::{BoardAppend, Store};
 use tavolo_sync::BoardId;
