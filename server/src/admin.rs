@@ -94,7 +94,12 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let id = service::create_facilitator(store, email, name, &password)
+            // the server's hashing, one at a time (an operator's command, nothing to queue)
+            let passwords = tavolo_http::Passwords::new(tavolo_http::PasswordLimits {
+                concurrent: 1,
+                ..Default::default()
+            });
+            let id = service::create_facilitator(store, &passwords, email, name, &password)
                 .await
                 .map_err(api)?;
             println!("{id}");

@@ -101,10 +101,39 @@ struct Cli {
     #[arg(long, env = "TAVOLO_BUS")]
     bus: Option<String>,
 
+    /// Less free disk space than this (MiB) where the SQLite database lives makes
+    /// /healthz answer 503 "disk full".
+    #[arg(
+        long,
+        env = "TAVOLO_MIN_FREE_DISK_MIB",
+        default_value_t = 100,
+        global = true
+    )]
+    min_free_disk_mib: u64,
+
     /// Send credential cookies without `Secure`: only for plain HTTP on a trusted
     /// network (browsers accept Secure cookies on http://localhost and 127.0.0.1).
     #[arg(long, env = "TAVOLO_INSECURE_COOKIES")]
     insecure_cookies: bool,
+
+    /// Password hashes (argon2id, for sign-in and account creation) computed at once, on
+    /// blocking threads off the request workers. Default: one per core.
+    #[arg(long, env = "TAVOLO_PASSWORD_HASHES")]
+    password_hashes: Option<usize>,
+
+    /// Sign-ins that may wait for a hashing slot (at most 5 s each); beyond that they are
+    /// refused with 503 and Retry-After instead of piling up.
+    #[arg(long, env = "TAVOLO_PASSWORD_QUEUE", default_value_t = 32)]
+    password_queue: usize,
+
+    /// Seconds a connection has to send a whole request head (after it opens, or after
+    /// the previous answer on a kept-alive connection); then it is closed (slowloris).
+    #[arg(long, env = "TAVOLO_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
+
+    /// Seconds a request body has to arrive whole after its head; then the request fails.
+    #[arg(long, env = "TAVOLO_BODY_TIMEOUT_SECS", default_value_t = 60)]
+    body_timeout_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -154,30 +183,75 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
-async fn open_store(cli: &Cli) -> anyhow::Result<Store> {
-    let url = match &cli.database_url {
+/// The database's URL: `--database-url`, else SQLite in the data directory (created).
+fn database_url(cli: &Cli) -> anyhow::Result<String> {
+    Ok(match &cli.database_url {
         Some(u) => u.clone(),
         None => {
             std::fs::create_dir_all(&cli.data_dir)
                 .with_context(|| format!("creating data directory {}", cli.data_dir.display()))?;
             format!("sqlite://{}/tavolo.db", cli.data_dir.display())
         }
-    };
+    })
+}
+
+/// The directory holding the SQLite database, whose disk /healthz watches (none for
+/// PostgreSQL).
+fn sqlite_dir(url: &str) -> Option<PathBuf> {
+    let file = tavolo_store::sqlite_file(url)?;
+    let dir = file.parent()?;
+    Some(if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_owned()
+    })
+}
+
+fn min_free_disk_bytes(cli: &Cli) -> u64 {
+    cli.min_free_disk_mib.saturating_mul(1024 * 1024)
+}
+
+async fn open_store(cli: &Cli) -> anyhow::Result<Store> {
+    let url = database_url(cli)?;
     let options = tavolo_store::StoreOptions {
         sqlite_sync: match cli.sqlite_sync {
             SqliteSyncArg::Normal => tavolo_store::SqliteSync::Normal,
             SqliteSyncArg::Full => tavolo_store::SqliteSync::Full,
         },
     };
-    let store = Store::open_with(&url, &options)
-        .await
-        .with_context(|| format!("opening the database ({})", redact(&url)))?;
+    let store = match Store::open_with(&url, &options).await {
+        Ok(store) => store,
+        Err(e) => match disk_full(&url, cli) {
+            // SQLite cannot open its database as usual on a full disk (not even to read):
+            // serve what is stored, read-only, with /healthz saying why, rather than not
+            // at all.
+            Some(free) => {
+                tracing::error!(error = %e, free_bytes = free, "the disk is full: opening the database read-only; restart once there is space");
+                Store::open_read_only(&url).await.with_context(|| {
+                    format!(
+                        "opening the database read-only ({}) after: {e}",
+                        redact(&url)
+                    )
+                })?
+            }
+            None => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("opening the database ({})", redact(&url))))
+            }
+        },
+    };
     store
         .migrate()
         .await
         .context("running database migrations")?;
     tracing::debug!(backend = ?store.backend(), "database ready");
     Ok(store)
+}
+
+/// The free bytes under the SQLite database when they are below the threshold.
+fn disk_full(url: &str, cli: &Cli) -> Option<u64> {
+    let free = tavolo_http::health::free_bytes(&sqlite_dir(url)?).ok()?;
+    (free < min_free_disk_bytes(cli)).then_some(free)
 }
 
 async fn board_json(store: &Store, board: &str) -> anyhow::Result<()> {
@@ -226,6 +300,16 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
     let options = AppOptions {
         allow_anonymous_boards: !cli.no_anonymous_boards,
         secure_cookies: !cli.insecure_cookies,
+        passwords: tavolo_http::PasswordLimits {
+            concurrent: cli
+                .password_hashes
+                .unwrap_or_else(tavolo_http::PasswordLimits::default_concurrent)
+                .max(1),
+            queue: cli.password_queue,
+            ..Default::default()
+        },
+        data_dir: sqlite_dir(&database_url(cli)?),
+        min_free_disk_bytes: min_free_disk_bytes(cli),
     };
     let state = AppState::new(hub, store.clone(), cli.max_connections, options);
     let listener =
@@ -235,24 +319,33 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
     say(&format!("Tavolo listening on http://{addr}"));
     tracing::info!(%addr, "serving");
     if store.facilitator_count().await? == 0 {
-        // First start: a one-time link to create the first facilitator account.
+        // First start: a one-time link to create the first facilitator account. Writing
+        // it may fail (a full disk): serve all the same, the next start makes one.
         let token = tavolo_rooms::auth::new_token();
-        store
+        match store
             .create_setup_token(&tavolo_rooms::auth::token_hash(&token))
-            .await?;
-        say(&format!(
-            "First start: create the facilitator account at http://{addr}/setup/{token}"
-        ));
+            .await
+        {
+            Ok(()) => say(&format!(
+                "First start: create the facilitator account at http://{addr}/setup/{token}"
+            )),
+            Err(e) => tracing::error!(error = %e, "no setup link: it could not be stored"),
+        }
     }
     if !tavolo_http::web_client_built() {
         tracing::warn!(
             "this binary was built without the web client (web/dist): build it with scripts/run.sh"
         );
     }
+    let serve_options = ServeOptions {
+        header_timeout: Duration::from_secs(cli.header_timeout_secs.max(1)),
+        body_timeout: Duration::from_secs(cli.body_timeout_secs.max(1)),
+        ..ServeOptions::default()
+    };
     tavolo_http::run(
         listener,
         state,
-        ServeOptions::default(),
+        serve_options,
         tavolo_http::shutdown_signal(),
     )
     .await?;

@@ -300,7 +300,12 @@ async fn health_and_metrics(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     let (status, body) = common::http_get(server.addr, "/healthz").await;
-    assert_eq!((status, body.trim()), (200, "ok"));
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (&health["status"], &health["database"]),
+        (&"ok".into(), &"ok".into())
+    );
     let a = server.client("metrics").await;
     let (status, body) = common::http_get(server.addr, "/metrics").await;
     assert_eq!(status, 200);

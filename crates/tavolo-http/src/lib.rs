@@ -3,7 +3,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /…` | the web client, embedded at build time (`web.rs`); unknown paths get `index.html` |
-//! | `GET /healthz` | 200 when the database answers, 503 otherwise |
+//! | `GET /healthz` | JSON within a second: 200 when the database answers and the data's disk has room, 503 with the reasons otherwise (`health.rs`) |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /sync/{board_id}` | the y-websocket endpoint (`new WebsocketProvider("ws://HOST/sync", boardId, doc)`) |
 //!
@@ -28,7 +28,11 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub mod api;
+pub mod health;
+pub mod passwords;
 mod web;
+
+pub use passwords::{PasswordLimits, Passwords};
 
 /// Whether this binary carries the built web client (`web/dist` at build time).
 pub fn web_client_built() -> bool {
@@ -47,6 +51,8 @@ pub struct AppState {
     pub live: api::live::Live,
     /// Session state changes happen one at a time (read, change, write, publish).
     pub state_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Password hashing, bounded, off the async workers.
+    pub passwords: Passwords,
 }
 
 /// Policy options of the HTTP layer.
@@ -56,6 +62,13 @@ pub struct AppOptions {
     pub allow_anonymous_boards: bool,
     /// Whether credential cookies carry `Secure` (set false only behind plain HTTP).
     pub secure_cookies: bool,
+    /// How much password hashing may go on at once.
+    pub passwords: PasswordLimits,
+    /// The directory whose disk `/healthz` watches (where the SQLite database lives);
+    /// `None` when the data is not local (PostgreSQL).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Less free space than this under `data_dir` is "disk full" for `/healthz`.
+    pub min_free_disk_bytes: u64,
 }
 
 impl Default for AppOptions {
@@ -63,6 +76,9 @@ impl Default for AppOptions {
         AppOptions {
             allow_anonymous_boards: true,
             secure_cookies: true,
+            passwords: PasswordLimits::default(),
+            data_dir: None,
+            min_free_disk_bytes: health::DEFAULT_MIN_FREE_BYTES,
         }
     }
 }
@@ -87,6 +103,7 @@ impl AppState {
             hub,
             store,
             connections: Arc::new(Semaphore::new(max_connections)),
+            passwords: Passwords::new(options.passwords.clone()),
             options: Arc::new(options),
             live,
             state_lock: Arc::new(tokio::sync::Mutex::new(())),
@@ -105,19 +122,28 @@ impl AppState {
 pub struct ServeOptions {
     /// How long shutdown waits for boards to flush and connections to close.
     pub shutdown_timeout: Duration,
+    /// A connection that has not sent a whole request head this long after it opened (or
+    /// after its previous answer, on a kept-alive connection) is closed: a client that
+    /// sends its headers byte by byte, or never finishes them, holds nothing for long.
+    pub header_timeout: Duration,
+    /// A request body must have arrived whole this long after its head, or the request
+    /// fails (and its connection closes).
+    pub body_timeout: Duration,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             shutdown_timeout: Duration::from_secs(15),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
         }
     }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics))
         // A wildcard, so that an id with a '/' in it gets a clear 400 rather than a 404.
         .route("/sync/{*board_id}", get(sync))
@@ -126,23 +152,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(State(s): State<AppState>) -> Response {
-    match s.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
-        }
-    }
-}
-
 async fn metrics(State(s): State<AppState>) -> Response {
+    let mut text = s.hub.metrics().render();
+    s.passwords.render(&mut text);
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.hub.metrics().render(),
+        text,
     )
         .into_response()
 }
@@ -281,10 +299,13 @@ pub async fn run(
     opts: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::Listener;
     let hub = state.hub.clone();
-    let app = router(state);
+    let app = router(state).layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+        opts.body_timeout,
+    ));
     // Small frames, sent as they come: Nagle's algorithm would hold them back.
-    let listener = listener.tap_io(|tcp| {
+    let mut listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
     let stopping = tokio_util::sync::CancellationToken::new();
@@ -299,11 +320,44 @@ pub async fn run(
         stop.cancel();
         hub_for_signal.shutdown(timeout).await;
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stopping.cancelled().await })
-        .await;
+    // hyper's HTTP/1 connection as axum::serve drives it, plus a timer: axum::serve sets
+    // none, and without one hyper never times out a request head.
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(opts.header_timeout);
+    let connections = tokio_util::task::TaskTracker::new();
+    loop {
+        // accept errors (too many open files…) are logged and retried by axum's Listener
+        let (io, _) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopping.cancelled() => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = http
+            .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+            .with_upgrades();
+        let stop = stopping.clone();
+        connections.spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            let done = tokio::select! {
+                done = conn.as_mut() => done,
+                _ = stop.cancelled() => {
+                    // finish the request in hand, then close
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = done {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    // Upgraded connections have left hyper (the hub closes them); wait for the rest.
+    drop(listener);
+    connections.close();
+    connections.wait().await;
     let _ = hub_stopped.await;
-    served
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -65,6 +65,15 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     }
 }
 
+/// The hash of a random password nobody knows, made with the same parameters as every
+/// stored hash (once per process): a sign-in with an unknown email is checked against it,
+/// so that it costs what a known email's check costs and the time of the answer does not
+/// tell which emails have an account.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_token()).expect("hashing a random password"))
+}
+
 /// The name a participant's dots are kept under in one vote: not their id, and not
 /// linkable across votes (each vote has its own salt).
 pub fn voter_pseudonym(vote_salt: &str, participant_id: &str) -> String {
@@ -99,6 +108,10 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+        // the dummy has the parameters of a real hash, so checking it costs the same
+        let params = |phc: &str| phc.rsplitn(3, '$').nth(2).unwrap().to_owned();
+        assert_eq!(params(dummy_hash()), params(&h));
+        assert!(!verify_password("correct horse", dummy_hash()));
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub enum StoreError {
     WriterGone,
     #[error("commit failed: {0}")]
     Commit(String),
+    #[error("the database is open read-only: {0}")]
+    ReadOnly(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +143,13 @@ pub struct BoardAppend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Opened by [`Store::open_read_only`]: every write fails.
+    read_only: bool,
 }
+
+/// How long a query waits for a pooled PostgreSQL connection (opening one included) before
+/// it fails: with the database down, requests fail within this rather than hang.
+pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Rows per INSERT statement (4 bind parameters each; well under every backend's limit).
 const INSERT_CHUNK: usize = 500;
@@ -169,6 +177,15 @@ pub enum SqliteSync {
 #[derive(Debug, Clone, Default)]
 pub struct StoreOptions {
     pub sqlite_sync: SqliteSync,
+}
+
+/// The file of a `sqlite:` URL (`None` for other URLs).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let opts = SqliteConnectOptions::from_str(url).ok()?;
+    Some(opts.get_filename().to_owned())
 }
 
 impl Store {
@@ -208,20 +225,66 @@ impl Store {
             };
             Ok(Store {
                 pool: Pool::Sqlite(pool, Arc::new(log)),
+                read_only: false,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
                 .connect_with(opts)
                 .await?;
             Ok(Store {
                 pool: Pool::Postgres(pool),
+                read_only: false,
             })
         } else {
             Err(StoreError::UnsupportedUrl)
         }
+    }
+
+    /// Opens a SQLite database that cannot be opened as usual because its disk is full,
+    /// for reading only. In WAL mode even a reader needs a `-shm` index file next to the
+    /// database, and a full disk has no room to create it, so [`Store::open_with`] fails.
+    /// When the write-ahead log is empty or gone (a clean shutdown checkpoints it into
+    /// the file), the database file alone holds every commit and is opened `immutable`:
+    /// no index file, no locks, every write refused. With a non-empty log this refuses
+    /// (reading the file alone would lose the commits still in the log).
+    pub async fn open_read_only(url: &str) -> Result<Store, StoreError> {
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::UnsupportedUrl);
+        }
+        let opts = SqliteConnectOptions::from_str(url)?;
+        let mut wal = opts.get_filename().as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::ReadOnly(format!(
+                "{} holds commits not yet in the database file: free some disk space",
+                std::path::Path::new(&wal).display()
+            )));
+        }
+        let opts = opts
+            .read_only(true)
+            .immutable(true)
+            .create_if_missing(false);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .connect_with(opts.clone())
+            .await?;
+        let log = LogConnection {
+            options: opts,
+            conn: tokio::sync::Mutex::new(None),
+        };
+        Ok(Store {
+            pool: Pool::Sqlite(pool, Arc::new(log)),
+            read_only: true,
+        })
+    }
+
+    /// Whether this store was opened by [`Store::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn backend(&self) -> Backend {
@@ -234,11 +297,36 @@ impl Store {
     /// Runs the embedded migrations of this backend, then rewrites snapshots stored
     /// before migration 0004 (Yjs v2) in the v1 encoding every snapshot now has.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            return self.check_migrated().await;
+        }
         match &self.pool {
             Pool::Sqlite(p, _) => SQLITE_MIGRATIONS.run(p).await?,
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         self.upgrade_snapshot_encoding().await
+    }
+
+    /// A read-only store cannot migrate: it only checks that every migration is applied.
+    async fn check_migrated(&self) -> Result<(), StoreError> {
+        let Pool::Sqlite(p, _) = &self.pool else {
+            return Ok(());
+        };
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(p)
+                .await?;
+        match SQLITE_MIGRATIONS
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .find(|m| !applied.contains(&m.version))
+        {
+            Some(m) => Err(StoreError::ReadOnly(format!(
+                "migration {} is not applied and cannot be",
+                m.version
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Rewrites v2 snapshots as v1, one row at a time (decoding and re-encoding the update,

@@ -70,6 +70,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub hub: Hub,
     pub store: Store,
+    /// The server's password hashing (its counters).
+    pub passwords: tavolo_http::Passwords,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -80,25 +82,36 @@ impl TestServer {
     }
 
     pub async fn start_with(db: &TestDb, config: HubConfig) -> TestServer {
+        Self::start_full(db, config, AppOptions::default(), ServeOptions::default()).await
+    }
+
+    /// With the HTTP layer's own options (limits, timeouts).
+    pub async fn start_options(db: &TestDb, app: AppOptions, serve: ServeOptions) -> TestServer {
+        Self::start_full(db, test_config(), app, serve).await
+    }
+
+    pub async fn start_full(
+        db: &TestDb,
+        config: HubConfig,
+        app: AppOptions,
+        serve: ServeOptions,
+    ) -> TestServer {
         let store = Store::open(&db.url).await.expect("open store");
         store.migrate().await.expect("migrate");
         let hub = Hub::new(store.clone(), config, Arc::new(Metrics::default()));
-        let state = AppState::new(hub.clone(), store.clone(), 10_000, AppOptions::default());
+        let state = AppState::new(hub.clone(), store.clone(), 10_000, app);
+        let passwords = state.passwords.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(tavolo_http::run(
-            listener,
-            state,
-            ServeOptions::default(),
-            async move {
-                let _ = stopped.await;
-            },
-        ));
+        let task = tokio::spawn(tavolo_http::run(listener, state, serve, async move {
+            let _ = stopped.await;
+        }));
         TestServer {
             addr,
             hub,
             store,
+            passwords,
             stop: Some(stop),
             task: Some(task),
         }
@@ -222,10 +235,7 @@ pub async fn request(
     if chunked {
         let mut out = Vec::new();
         let mut rest = &body[..];
-        loop {
-            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") {
             let size = usize::from_str_radix(
                 String::from_utf8_lossy(&rest[..nl])
                     .split(';')
@@ -481,6 +491,7 @@ impl TestRedis {
 pub async fn facilitator(server: &TestServer, email: &str) -> Http {
     tavolo_http::api::service::create_facilitator(
         &server.store,
+        &server.passwords,
         email,
         "Facilitatrice",
         "una password lunga",

@@ -19,6 +19,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Gone(String),
+    /// The server is busy (the password hashing queue is full): 503 with `Retry-After`.
+    #[error("{0}")]
+    Busy(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -34,6 +37,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -45,7 +49,26 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "request failed");
         }
         let body = serde_json::json!({ "error": self.to_string() });
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let ApiError::Busy(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        }
+        response
+    }
+}
+
+/// What a busy answer asks the client to wait, in seconds.
+pub const RETRY_AFTER_SECS: &str = "1";
+
+impl From<crate::passwords::PasswordError> for ApiError {
+    fn from(e: crate::passwords::PasswordError) -> Self {
+        match e {
+            crate::passwords::PasswordError::Busy => ApiError::Busy(e.to_string()),
+            crate::passwords::PasswordError::Failed(cause) => ApiError::Internal(cause),
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 //! workspace ownership; the CLI is the operator).
 
 use super::error::{text_field, ApiError, ApiResult};
+use crate::passwords::Passwords;
 use tavolo_board::{Board, BoardKind};
 use tavolo_hub::Hub;
-use tavolo_rooms::auth::{hash_password, new_id, new_token, token_hash};
+use tavolo_rooms::auth::{new_id, new_token, token_hash};
 use tavolo_store::{BoardAppend, Store};
 use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
@@ -14,6 +15,7 @@ pub const HOUR_MS: i64 = 3_600_000;
 
 pub async fn create_facilitator(
     store: &Store,
+    passwords: &Passwords,
     email: &str,
     name: &str,
     password: &str,
@@ -33,7 +35,7 @@ pub async fn create_facilitator(
             "a facilitator with this email exists".into(),
         ));
     }
-    let hash = hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = passwords.hash(password).await?;
     let id = new_id();
     store.create_facilitator(&id, &email, &name, &hash).await?;
     Ok(id)
