@@ -12,6 +12,7 @@
 
 use crate::bus::Event;
 use crate::close;
+use crate::order::{AfterCommit, LogOrder, Remote};
 use crate::shared::Shared;
 use crate::vocab::{CloseReason, Cmd, DocRead, Inbound, KickSlot, Permit};
 use bytes::Bytes;
@@ -32,10 +33,6 @@ use yrs::{Doc, ReadTxn, Transact, Update};
 pub const MAX_AWARENESS_CLIENTS: usize = 4;
 /// The most bytes the awareness states of one connection's ids may hold together.
 pub const MAX_AWARENESS_BYTES: usize = 16 * 1024;
-
-/// How long a board waits for the bus to bring another node's update before it reads
-/// the log instead.
-const BUS_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
 
 struct Peer {
     out: mpsc::Sender<Bytes>,
@@ -89,8 +86,8 @@ struct Board {
     doc: Doc,
     awareness: AwarenessTable,
     peers: HashMap<u64, Peer>,
-    /// Every update of the log up to here is in `doc` (contiguously).
-    last_seq: i64,
+    /// Where `doc` stands against the log (across nodes).
+    order: LogOrder,
     since_snapshot: u64,
     /// Applied but not yet committed updates of the current batch.
     pending: Vec<Vec<u8>>,
@@ -105,15 +102,8 @@ struct Board {
     changes_done: Vec<oneshot::Sender<Result<(), CloseReason>>>,
     snapshots: Vec<oneshot::Sender<(i64, Vec<u8>)>>,
     reads: Vec<DocRead>,
-    /// Set when this node may have missed updates of other nodes (a gap on the bus, a
-    /// head further than `last_seq`): the next batch catches up from the log.
-    needs_catch_up: bool,
     /// Awareness clients introduced by other nodes, with when they were last heard of.
     remote_clients: HashMap<u64, Instant>,
-    /// Our commits numbered past updates of other nodes not yet seen: (first, last).
-    own_ahead: Vec<(i64, i64)>,
-    /// When to stop waiting for the bus and catch up from the log.
-    catch_up_at: Option<tokio::time::Instant>,
     /// Commands that arrived while the document was being rebuilt, handled first.
     deferred: VecDeque<Cmd>,
 }
@@ -309,7 +299,7 @@ impl Board {
         // A long log is compacted after the first batch (see `serve`), not here: the
         // first client should not wait for it.
         Ok(Board {
-            last_seq,
+            order: LogOrder::new(last_seq),
             since_snapshot,
             shared,
             id,
@@ -323,10 +313,7 @@ impl Board {
             changes_done: Vec::new(),
             snapshots: Vec::new(),
             reads: Vec::new(),
-            needs_catch_up: false,
             remote_clients: HashMap::new(),
-            own_ahead: Vec::new(),
-            catch_up_at: None,
             deferred,
         })
     }
@@ -338,6 +325,7 @@ impl Board {
         loop {
             let idle_deadline =
                 tokio::time::Instant::from_std(idle_since + self.shared.config.idle_unload);
+            let catch_up_at = self.order.catch_up_at().map(tokio::time::Instant::from_std);
             let first = if let Some(cmd) = self.deferred.pop_front() {
                 cmd
             } else {
@@ -348,7 +336,7 @@ impl Board {
                         Some(cmd) => cmd,
                         None => return End::Shutdown,
                     },
-                    _ = sleep_until(self.catch_up_at.unwrap_or_else(tokio::time::Instant::now)), if self.catch_up_at.is_some() => {
+                    _ = sleep_until(catch_up_at.unwrap_or_else(tokio::time::Instant::now)), if catch_up_at.is_some() => {
                         // The bus did not bring the other node's updates in time: ask the log.
                         self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
                         let mut out = Outbox::default();
@@ -511,10 +499,10 @@ impl Board {
                 }
             }
             Cmd::CheckHead(head) => {
-                if head > self.last_seq {
+                if head > self.order.last_seq() {
                     self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
-                    self.needs_catch_up = true;
                 }
+                self.order.head(head);
                 // Clients renew their state every 15 s; one not heard of for 45 s is gone
                 // (its node may have died).
                 let stale: Vec<u64> = self
@@ -796,25 +784,20 @@ impl Board {
                         updates,
                     });
                 }
-                if first == self.last_seq + 1 {
-                    self.last_seq = first + n - 1;
-                    self.advance_over_own();
-                } else if self.shared.bus.is_some() {
+                let bus = self.shared.bus.is_some();
+                match self.order.committed(first, n, bus, Instant::now()) {
                     // Another node committed to this board in between; its updates are
-                    // on the bus already. Keep ours aside and wait a moment for theirs
-                    // before asking the log.
-                    self.own_ahead.push((first, first + n - 1));
-                    self.catch_up_at
-                        .get_or_insert_with(|| tokio::time::Instant::now() + BUS_GRACE);
-                } else {
-                    // No bus: only the log can tell.
-                    self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
-                    self.catch_up(out).await;
+                    // on the bus already: ours wait aside a moment for theirs.
+                    AfterCommit::InOrder | AfterCommit::WaitForBus => {}
+                    AfterCommit::CatchUpNow => {
+                        self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
+                        self.catch_up(out).await;
+                    }
                 }
                 Ok(())
             }
             Ok(None) => {
-                if self.needs_catch_up {
+                if self.order.needs_catch_up() {
                     self.catch_up(out).await;
                 }
                 Ok(())
@@ -837,7 +820,7 @@ impl Board {
             match update::encode_state(&self.doc) {
                 Ok(state) => {
                     for reply in self.snapshots.drain(..) {
-                        let _ = reply.send((self.last_seq, state.clone()));
+                        let _ = reply.send((self.order.last_seq(), state.clone()));
                     }
                 }
                 Err(_) => {
@@ -865,25 +848,22 @@ impl Board {
     /// missed), sending what changed to the local peers. If compaction removed the rows
     /// right after `last_seq`, the board's snapshot is applied first.
     async fn catch_up(&mut self, out: &mut Outbox) {
-        self.needs_catch_up = false;
-        self.catch_up_at = None;
+        self.order.catching_up();
         self.shared.metrics.bus_catchups.fetch_add(1, Relaxed);
         let store = &self.shared.store;
-        let mut rows = match store.updates_after(self.id.as_str(), self.last_seq).await {
+        let last_seq = self.order.last_seq();
+        let mut rows = match store.updates_after(self.id.as_str(), last_seq).await {
             Ok(r) => r,
             Err(e) => {
                 if let Some(n) = self.shared.metrics.store_error() {
                     tracing::warn!(board = %self.id, error = %e, unlogged = n, "catch-up failed; will retry");
                 }
-                self.needs_catch_up = true;
+                self.order.catch_up_failed();
                 return;
             }
         };
         let mut snapshot = None;
-        if rows
-            .first()
-            .is_some_and(|(seq, _)| *seq != self.last_seq + 1)
-        {
+        if rows.first().is_some_and(|(seq, _)| *seq != last_seq + 1) {
             match store.load_board(self.id.as_str()).await {
                 Ok(stored) => {
                     snapshot = stored.snapshot;
@@ -893,7 +873,7 @@ impl Board {
                     if let Some(n) = self.shared.metrics.store_error() {
                         tracing::warn!(board = %self.id, error = %e, unlogged = n, "catch-up failed; will retry");
                     }
-                    self.needs_catch_up = true;
+                    self.order.catch_up_failed();
                     return;
                 }
             }
@@ -902,18 +882,17 @@ impl Board {
             if let Ok(u) = update::decode_v1(&snap.state, &mut Budget::unlimited()) {
                 self.apply_remote(u, out);
             }
-            self.last_seq = self.last_seq.max(snap.seq);
+            self.order.applied_snapshot(snap.seq);
         }
         for (seq, data) in rows {
-            if seq <= self.last_seq {
+            if seq <= self.order.last_seq() {
                 continue;
             }
             if let Ok(u) = update::decode_v1(&data, &mut Budget::unlimited()) {
                 self.apply_remote(u, out);
             }
-            self.last_seq = seq;
+            self.order.applied(seq);
         }
-        self.advance_over_own();
     }
 
     /// Applies an update that is already in the log (from another node) and queues what
@@ -934,44 +913,24 @@ impl Board {
 
     /// Updates another node committed and published.
     fn remote_updates(&mut self, first_seq: i64, updates: Vec<Vec<u8>>, out: &mut Outbox) {
-        let last = first_seq + updates.len() as i64 - 1;
-        if last <= self.last_seq {
-            return; // all seen: a duplicate, dropped by one comparison
-        }
-        if first_seq > self.last_seq + 1 {
-            // A gap: something was missed; the log has it (it was committed before it
-            // was published).
-            self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
-            self.needs_catch_up = true;
-            return;
-        }
-        for (i, data) in updates.into_iter().enumerate() {
-            let seq = first_seq + i as i64;
-            if seq <= self.last_seq {
-                continue;
+        match self.order.remote(first_seq, updates.len()) {
+            Remote::Duplicate => {}
+            // Something was missed; the log has it (it was committed before it was
+            // published).
+            Remote::Gap => {
+                self.shared.metrics.bus_gaps.fetch_add(1, Relaxed);
             }
-            if let Ok(u) = update::decode_v1(&data, &mut Budget::unlimited()) {
-                self.apply_remote(u, out);
+            Remote::Apply { skip } => {
+                for (i, data) in updates.into_iter().enumerate().skip(skip) {
+                    if first_seq + (i as i64) <= self.order.last_seq() {
+                        continue;
+                    }
+                    if let Ok(u) = update::decode_v1(&data, &mut Budget::unlimited()) {
+                        self.apply_remote(u, out);
+                    }
+                    self.order.applied(first_seq + i as i64);
+                }
             }
-            self.last_seq = seq;
-            self.advance_over_own();
-        }
-    }
-
-    /// Our own commits that were numbered past a hole are in the document already: once
-    /// the hole is filled, `last_seq` moves over them.
-    fn advance_over_own(&mut self) {
-        while let Some(pos) = self
-            .own_ahead
-            .iter()
-            .position(|(first, _)| *first == self.last_seq + 1)
-        {
-            let (_, last) = self.own_ahead.swap_remove(pos);
-            self.last_seq = last;
-        }
-        self.own_ahead.retain(|(_, last)| *last > self.last_seq);
-        if self.own_ahead.is_empty() {
-            self.catch_up_at = None;
         }
     }
 
@@ -1091,11 +1050,8 @@ impl Board {
             tracing::error!(board = %self.id, problem = %p, "stored board data skipped");
         }
         self.doc = doc;
-        self.last_seq = last_seq;
+        self.order = LogOrder::new(last_seq);
         self.since_snapshot = since_snapshot;
-        self.own_ahead.clear();
-        self.catch_up_at = None;
-        self.needs_catch_up = false;
         Ok(())
     }
 
@@ -1122,7 +1078,7 @@ impl Board {
         match self
             .shared
             .store
-            .compact(self.id.as_str(), self.last_seq, &state)
+            .compact(self.id.as_str(), self.order.last_seq(), &state)
             .await
         {
             Ok(()) => {

@@ -13,10 +13,12 @@
 //!   connection alive (pings with a deadline, keep-alive messages), and closes with a
 //!   WebSocket close code and a reason when something is wrong.
 //! - [`metrics`]: counters for `/metrics`.
+//! - [`order`]: where a live board stands against its log across nodes (own commits
+//!   ahead, duplicates, gaps, catch-up), as a pure state machine.
 //! - [`vocab`]: what the modules say to each other (commands, permits, close reasons,
 //!   frames); [`shared`]: what they share (limits, the registry, store, bus, metrics).
 //!
-//! Dependencies run one way: `conn` → `hub` → `board` → `shared` → `vocab`.
+//! Dependencies run one way: `conn` → `hub` → `board` → (`order`, `shared` → `vocab`).
 //!
 //! Shutdown: [`Hub::shutdown`] cancels a token; each board task finishes the batch in
 //! hand (committed, as always), closes its peers with 1001, compacts and exits; the hub
@@ -27,6 +29,7 @@ pub mod bus;
 pub mod conn;
 pub mod hub;
 pub mod metrics;
+pub mod order;
 pub mod shared;
 pub mod vocab;
 
