@@ -97,6 +97,8 @@ struct Board {
     /// crafted update): after the batch it is rebuilt from the store, in place. Every
     /// peer has seen committed state only, so nobody needs to reconnect.
     reload: bool,
+    /// Set by `Cmd::Discard`: the task ends after this batch, writing nothing.
+    discard: Option<(CloseReason, oneshot::Sender<()>)>,
     locked: bool,
     /// Server changes of the current batch, answered after the commit.
     changes_done: Vec<oneshot::Sender<Result<(), CloseReason>>>,
@@ -231,6 +233,8 @@ impl Drop for Registered {
 
 enum End {
     Idle,
+    /// Erased: close everyone, write nothing, say when gone.
+    Discarded(CloseReason, oneshot::Sender<()>),
     Shutdown,
     Failed(CloseReason),
 }
@@ -309,6 +313,7 @@ impl Board {
             pending: Vec::new(),
             poisoned: false,
             reload: false,
+            discard: None,
             locked: false,
             changes_done: Vec::new(),
             snapshots: Vec::new(),
@@ -359,7 +364,7 @@ impl Board {
             let mut handled = 1;
             // A batch ends early when the document must be rebuilt: what follows waits
             // for the rebuilt document.
-            while handled < max_batch && !self.reload {
+            while handled < max_batch && !self.reload && self.discard.is_none() {
                 match self.deferred.pop_front().or_else(|| rx.try_recv().ok()) {
                     Some(cmd) => self.handle(cmd, &mut out),
                     None => break,
@@ -370,6 +375,9 @@ impl Board {
                 return End::Failed(reason);
             }
             self.deliver(out);
+            if let Some((reason, done)) = self.discard.take() {
+                return End::Discarded(reason, done);
+            }
             if self.reload {
                 if let Err(reason) = self.reload_from_store().await {
                     return End::Failed(reason);
@@ -415,6 +423,7 @@ impl Board {
                 }
             }
             Cmd::Leave { conn } => self.remove_peer(conn, None, out),
+            Cmd::Discard { reason, done } => self.start_discard(reason, done),
             Cmd::SetLocked(locked) => {
                 self.locked = locked;
                 for peer in self.peers.values_mut() {
@@ -560,6 +569,7 @@ impl Board {
                 self.peers.insert(conn, Peer::new(tx, kick, permit));
             }
             Cmd::Leave { conn } => self.remove_peer(conn, None, out),
+            Cmd::Discard { reason, done } => self.start_discard(reason, done),
             Cmd::Change { done, .. } => {
                 let _ = done.send(Err(CloseReason::new(close::INTERNAL_ERROR, "board reset")));
             }
@@ -743,6 +753,17 @@ impl Board {
             kept.push(e);
         }
         kept
+    }
+
+    /// The board is being erased: what this batch applied is never committed (nobody
+    /// has seen it), and the task ends after the batch.
+    fn start_discard(&mut self, reason: CloseReason, done: oneshot::Sender<()>) {
+        self.pending.clear();
+        let refused = CloseReason::new(reason.code, &reason.reason);
+        for waiting in self.changes_done.drain(..) {
+            let _ = waiting.send(Err(refused.clone()));
+        }
+        self.discard = Some((reason, done));
     }
 
     /// Removes a peer, closing it with `reason` if given, and relays the removal of the
@@ -1096,6 +1117,7 @@ impl Board {
     async fn finish(mut self, end: End, generation: u64) {
         let reason = match &end {
             End::Idle => None,
+            End::Discarded(r, _) => Some(r.clone()),
             End::Shutdown => Some(CloseReason::new(close::GOING_AWAY, "server shutting down")),
             End::Failed(r) => Some(r.clone()),
         };
@@ -1104,13 +1126,16 @@ impl Board {
                 let _ = peer.kick.set(reason.clone());
             }
         }
-        if !matches!(end, End::Failed(_)) && self.since_snapshot > 0 {
+        if matches!(end, End::Idle | End::Shutdown) && self.since_snapshot > 0 {
             self.compact().await;
         }
         if !matches!(end, End::Idle) {
             // Idle boards removed themselves; the others leave the registry now, so the
             // next connection loads the board afresh from the database.
             self.shared.remove_if_idle(&self.id, generation, true);
+        }
+        if let End::Discarded(_, done) = end {
+            let _ = done.send(());
         }
         tracing::debug!(board = %self.id, "board unloaded");
     }

@@ -34,6 +34,10 @@ enum BoardCommand {
         code: u16,
         reason: String,
     },
+    Discard {
+        code: u16,
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +172,10 @@ impl Hub {
                             reason,
                         }) => {
                             self.kick_here(&id, principals, CloseReason::new(code, &reason))
+                                .await
+                        }
+                        Ok(BoardCommand::Discard { code, reason }) => {
+                            self.discard_here(&id, CloseReason::new(code, &reason))
                                 .await
                         }
                         Err(_) => {}
@@ -334,6 +342,60 @@ impl Hub {
         if let Some(tx) = self.live(id) {
             let _ = tx.send(Cmd::Kick { principals, reason }).await;
         }
+    }
+
+    /// Discards a live board, here and on other nodes: every connection is closed with
+    /// `reason` and the document is dropped **without writing anything** (no commit of a
+    /// batch in hand, no compaction). Returns once the board has left this node. For a
+    /// board being erased: delete its rows first (so that nothing can load it again),
+    /// then discard it, then delete what it may have written in between.
+    pub async fn discard(&self, id: &BoardId, reason: CloseReason) {
+        self.publish_board(
+            id,
+            &BoardCommand::Discard {
+                code: reason.code,
+                reason: reason.reason.clone(),
+            },
+        );
+        self.discard_here(id, reason).await;
+    }
+
+    async fn discard_here(&self, id: &BoardId, reason: CloseReason) {
+        if let Some(tx) = self.live(id) {
+            let (done, gone) = oneshot::channel();
+            if tx.send(Cmd::Discard { reason, done }).await.is_ok() {
+                let _ = gone.await;
+            }
+        }
+    }
+
+    /// Erases boards whose rows the store has just deleted (a deleted workspace's): each
+    /// live board and each of its live private drafts is discarded on every node
+    /// (connections closed with 4004, documents dropped unwritten), then whatever they
+    /// wrote before they were discarded is deleted too, and SQLite's write-ahead log is
+    /// checkpointed and truncated so that no deleted byte stays on disk.
+    pub async fn erase(&self, boards: &[String]) -> Result<(), tavolo_store::StoreError> {
+        let reason = CloseReason::new(4004, "this board was deleted");
+        for b in boards {
+            let Ok(id) = BoardId::parse(b) else { continue };
+            let drafts = self.live_with_prefix(&format!("{b}.draft."));
+            for board in std::iter::once(id).chain(drafts) {
+                self.discard(&board, reason.clone()).await;
+            }
+        }
+        self.shared.store.purge_boards(boards).await?;
+        self.shared.store.checkpoint_truncate().await
+    }
+
+    /// The live boards on this node whose id starts with `prefix` (a board's private
+    /// drafts: `{board}.draft.`).
+    pub fn live_with_prefix(&self, prefix: &str) -> Vec<BoardId> {
+        let boards = self.shared.boards.lock().unwrap_or_else(|e| e.into_inner());
+        boards
+            .keys()
+            .filter(|id| id.as_str().starts_with(prefix))
+            .cloned()
+            .collect()
     }
 
     fn publish_board(&self, id: &BoardId, cmd: &BoardCommand) {

@@ -112,6 +112,12 @@ pub enum Cmd {
     Leave {
         conn: u64,
     },
+    /// Close every connection with the reason and drop the document without writing
+    /// anything; `done` once the board has left the registry.
+    Discard {
+        reason: CloseReason,
+        done: oneshot::Sender<()>,
+    },
     Messages {
         conn: u64,
         msgs: Vec<Inbound>,

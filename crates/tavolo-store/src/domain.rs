@@ -108,6 +108,14 @@ const PARTICIPANT_SELECT: &str =
     "SELECT p.id, p.session_id, p.role, p.display_name, p.group_room, \
      s.workspace_id FROM participants p JOIN sessions s ON s.id = p.session_id";
 
+/// Every table that holds a board's content, by board id (`$1`) or draft id pattern
+/// (`$2`, `{board}.draft.%`).
+const BOARD_DATA: [&str; 3] = [
+    "DELETE FROM board_updates WHERE board_id = $1 OR board_id LIKE $2",
+    "DELETE FROM board_snapshots WHERE board_id = $1 OR board_id LIKE $2",
+    "DELETE FROM board_heads WHERE board_id = $1 OR board_id LIKE $2",
+];
+
 impl Store {
     // ------------------------------------------------------------ facilitators
 
@@ -268,19 +276,25 @@ impl Store {
             .into_iter()
             .map(|r| r.try_get::<String, _>("id"))
             .collect::<Result<_, _>>()?;
+            let now = crate::now_ms();
             for b in &boards {
-                // the board's log and snapshots, and its participants' private drafts
-                let drafts = format!("{b}.draft.%");
-                sqlx::query("DELETE FROM board_updates WHERE board_id = $1 OR board_id LIKE $2")
-                    .bind(b)
-                    .bind(&drafts)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM board_snapshots WHERE board_id = $1 OR board_id LIKE $2")
-                    .bind(b)
-                    .bind(&drafts)
-                    .execute(&mut *tx)
-                    .await?;
+                // the board's log, snapshots and head, and its participants' private
+                // drafts'; the id is remembered so that it is refused from now on
+                for sql in BOARD_DATA {
+                    sqlx::query(sql)
+                        .bind(b)
+                        .bind(format!("{b}.draft.%"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO deleted_boards (board_id, deleted_at) VALUES ($1, $2) \
+                     ON CONFLICT (board_id) DO NOTHING",
+                )
+                .bind(b)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             // sessions, rooms, boards, invites, participants, votes follow by cascade;
             // delete children explicitly too, for SQLite connections without foreign keys
@@ -299,6 +313,32 @@ impl Store {
             tx.commit().await?;
             Ok(boards)
         })
+    }
+
+    /// Deletes whatever a board (and its drafts) still has in the log, the snapshots and
+    /// the heads: after a deletion, for what a live board wrote before it was discarded.
+    pub async fn purge_boards(&self, ids: &[String]) -> Result<(), StoreError> {
+        for b in ids {
+            for sql in BOARD_DATA {
+                let drafts = format!("{b}.draft.%");
+                exec!(self, sql, b, drafts.as_str())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `board_id` belongs to a deleted workspace (a private draft counts as its
+    /// board: `{board}.draft.{participant}`).
+    pub async fn is_board_deleted(&self, board_id: &str) -> Result<bool, StoreError> {
+        let base = board_id.split(".draft.").next().unwrap_or(board_id);
+        let row: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            (String,),
+            "SELECT board_id FROM deleted_boards WHERE board_id = $1",
+            base
+        )?;
+        Ok(row.is_some())
     }
 
     // ------------------------------------------------------------ sessions

@@ -211,7 +211,10 @@ impl Store {
                 // commit stalled that commit for milliseconds: the worst updates of a
                 // fan-out); `checkpoint` does it off the commit path, and this is only
                 // the backstop if nobody calls it (about 40 MiB of log).
-                .pragma("wal_autocheckpoint", "10000");
+                .pragma("wal_autocheckpoint", "10000")
+                // Deleted rows are overwritten with zeros, not left in free pages: deleting
+                // a workspace must leave no byte of its content in the database file.
+                .pragma("secure_delete", "on");
             // An embedded file cannot drop a connection: no ping before every use (it was
             // one more round trip to the SQLite worker thread per commit).
             let pool = SqlitePoolOptions::new()
@@ -381,6 +384,20 @@ impl Store {
             }
             Pool::Postgres(_) => Ok(0),
         }
+    }
+
+    /// After an erasure: copies the whole write-ahead log into the database file and
+    /// truncates the log to nothing (with `secure_delete` on, the freed pages were zeroed
+    /// as they were written), so no deleted byte remains in either file. Waits for readers
+    /// and writers to let go, up to the busy timeout. Nothing to do on PostgreSQL, where a
+    /// deleted row stays in its page until VACUUM reuses it (see the README).
+    pub async fn checkpoint_truncate(&self) -> Result<(), StoreError> {
+        if let Pool::Sqlite(p, _) = &self.pool {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(p)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Answers when the database does (for `/healthz`).
