@@ -5,11 +5,11 @@
 //! - `machine.txt`, `commands.txt`, `notes.txt`, `finished.txt`: plain lines;
 //! - `{key}/{scenario}.json`: what `tavolo-bench --json` printed.
 //!
-//! Data in, Markdown out: [`load`] reads the directory into [`Results`]; each table's rows
-//! are read from it into a struct of their own ([`TargetRow`], [`MetricRow`], [`RoundRow`],
-//! [`StepRow`]) and written by the one table renderer, [`render`], from a list of
-//! [`Column`]s (header, alignment, cell formatter). The comparison tables are declared as
-//! data ([`Comparison`], a list of [`Metric`]s each).
+//! Data in, Markdown out: `load` reads the directory into `Results`; each table's rows are
+//! read from it into a struct of their own (`TargetRow`, `MetricRow`, `RoundRow`,
+//! `StepRow`) and written by the one table renderer, `render`, from a list of `Column`s
+//! (header, alignment, cell formatter). The comparison tables are declared as data (a
+//! `Comparison` each, with its list of `Metric`s).
 //!
 //! Only the text between [`BEGIN`] and [`END`] is replaced; every other section of the file
 //! (another engineer's `## Web editor`, say) is kept as it is.
