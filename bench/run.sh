@@ -2,6 +2,7 @@
 # The comparison harness: runs the same tavolo-bench scenarios against Tavolo and against
 # other servers that speak the y-websocket protocol, in one run on this machine, and
 # writes the results into BENCHMARKS.md (only its own section, between marker comments).
+# The raw results of a run stay in bench/results/<UTC time>/ (ignored by git).
 #
 #   bench/run.sh                  # everything, full size (about 15-20 minutes)
 #   BENCH_SCALE=quick bench/run.sh    # every scenario, small sizes (a few minutes)

@@ -2,13 +2,20 @@
 //!
 //! The harness (`bench/run.sh`) leaves in its results directory:
 //! - `servers.tsv`: `key<TAB>label<TAB>how it was started`, Tavolo first;
-//! - `machine.txt`, `commands.txt`, `notes.txt`: plain lines;
+//! - `machine.txt`, `commands.txt`, `notes.txt`, `finished.txt`: plain lines;
 //! - `{key}/{scenario}.json`: what `tavolo-bench --json` printed.
+//!
+//! Data in, Markdown out: `load` reads the directory into `Results`; each table's rows are
+//! read from it into a struct of their own (`TargetRow`, `MetricRow`, `RoundRow`,
+//! `StepRow`) and written by the one table renderer, `render`, from a list of `Column`s
+//! (header, alignment, cell formatter). The comparison tables are declared as data (a
+//! `Comparison` each, with its list of `Metric`s).
 //!
 //! Only the text between [`BEGIN`] and [`END`] is replaced; every other section of the file
 //! (another engineer's `## Web editor`, say) is kept as it is.
 
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -17,6 +24,10 @@ pub const BEGIN: &str =
 pub const END: &str = "<!-- tavolo-bench:end -->";
 /// The first line of our section.
 const HEADING: &str = "## Sync server benchmarks\n";
+/// What a cell shows when there is no number.
+const NONE: &str = "—";
+
+// --- the results directory --------------------------------------------------------------
 
 struct Server {
     key: String,
@@ -24,9 +35,16 @@ struct Server {
     start: String,
 }
 
+/// One harness run, as read from its directory.
 struct Results {
+    /// The first line of `finished.txt`: when the run ended and how long it took.
+    finished: String,
+    machine: Vec<String>,
+    notes: Vec<String>,
+    commands: Vec<String>,
     servers: Vec<Server>,
-    data: Vec<std::collections::HashMap<String, Value>>,
+    /// Each server's `{scenario}.json` files, by scenario, in the order of `servers`.
+    data: Vec<HashMap<String, Value>>,
     /// The fan-out rounds of the floor relay (`tavolo-bench relay`), if it ran.
     floor: Vec<Option<Value>>,
 }
@@ -34,8 +52,8 @@ struct Results {
 const P99: &str = "/steps/0/traffic/latency/p99_ms";
 
 /// `{scenario}.json` files of one directory, by scenario.
-fn read_jsons(dir: &Path) -> std::collections::HashMap<String, Value> {
-    let mut m = std::collections::HashMap::new();
+fn read_jsons(dir: &Path) -> HashMap<String, Value> {
+    let mut m = HashMap::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
@@ -58,7 +76,7 @@ fn p99(v: &Value) -> Option<f64> {
 }
 
 /// The fan-out rounds (`fanout-r1`, `fanout-r2`, …) in order; a missing round is `None`.
-fn rounds(m: &std::collections::HashMap<String, Value>) -> Vec<Option<Value>> {
+fn rounds(m: &HashMap<String, Value>) -> Vec<Option<Value>> {
     let n = m
         .keys()
         .filter_map(|k| k.strip_prefix("fanout-r")?.parse::<usize>().ok())
@@ -89,6 +107,17 @@ impl Results {
     }
     fn num(&self, i: usize, scenario: &str, pointer: &str) -> Option<f64> {
         self.get(i, scenario, pointer)?.as_f64()
+    }
+    /// Tavolo's number, formatted; 0 when it has none (for the text above a table).
+    fn tavolo(&self, scenario: &str, pointer: &str) -> String {
+        fmt(self.num(0, scenario, pointer).unwrap_or(0.0))
+    }
+    /// Whether any server has a result for `scenario`.
+    fn any_has(&self, scenario: &str) -> bool {
+        self.data.iter().any(|m| m.contains_key(scenario))
+    }
+    fn reference(&self) -> Option<usize> {
+        self.servers.iter().position(|s| s.key == "reference")
     }
 
     /// p99 (ms) of each fan-out round: one row per round, one column per server, then
@@ -170,17 +199,26 @@ fn load(dir: &Path) -> anyhow::Result<Results> {
     }
     let floor = rounds(&read_jsons(&dir.join("floor")));
     Ok(Results {
+        finished: read_lines(&dir.join("finished.txt"))
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+        machine: read_lines(&dir.join("machine.txt")),
+        notes: read_lines(&dir.join("notes.txt")),
+        commands: read_lines(&dir.join("commands.txt")),
         servers,
         data,
         floor,
     })
 }
 
+// --- cells ------------------------------------------------------------------------------
+
 /// Formats a number for a table: thousands separated, few decimals.
 #[allow(clippy::manual_is_multiple_of)] // is_multiple_of is newer than the workspace's rust-version
 fn fmt(v: f64) -> String {
     if v.is_nan() {
-        return "—".into();
+        return NONE.into();
     }
     let a = v.abs();
     if a >= 1000.0 {
@@ -209,265 +247,102 @@ fn fmt(v: f64) -> String {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Better {
-    Lower,
-    Higher,
-    /// A count that should be zero or a plain fact: no ratio.
-    None,
+/// A number, or `—`.
+fn number(v: Option<f64>) -> String {
+    v.map_or(NONE.into(), fmt)
 }
 
-struct Row {
-    label: String,
-    scenario: String,
-    pointer: String,
-    better: Better,
+/// A ratio (two decimals), or `—`.
+fn ratio(v: Option<f64>) -> String {
+    v.map_or(NONE.into(), |x| format!("{x:.2}"))
 }
 
-fn row(label: &str, scenario: &str, pointer: &str, better: Better) -> Row {
-    Row {
-        label: label.into(),
-        scenario: scenario.into(),
-        pointer: pointer.into(),
-        better,
+// --- the table renderer -----------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+enum Align {
+    /// `---`
+    Left,
+    /// `---:`
+    Right,
+}
+
+/// A column of a table of `R`s: its header, its alignment and how a row's cell is written.
+struct Column<R> {
+    header: String,
+    align: Align,
+    cell: Box<dyn Fn(&R) -> String>,
+}
+
+impl<R> Column<R> {
+    fn new(header: impl Into<String>, align: Align, cell: impl Fn(&R) -> String + 'static) -> Self {
+        Column {
+            header: header.into(),
+            align,
+            cell: Box::new(cell),
+        }
     }
 }
 
-/// A table: one column per server, then Tavolo/other for each other server.
-fn table(r: &Results, rows: &[Row], out: &mut String) {
-    let n = r.servers.len();
-    let _ = write!(out, "| |");
-    for s in &r.servers {
-        let _ = write!(out, " {} |", s.key);
+/// A Markdown table: the header line, the alignment line, a line per row. An empty header
+/// is written `| |`.
+fn render<R>(columns: &[Column<R>], rows: &[R], out: &mut String) {
+    out.push('|');
+    for c in columns {
+        if c.header.is_empty() {
+            out.push_str(" |");
+        } else {
+            let _ = write!(out, " {} |", c.header);
+        }
     }
-    for s in r.servers.iter().skip(1) {
-        let _ = write!(out, " Tavolo/{} |", s.key);
-    }
-    out.push('\n');
-    out.push_str("|---|");
-    for _ in 0..n + n.saturating_sub(1) {
-        out.push_str("---:|");
+    out.push_str("\n|");
+    for c in columns {
+        out.push_str(match c.align {
+            Align::Left => "---|",
+            Align::Right => "---:|",
+        });
     }
     out.push('\n');
     for row in rows {
-        let vals: Vec<Option<f64>> = (0..n)
-            .map(|i| r.num(i, &row.scenario, &row.pointer))
-            .collect();
-        let arrow = match row.better {
-            Better::Lower => " (lower is better)",
-            Better::Higher => " (higher is better)",
-            Better::None => "",
-        };
-        let _ = write!(out, "| {}{} |", row.label, arrow);
-        for v in &vals {
-            let _ = write!(out, " {} |", v.map_or("—".into(), fmt));
-        }
-        for v in vals.iter().skip(1) {
-            let cell = match (row.better, vals[0], v) {
-                (Better::None, _, _) => "".to_owned(),
-                (_, Some(t), Some(o)) if *o != 0.0 => format!("{:.2}", t / o),
-                _ => "—".to_owned(),
-            };
-            let _ = write!(out, " {cell} |");
+        out.push('|');
+        for c in columns {
+            let _ = write!(out, " {} |", (c.cell)(row));
         }
         out.push('\n');
     }
 }
 
-/// p99 of every fan-out round, the servers side by side, with Tavolo/reference and
-/// floor/reference within each round and the medians.
-fn rounds_table(r: &Results, rounds: &[Vec<Option<f64>>], ref_i: Option<usize>, o: &mut String) {
-    let floor_col = r.servers.len();
-    let has_floor = rounds.iter().any(|row| row[floor_col].is_some());
-    let _ = writeln!(
-        o,
-        "\nThe step above ran in {} rounds; in each round every server took its turn (all of them running, idle but for the one measured), so the host's slow moments fall on all of them alike. p99 in ms per round{}:\n",
-        rounds.len(),
-        if has_floor {
-            "; *floor* is `tavolo-bench relay`, which forwards each update's bytes to every client of the board and does nothing else (no document, no storage, no checks): what is left of a latency on this host, with this load generator, when a server does no work of its own"
-        } else {
-            ""
-        }
-    );
-    let _ = write!(o, "| round |");
-    for s in &r.servers {
-        let _ = write!(o, " {} |", s.key);
-    }
-    if has_floor {
-        let _ = write!(o, " floor |");
-    }
-    if ref_i.is_some() {
-        let _ = write!(o, " Tavolo/reference |");
-        if has_floor {
-            let _ = write!(o, " floor/reference |");
-        }
-    }
-    o.push_str("\n|---|");
-    let cols = r.servers.len() + has_floor as usize + ref_i.map_or(0, |_| 1 + has_floor as usize);
-    for _ in 0..cols {
-        o.push_str("---:|");
-    }
-    o.push('\n');
-    let cell = |v: Option<f64>| v.map_or("—".to_owned(), fmt);
-    let shown: Vec<usize> = (0..r.servers.len())
-        .chain(has_floor.then_some(floor_col))
-        .collect();
-    let mut write_row = |label: String, row: &[Option<f64>], ratios: [Option<f64>; 2]| {
-        let _ = write!(o, "| {label} |");
-        for &c in &shown {
-            let _ = write!(o, " {} |", cell(row[c]));
-        }
-        if ref_i.is_some() {
-            let _ = write!(
-                o,
-                " {} |",
-                ratios[0].map_or("—".into(), |x| format!("{x:.2}"))
-            );
-            if has_floor {
-                let _ = write!(
-                    o,
-                    " {} |",
-                    ratios[1].map_or("—".into(), |x| format!("{x:.2}"))
-                );
-            }
-        }
-        o.push('\n');
-    };
-    let tavolo = round_ratios(rounds, 0, ref_i);
-    let floor = round_ratios(rounds, floor_col, ref_i);
-    for (k, row) in rounds.iter().enumerate() {
-        write_row(format!("{}", k + 1), row, [tavolo[k], floor[k]]);
-    }
-    let medians: Vec<Option<f64>> = (0..=floor_col).map(|c| column_median(rounds, c)).collect();
-    let median_of = |v: Vec<Option<f64>>| median(v.into_iter().flatten().collect());
-    write_row(
-        "median".into(),
-        &medians,
-        [median_of(tavolo), median_of(floor)],
-    );
+// --- the targets --------------------------------------------------------------------------
+
+/// A row of the targets table.
+struct TargetRow {
+    target: &'static str,
+    measured: String,
+    met: &'static str,
 }
 
-fn all_have(r: &Results, scenario: &str) -> bool {
-    (0..r.servers.len()).any(|i| r.data[i].contains_key(scenario))
+/// The targets, in the table's order.
+const TARGETS: [fn(&Results) -> TargetRow; 5] = [
+    fanout_target,
+    capacity_target,
+    breadth_target,
+    cold_load_target,
+    durable_target,
+];
+
+fn target_columns() -> Vec<Column<TargetRow>> {
+    vec![
+        Column::new("target", Align::Left, |t: &TargetRow| t.target.to_owned()),
+        Column::new("measured", Align::Left, |t: &TargetRow| t.measured.clone()),
+        Column::new("met?", Align::Left, |t: &TargetRow| t.met.to_owned()),
+    ]
 }
 
-fn missing_note(r: &Results, scenario: &str, out: &mut String) {
-    for (i, s) in r.servers.iter().enumerate() {
-        if !r.data[i].contains_key(scenario) {
-            let why = if s.label.contains("only") {
-                "not run for this server"
-            } else {
-                "no result (see the run notes)"
-            };
-            let _ = writeln!(out, "\n*{}: {}.*", s.key, why);
-        }
-    }
-}
-
-/// Per-step cells for stepped scenarios (fanout capacity, durable): one row per step
-/// index, "rate: p99 / delivered".
-fn steps_table(r: &Results, scenario: &str, rate_ptr: &str, out: &mut String, durable: bool) {
-    let n = r.servers.len();
-    let max_steps = (0..n)
-        .filter_map(|i| r.get(i, scenario, "/steps")?.as_array().map(|a| a.len()))
-        .max()
-        .unwrap_or(0);
-    let _ = write!(out, "| step |");
-    for s in &r.servers {
-        let _ = write!(out, " {} |", s.key);
-    }
-    out.push_str("\n|---|");
-    for _ in 0..n {
-        out.push_str("---|");
-    }
-    out.push('\n');
-    for k in 0..max_steps {
-        let rate = (0..n).find_map(|i| r.num(i, scenario, &format!("/steps/{k}{rate_ptr}")));
-        let label = if durable {
-            format!("offered {} updates/s", rate.map_or("?".into(), fmt))
-        } else {
-            format!("{} updates/s per client", rate.map_or("?".into(), fmt))
-        };
-        let _ = write!(out, "| {label} |");
-        for i in 0..n {
-            let p = |x: &str| r.num(i, scenario, &format!("/steps/{k}{x}"));
-            let ok = r
-                .get(
-                    i,
-                    scenario,
-                    &format!("/steps/{k}/{}", if durable { "sustained" } else { "holds" }),
-                )
-                .and_then(Value::as_bool);
-            let cell = match (p("/traffic/latency/p99_ms"), p("/traffic/delivered_per_s")) {
-                (Some(p99), Some(dps)) => {
-                    let sent = p("/traffic/sent_per_s").unwrap_or(0.0);
-                    let lost = p("/traffic/lost").unwrap_or(0.0);
-                    format!(
-                        "{} — sent {}/s, delivered {}/s, p99 {} ms, lost {}",
-                        match ok {
-                            Some(true) if durable => "sustained",
-                            Some(true) => "holds",
-                            _ if durable => "**not sustained**",
-                            _ => "**fails**",
-                        },
-                        fmt(sent),
-                        fmt(dps),
-                        fmt(p99),
-                        fmt(lost)
-                    )
-                }
-                _ => "not run".into(),
-            };
-            let _ = write!(out, " {cell} |");
-        }
-        out.push('\n');
-    }
-}
-
-fn ended_notes(r: &Results, scenario: &str, pointers: &[&str], out: &mut String) {
-    for (i, s) in r.servers.iter().enumerate() {
-        for p in pointers {
-            if let Some(Value::Object(m)) = r.get(i, scenario, p) {
-                for (k, v) in m {
-                    let _ = writeln!(out, "- {}: {} connection(s): {}", s.key, v, k);
-                }
-            }
-        }
-    }
-}
-
-fn generate(r: &Results, dir: &Path) -> String {
-    let mut o = String::new();
-    let ts = read_lines(&dir.join("finished.txt"));
-    o.push_str(HEADING);
-    o.push('\n');
-    let _ = writeln!(
-        o,
-        "Generated by `bench/run.sh` ({}). Every server ran on 127.0.0.1 on this machine, one at a time (the fan-out latency step in alternating rounds), against the same load generator (`tavolo-bench`, release build) in one run; the numbers are from that one run on a shared 2-core machine, so they are noisy: compare the columns of a table with each other rather than with other runs. Ratios are Tavolo's value divided by the other server's.\n",
-        ts.first().cloned().unwrap_or_default()
-    );
-    let _ = writeln!(o, "### Machine\n");
-    for l in read_lines(&dir.join("machine.txt")) {
-        let _ = writeln!(o, "- {l}");
-    }
-    let _ = writeln!(o, "\n### Servers\n");
-    for s in &r.servers {
-        let _ = writeln!(o, "- **{}**: {} — started as `{}`", s.key, s.label, s.start);
-    }
-    let notes = read_lines(&dir.join("notes.txt"));
-    if !notes.is_empty() {
-        let _ = writeln!(o, "\n### Notes on this run\n");
-        for l in notes {
-            let _ = writeln!(o, "- {l}");
-        }
-    }
-
-    // --- targets
-    let _ = writeln!(o, "\n### Targets of issue 6\n");
-    let _ = writeln!(o, "| target | measured | met? |\n|---|---|---|");
-    let ref_i = r.servers.iter().position(|s| s.key == "reference");
+fn fanout_target(r: &Results) -> TargetRow {
+    let target =
+        "50 clients × 5 updates/s on one board: Tavolo p99 ≤ 1/3 of the reference server's";
+    let ref_i = r.reference();
     let rounds = r.round_p99s();
-    let floor_col = r.servers.len();
     let ratios = |col: usize| -> Vec<f64> {
         round_ratios(&rounds, col, ref_i)
             .into_iter()
@@ -480,7 +355,7 @@ fn generate(r: &Results, dir: &Path) -> String {
         let lo = t.iter().cloned().fold(f64::INFINITY, f64::min);
         let hi = t.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let col = |c: usize| column_median(&rounds, c).unwrap_or(f64::NAN);
-        let mut m = format!(
+        let mut measured = format!(
             "median of {} alternating rounds: Tavolo p99 {} ms, reference {} ms; Tavolo/reference {:.2} (rounds {:.2}-{:.2})",
             t.len(),
             fmt(col(0)),
@@ -489,579 +364,704 @@ fn generate(r: &Results, dir: &Path) -> String {
             lo,
             hi
         );
-        if let Some(f) = median(ratios(floor_col)) {
+        if let Some(f) = median(ratios(r.servers.len())) {
             let _ = write!(
-                m,
+                measured,
                 "; the floor relay (forwards bytes, does no work) {:.2} of the reference",
                 f
             );
         }
-        let ok = if med <= 1.0 / 3.0 { "yes" } else { "**no**" };
-        let _ = writeln!(o, "| 50 clients × 5 updates/s on one board: Tavolo p99 ≤ 1/3 of the reference server's | {m} | {ok} |");
-    } else {
-        let t = r.num(0, "fanout", "/steps/0/traffic/latency/p99_ms");
-        let x = ref_i.and_then(|i| r.num(i, "fanout", "/steps/0/traffic/latency/p99_ms"));
-        let (m, ok) = match (t, x) {
-            (Some(t), Some(x)) => (
-                format!(
-                    "Tavolo p99 {} ms, reference p99 {} ms (ratio {:.2})",
-                    fmt(t),
-                    fmt(x),
-                    t / x
-                ),
-                if t <= x / 3.0 { "yes" } else { "**no**" },
-            ),
-            _ => ("not measured".into(), "—"),
+        let met = if med <= 1.0 / 3.0 { "yes" } else { "**no**" };
+        return TargetRow {
+            target,
+            measured,
+            met,
         };
-        let _ = writeln!(o, "| 50 clients × 5 updates/s on one board: Tavolo p99 ≤ 1/3 of the reference server's | {m} | {ok} |");
     }
-    {
-        let t = r.num(0, "capacity", "/capacity_delivered_per_s");
-        let x = ref_i.and_then(|i| r.num(i, "capacity", "/capacity_delivered_per_s"));
-        let (m, ok) = match (t, x) {
-            (Some(t), Some(x)) => (
-                format!(
-                    "Tavolo {} delivered/s, reference {} delivered/s (ratio {:.2})",
-                    fmt(t),
-                    fmt(x),
-                    t / x
-                ),
-                if t >= 3.0 * x { "yes" } else { "**no**" },
+    let t = r.num(0, "fanout", P99);
+    let x = ref_i.and_then(|i| r.num(i, "fanout", P99));
+    let (measured, met) = match (t, x) {
+        (Some(t), Some(x)) => (
+            format!(
+                "Tavolo p99 {} ms, reference p99 {} ms (ratio {:.2})",
+                fmt(t),
+                fmt(x),
+                t / x
             ),
-            (Some(t), None) => (
-                format!("Tavolo {} delivered/s; reference: no step held", fmt(t)),
-                "yes",
-            ),
-            _ => ("not measured, or no step held for Tavolo".into(), "**no**"),
-        };
-        let _ = writeln!(o, "| fan-out capacity (highest delivered updates/s with p99 < 50 ms) ≥ 3× the reference server's | {m} | {ok} |");
+            if t <= x / 3.0 { "yes" } else { "**no**" },
+        ),
+        _ => ("not measured".into(), NONE),
+    };
+    TargetRow {
+        target,
+        measured,
+        met,
     }
-    {
-        let conns = r.num(0, "breadth", "/connect/attempted");
-        let synced = r.get(0, "breadth", "/all_synced").and_then(Value::as_bool);
-        let rss = r.num(0, "breadth", "/server/rss_peak_mib");
-        let (m, ok) = match (conns, synced, rss) {
-            (Some(c), Some(s), Some(rss)) => (
-                format!(
-                    "{} connections, {}, peak server RSS {} MiB",
-                    fmt(c),
-                    if s { "all synced" } else { "NOT all synced" },
-                    fmt(rss)
-                ),
-                if s && rss < 1024.0 && c >= 10_000.0 {
-                    "yes"
-                } else if s && rss < 1024.0 {
-                    "yes, at the scale run"
-                } else {
-                    "**no**"
-                },
-            ),
-            _ => ("not measured".into(), "—"),
-        };
-        let _ = writeln!(o, "| 10,000 connections (500 boards × 20) under 1 GiB server RSS, all synced | {m} | {ok} |");
-    }
-    {
-        let t = r.num(0, "cold-snapshot", "/samples/0/complete_ms");
-        let n = r.num(0, "cold-snapshot", "/expected");
-        let (m, ok) = match t {
-            Some(t) => (
-                format!(
-                    "{} ms for {} updates (first fresh client after a restart)",
-                    fmt(t),
-                    n.map_or("?".into(), fmt)
-                ),
-                if t < 100.0 { "yes" } else { "**no**" },
-            ),
-            None => ("not measured".into(), "—"),
-        };
-        let _ = writeln!(
-            o,
-            "| cold load of a 100,000-update board after compaction < 100 ms | {m} | {ok} |"
-        );
-    }
-    {
-        let t = r.num(0, "durable", "/sustained_sent_per_s");
-        let miss = r.num(0, "durable", "/check/missing");
-        let (m, ok) = match (t, miss) {
-            (Some(t), Some(miss)) => (
-                format!(
-                    "{} updates/s sustained, {} missing afterwards",
-                    fmt(t),
-                    fmt(miss)
-                ),
-                if t >= 20_000.0 && miss == 0.0 {
-                    "yes"
-                } else {
-                    "**no**"
-                },
-            ),
-            (None, Some(miss)) => (
-                format!("no step sustained; {} missing afterwards", fmt(miss)),
-                "**no**",
-            ),
-            _ => ("not measured".into(), "—"),
-        };
-        let _ = writeln!(
-            o,
-            "| durable throughput on SQLite ≥ 20,000 updates/s, zero lost | {m} | {ok} |"
-        );
-    }
+}
 
-    // --- fanout
-    let _ = writeln!(o, "\n### fanout: clients on one board, steady rate\n");
-    let c = r.num(0, "fanout", "/clients").unwrap_or(0.0);
-    let rate = r
-        .num(0, "fanout", "/steps/0/rate_per_client")
-        .unwrap_or(0.0);
-    let dur = r.num(0, "fanout", "/duration_s").unwrap_or(0.0);
-    let _ = writeln!(o, "{} clients on one board, each sending {} updates/s for {} s; latency from send to receipt at every *other* client.\n", fmt(c), fmt(rate), fmt(dur));
-    if all_have(r, "fanout") {
-        let p = "/steps/0";
-        table(
-            r,
-            &[
-                row(
-                    "latency p50, ms",
-                    "fanout",
-                    &format!("{p}/traffic/latency/p50_ms"),
-                    Better::Lower,
-                ),
-                row(
-                    "latency p95, ms",
-                    "fanout",
-                    &format!("{p}/traffic/latency/p95_ms"),
-                    Better::Lower,
-                ),
-                row(
-                    "latency p99, ms",
-                    "fanout",
-                    &format!("{p}/traffic/latency/p99_ms"),
-                    Better::Lower,
-                ),
-                row(
-                    "latency max, ms",
-                    "fanout",
-                    &format!("{p}/traffic/latency/max_ms"),
-                    Better::Lower,
-                ),
-                row(
-                    "updates sent",
-                    "fanout",
-                    &format!("{p}/traffic/sent"),
-                    Better::None,
-                ),
-                row(
-                    "delivered updates/s",
-                    "fanout",
-                    &format!("{p}/traffic/delivered_per_s"),
-                    Better::Higher,
-                ),
-                row(
-                    "deliveries lost",
-                    "fanout",
-                    &format!("{p}/traffic/lost"),
-                    Better::None,
-                ),
-                row(
-                    "server CPU, s",
-                    "fanout",
-                    &format!("{p}/server/cpu_s"),
-                    Better::Lower,
-                ),
-                row(
-                    "server peak RSS, MiB",
-                    "fanout",
-                    &format!("{p}/server/rss_peak_mib"),
-                    Better::Lower,
-                ),
-                row(
-                    "load generator CPU, cores busy",
-                    "fanout",
-                    &format!("{p}/load_generator/cores_busy"),
-                    Better::None,
-                ),
-            ],
-            &mut o,
-        );
-        ended_notes(r, "fanout", &["/steps/0/traffic/ended"], &mut o);
+fn capacity_target(r: &Results) -> TargetRow {
+    let t = r.num(0, "capacity", "/capacity_delivered_per_s");
+    let x = r
+        .reference()
+        .and_then(|i| r.num(i, "capacity", "/capacity_delivered_per_s"));
+    let (measured, met) = match (t, x) {
+        (Some(t), Some(x)) => (
+            format!(
+                "Tavolo {} delivered/s, reference {} delivered/s (ratio {:.2})",
+                fmt(t),
+                fmt(x),
+                t / x
+            ),
+            if t >= 3.0 * x { "yes" } else { "**no**" },
+        ),
+        (Some(t), None) => (
+            format!("Tavolo {} delivered/s; reference: no step held", fmt(t)),
+            "yes",
+        ),
+        _ => ("not measured, or no step held for Tavolo".into(), "**no**"),
+    };
+    TargetRow {
+        target: "fan-out capacity (highest delivered updates/s with p99 < 50 ms) ≥ 3× the reference server's",
+        measured,
+        met,
     }
-    missing_note(r, "fanout", &mut o);
-    if !rounds.is_empty() {
-        rounds_table(r, &rounds, ref_i, &mut o);
-    }
+}
 
-    // --- capacity
-    let _ = writeln!(o, "\n### fan-out capacity: rising rate on one board\n");
-    let c = r.num(0, "capacity", "/clients").unwrap_or(0.0);
-    let dur = r.num(0, "capacity", "/duration_s").unwrap_or(0.0);
-    let _ = writeln!(o, "{} clients on one board (a fresh board per step), {} s per step; the per-client rate rises until p99 reaches 50 ms or an update is lost. Capacity = the highest delivered updates/s (to other clients) of a step that held.\n", fmt(c), fmt(dur));
-    if all_have(r, "capacity") {
-        table(
-            r,
-            &[row(
-                "capacity, delivered updates/s",
-                "capacity",
-                "/capacity_delivered_per_s",
-                Better::Higher,
-            )],
-            &mut o,
-        );
-        out_nl(&mut o);
-        steps_table(r, "capacity", "/rate_per_client", &mut o, false);
-        let n = r.servers.len();
-        for i in 0..n {
-            if let Some(steps) = r.get(i, "capacity", "/steps").and_then(Value::as_array) {
-                let ptrs: Vec<String> = (0..steps.len())
-                    .map(|k| format!("/steps/{k}/traffic/ended"))
-                    .collect();
-                let refs: Vec<&str> = ptrs.iter().map(String::as_str).collect();
-                let one = Results {
-                    servers: vec![Server {
-                        key: r.servers[i].key.clone(),
-                        label: String::new(),
-                        start: String::new(),
-                    }],
-                    data: vec![r.data[i].clone()],
-                    floor: Vec::new(),
-                };
-                ended_notes(&one, "capacity", &refs, &mut o);
+fn breadth_target(r: &Results) -> TargetRow {
+    let conns = r.num(0, "breadth", "/connect/attempted");
+    let synced = r.get(0, "breadth", "/all_synced").and_then(Value::as_bool);
+    let rss = r.num(0, "breadth", "/server/rss_peak_mib");
+    let (measured, met) = match (conns, synced, rss) {
+        (Some(c), Some(s), Some(rss)) => (
+            format!(
+                "{} connections, {}, peak server RSS {} MiB",
+                fmt(c),
+                if s { "all synced" } else { "NOT all synced" },
+                fmt(rss)
+            ),
+            if s && rss < 1024.0 && c >= 10_000.0 {
+                "yes"
+            } else if s && rss < 1024.0 {
+                "yes, at the scale run"
+            } else {
+                "**no**"
+            },
+        ),
+        _ => ("not measured".into(), NONE),
+    };
+    TargetRow {
+        target: "10,000 connections (500 boards × 20) under 1 GiB server RSS, all synced",
+        measured,
+        met,
+    }
+}
+
+fn cold_load_target(r: &Results) -> TargetRow {
+    let t = r.num(0, "cold-snapshot", "/samples/0/complete_ms");
+    let n = r.num(0, "cold-snapshot", "/expected");
+    let (measured, met) = match t {
+        Some(t) => (
+            format!(
+                "{} ms for {} updates (first fresh client after a restart)",
+                fmt(t),
+                n.map_or("?".into(), fmt)
+            ),
+            if t < 100.0 { "yes" } else { "**no**" },
+        ),
+        None => ("not measured".into(), NONE),
+    };
+    TargetRow {
+        target: "cold load of a 100,000-update board after compaction < 100 ms",
+        measured,
+        met,
+    }
+}
+
+fn durable_target(r: &Results) -> TargetRow {
+    let t = r.num(0, "durable", "/sustained_sent_per_s");
+    let miss = r.num(0, "durable", "/check/missing");
+    let (measured, met) = match (t, miss) {
+        (Some(t), Some(miss)) => (
+            format!(
+                "{} updates/s sustained, {} missing afterwards",
+                fmt(t),
+                fmt(miss)
+            ),
+            if t >= 20_000.0 && miss == 0.0 {
+                "yes"
+            } else {
+                "**no**"
+            },
+        ),
+        (None, Some(miss)) => (
+            format!("no step sustained; {} missing afterwards", fmt(miss)),
+            "**no**",
+        ),
+        _ => ("not measured".into(), NONE),
+    };
+    TargetRow {
+        target: "durable throughput on SQLite ≥ 20,000 updates/s, zero lost",
+        measured,
+        met,
+    }
+}
+
+// --- the comparison tables: one column per server, then Tavolo/other ----------------------
+
+#[derive(Clone, Copy, PartialEq)]
+enum Better {
+    Lower,
+    Higher,
+    /// A count that should be zero or a plain fact: no ratio.
+    NoRatio,
+}
+use Better::{Higher, Lower, NoRatio};
+
+/// A row of a comparison table, as declared: where each server's number is.
+struct Metric {
+    label: &'static str,
+    scenario: &'static str,
+    pointer: &'static str,
+    better: Better,
+}
+
+const fn metric(
+    label: &'static str,
+    scenario: &'static str,
+    pointer: &'static str,
+    better: Better,
+) -> Metric {
+    Metric {
+        label,
+        scenario,
+        pointer,
+        better,
+    }
+}
+
+/// A row of a comparison table, read: one number per server, Tavolo's first.
+struct MetricRow {
+    label: &'static str,
+    better: Better,
+    values: Vec<Option<f64>>,
+}
+
+fn metric_rows(r: &Results, metrics: &[Metric]) -> Vec<MetricRow> {
+    metrics
+        .iter()
+        .map(|m| MetricRow {
+            label: m.label,
+            better: m.better,
+            values: (0..r.servers.len())
+                .map(|i| r.num(i, m.scenario, m.pointer))
+                .collect(),
+        })
+        .collect()
+}
+
+fn metric_columns(servers: &[Server]) -> Vec<Column<MetricRow>> {
+    let mut columns = vec![Column::new("", Align::Left, |m: &MetricRow| {
+        let arrow = match m.better {
+            Lower => " (lower is better)",
+            Higher => " (higher is better)",
+            NoRatio => "",
+        };
+        format!("{}{arrow}", m.label)
+    })];
+    for (i, s) in servers.iter().enumerate() {
+        columns.push(Column::new(
+            s.key.clone(),
+            Align::Right,
+            move |m: &MetricRow| number(m.values[i]),
+        ));
+    }
+    for (i, s) in servers.iter().enumerate().skip(1) {
+        columns.push(Column::new(
+            format!("Tavolo/{}", s.key),
+            Align::Right,
+            move |m: &MetricRow| match (m.better, m.values[0], m.values[i]) {
+                (NoRatio, _, _) => String::new(),
+                (_, Some(t), Some(o)) if o != 0.0 => ratio(Some(t / o)),
+                _ => NONE.into(),
+            },
+        ));
+    }
+    columns
+}
+
+// --- the stepped scenarios: one row per step ------------------------------------------------
+
+/// How a stepped scenario (fan-out capacity, durable) is shown, step by step.
+struct Steps {
+    scenario: &'static str,
+    /// The step's rate, within the step.
+    rate: &'static str,
+    /// The step's label is `{before}{rate}{after}`.
+    before: &'static str,
+    after: &'static str,
+    /// The boolean of a step that held, within the step, and how a cell says yes and no.
+    verdict: &'static str,
+    yes: &'static str,
+    no: &'static str,
+}
+
+const CAPACITY_STEPS: Steps = Steps {
+    scenario: "capacity",
+    rate: "/rate_per_client",
+    before: "",
+    after: " updates/s per client",
+    verdict: "holds",
+    yes: "holds",
+    no: "**fails**",
+};
+
+const DURABLE_STEPS: Steps = Steps {
+    scenario: "durable",
+    rate: "/offered_per_s",
+    before: "offered ",
+    after: " updates/s",
+    verdict: "sustained",
+    yes: "sustained",
+    no: "**not sustained**",
+};
+
+/// One server's step.
+struct StepCell {
+    held: bool,
+    sent_per_s: f64,
+    delivered_per_s: f64,
+    p99_ms: f64,
+    lost: f64,
+}
+
+/// The `k`th step of every server: the rate of the first that ran it, and each server's
+/// step (`None`: not run).
+struct StepRow {
+    rate: Option<f64>,
+    cells: Vec<Option<StepCell>>,
+}
+
+fn step_rows(r: &Results, steps: &Steps) -> Vec<StepRow> {
+    let n = r.servers.len();
+    let sc = steps.scenario;
+    let max_steps = (0..n)
+        .filter_map(|i| r.get(i, sc, "/steps")?.as_array().map(|a| a.len()))
+        .max()
+        .unwrap_or(0);
+    (0..max_steps)
+        .map(|k| {
+            let cell = |i: usize| {
+                let p = |x: &str| r.num(i, sc, &format!("/steps/{k}{x}"));
+                let verdict = format!("/steps/{k}/{}", steps.verdict);
+                Some(StepCell {
+                    held: r.get(i, sc, &verdict).and_then(Value::as_bool) == Some(true),
+                    p99_ms: p("/traffic/latency/p99_ms")?,
+                    delivered_per_s: p("/traffic/delivered_per_s")?,
+                    sent_per_s: p("/traffic/sent_per_s").unwrap_or(0.0),
+                    lost: p("/traffic/lost").unwrap_or(0.0),
+                })
+            };
+            StepRow {
+                rate: (0..n).find_map(|i| r.num(i, sc, &format!("/steps/{k}{}", steps.rate))),
+                cells: (0..n).map(cell).collect(),
             }
-        }
-        let lg: Vec<String> = (0..r.servers.len())
-            .filter_map(|i| {
-                let steps = r.get(i, "capacity", "/steps")?.as_array()?;
-                let max = steps
-                    .iter()
-                    .filter_map(|s| s.pointer("/load_generator/cores_busy")?.as_f64())
-                    .fold(0.0, f64::max);
-                Some(format!("{}: {:.2} cores", r.servers[i].key, max))
-            })
-            .collect();
-        let _ = writeln!(
-            o,
-            "\nLoad generator CPU in its busiest step: {}.",
-            lg.join(", ")
-        );
-    }
-    missing_note(r, "capacity", &mut o);
+        })
+        .collect()
+}
 
-    // --- breadth
-    let _ = writeln!(o, "\n### breadth: many boards, many connections\n");
-    let b = r.num(0, "breadth", "/boards").unwrap_or(0.0);
-    let cpb = r.num(0, "breadth", "/clients_per_board").unwrap_or(0.0);
-    let _ = writeln!(o, "{} boards × {} clients = {} connections opened (at most 200 handshakes in flight), then light traffic.\n", fmt(b), fmt(cpb), fmt(b * cpb));
-    if all_have(r, "breadth") {
-        table(
-            r,
-            &[
-                row(
-                    "connections opened",
-                    "breadth",
-                    "/connect/connected",
-                    Better::None,
+fn step_columns(servers: &[Server], steps: &'static Steps) -> Vec<Column<StepRow>> {
+    let mut columns = vec![Column::new("step", Align::Left, |row: &StepRow| {
+        let rate = row.rate.map_or("?".into(), fmt);
+        format!("{}{rate}{}", steps.before, steps.after)
+    })];
+    for (i, s) in servers.iter().enumerate() {
+        columns.push(Column::new(
+            s.key.clone(),
+            Align::Left,
+            move |row: &StepRow| match &row.cells[i] {
+                Some(c) => format!(
+                    "{} — sent {}/s, delivered {}/s, p99 {} ms, lost {}",
+                    if c.held { steps.yes } else { steps.no },
+                    fmt(c.sent_per_s),
+                    fmt(c.delivered_per_s),
+                    fmt(c.p99_ms),
+                    fmt(c.lost)
                 ),
-                row(
-                    "connection failures",
-                    "breadth",
-                    "/connect/failed",
-                    Better::None,
-                ),
-                row("clients synced", "breadth", "/connect/synced", Better::None),
-                row(
-                    "time to open all, s",
-                    "breadth",
-                    "/connect/open_wall_s",
-                    Better::Lower,
-                ),
-                row(
-                    "time until all synced, s",
-                    "breadth",
-                    "/connect/synced_wall_s",
-                    Better::Lower,
-                ),
-                row(
-                    "per-client sync p50, ms",
-                    "breadth",
-                    "/connect/sync/p50_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "per-client sync p99, ms",
-                    "breadth",
-                    "/connect/sync/p99_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "server RSS before, MiB",
-                    "breadth",
-                    "/server_rss_before_mib",
-                    Better::None,
-                ),
-                row(
-                    "server RSS all connected, MiB",
-                    "breadth",
-                    "/server_rss_connected_mib",
-                    Better::Lower,
-                ),
-                row(
-                    "server peak RSS, MiB",
-                    "breadth",
-                    "/server/rss_peak_mib",
-                    Better::Lower,
-                ),
-                row(
-                    "server CPU to connect everyone, s",
-                    "breadth",
-                    "/server_cpu_connect_s",
-                    Better::Lower,
-                ),
-                row(
-                    "server CPU, whole scenario, s",
-                    "breadth",
-                    "/server/cpu_s",
-                    Better::Lower,
-                ),
-                row(
-                    "traffic: updates sent",
-                    "breadth",
-                    "/traffic/sent",
-                    Better::None,
-                ),
-                row(
-                    "traffic: latency p50, ms",
-                    "breadth",
-                    "/traffic/latency/p50_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "traffic: latency p99, ms",
-                    "breadth",
-                    "/traffic/latency/p99_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "traffic: deliveries lost",
-                    "breadth",
-                    "/traffic/lost",
-                    Better::None,
-                ),
-                row(
-                    "load generator CPU, s",
-                    "breadth",
-                    "/load_generator/cpu_user_s",
-                    Better::None,
-                ),
-                row(
-                    "load generator peak RSS, MiB",
-                    "breadth",
-                    "/load_generator/rss_peak_mib",
-                    Better::None,
-                ),
-            ],
-            &mut o,
-        );
-        ended_notes(
-            r,
-            "breadth",
-            &["/connect/failures", "/traffic/ended"],
-            &mut o,
-        );
+                None => "not run".into(),
+            },
+        ));
     }
-    missing_note(r, "breadth", &mut o);
+    columns
+}
 
-    // --- cold load
-    let _ = writeln!(
-        o,
-        "\n### cold-load: a fresh client's first complete sync of a big board\n"
-    );
-    let h = r.num(0, "cold-fill", "/updates").unwrap_or(0.0);
-    let _ = writeln!(o, "A board filled with {} updates (one map key each, sent over 4 connections with at most 64 unconfirmed (not yet echoed back) per connection), then a fresh client (empty document) connects and the time from its connection attempt until it holds every update is taken; two more fresh clients follow (the board is then in memory). Which restarts each server gets is in the row names; `—` where a condition does not apply (a server without persistence loses its boards when it restarts) or where the client never held every update (see the row of updates the client got).\n", fmt(h));
-    if all_have(r, "cold-fill") {
-        table(
-            r,
-            &[
-                row(
-                    "fill: updates/s",
-                    "cold-fill",
-                    "/updates_per_s",
-                    Better::Higher,
-                ),
-                row(
-                    "fill: updates present",
-                    "cold-fill",
-                    "/present",
-                    Better::None,
-                ),
-                row(
-                    "after a restart, log not compacted: first client, ms",
-                    "cold-log",
-                    "/samples/0/complete_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "after a restart, load that compacts: first client, ms",
-                    "cold-compacting",
-                    "/samples/0/complete_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "after a restart, after compaction: first client, ms",
-                    "cold-snapshot",
-                    "/samples/0/complete_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "after compaction, board in memory: next client, ms",
-                    "cold-snapshot",
-                    "/samples/1/complete_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "after a restart: updates the first client got (of those filled)",
-                    "cold-snapshot",
-                    "/samples/0/present",
-                    Better::None,
-                ),
-                row(
-                    "no restart (board in memory since the fill): first client, ms",
-                    "cold-memory",
-                    "/samples/0/complete_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "no restart: next client, ms",
-                    "cold-memory",
-                    "/samples/1/complete_ms",
-                    Better::Lower,
-                ),
-            ],
-            &mut o,
-        );
-        ended_notes(r, "cold-fill", &["/ended"], &mut o);
+// --- the fan-out rounds -------------------------------------------------------------------
+
+/// A fan-out round (or the medians): p99 (ms) of each server, then the floor relay's, and
+/// Tavolo/reference and floor/reference.
+struct RoundRow {
+    label: String,
+    p99_ms: Vec<Option<f64>>,
+    tavolo_ratio: Option<f64>,
+    floor_ratio: Option<f64>,
+}
+
+fn round_rows(r: &Results, rounds: &[Vec<Option<f64>>]) -> Vec<RoundRow> {
+    let floor_col = r.servers.len();
+    let ref_i = r.reference();
+    let tavolo = round_ratios(rounds, 0, ref_i);
+    let floor = round_ratios(rounds, floor_col, ref_i);
+    let mut rows: Vec<RoundRow> = rounds
+        .iter()
+        .enumerate()
+        .map(|(k, row)| RoundRow {
+            label: format!("{}", k + 1),
+            p99_ms: row.clone(),
+            tavolo_ratio: tavolo[k],
+            floor_ratio: floor[k],
+        })
+        .collect();
+    let median_of = |v: Vec<Option<f64>>| median(v.into_iter().flatten().collect());
+    rows.push(RoundRow {
+        label: "median".into(),
+        p99_ms: (0..=floor_col).map(|c| column_median(rounds, c)).collect(),
+        tavolo_ratio: median_of(tavolo),
+        floor_ratio: median_of(floor),
+    });
+    rows
+}
+
+fn round_columns(servers: &[Server], has_floor: bool, has_ref: bool) -> Vec<Column<RoundRow>> {
+    let mut columns = vec![Column::new("round", Align::Left, |r: &RoundRow| {
+        r.label.clone()
+    })];
+    let p99s = servers
+        .iter()
+        .map(|s| s.key.clone())
+        .chain(has_floor.then(|| "floor".to_owned()));
+    for (i, header) in p99s.enumerate() {
+        columns.push(Column::new(header, Align::Right, move |r: &RoundRow| {
+            number(r.p99_ms[i])
+        }));
     }
-    missing_note(r, "cold-fill", &mut o);
-
-    // --- durable
-    let _ = writeln!(
-        o,
-        "\n### durable: highest sustained update rate over many boards\n"
-    );
-    let b = r.num(0, "durable", "/boards").unwrap_or(0.0);
-    let cpb = r.num(0, "durable", "/clients_per_board").unwrap_or(0.0);
-    let st = r.num(0, "durable", "/step_s").unwrap_or(0.0);
-    let _ = writeln!(o, "{} boards × {} clients; the total offered rate rises step by step ({} s each, new clients on the same boards); a step is sustained when ≥ 95% of the offered updates were sent, every one reached every other client of its board within the drain, p99 < 1 s and no connection was closed. Afterwards one fresh client per board checks that every update ever sent is on its board. Only Tavolo commits each update before it is broadcast; see the servers' persistence above.\n", fmt(b), fmt(cpb), fmt(st));
-    if all_have(r, "durable") {
-        table(
-            r,
-            &[
-                row(
-                    "highest sustained, offered updates/s",
-                    "durable",
-                    "/sustained_offered_per_s",
-                    Better::Higher,
-                ),
-                row(
-                    "highest sustained, sent updates/s",
-                    "durable",
-                    "/sustained_sent_per_s",
-                    Better::Higher,
-                ),
-                row(
-                    "check: updates expected",
-                    "durable",
-                    "/check/expected",
-                    Better::None,
-                ),
-                row(
-                    "check: updates missing",
-                    "durable",
-                    "/check/missing",
-                    Better::None,
-                ),
-                row(
-                    "check: boards synced",
-                    "durable",
-                    "/check/boards_synced",
-                    Better::None,
-                ),
-                row(
-                    "check: time until every board was whole (30 s at most), s",
-                    "durable",
-                    "/check/check_s",
-                    Better::Lower,
-                ),
-            ],
-            &mut o,
-        );
-        out_nl(&mut o);
-        steps_table(r, "durable", "/offered_per_s", &mut o, true);
-        for (i, s) in r.servers.iter().enumerate() {
-            let missing = r.num(i, "durable", "/check/missing").unwrap_or(0.0);
-            if missing > 0.0 {
-                let expected = r.num(i, "durable", "/check/expected").unwrap_or(0.0);
-                let _ = writeln!(
-                    o,
-                    "\n**{}: {} of the {} updates sent (every one of them delivered live to the board's other clients) were not on their boards when a fresh client opened each board afterwards (waiting up to 30 s for them).**",
-                    s.key,
-                    fmt(missing),
-                    fmt(expected)
-                );
-            }
+    if has_ref {
+        columns.push(Column::new(
+            "Tavolo/reference",
+            Align::Right,
+            |r: &RoundRow| ratio(r.tavolo_ratio),
+        ));
+        if has_floor {
+            columns.push(Column::new(
+                "floor/reference",
+                Align::Right,
+                |r: &RoundRow| ratio(r.floor_ratio),
+            ));
         }
     }
-    missing_note(r, "durable", &mut o);
+    columns
+}
 
-    // --- reconnect
-    let _ = writeln!(o, "\n### reconnect: everyone drops at once\n");
-    let n = r.num(0, "reconnect", "/clients").unwrap_or(0.0);
-    let _ = writeln!(o, "{} clients connected (boards of 20), each sends 5 updates; then every TCP connection is dropped at once (no close frame) and every client reconnects with its document, like the provider; time from the drop until all are synced again, and whether each got its board's whole content back.\n", fmt(n));
-    if all_have(r, "reconnect") {
-        table(
-            r,
-            &[
-                row("reconnected", "reconnect", "/reconnected", Better::None),
-                row(
-                    "all synced again after, s",
-                    "reconnect",
-                    "/all_synced_s",
-                    Better::Lower,
-                ),
-                row(
-                    "per-client resync p50, ms",
-                    "reconnect",
-                    "/resync/p50_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "per-client resync p99, ms",
-                    "reconnect",
-                    "/resync/p99_ms",
-                    Better::Lower,
-                ),
-                row(
-                    "content missing after resync",
-                    "reconnect",
-                    "/missing_after_resync",
-                    Better::None,
-                ),
-                row("server CPU, s", "reconnect", "/server/cpu_s", Better::Lower),
-            ],
-            &mut o,
-        );
-        ended_notes(r, "reconnect", &["/reconnect_failures"], &mut o);
+// --- the sections -------------------------------------------------------------------------
+
+/// A scenario's section: its heading, the text above its tables, its comparison table and
+/// what follows it.
+struct Comparison {
+    heading: &'static str,
+    /// The section has tables when any server has this result.
+    scenario: &'static str,
+    intro: fn(&Results) -> String,
+    metrics: &'static [Metric],
+    /// A table per step under the comparison.
+    steps: Option<&'static Steps>,
+    /// `{reason: count}` objects of connections that ended early (`*`: every array item).
+    ended: &'static [&'static str],
+    /// Written after the tables and notes.
+    more: Option<fn(&Results, &mut String)>,
+}
+
+#[rustfmt::skip]
+const FANOUT: Comparison = Comparison {
+    heading: "fanout: clients on one board, steady rate",
+    scenario: "fanout",
+    intro: |r| format!("{} clients on one board, each sending {} updates/s for {} s; latency from send to receipt at every *other* client.", r.tavolo("fanout", "/clients"), r.tavolo("fanout", "/steps/0/rate_per_client"), r.tavolo("fanout", "/duration_s")),
+    metrics: &[
+        metric("latency p50, ms", "fanout", "/steps/0/traffic/latency/p50_ms", Lower),
+        metric("latency p95, ms", "fanout", "/steps/0/traffic/latency/p95_ms", Lower),
+        metric("latency p99, ms", "fanout", "/steps/0/traffic/latency/p99_ms", Lower),
+        metric("latency max, ms", "fanout", "/steps/0/traffic/latency/max_ms", Lower),
+        metric("updates sent", "fanout", "/steps/0/traffic/sent", NoRatio),
+        metric("delivered updates/s", "fanout", "/steps/0/traffic/delivered_per_s", Higher),
+        metric("deliveries lost", "fanout", "/steps/0/traffic/lost", NoRatio),
+        metric("server CPU, s", "fanout", "/steps/0/server/cpu_s", Lower),
+        metric("server peak RSS, MiB", "fanout", "/steps/0/server/rss_peak_mib", Lower),
+        metric("load generator CPU, cores busy", "fanout", "/steps/0/load_generator/cores_busy", NoRatio),
+    ],
+    steps: None,
+    ended: &["/steps/0/traffic/ended"],
+    more: None,
+};
+
+#[rustfmt::skip]
+const CAPACITY: Comparison = Comparison {
+    heading: "fan-out capacity: rising rate on one board",
+    scenario: "capacity",
+    intro: |r| format!("{} clients on one board (a fresh board per step), {} s per step; the per-client rate rises until p99 reaches 50 ms or an update is lost. Capacity = the highest delivered updates/s (to other clients) of a step that held.", r.tavolo("capacity", "/clients"), r.tavolo("capacity", "/duration_s")),
+    metrics: &[
+        metric("capacity, delivered updates/s", "capacity", "/capacity_delivered_per_s", Higher),
+    ],
+    steps: Some(&CAPACITY_STEPS),
+    ended: &["/steps/*/traffic/ended"],
+    more: Some(capacity_load_generator),
+};
+
+#[rustfmt::skip]
+const BREADTH: Comparison = Comparison {
+    heading: "breadth: many boards, many connections",
+    scenario: "breadth",
+    intro: |r| {
+        let b = r.num(0, "breadth", "/boards").unwrap_or(0.0);
+        let cpb = r.num(0, "breadth", "/clients_per_board").unwrap_or(0.0);
+        format!("{} boards × {} clients = {} connections opened (at most 200 handshakes in flight), then light traffic.", fmt(b), fmt(cpb), fmt(b * cpb))
+    },
+    metrics: &[
+        metric("connections opened", "breadth", "/connect/connected", NoRatio),
+        metric("connection failures", "breadth", "/connect/failed", NoRatio),
+        metric("clients synced", "breadth", "/connect/synced", NoRatio),
+        metric("time to open all, s", "breadth", "/connect/open_wall_s", Lower),
+        metric("time until all synced, s", "breadth", "/connect/synced_wall_s", Lower),
+        metric("per-client sync p50, ms", "breadth", "/connect/sync/p50_ms", Lower),
+        metric("per-client sync p99, ms", "breadth", "/connect/sync/p99_ms", Lower),
+        metric("server RSS before, MiB", "breadth", "/server_rss_before_mib", NoRatio),
+        metric("server RSS all connected, MiB", "breadth", "/server_rss_connected_mib", Lower),
+        metric("server peak RSS, MiB", "breadth", "/server/rss_peak_mib", Lower),
+        metric("server CPU to connect everyone, s", "breadth", "/server_cpu_connect_s", Lower),
+        metric("server CPU, whole scenario, s", "breadth", "/server/cpu_s", Lower),
+        metric("traffic: updates sent", "breadth", "/traffic/sent", NoRatio),
+        metric("traffic: latency p50, ms", "breadth", "/traffic/latency/p50_ms", Lower),
+        metric("traffic: latency p99, ms", "breadth", "/traffic/latency/p99_ms", Lower),
+        metric("traffic: deliveries lost", "breadth", "/traffic/lost", NoRatio),
+        metric("load generator CPU, s", "breadth", "/load_generator/cpu_user_s", NoRatio),
+        metric("load generator peak RSS, MiB", "breadth", "/load_generator/rss_peak_mib", NoRatio),
+    ],
+    steps: None,
+    ended: &["/connect/failures", "/traffic/ended"],
+    more: None,
+};
+
+#[rustfmt::skip]
+const COLD_LOAD: Comparison = Comparison {
+    heading: "cold-load: a fresh client's first complete sync of a big board",
+    scenario: "cold-fill",
+    intro: |r| format!("A board filled with {} updates (one map key each, sent over 4 connections with at most 64 unconfirmed (not yet echoed back) per connection), then a fresh client (empty document) connects and the time from its connection attempt until it holds every update is taken; two more fresh clients follow (the board is then in memory). Which restarts each server gets is in the row names; `—` where a condition does not apply (a server without persistence loses its boards when it restarts) or where the client never held every update (see the row of updates the client got).", r.tavolo("cold-fill", "/updates")),
+    metrics: &[
+        metric("fill: updates/s", "cold-fill", "/updates_per_s", Higher),
+        metric("fill: updates present", "cold-fill", "/present", NoRatio),
+        metric("after a restart, log not compacted: first client, ms", "cold-log", "/samples/0/complete_ms", Lower),
+        metric("after a restart, load that compacts: first client, ms", "cold-compacting", "/samples/0/complete_ms", Lower),
+        metric("after a restart, after compaction: first client, ms", "cold-snapshot", "/samples/0/complete_ms", Lower),
+        metric("after compaction, board in memory: next client, ms", "cold-snapshot", "/samples/1/complete_ms", Lower),
+        metric("after a restart: updates the first client got (of those filled)", "cold-snapshot", "/samples/0/present", NoRatio),
+        metric("no restart (board in memory since the fill): first client, ms", "cold-memory", "/samples/0/complete_ms", Lower),
+        metric("no restart: next client, ms", "cold-memory", "/samples/1/complete_ms", Lower),
+    ],
+    steps: None,
+    ended: &["/ended"],
+    more: None,
+};
+
+#[rustfmt::skip]
+const DURABLE: Comparison = Comparison {
+    heading: "durable: highest sustained update rate over many boards",
+    scenario: "durable",
+    intro: |r| format!("{} boards × {} clients; the total offered rate rises step by step ({} s each, new clients on the same boards); a step is sustained when ≥ 95% of the offered updates were sent, every one reached every other client of its board within the drain, p99 < 1 s and no connection was closed. Afterwards one fresh client per board checks that every update ever sent is on its board. Only Tavolo commits each update before it is broadcast; see the servers' persistence above.", r.tavolo("durable", "/boards"), r.tavolo("durable", "/clients_per_board"), r.tavolo("durable", "/step_s")),
+    metrics: &[
+        metric("highest sustained, offered updates/s", "durable", "/sustained_offered_per_s", Higher),
+        metric("highest sustained, sent updates/s", "durable", "/sustained_sent_per_s", Higher),
+        metric("check: updates expected", "durable", "/check/expected", NoRatio),
+        metric("check: updates missing", "durable", "/check/missing", NoRatio),
+        metric("check: boards synced", "durable", "/check/boards_synced", NoRatio),
+        metric("check: time until every board was whole (30 s at most), s", "durable", "/check/check_s", Lower),
+    ],
+    steps: Some(&DURABLE_STEPS),
+    ended: &[],
+    more: Some(durable_missing),
+};
+
+#[rustfmt::skip]
+const RECONNECT: Comparison = Comparison {
+    heading: "reconnect: everyone drops at once",
+    scenario: "reconnect",
+    intro: |r| format!("{} clients connected (boards of 20), each sends 5 updates; then every TCP connection is dropped at once (no close frame) and every client reconnects with its document, like the provider; time from the drop until all are synced again, and whether each got its board's whole content back.", r.tavolo("reconnect", "/clients")),
+    metrics: &[
+        metric("reconnected", "reconnect", "/reconnected", NoRatio),
+        metric("all synced again after, s", "reconnect", "/all_synced_s", Lower),
+        metric("per-client resync p50, ms", "reconnect", "/resync/p50_ms", Lower),
+        metric("per-client resync p99, ms", "reconnect", "/resync/p99_ms", Lower),
+        metric("content missing after resync", "reconnect", "/missing_after_resync", NoRatio),
+        metric("server CPU, s", "reconnect", "/server/cpu_s", Lower),
+    ],
+    steps: None,
+    ended: &["/reconnect_failures"],
+    more: None,
+};
+
+/// The values at `pointer` in `v`; a `/*` in it stands for every item of the array there.
+fn at<'v>(v: &'v Value, pointer: &str) -> Vec<&'v Value> {
+    match pointer.split_once("/*") {
+        Some((array, rest)) => v
+            .pointer(array)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|x| x.pointer(rest)).collect())
+            .unwrap_or_default(),
+        None => v.pointer(pointer).into_iter().collect(),
     }
-    missing_note(r, "reconnect", &mut o);
+}
 
+fn comparison(r: &Results, c: &Comparison, o: &mut String) {
+    let _ = writeln!(o, "\n### {}\n", c.heading);
+    let _ = writeln!(o, "{}\n", (c.intro)(r));
+    if r.any_has(c.scenario) {
+        render(&metric_columns(&r.servers), &metric_rows(r, c.metrics), o);
+        if let Some(steps) = c.steps {
+            o.push('\n');
+            render(&step_columns(&r.servers, steps), &step_rows(r, steps), o);
+        }
+        for (s, m) in r.servers.iter().zip(&r.data) {
+            let Some(v) = m.get(c.scenario) else { continue };
+            for p in c.ended {
+                for ended in at(v, p) {
+                    if let Value::Object(ended) = ended {
+                        for (why, n) in ended {
+                            let _ = writeln!(o, "- {}: {} connection(s): {}", s.key, n, why);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(more) = c.more {
+            more(r, o);
+        }
+    }
+    for (s, m) in r.servers.iter().zip(&r.data) {
+        if !m.contains_key(c.scenario) {
+            let why = if s.label.contains("only") {
+                "not run for this server"
+            } else {
+                "no result (see the run notes)"
+            };
+            let _ = writeln!(o, "\n*{}: {}.*", s.key, why);
+        }
+    }
+}
+
+/// The load generator's CPU in each server's busiest capacity step.
+fn capacity_load_generator(r: &Results, o: &mut String) {
+    let lg: Vec<String> = (0..r.servers.len())
+        .filter_map(|i| {
+            let steps = r.get(i, "capacity", "/steps")?.as_array()?;
+            let max = steps
+                .iter()
+                .filter_map(|s| s.pointer("/load_generator/cores_busy")?.as_f64())
+                .fold(0.0, f64::max);
+            Some(format!("{}: {:.2} cores", r.servers[i].key, max))
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "\nLoad generator CPU in its busiest step: {}.",
+        lg.join(", ")
+    );
+}
+
+/// A line for each server that lost updates it had delivered.
+fn durable_missing(r: &Results, o: &mut String) {
+    for (i, s) in r.servers.iter().enumerate() {
+        let missing = r.num(i, "durable", "/check/missing").unwrap_or(0.0);
+        if missing > 0.0 {
+            let expected = r.num(i, "durable", "/check/expected").unwrap_or(0.0);
+            let _ = writeln!(
+                o,
+                "\n**{}: {} of the {} updates sent (every one of them delivered live to the board's other clients) were not on their boards when a fresh client opened each board afterwards (waiting up to 30 s for them).**",
+                s.key,
+                fmt(missing),
+                fmt(expected)
+            );
+        }
+    }
+}
+
+/// When and where the run was, the servers and the run's notes.
+fn about_the_run(r: &Results, o: &mut String) {
+    let _ = writeln!(
+        o,
+        "Generated by `bench/run.sh` ({}). Every server ran on 127.0.0.1 on this machine, one at a time (the fan-out latency step in alternating rounds), against the same load generator (`tavolo-bench`, release build) in one run; the numbers are from that one run on a shared 2-core machine, so they are noisy: compare the columns of a table with each other rather than with other runs. Ratios are Tavolo's value divided by the other server's.\n",
+        r.finished
+    );
+    let _ = writeln!(o, "### Machine\n");
+    for l in &r.machine {
+        let _ = writeln!(o, "- {l}");
+    }
+    let _ = writeln!(o, "\n### Servers\n");
+    for s in &r.servers {
+        let _ = writeln!(o, "- **{}**: {} — started as `{}`", s.key, s.label, s.start);
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(o, "\n### Notes on this run\n");
+        for l in &r.notes {
+            let _ = writeln!(o, "- {l}");
+        }
+    }
+}
+
+fn targets(r: &Results, o: &mut String) {
+    let _ = writeln!(o, "\n### Targets of issue 6\n");
+    let rows: Vec<TargetRow> = TARGETS.iter().map(|t| t(r)).collect();
+    render(&target_columns(), &rows, o);
+}
+
+/// p99 of every fan-out round, the servers side by side, with Tavolo/reference and
+/// floor/reference within each round and the medians.
+fn fanout_rounds(r: &Results, o: &mut String) {
+    let rounds = r.round_p99s();
+    if rounds.is_empty() {
+        return;
+    }
+    let floor_col = r.servers.len();
+    let has_floor = rounds.iter().any(|row| row[floor_col].is_some());
+    let _ = writeln!(
+        o,
+        "\nThe step above ran in {} rounds; in each round every server took its turn (all of them running, idle but for the one measured), so the host's slow moments fall on all of them alike. p99 in ms per round{}:\n",
+        rounds.len(),
+        if has_floor {
+            "; *floor* is `tavolo-bench relay`, which forwards each update's bytes to every client of the board and does nothing else (no document, no storage, no checks): what is left of a latency on this host, with this load generator, when a server does no work of its own"
+        } else {
+            ""
+        }
+    );
+    let columns = round_columns(&r.servers, has_floor, r.reference().is_some());
+    render(&columns, &round_rows(r, &rounds), o);
+}
+
+fn commands(r: &Results, o: &mut String) {
     let _ = writeln!(o, "\n### Exact commands\n\n```sh");
-    for l in read_lines(&dir.join("commands.txt")) {
+    for l in &r.commands {
         let _ = writeln!(o, "{l}");
     }
     let _ = writeln!(o, "```");
-    o
 }
 
-fn out_nl(o: &mut String) {
+/// Our section of BENCHMARKS.md, from its heading on.
+fn generate(r: &Results) -> String {
+    let mut o = String::from(HEADING);
     o.push('\n');
+    about_the_run(r, &mut o);
+    targets(r, &mut o);
+    comparison(r, &FANOUT, &mut o);
+    fanout_rounds(r, &mut o);
+    for c in [&CAPACITY, &BREADTH, &COLD_LOAD, &DURABLE, &RECONNECT] {
+        comparison(r, c, &mut o);
+    }
+    commands(r, &mut o);
+    o
 }
 
 /// Replaces our section of `out` (or appends it), keeping the rest of the file.
@@ -1093,7 +1093,7 @@ pub fn splice(existing: &str, section: &str) -> String {
 
 pub fn write(results: &Path, out: &Path) -> anyhow::Result<()> {
     let r = load(results)?;
-    let section = generate(&r, results);
+    let section = generate(&r);
     let existing = std::fs::read_to_string(out).unwrap_or_default();
     std::fs::write(out, splice(&existing, &section))?;
     Ok(())
@@ -1165,7 +1165,7 @@ mod tests {
         // the median round by p99 stands in the table: reference's is 4 ms
         assert_eq!(r.num(1, "fanout", P99), Some(4.0));
         assert_eq!(r.floor.len(), 3);
-        let text = generate(&r, d);
+        let text = generate(&r);
         assert!(
             text.contains("median of 3 alternating rounds: Tavolo p99 1 ms, reference 4 ms; Tavolo/reference 0.25 (rounds 0.20-0.50); the floor relay (forwards bytes, does no work) 0.25 of the reference | yes |"),
             "{text}"
@@ -1177,6 +1177,171 @@ mod tests {
         assert!(
             text.contains("| median | 1 | 4 | 1 | 0.25 | 0.25 |"),
             "{text}"
+        );
+    }
+
+    /// The renderer: header line (an empty header is `| |`), alignment line, a line per
+    /// row from each column's formatter.
+    #[test]
+    fn renders_columns() {
+        let columns = vec![
+            Column::new("", Align::Left, |r: &(&str, f64)| r.0.to_owned()),
+            Column::new("n", Align::Right, |r: &(&str, f64)| fmt(r.1)),
+        ];
+        let mut out = String::new();
+        render(&columns, &[("a", 1234.5), ("b", 0.5)], &mut out);
+        assert_eq!(out, "| | n |\n|---|---:|\n| a | 1,235 |\n| b | 0.50 |\n");
+    }
+
+    /// A small results directory, two servers: the comparison, step and target tables
+    /// and the notes around them.
+    #[test]
+    fn renders_the_tables_of_a_small_run() {
+        use serde_json::json;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let put = |path: &str, text: String| {
+            let p = d.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        put(
+            "servers.tsv",
+            "tavolo\tTavolo abc\ttavolo --bind X\nreference\tref 1.0\tnode server.js\n".into(),
+        );
+        put("machine.txt", "nproc: 2\n\nscale: quick\n".into());
+        put("finished.txt", "2026-01-02 03:04 UTC, 5 min\n".into());
+        put("commands.txt", "bench/run.sh\ntavolo-bench fanout\n".into());
+        let fanout = |p50: f64, p99: f64, delivered: f64, ended: Value| {
+            json!({"clients": 3, "duration_s": 2.0, "steps": [{
+                "rate_per_client": 5.0,
+                "traffic": {"latency": {"p50_ms": p50, "p95_ms": p99, "p99_ms": p99, "max_ms": p99},
+                            "sent": 1500, "delivered_per_s": delivered, "lost": 0, "ended": ended},
+                "server": {"cpu_s": 0.5, "rss_peak_mib": 20.0},
+                "load_generator": {"cores_busy": 0.1}}]})
+            .to_string()
+        };
+        put(
+            "tavolo/fanout.json",
+            fanout(1.0, 3.0, 12000.4, json!({"reset": 2})),
+        );
+        put("reference/fanout.json", fanout(2.0, 6.0, 6000.0, json!({})));
+        let step = |rate: f64, holds: bool, p99: f64| {
+            json!({"rate_per_client": rate, "holds": holds,
+                   "traffic": {"sent_per_s": rate * 3.0, "delivered_per_s": rate * 6.0,
+                               "latency": {"p99_ms": p99}, "lost": 0},
+                   "load_generator": {"cores_busy": rate / 100.0}})
+        };
+        put(
+            "tavolo/capacity.json",
+            json!({"clients": 3, "duration_s": 2.0, "capacity_delivered_per_s": 30.0,
+                   "steps": [step(5.0, true, 1.5), step(10.0, false, 55.0)]})
+            .to_string(),
+        );
+        put(
+            "reference/capacity.json",
+            json!({"clients": 3, "duration_s": 2.0, "capacity_delivered_per_s": 30.0,
+                   "steps": [step(5.0, true, 12.34)]})
+            .to_string(),
+        );
+        // durable: Tavolo only
+        put(
+            "tavolo/durable.json",
+            json!({"boards": 2, "clients_per_board": 4, "step_s": 3.0,
+                   "sustained_offered_per_s": 500.0, "sustained_sent_per_s": 498.0,
+                   "check": {"expected": 1000, "missing": 0, "boards_synced": 2, "check_s": 0.25},
+                   "steps": [{"offered_per_s": 500.0, "sustained": true,
+                              "traffic": {"sent_per_s": 498.0, "delivered_per_s": 1494.0,
+                                          "latency": {"p99_ms": 4.0}, "lost": 0}}]})
+            .to_string(),
+        );
+
+        let text = generate(&load(d).unwrap());
+        let section = |heading: &str| -> &str {
+            let start = text
+                .find(heading)
+                .unwrap_or_else(|| panic!("{heading}: {text}"));
+            let rest = &text[start + heading.len()..];
+            &rest[..rest.find("\n### ").unwrap_or(rest.len())]
+        };
+
+        assert!(text.starts_with(HEADING));
+        assert!(text.contains("Generated by `bench/run.sh` (2026-01-02 03:04 UTC, 5 min)."));
+        assert!(section("### Machine").contains("\n- nproc: 2\n- scale: quick\n"));
+        assert!(section("### Servers").contains(
+            "- **tavolo**: Tavolo abc — started as `tavolo --bind X`\n- **reference**: ref 1.0 — started as `node server.js`\n"
+        ));
+        assert!(!text.contains("### Notes on this run"), "no notes.txt");
+
+        let targets = section("### Targets of issue 6");
+        assert!(targets.starts_with("\n\n| target | measured | met? |\n|---|---|---|\n"));
+        assert!(targets.contains("| 50 clients × 5 updates/s on one board: Tavolo p99 ≤ 1/3 of the reference server's | Tavolo p99 3 ms, reference p99 6 ms (ratio 0.50) | **no** |\n"), "{targets}");
+        assert!(targets.contains("| fan-out capacity (highest delivered updates/s with p99 < 50 ms) ≥ 3× the reference server's | Tavolo 30 delivered/s, reference 30 delivered/s (ratio 1.00) | **no** |\n"), "{targets}");
+        assert!(targets.contains("| durable throughput on SQLite ≥ 20,000 updates/s, zero lost | 498 updates/s sustained, 0 missing afterwards | **no** |\n"), "{targets}");
+        assert!(targets.contains("| cold load of a 100,000-update board after compaction < 100 ms | not measured | — |\n"), "{targets}");
+
+        let fanout = section("### fanout: clients on one board, steady rate");
+        assert!(fanout.contains("3 clients on one board, each sending 5 updates/s for 2 s;"));
+        assert!(fanout.contains(
+            "| | tavolo | reference | Tavolo/reference |\n|---|---:|---:|---:|\n| latency p50, ms (lower is better) | 1 | 2 | 0.50 |\n"
+        ), "{fanout}");
+        assert!(fanout.contains("| latency p99, ms (lower is better) | 3 | 6 | 0.50 |\n"));
+        assert!(
+            fanout.contains("| updates sent | 1,500 | 1,500 |  |\n"),
+            "{fanout}"
+        );
+        assert!(
+            fanout.contains("| delivered updates/s (higher is better) | 12,000 | 6,000 | 2.00 |\n")
+        );
+        assert!(fanout.contains("| deliveries lost | 0 | 0 |  |\n"));
+        assert!(fanout.contains("| load generator CPU, cores busy | 0.10 | 0.10 |  |\n"));
+        assert!(
+            fanout.contains("\n- tavolo: 2 connection(s): reset\n"),
+            "{fanout}"
+        );
+        // a single fanout.json, no rounds: no rounds table
+        assert!(!text.contains("| round |"));
+
+        let capacity = section("### fan-out capacity: rising rate on one board");
+        assert!(capacity.contains(
+            "| capacity, delivered updates/s (higher is better) | 30 | 30 | 1.00 |\n\n| step | tavolo | reference |\n|---|---|---|\n"
+        ), "{capacity}");
+        assert!(capacity.contains("| 5 updates/s per client | holds — sent 15/s, delivered 30/s, p99 1.50 ms, lost 0 | holds — sent 15/s, delivered 30/s, p99 12.3 ms, lost 0 |\n"), "{capacity}");
+        assert!(capacity.contains("| 10 updates/s per client | **fails** — sent 30/s, delivered 60/s, p99 55 ms, lost 0 | not run |\n"), "{capacity}");
+        assert!(capacity.contains("\nLoad generator CPU in its busiest step: tavolo: 0.10 cores, reference: 0.05 cores.\n"), "{capacity}");
+
+        let durable = section("### durable: highest sustained update rate over many boards");
+        assert!(durable.contains(
+            "2 boards × 4 clients; the total offered rate rises step by step (3 s each,"
+        ));
+        assert!(
+            durable.contains(
+                "| highest sustained, sent updates/s (higher is better) | 498 | — | — |\n"
+            ),
+            "{durable}"
+        );
+        assert!(
+            durable.contains("| check: updates missing | 0 | — |  |\n"),
+            "{durable}"
+        );
+        assert!(durable.contains("| step | tavolo | reference |\n|---|---|---|\n| offered 500 updates/s | sustained — sent 498/s, delivered 1,494/s, p99 4 ms, lost 0 | not run |\n"), "{durable}");
+        assert!(
+            durable.ends_with("\n*reference: no result (see the run notes).*\n"),
+            "{durable}"
+        );
+
+        // no server has these: no table, a note for each server
+        for heading in [
+            "### breadth: many boards, many connections",
+            "### cold-load: a fresh client's first complete sync of a big board",
+            "### reconnect: everyone drops at once",
+        ] {
+            let s = section(heading);
+            assert!(!s.contains('|'), "{s}");
+            assert!(s.contains("*tavolo: no result (see the run notes).*\n\n*reference: no result (see the run notes).*\n"), "{s}");
+        }
+        assert!(
+            text.ends_with("### Exact commands\n\n```sh\nbench/run.sh\ntavolo-bench fanout\n```\n")
         );
     }
 }
