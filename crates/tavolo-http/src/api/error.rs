@@ -111,3 +111,11 @@ pub fn text_field(value: &str, what: &str, max: usize) -> ApiResult<String> {
     }
     Ok(v.to_owned())
 }
+
+/// A PATCH field: the new value (checked as by [`text_field`]) if given, else the current one.
+pub fn patched(new: Option<&str>, current: String, what: &str, max: usize) -> ApiResult<String> {
+    match new {
+        Some(v) => text_field(v, what, max),
+        None => Ok(current),
+    }
+}
