@@ -7,8 +7,8 @@
 //!   the permit the sync socket would get.
 //! - [`VisibleSession`]: the path's session, which the principal may see.
 //!
-//! Guards only look things up; what the rows allow is decided in
-//! `tavolo_rooms::access`.
+//! Guards only look up what the decision needs and call `tavolo_rooms::access::decide`
+//! with it; they decide nothing themselves.
 
 use super::credentials::{Facilitator, Who};
 use super::error::{ApiError, ApiResult};
@@ -17,7 +17,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use tavolo_hub::Permit;
-use tavolo_rooms::access::{self, board_access, Grant, Place, Principal};
+use tavolo_rooms::access::{self, Grant, Place, Principal, Request};
 use tavolo_rooms::state::SessionState;
 use tavolo_store::{BoardRow, RoomRow, SessionRow, WorkspaceRow};
 use tavolo_sync::{Access, BoardId};
@@ -27,13 +27,16 @@ pub fn board_id(id: &str) -> ApiResult<BoardId> {
     BoardId::parse(id).map_err(|e| ApiError::BadRequest(format!("invalid board id: {e}")))
 }
 
+/// A workspace `fac` may manage (theirs).
 pub async fn owned_workspace(s: &AppState, fac: &str, id: &str) -> ApiResult<WorkspaceRow> {
     let ws = s.store.get_workspace(id).await?.ok_or(ApiError::NotFound)?;
-    if ws.owner_id != fac {
-        return Err(ApiError::Forbidden(
-            "this workspace belongs to another facilitator".into(),
-        ));
-    }
+    let who = Principal::Facilitator { id: fac.to_owned() };
+    access::decide(
+        &who,
+        &Request::Manage {
+            owner: &ws.owner_id,
+        },
+    )?;
     Ok(ws)
 }
 
@@ -63,62 +66,106 @@ pub fn target_room<'a>(rooms: &'a [RoomRow], room: Option<&String>) -> ApiResult
     }
 }
 
-/// A session that the principal may see: its facilitator's, or a member's own.
+/// A session that the principal may see: its facilitator's, or a member's own. A
+/// facilitator's decision needs the session's owner, looked up first (an unknown session
+/// is 404); a member's needs only the session's id.
 pub async fn visible_session(s: &AppState, who: &Principal, id: &str) -> ApiResult<SessionRow> {
-    match who {
-        Principal::Facilitator { id: fac } => owned_session(s, fac, id).await,
-        Principal::Member(p) if p.session_id == id => {
-            s.store.get_session(id).await?.ok_or(ApiError::NotFound)
+    if let Principal::Facilitator { id: fac } = who {
+        return owned_session(s, fac, id).await;
+    }
+    access::decide(
+        who,
+        &Request::SeeSession {
+            session: id,
+            owner: None,
+        },
+    )?;
+    s.store.get_session(id).await?.ok_or(ApiError::NotFound)
+}
+
+/// What an access decision about a board needs: its row (none for a board outside every
+/// workspace), its workspace's owner, its session's state, and whose draft it is.
+struct BoardFacts {
+    row: Option<BoardRow>,
+    owner: Option<String>,
+    state: SessionState,
+    closed: bool,
+    draft_of: Option<String>,
+}
+
+impl BoardFacts {
+    async fn of(s: &AppState, id: &BoardId) -> ApiResult<BoardFacts> {
+        let (base, draft_of) = match access::parse_draft(id.as_str()) {
+            Some((base, participant)) => (base.to_owned(), Some(participant.to_owned())),
+            None => (id.as_str().to_owned(), None),
+        };
+        let row = s.store.get_board(&base).await?;
+        if draft_of.is_some() && row.is_none() {
+            return Err(ApiError::NotFound);
         }
-        Principal::Member(_) => Err(ApiError::Forbidden("this is another meeting".into())),
-        Principal::Anonymous => Err(ApiError::Unauthorized),
+        let (owner, state, closed) = match &row {
+            Some(b) => {
+                let ws = s
+                    .store
+                    .get_workspace(&b.workspace_id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                let session = s
+                    .store
+                    .get_session(&b.session_id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                (
+                    Some(ws.owner_id),
+                    SessionState::parse(&session.state),
+                    session.closed_at.is_some(),
+                )
+            }
+            None => (None, SessionState::default(), false),
+        };
+        Ok(BoardFacts {
+            row,
+            owner,
+            state,
+            closed,
+            draft_of,
+        })
+    }
+
+    fn place(&self) -> Place<'_> {
+        Place {
+            board: self.row.as_ref(),
+            owner: self.owner.as_deref(),
+            state: &self.state,
+            session_closed: self.closed,
+            draft_of: self.draft_of.as_deref(),
+        }
     }
 }
 
 /// The access decision for a board id, as for the sync socket.
 pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResult<Permit> {
-    let (base, draft_of) = match access::parse_draft(id.as_str()) {
-        Some((base, participant)) => (base.to_owned(), Some(participant.to_owned())),
-        None => (id.as_str().to_owned(), None),
-    };
-    let row = s.store.get_board(&base).await?;
-    if draft_of.is_some() && row.is_none() {
-        return Err(ApiError::NotFound);
-    }
-    let (owner, state, closed) = match &row {
-        Some(b) => {
-            let ws = s
-                .store
-                .get_workspace(&b.workspace_id)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            let session = s
-                .store
-                .get_session(&b.session_id)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            (
-                Some(ws.owner_id),
-                SessionState::parse(&session.state),
-                session.closed_at.is_some(),
-            )
-        }
-        None => (None, SessionState::default(), false),
-    };
-    let place = Place {
-        board: row.as_ref(),
-        owner: owner.as_deref(),
-        state: &state,
-        session_closed: closed,
-        draft_of: draft_of.as_deref(),
-    };
-    let grant = board_access(who, &place, s.options.allow_anonymous_boards)?;
+    let facts = BoardFacts::of(s, id).await?;
+    let grant = access::decide(
+        who,
+        &Request::OpenBoard {
+            place: &facts.place(),
+            allow_anonymous: s.options.allow_anonymous_boards,
+        },
+    )?;
     Ok(match grant {
         Grant::Edit { lockable } => Permit {
             principal: who.id().to_owned(),
             access: Access::ReadWrite,
             lockable,
-            locked: row.as_ref().is_some_and(|b| b.locked != 0),
+            locked: facts.row.as_ref().is_some_and(|b| b.locked != 0),
+        },
+        // (opening a board never grants `Manage`: the owner gets `Edit`)
+        Grant::Manage => Permit {
+            principal: who.id().to_owned(),
+            access: Access::ReadWrite,
+            lockable: false,
+            locked: false,
         },
         Grant::Watch => Permit {
             principal: who.id().to_owned(),
@@ -127,6 +174,19 @@ pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResu
             locked: false,
         },
     })
+}
+
+/// Whether `who` may place and remove dots in a vote on this board.
+pub async fn may_vote(s: &AppState, who: &Principal, id: &BoardId) -> ApiResult<()> {
+    let facts = BoardFacts::of(s, id).await?;
+    access::decide(
+        who,
+        &Request::Vote {
+            place: &facts.place(),
+            allow_anonymous: s.options.allow_anonymous_boards,
+        },
+    )?;
+    Ok(())
 }
 
 // ------------------------------------------------------------------ extractors

@@ -1,6 +1,6 @@
 //! Facilitation operations, shared by the HTTP API and `tavolo admin`. Each checks its
-//! input; permissions are checked by the caller (the handlers, through `board_access` and
-//! workspace ownership; the CLI is the operator).
+//! input; permissions are checked by the caller (the handlers, through `api::guard`, which
+//! asks `tavolo_rooms::access::decide`; the CLI is the operator).
 
 use super::error::{text_field, ApiError, ApiResult};
 use crate::passwords::Passwords;

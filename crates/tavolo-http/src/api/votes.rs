@@ -3,7 +3,7 @@
 
 use super::credentials::{Facilitator, Who};
 use super::error::{text_field, ApiError, ApiResult};
-use super::guard::{board_id, owned_workspace, sync_permit, OwnedBoard};
+use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard};
 use super::view::{change_state, publish_message, Created};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth;
 use tavolo_store::{BoardRow, VoteRow};
-use tavolo_sync::Access;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -153,17 +152,11 @@ struct DotBody {
 /// A dot from a participant, under the vote's pseudonym for them.
 async fn dot_voter(s: &AppState, who: &Principal, id: &str) -> ApiResult<(VoteRow, String)> {
     let (vote, board) = vote_and_board(s, id).await?;
-    let Principal::Member(p) = who else {
-        return Err(ApiError::Forbidden("only participants vote".into()));
-    };
-    let permit = sync_permit(s, who, &board_id(&board.id)?).await?;
-    if p.role != "participant" || permit.access != Access::ReadWrite {
-        return Err(ApiError::Forbidden("observers do not vote".into()));
-    }
+    may_vote(s, who, &board_id(&board.id)?).await?;
     if vote.open == 0 {
         return Err(ApiError::Conflict("this vote is closed".into()));
     }
-    let voter = auth::voter_pseudonym(&vote.salt, &p.id);
+    let voter = auth::voter_pseudonym(&vote.salt, who.id());
     Ok((vote, voter))
 }
 
