@@ -48,7 +48,7 @@ async fn starting_content(
     match copy_from {
         Some(src) => {
             owned_board(s, fac, src).await?;
-            service::board_content(&s.store, Some(&s.hub), src).await
+            Ok(service::board_content(&s.store, Some(&s.hub), src).await?)
         }
         None => Ok(Board::template(
             service::parse_kind(kind.unwrap_or("free"))?,

@@ -1,8 +1,9 @@
 //! Room control: what the facilitator sets for everyone in the meeting — the timer, a
 //! broadcast message, "bring everyone to me".
 
-use super::error::{text_field, ApiError, ApiResult};
+use super::error::{ApiError, ApiResult};
 use super::guard::OwnedSession;
+use super::service::text_field;
 use super::view::{change_state, SessionView};
 use crate::AppState;
 use axum::extract::State;

@@ -2,8 +2,9 @@
 //! snapshots (compaction's) are not shown.
 
 use super::credentials::{Facilitator, Who};
-use super::error::{text_field, ApiError, ApiResult};
+use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, owned_board, sync_permit, OpenBoard, OwnedBoard};
+use super::service::text_field;
 use super::view::{ok, Created, Done};
 use crate::AppState;
 use axum::extract::{Path, State};

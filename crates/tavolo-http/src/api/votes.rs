@@ -2,8 +2,9 @@
 //! remove their dots, under a pseudonym of the vote's (nobody sees who voted what).
 
 use super::credentials::{Facilitator, Who};
-use super::error::{text_field, ApiError, ApiResult};
+use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard};
+use super::service::text_field;
 use super::view::{change_state, publish_message, Created};
 use crate::AppState;
 use axum::extract::{Path, State};
