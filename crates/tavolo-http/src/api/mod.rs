@@ -21,7 +21,7 @@
 //! decision, and the extractors that make them), [`view`] (the session's view, state
 //! changes and their publication, common answers), [`credentials`] (who is asking),
 //! [`error`], [`live`] (the control channel's connections) and [`service`] (the
-//! operations `tavolo admin` shares).
+//! operations `tavolo admin` shares, with their own error type).
 
 pub mod boards;
 pub mod control;
