@@ -76,7 +76,7 @@ pub enum Admin {
     },
 }
 
-fn api(e: tavolo_http::api::error::ApiError) -> anyhow::Error {
+fn api(e: service::ServiceError) -> anyhow::Error {
     anyhow!("{e}")
 }
 
@@ -188,8 +188,7 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                 }
                 "participant" | "observer" => {
                     let token = new_token();
-                    let name =
-                        tavolo_http::api::error::text_field(name, "name", 80).map_err(api)?;
+                    let name = service::text_field(name, "name", 80).map_err(api)?;
                     store
                         .create_participant(
                             &new_id(),

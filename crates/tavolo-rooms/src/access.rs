@@ -1,5 +1,8 @@
-//! Who may open which board, and how. The server calls [`board_access`] for every sync
-//! connection and every board endpoint; nothing else decides.
+//! Who may do what: the one access decision, [`decide`], of which opening a board
+//! ([`board_access`]) is one case. The server calls it for every sync connection, every
+//! control channel and every endpoint — managing a workspace, a session or a board of
+//! it, seeing a session, opening a board, dot voting, the minutes' boards — with the
+//! rows it looked up; nothing else decides.
 
 use crate::state::{Phase, SessionState};
 use tavolo_store::{BoardRow, ParticipantRow};
@@ -30,13 +33,16 @@ impl Principal {
     }
 }
 
-/// What a connection may do.
+/// What a principal may do with what they asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
     /// May edit; `lockable`: a locked board makes it read-only (participants).
     Edit { lockable: bool },
-    /// May watch only (observers; participants of a closed session).
+    /// May watch only (observers; participants of a closed session; a member seeing their
+    /// session).
     Watch,
+    /// May change it: the facilitator who owns it.
+    Manage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +59,87 @@ pub enum Denied {
     NoBreakout,
     #[error("this is someone else's private draft")]
     NotYourDraft,
+    #[error("only the facilitator may do this")]
+    FacilitatorOnly,
+    #[error("this workspace belongs to another facilitator")]
+    NotYourWorkspace,
+    #[error("this is another meeting")]
+    OtherMeeting,
+    #[error("only participants vote")]
+    NotAVoter,
+    #[error("observers do not vote")]
+    ObserverVote,
+}
+
+/// What is asked for, with what the decision needs to know about it.
+pub enum Request<'a> {
+    /// Something only a facilitator does that belongs to nobody yet: listing their own
+    /// workspaces, creating one.
+    Facilitate,
+    /// Managing a workspace, or a session, board, invitation, vote or snapshot of it:
+    /// `owner` is the workspace's owner.
+    Manage { owner: &'a str },
+    /// Seeing a session (its view, its control channel, its minutes). `owner`, the owner
+    /// of its workspace, is needed for a facilitator only (`None`: not looked up).
+    SeeSession {
+        session: &'a str,
+        owner: Option<&'a str>,
+    },
+    /// Opening a board: the sync socket, and every endpoint that reads a board (its
+    /// details, snapshots, exports, votes, the minutes' boards).
+    OpenBoard {
+        place: &'a Place<'a>,
+        /// Whether boards that belong to no workspace may be opened by anyone.
+        allow_anonymous: bool,
+    },
+    /// Placing or removing a dot in a vote on a board.
+    Vote {
+        place: &'a Place<'a>,
+        allow_anonymous: bool,
+    },
+}
+
+/// The access decision: what `who` may do with what `request` names.
+pub fn decide(who: &Principal, request: &Request) -> Result<Grant, Denied> {
+    match request {
+        Request::Facilitate => match who {
+            Principal::Facilitator { .. } => Ok(Grant::Manage),
+            Principal::Member(_) => Err(Denied::FacilitatorOnly),
+            Principal::Anonymous => Err(Denied::NoCredential),
+        },
+        Request::Manage { owner } => match who {
+            Principal::Facilitator { id } if id == owner => Ok(Grant::Manage),
+            Principal::Facilitator { .. } => Err(Denied::NotYourWorkspace),
+            Principal::Member(_) => Err(Denied::FacilitatorOnly),
+            Principal::Anonymous => Err(Denied::NoCredential),
+        },
+        Request::SeeSession { session, owner } => match who {
+            Principal::Facilitator { .. } => match owner {
+                Some(owner) => decide(who, &Request::Manage { owner }),
+                None => Err(Denied::NotYourWorkspace),
+            },
+            Principal::Member(p) if p.session_id == *session => Ok(Grant::Watch),
+            Principal::Member(_) => Err(Denied::OtherMeeting),
+            Principal::Anonymous => Err(Denied::NoCredential),
+        },
+        Request::OpenBoard {
+            place,
+            allow_anonymous,
+        } => open_board(who, place, *allow_anonymous),
+        Request::Vote {
+            place,
+            allow_anonymous,
+        } => {
+            let Principal::Member(p) = who else {
+                return Err(Denied::NotAVoter);
+            };
+            let grant = open_board(who, place, *allow_anonymous)?;
+            if p.role != "participant" || grant == Grant::Watch {
+                return Err(Denied::ObserverVote);
+            }
+            Ok(grant)
+        }
+    }
 }
 
 /// Where a board is, as far as access is concerned.
@@ -79,11 +166,22 @@ pub fn parse_draft(id: &str) -> Option<(&str, &str)> {
     (!board.is_empty() && !participant.is_empty()).then_some((board, participant))
 }
 
+/// Who may open a board, and how: [`decide`] for [`Request::OpenBoard`].
 pub fn board_access(
     who: &Principal,
     place: &Place,
     allow_anonymous: bool,
 ) -> Result<Grant, Denied> {
+    decide(
+        who,
+        &Request::OpenBoard {
+            place,
+            allow_anonymous,
+        },
+    )
+}
+
+fn open_board(who: &Principal, place: &Place, allow_anonymous: bool) -> Result<Grant, Denied> {
     let Some(board) = place.board else {
         // Boards outside every workspace: open to whoever has the link, if allowed.
         return if allow_anonymous {
@@ -284,6 +382,63 @@ mod tests {
         );
         assert_eq!(board_access(&p, &theirs, false), Err(Denied::NotYourDraft));
         assert_eq!(board_access(&fac, &mine, false), Err(Denied::NotYourDraft));
+    }
+
+    #[test]
+    fn management_seeing_and_voting() {
+        let fac = Principal::Facilitator { id: "f1".into() };
+        let other_fac = Principal::Facilitator { id: "f2".into() };
+        let p = member("participant", "s1", "w1", None);
+        let obs = member("observer", "s1", "w1", None);
+
+        assert_eq!(decide(&fac, &Request::Facilitate), Ok(Grant::Manage));
+        assert_eq!(
+            decide(&p, &Request::Facilitate),
+            Err(Denied::FacilitatorOnly)
+        );
+        assert_eq!(
+            decide(&Principal::Anonymous, &Request::Facilitate),
+            Err(Denied::NoCredential)
+        );
+
+        let mine = Request::Manage { owner: "f1" };
+        assert_eq!(decide(&fac, &mine), Ok(Grant::Manage));
+        assert_eq!(decide(&other_fac, &mine), Err(Denied::NotYourWorkspace));
+        assert_eq!(decide(&p, &mine), Err(Denied::FacilitatorOnly));
+
+        let see = |session, owner| Request::SeeSession { session, owner };
+        assert_eq!(decide(&fac, &see("s1", Some("f1"))), Ok(Grant::Manage));
+        assert_eq!(
+            decide(&other_fac, &see("s1", Some("f1"))),
+            Err(Denied::NotYourWorkspace)
+        );
+        assert_eq!(decide(&p, &see("s1", None)), Ok(Grant::Watch));
+        assert_eq!(decide(&p, &see("s2", None)), Err(Denied::OtherMeeting));
+        assert_eq!(
+            decide(&Principal::Anonymous, &see("s1", None)),
+            Err(Denied::NoCredential)
+        );
+
+        let plenary = board("plenary", "r0");
+        let idle = SessionState::default();
+        let at = place(&plenary, &idle);
+        let vote = Request::Vote {
+            place: &at,
+            allow_anonymous: false,
+        };
+        assert_eq!(decide(&p, &vote), Ok(Grant::Edit { lockable: true }));
+        assert_eq!(decide(&obs, &vote), Err(Denied::ObserverVote));
+        assert_eq!(decide(&fac, &vote), Err(Denied::NotAVoter));
+        assert_eq!(decide(&Principal::Anonymous, &vote), Err(Denied::NotAVoter));
+        let closed = Place {
+            session_closed: true,
+            ..place(&plenary, &idle)
+        };
+        let closed_vote = Request::Vote {
+            place: &closed,
+            allow_anonymous: false,
+        };
+        assert_eq!(decide(&p, &closed_vote), Err(Denied::ObserverVote));
     }
 
     #[test]

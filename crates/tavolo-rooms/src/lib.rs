@@ -3,7 +3,10 @@
 //!
 //! - [`auth`]: random tokens (stored only as SHA-256), argon2id passwords, vote
 //!   pseudonyms.
-//! - [`access`]: the one function that decides what a principal may do with a board.
+//! - [`access`]: the one access decision, [`access::decide`]: what a principal may do
+//!   with a workspace, a session or a board (managing, seeing, opening, voting). Every
+//!   endpoint, sync connection and control channel of the server goes through it; nothing
+//!   else decides.
 //! - [`state`]: the session's room state, persisted as JSON with the session and sent to
 //!   every client of the session on the control channel.
 

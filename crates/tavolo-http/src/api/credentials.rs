@@ -9,7 +9,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use serde::Deserialize;
-use tavolo_rooms::access::Principal;
+use tavolo_rooms::access::{self, Principal, Request};
 use tavolo_rooms::auth::{plausible_token, token_hash};
 
 pub const LOGIN_COOKIE: &str = "tavolo_login";
@@ -107,7 +107,7 @@ impl FromRequestParts<AppState> for Who {
     }
 }
 
-/// Extractor: a signed-in facilitator's id, or 401/403.
+/// Extractor: a signed-in facilitator's id, or 401/403 (`access::Request::Facilitate`).
 pub struct Facilitator(pub String);
 
 impl FromRequestParts<AppState> for Facilitator {
@@ -117,13 +117,9 @@ impl FromRequestParts<AppState> for Facilitator {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match Who::from_request_parts(parts, state).await?.0 {
-            Principal::Facilitator { id } => Ok(Facilitator(id)),
-            Principal::Member(_) => Err(ApiError::Forbidden(
-                "only the facilitator may do this".into(),
-            )),
-            Principal::Anonymous => Err(ApiError::Unauthorized),
-        }
+        let who = Who::from_request_parts(parts, state).await?.0;
+        access::decide(&who, &Request::Facilitate)?;
+        Ok(Facilitator(who.id().to_owned()))
     }
 }
 

@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use super::service::{text_field, ServiceError};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -72,6 +74,20 @@ impl From<crate::passwords::PasswordError> for ApiError {
     }
 }
 
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(m) => ApiError::BadRequest(m),
+            ServiceError::NotFound => ApiError::NotFound,
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::Gone(m) => ApiError::Gone(m),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Hub(e) => e.into(),
+            ServiceError::Password(e) => e.into(),
+        }
+    }
+}
+
 impl From<tavolo_store::StoreError> for ApiError {
     fn from(e: tavolo_store::StoreError) -> Self {
         ApiError::Internal(e.to_string())
@@ -93,21 +109,10 @@ impl From<tavolo_rooms::access::Denied> for ApiError {
     }
 }
 
-/// Checks a user-supplied text field: trimmed, non-empty, at most `max` characters.
-pub fn text_field(value: &str, what: &str, max: usize) -> ApiResult<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(ApiError::BadRequest(format!("{what} is empty")));
+/// A PATCH field: the new value (checked by `service::text_field`) if given, else the current one.
+pub fn patched(new: Option<&str>, current: String, what: &str, max: usize) -> ApiResult<String> {
+    match new {
+        Some(v) => Ok(text_field(v, what, max)?),
+        None => Ok(current),
     }
-    if v.chars().count() > max {
-        return Err(ApiError::BadRequest(format!(
-            "{what} is longer than {max} characters"
-        )));
-    }
-    if v.chars().any(|c| c.is_control()) {
-        return Err(ApiError::BadRequest(format!(
-            "{what} contains control characters"
-        )));
-    }
-    Ok(v.to_owned())
 }

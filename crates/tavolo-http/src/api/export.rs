@@ -6,10 +6,11 @@
 //! no) may export it; whoever may see a session (`visible_session`) may download its
 //! minutes, with the boards they may open; only the facilitator imports.
 
-use super::credentials::{Facilitator, Who};
+use super::credentials::Who;
 use super::error::{ApiError, ApiResult};
-use super::routes::{owned_session, publish, sync_permit, visible_session};
+use super::guard::{board_id, sync_permit, target_room, OwnedSession, VisibleSession};
 use super::service;
+use super::view::publish;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -17,14 +18,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use tavolo_board::Board;
 use tavolo_export::import::{self, MAX_IMPORT_BYTES};
 use tavolo_export::minutes::{Minutes, MinutesBoard};
 use tavolo_export::{format_utc, labels, render, slug, tables, ExportError, PageHeader};
-use tavolo_rooms::access::Principal;
 use tavolo_sync::BoardId;
 use tokio::sync::Semaphore;
 
@@ -58,10 +57,6 @@ async fn render<T: Send + 'static>(
         Ok(Err(e)) => Err(ApiError::Internal(e.to_string())),
         Err(e) => Err(ApiError::Internal(format!("export task failed: {e}"))),
     }
-}
-
-fn board_id(id: &str) -> ApiResult<BoardId> {
-    BoardId::parse(id).map_err(|e| ApiError::BadRequest(format!("invalid board id: {e}")))
 }
 
 /// A download: content type, `attachment` with an ASCII file name, never cached.
@@ -279,10 +274,9 @@ async fn export_board(
 /// when it is not.
 async fn minutes(
     State(s): State<AppState>,
-    Who(who): Who,
-    Path(id): Path<String>,
+    VisibleSession { who, session }: VisibleSession,
 ) -> ApiResult<Response> {
-    let session = visible_session(&s, &who, &id).await?;
+    let id = session.id.clone();
     let workspace = s
         .store
         .get_workspace(&session.workspace_id)
@@ -304,9 +298,7 @@ async fn minutes(
     let mut out = Vec::with_capacity(boards.len());
     for b in &boards {
         let bid = board_id(&b.id)?;
-        if !matches!(who, Principal::Facilitator { .. })
-            && sync_permit(&s, &who, &bid).await.is_err()
-        {
+        if sync_permit(&s, &who, &bid).await.is_err() {
             continue; // a group's board a member may not open
         }
         let closing = if closed {
@@ -398,13 +390,12 @@ struct ImportQuery {
 /// the schema's JSON), in the plenary or `?room=`.
 async fn import_board(
     State(s): State<AppState>,
-    Facilitator(fac): Facilitator,
-    Path(id): Path<String>,
+    OwnedSession { session, .. }: OwnedSession,
     Query(q): Query<ImportQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    let session = owned_session(&s, &fac, &id).await?;
+) -> ApiResult<(StatusCode, Json<Imported>)> {
+    let id = &session.id;
     if session.closed_at.is_some() {
         return Err(ApiError::Conflict("the meeting is closed".into()));
     }
@@ -433,17 +424,8 @@ async fn import_board(
             "the body is empty: send the file".into(),
         ));
     }
-    let rooms = s.store.list_rooms(&id).await?;
-    let room = match &q.room {
-        Some(r) => rooms
-            .iter()
-            .find(|x| &x.id == r)
-            .ok_or(ApiError::BadRequest("no such room in this meeting".into()))?,
-        None => rooms
-            .iter()
-            .find(|x| x.kind == "plenary")
-            .ok_or(ApiError::NotFound)?,
-    };
+    let rooms = s.store.list_rooms(id).await?;
+    let room = target_room(&rooms, q.room.as_ref())?;
     let mut board = render(move || {
         if json {
             import::from_json(&body)
@@ -462,12 +444,26 @@ async fn import_board(
     let (items, links) = (board.items.len(), board.links.len());
     let kind = board.meta.kind.unwrap_or(tavolo_board::BoardKind::Free);
     let new_id = service::create_board(&s.store, &room.id, &title, board).await?;
-    publish(&s, &id).await?;
+    publish(&s, id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": new_id, "kind": kind.as_str(), "title": title, "room": room.id,
-            "items": items, "links": links,
-        })),
+        Json(Imported {
+            id: new_id,
+            items,
+            kind: kind.as_str(),
+            links,
+            room: room.id.clone(),
+            title,
+        }),
     ))
+}
+
+#[derive(Serialize)]
+struct Imported {
+    id: String,
+    items: usize,
+    kind: &'static str,
+    links: usize,
+    room: String,
+    title: String,
 }

@@ -1,17 +1,59 @@
 //! Facilitation operations, shared by the HTTP API and `tavolo admin`. Each checks its
-//! input; permissions are checked by the caller (the handlers, through `board_access` and
-//! workspace ownership; the CLI is the operator).
+//! input; permissions are checked by the caller (the handlers, through `api::guard`, which
+//! asks `tavolo_rooms::access::decide`; the CLI is the operator).
 
-use super::error::{text_field, ApiError, ApiResult};
-use crate::passwords::Passwords;
+use crate::passwords::{PasswordError, Passwords};
 use tavolo_board::{Board, BoardKind};
-use tavolo_hub::Hub;
+use tavolo_hub::{AttachError, Hub};
 use tavolo_rooms::auth::{new_id, new_token, token_hash};
-use tavolo_store::{BoardAppend, Store};
+use tavolo_store::{BoardAppend, Store, StoreError};
 use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
 
 pub const HOUR_MS: i64 = 3_600_000;
+
+/// Why an operation did not happen, in the operation's terms (the HTTP layer maps each
+/// to a status; `tavolo admin` prints it).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is not acceptable (a field too long, an unknown kind…).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    /// It existed but is no longer usable (a revoked or expired invitation…).
+    #[error("{0}")]
+    Gone(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hub(#[from] AttachError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Checks a user-supplied text field: trimmed, non-empty, at most `max` characters.
+pub fn text_field(value: &str, what: &str, max: usize) -> ServiceResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ServiceError::Invalid(format!("{what} is empty")));
+    }
+    if v.chars().count() > max {
+        return Err(ServiceError::Invalid(format!(
+            "{what} is longer than {max} characters"
+        )));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(ServiceError::Invalid(format!(
+            "{what} contains control characters"
+        )));
+    }
+    Ok(v.to_owned())
+}
 
 pub async fn create_facilitator(
     store: &Store,
@@ -19,19 +61,21 @@ pub async fn create_facilitator(
     email: &str,
     name: &str,
     password: &str,
-) -> ApiResult<String> {
+) -> ServiceResult<String> {
     let email = text_field(email, "email", 200)?.to_lowercase();
     if !email.contains('@') {
-        return Err(ApiError::BadRequest("email is not an email address".into()));
+        return Err(ServiceError::Invalid(
+            "email is not an email address".into(),
+        ));
     }
     let name = text_field(name, "name", 100)?;
     if password.chars().count() < 10 {
-        return Err(ApiError::BadRequest(
+        return Err(ServiceError::Invalid(
             "the password needs at least 10 characters".into(),
         ));
     }
     if store.facilitator_by_email(&email).await?.is_some() {
-        return Err(ApiError::Conflict(
+        return Err(ServiceError::Conflict(
             "a facilitator with this email exists".into(),
         ));
     }
@@ -42,7 +86,11 @@ pub async fn create_facilitator(
 }
 
 /// A login token (for the cookie) valid for `hours`.
-pub async fn create_login(store: &Store, facilitator_id: &str, hours: i64) -> ApiResult<String> {
+pub async fn create_login(
+    store: &Store,
+    facilitator_id: &str,
+    hours: i64,
+) -> ServiceResult<String> {
     let token = new_token();
     store
         .create_login(
@@ -54,7 +102,7 @@ pub async fn create_login(store: &Store, facilitator_id: &str, hours: i64) -> Ap
     Ok(token)
 }
 
-pub async fn create_workspace(store: &Store, owner: &str, name: &str) -> ApiResult<String> {
+pub async fn create_workspace(store: &Store, owner: &str, name: &str) -> ServiceResult<String> {
     let name = text_field(name, "name", 200)?;
     let id = new_id();
     store.create_workspace(&id, owner, &name).await?;
@@ -62,8 +110,8 @@ pub async fn create_workspace(store: &Store, owner: &str, name: &str) -> ApiResu
 }
 
 /// The content of a board now: from the live hub when there is one, else from the store.
-pub async fn board_content(store: &Store, hub: Option<&Hub>, id: &str) -> ApiResult<Board> {
-    let board_id = BoardId::parse(id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+pub async fn board_content(store: &Store, hub: Option<&Hub>, id: &str) -> ServiceResult<Board> {
+    let board_id = BoardId::parse(id).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     if let Some(hub) = hub {
         return Ok(hub.read(&board_id, Board::read).await?);
     }
@@ -74,7 +122,7 @@ pub async fn board_content(store: &Store, hub: Option<&Hub>, id: &str) -> ApiRes
 
 /// Writes the first content of a new board straight into its log (it has no log yet and
 /// nobody is connected, so this is its update number 1).
-pub async fn write_new_board(store: &Store, id: &str, board: &Board) -> ApiResult<()> {
+pub async fn write_new_board(store: &Store, id: &str, board: &Board) -> ServiceResult<()> {
     let doc = yrs::Doc::new();
     board.write(&doc);
     let update = doc
@@ -89,9 +137,9 @@ pub async fn write_new_board(store: &Store, id: &str, board: &Board) -> ApiResul
     Ok(())
 }
 
-pub fn parse_kind(kind: &str) -> ApiResult<BoardKind> {
+pub fn parse_kind(kind: &str) -> ServiceResult<BoardKind> {
     BoardKind::parse(kind)
-        .ok_or_else(|| ApiError::BadRequest(format!("unknown board kind {kind:?}")))
+        .ok_or_else(|| ServiceError::Invalid(format!("unknown board kind {kind:?}")))
 }
 
 /// Creates a board in a room with the given content (template or copy).
@@ -100,7 +148,7 @@ pub async fn create_board(
     room: &str,
     title: &str,
     mut content: Board,
-) -> ApiResult<String> {
+) -> ServiceResult<String> {
     let title = text_field(title, "title", 200)?;
     content.meta.title = title.clone();
     let kind = content.meta.kind.unwrap_or(BoardKind::Free);
@@ -118,7 +166,7 @@ pub async fn create_session(
     workspace: &str,
     title: &str,
     date: &str,
-) -> ApiResult<String> {
+) -> ServiceResult<String> {
     let title = text_field(title, "title", 200)?;
     let date = text_field(date, "date", 40)?;
     let previous = store.list_sessions(workspace).await?.into_iter().last();
@@ -146,14 +194,14 @@ pub async fn create_invite(
     session: &str,
     role: &str,
     hours: i64,
-) -> ApiResult<(String, String)> {
+) -> ServiceResult<(String, String)> {
     if role != "participant" && role != "observer" {
-        return Err(ApiError::BadRequest(
+        return Err(ServiceError::Invalid(
             "role must be participant or observer".into(),
         ));
     }
     if !(1..=24 * 90).contains(&hours) {
-        return Err(ApiError::BadRequest(
+        return Err(ServiceError::Invalid(
             "an invitation lasts from 1 hour to 90 days".into(),
         ));
     }
@@ -177,27 +225,27 @@ pub async fn join(
     store: &Store,
     invite_token: &str,
     name: &str,
-) -> ApiResult<(String, String, String)> {
+) -> ServiceResult<(String, String, String)> {
     let name = text_field(name, "name", 80)?;
     if !tavolo_rooms::auth::plausible_token(invite_token) {
-        return Err(ApiError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let invite = store
         .invite_by_token(&token_hash(invite_token))
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     if invite.revoked_at.is_some() {
-        return Err(ApiError::Gone("this invitation was revoked".into()));
+        return Err(ServiceError::Gone("this invitation was revoked".into()));
     }
     if invite.expires_at <= tavolo_store::now_ms() {
-        return Err(ApiError::Gone("this invitation has expired".into()));
+        return Err(ServiceError::Gone("this invitation has expired".into()));
     }
     let session = store
         .get_session(&invite.session_id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     if session.closed_at.is_some() && invite.role == "participant" {
-        return Err(ApiError::Gone("this meeting is closed".into()));
+        return Err(ServiceError::Gone("this meeting is closed".into()));
     }
     let token = new_token();
     let id = new_id();

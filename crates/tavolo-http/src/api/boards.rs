@@ -1,0 +1,406 @@
+//! Boards of a meeting, and the breakout groups with theirs: creating (from a template or
+//! a copy), reading, renaming and locking; spawning, assigning, starting and ending the
+//! groups; gathering the groups' boards into one plenary board.
+
+use super::error::{patched, ApiError, ApiResult};
+use super::guard::{board_id, owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
+use super::service;
+use super::view::{change_state, ok, publish, Created, Done, SessionView};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tavolo_board::{Board, BoardKind, Item, Link};
+use tavolo_hub::CloseReason;
+use tavolo_rooms::access::Principal;
+use tavolo_rooms::auth;
+use tavolo_rooms::state::{Phase, SessionState};
+use tavolo_sync::Access;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/sessions/{id}/boards", post(create_board))
+        .route("/api/sessions/{id}/breakouts", post(spawn_breakouts))
+        .route("/api/sessions/{id}/assignments", post(assign))
+        .route("/api/sessions/{id}/breakouts/start", post(start_breakouts))
+        .route("/api/sessions/{id}/breakouts/end", post(end_breakouts))
+        .route("/api/sessions/{id}/gather", post(gather))
+        .route("/api/boards/{id}", get(get_board).patch(update_board))
+}
+
+#[derive(Deserialize)]
+struct BoardBody {
+    kind: Option<String>,
+    title: String,
+    room: Option<String>,
+    copy_from: Option<String>,
+}
+
+/// The content a new board starts with: a copy of a board of the same workspace, or a template.
+async fn starting_content(
+    s: &AppState,
+    fac: &str,
+    kind: Option<&str>,
+    copy_from: Option<&str>,
+) -> ApiResult<Board> {
+    match copy_from {
+        Some(src) => {
+            owned_board(s, fac, src).await?;
+            Ok(service::board_content(&s.store, Some(&s.hub), src).await?)
+        }
+        None => Ok(Board::template(
+            service::parse_kind(kind.unwrap_or("free"))?,
+            "",
+        )),
+    }
+}
+
+async fn create_board(
+    State(s): State<AppState>,
+    OwnedSession { fac, session }: OwnedSession,
+    Json(b): Json<BoardBody>,
+) -> ApiResult<(StatusCode, Json<Created<String>>)> {
+    let rooms = s.store.list_rooms(&session.id).await?;
+    let room = target_room(&rooms, b.room.as_ref())?;
+    let content = starting_content(&s, &fac, b.kind.as_deref(), b.copy_from.as_deref()).await?;
+    let id = service::create_board(&s.store, &room.id, &b.title, content).await?;
+    publish(&s, &session.id).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Serialize)]
+struct BoardView {
+    can_edit: bool,
+    facilitator: bool,
+    id: String,
+    kind: Option<String>,
+    locked: bool,
+    registered: bool,
+    room: Option<String>,
+    session: Option<String>,
+    title: Option<String>,
+}
+
+async fn get_board(
+    State(s): State<AppState>,
+    OpenBoard { who, id, permit }: OpenBoard,
+) -> ApiResult<Json<BoardView>> {
+    let row = s.store.get_board(id.as_str()).await?;
+    Ok(Json(BoardView {
+        can_edit: permit.access == Access::ReadWrite && !(permit.lockable && permit.locked),
+        facilitator: matches!(who, Principal::Facilitator { .. }),
+        id: id.as_str().to_owned(),
+        kind: row.as_ref().map(|b| b.kind.clone()),
+        locked: row.as_ref().is_some_and(|b| b.locked != 0),
+        registered: row.is_some(),
+        room: row.as_ref().map(|b| b.room_id.clone()),
+        session: row.as_ref().map(|b| b.session_id.clone()),
+        title: row.map(|b| b.title),
+    }))
+}
+
+#[derive(Deserialize)]
+struct BoardPatch {
+    title: Option<String>,
+    locked: Option<bool>,
+}
+
+async fn update_board(
+    State(s): State<AppState>,
+    OwnedBoard { board, id, .. }: OwnedBoard,
+    Json(b): Json<BoardPatch>,
+) -> ApiResult<Json<Done>> {
+    let title = patched(b.title.as_deref(), board.title, "title", 200)?;
+    let locked = b.locked.unwrap_or(board.locked != 0);
+    s.store.update_board(&board.id, &title, locked).await?;
+    s.hub.set_locked(&id, locked).await;
+    publish(&s, &board.session_id).await?;
+    Ok(ok())
+}
+
+#[derive(Deserialize)]
+struct BreakoutBody {
+    groups: usize,
+    kind: Option<String>,
+    copy_from: Option<String>,
+    /// `balanced` (default), `random` or `none`.
+    assign: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Spawned {
+    rooms: Vec<String>,
+}
+
+/// Spawns N breakout groups, each with its own board (a template or a copy of a plenary
+/// board: new documents, not shared ones), and assigns the participants.
+async fn spawn_breakouts(
+    State(s): State<AppState>,
+    OwnedSession { fac, session }: OwnedSession,
+    Json(b): Json<BreakoutBody>,
+) -> ApiResult<(StatusCode, Json<Spawned>)> {
+    let id = session.id;
+    if session.closed_at.is_some() {
+        return Err(ApiError::Conflict("the meeting is closed".into()));
+    }
+    if !(1..=20).contains(&b.groups) {
+        return Err(ApiError::BadRequest("from 1 to 20 groups".into()));
+    }
+    let content = starting_content(&s, &fac, b.kind.as_deref(), b.copy_from.as_deref()).await?;
+    let title = match content.meta.kind {
+        _ if !content.meta.title.is_empty() => content.meta.title.clone(),
+        Some(k) => kind_title(k).to_owned(),
+        None => "Lavagna".into(),
+    };
+    let mut rooms = Vec::new();
+    for n in 1..=b.groups {
+        let room = auth::new_id();
+        s.store
+            .create_room(&room, &id, "breakout", &format!("Gruppo {n}"))
+            .await?;
+        service::create_board(&s.store, &room, &title, content.clone()).await?;
+        rooms.push(room);
+    }
+    let members: Vec<_> = s
+        .store
+        .list_participants(&id)
+        .await?
+        .into_iter()
+        .filter(|p| p.role == "participant")
+        .collect();
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    match b.assign.as_deref().unwrap_or("balanced") {
+        "balanced" => {}
+        "random" => {
+            use rand::seq::SliceRandom;
+            order.shuffle(&mut rand::rng());
+        }
+        "none" => order.clear(),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "unknown assignment {other:?}"
+            )))
+        }
+    }
+    for (i, m) in order.iter().enumerate() {
+        s.store
+            .set_participant_group(&members[*m].id, Some(&rooms[i % rooms.len()]))
+            .await?;
+    }
+    let groups = rooms.clone();
+    change_state(&s, &id, move |st| {
+        st.groups = groups;
+        Ok(())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(Spawned { rooms })))
+}
+
+fn kind_title(kind: BoardKind) -> &'static str {
+    match kind {
+        BoardKind::Free => "Lavagna",
+        BoardKind::StakeholderMap => "Mappa degli stakeholder",
+        BoardKind::ProblemTree => "Albero dei problemi",
+        BoardKind::ObjectiveTree => "Albero degli obiettivi",
+        BoardKind::TheoryOfChange => "Teoria del cambiamento",
+        BoardKind::SocialReport => "Rendicontazione sociale",
+    }
+}
+
+/// Moves participants between groups (drag and drop in the console): participant id →
+/// room id, or null to take someone out of every group.
+async fn assign(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+    Json(b): Json<std::collections::BTreeMap<String, Option<String>>>,
+) -> ApiResult<Json<SessionView>> {
+    let id = session.id;
+    let rooms = s.store.list_rooms(&id).await?;
+    let members = s.store.list_participants(&id).await?;
+    for (participant, room) in &b {
+        let member = members
+            .iter()
+            .find(|m| &m.id == participant)
+            .ok_or(ApiError::BadRequest(format!(
+                "{participant} is not in this meeting"
+            )))?;
+        if let Some(r) = room {
+            if !rooms.iter().any(|x| &x.id == r && x.kind == "breakout") {
+                return Err(ApiError::BadRequest(format!(
+                    "{r} is not a group of this meeting"
+                )));
+            }
+        }
+        let old = member.group_room.clone();
+        s.store
+            .set_participant_group(participant, room.as_deref())
+            .await?;
+        // whoever leaves a group leaves its boards
+        if let Some(old) = old.filter(|o| Some(o) != room.as_ref()) {
+            for board in s
+                .store
+                .list_session_boards(&id)
+                .await?
+                .into_iter()
+                .filter(|x| x.room_id == old)
+            {
+                s.hub
+                    .kick(
+                        &board_id(&board.id)?,
+                        Some(vec![participant.clone()]),
+                        CloseReason::new(4003, "moved to another group"),
+                    )
+                    .await;
+            }
+        }
+    }
+    publish(&s, &id).await.map(Json)
+}
+
+async fn start_breakouts(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+) -> ApiResult<Json<SessionView>> {
+    change_state(&s, &session.id, |st| {
+        if st.groups.is_empty() {
+            return Err(ApiError::Conflict("spawn the groups first".into()));
+        }
+        st.phase = Phase::Breakout;
+        Ok(())
+    })
+    .await
+    .map(Json)
+}
+
+/// Calls everyone back to the plenary: participants lose the groups' boards.
+async fn end_breakouts(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+) -> ApiResult<Json<SessionView>> {
+    let view = change_state(&s, &session.id, |st| {
+        st.phase = Phase::Plenary;
+        Ok(())
+    })
+    .await?;
+    for b in s
+        .store
+        .list_session_boards(&session.id)
+        .await?
+        .into_iter()
+        .filter(|b| b.room_kind == "breakout")
+    {
+        s.hub
+            .kick(
+                &board_id(&b.id)?,
+                None,
+                CloseReason::new(4001, "back to the plenary"),
+            )
+            .await;
+    }
+    Ok(Json(view))
+}
+
+/// Copies the groups' boards of the current round into one new plenary board, one frame
+/// per group laid out side by side.
+async fn gather(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+) -> ApiResult<(StatusCode, Json<Created<String>>)> {
+    let id = &session.id;
+    let state = SessionState::parse(&session.state);
+    if state.groups.is_empty() {
+        return Err(ApiError::Conflict("there are no groups to gather".into()));
+    }
+    let rooms = s.store.list_rooms(id).await?;
+    let boards = s.store.list_session_boards(id).await?;
+    let mut gathered = Board::template(BoardKind::Free, "Risultati dei gruppi");
+    let mut x = 0.0;
+    for (n, room_id) in state.groups.iter().enumerate() {
+        let Some(room) = rooms.iter().find(|r| &r.id == room_id) else {
+            continue;
+        };
+        for b in boards.iter().filter(|b| &b.room_id == room_id) {
+            let content = service::board_content(&s.store, Some(&s.hub), &b.id).await?;
+            let width = place_as_frame(
+                &mut gathered,
+                &content,
+                &format!("g{n}"),
+                &format!("{} — {}", room.name, b.title),
+                x,
+            );
+            x += width + 200.0;
+        }
+    }
+    let plenary = target_room(&rooms, None)?;
+    let board =
+        service::create_board(&s.store, &plenary.id, "Risultati dei gruppi", gathered).await?;
+    let b2 = board.clone();
+    change_state(&s, id, move |st| {
+        st.gathered = Some(b2);
+        Ok(())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: board })))
+}
+
+/// Copies `src` into `dst` inside a new frame at `x`, with ids prefixed by `prefix`;
+/// returns the frame's width.
+fn place_as_frame(dst: &mut Board, src: &Board, prefix: &str, title: &str, x: f64) -> f64 {
+    let pad = 60.0;
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for i in src.items.values() {
+        x0 = x0.min(i.x);
+        y0 = y0.min(i.y);
+        x1 = x1.max(i.x + i.w);
+        y1 = y1.max(i.y + i.h);
+    }
+    if src.items.is_empty() {
+        (x0, y0, x1, y1) = (0.0, 0.0, 400.0, 300.0);
+    }
+    let frame_id = format!("{prefix}-frame");
+    let (w, h) = (x1 - x0 + 2.0 * pad, y1 - y0 + 2.0 * pad);
+    dst.items.insert(
+        frame_id.clone(),
+        Item {
+            id: frame_id.clone(),
+            item_type: "frame".into(),
+            x,
+            y: 0.0,
+            w,
+            h,
+            color: "white".into(),
+            z: format!("0{prefix}"),
+            shape: None,
+            points: vec![],
+            frame: None,
+            role: None,
+            data: Default::default(),
+            author: None,
+            text: title.to_owned(),
+        },
+    );
+    for i in src.items.values() {
+        let mut copy = i.clone();
+        copy.id = format!("{prefix}-{}", i.id);
+        copy.x = x + pad + (i.x - x0);
+        copy.y = pad + (i.y - y0);
+        copy.z = format!("1{prefix}{}", i.z);
+        copy.frame = Some(match &i.frame {
+            Some(f) if src.items.contains_key(f) => format!("{prefix}-{f}"),
+            _ => frame_id.clone(),
+        });
+        dst.items.insert(copy.id.clone(), copy);
+    }
+    for l in src.links.values() {
+        let copy = Link {
+            id: format!("{prefix}-{}", l.id),
+            from: format!("{prefix}-{}", l.from),
+            to: format!("{prefix}-{}", l.to),
+            ..l.clone()
+        };
+        dst.links.insert(copy.id.clone(), copy);
+    }
+    w
+}

@@ -1,0 +1,145 @@
+//! The session's control channel (`GET /api/sessions/{id}/control`, a WebSocket of JSON
+//! text frames documented in `docs/control-channel.md`): the session's view on connect
+//! and whenever it changes, presence, and `{"type":"here"}` from the clients.
+
+use super::credentials::Who;
+use super::error::{ApiError, ApiResult};
+use super::guard::visible_session;
+use super::live::Presence;
+use super::view::{publish, session_message};
+use crate::AppState;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use tavolo_rooms::access::Principal;
+use tavolo_sync::BoardId;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/sessions/{id}/control", get(control))
+}
+
+async fn control(
+    State(s): State<AppState>,
+    Who(who): Who,
+    Path(id): Path<String>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let session = visible_session(&s, &who, &id).await?;
+    let presence = match &who {
+        Principal::Member(p) => Presence {
+            id: p.id.clone(),
+            name: p.display_name.clone(),
+            role: p.role.clone(),
+            board: None,
+        },
+        Principal::Facilitator { id } => Presence {
+            id: id.clone(),
+            name: s
+                .store
+                .facilitator_by_id(id)
+                .await?
+                .map(|f| f.display_name)
+                .unwrap_or_else(|| "Facilitatore".into()),
+            role: "facilitator".into(),
+            board: None,
+        },
+        Principal::Anonymous => return Err(ApiError::Unauthorized),
+    };
+    Ok(ws
+        .max_message_size(16 * 1024)
+        .read_buffer_size(crate::READ_BUFFER)
+        .on_upgrade(move |socket| {
+            let hub = s.hub.clone();
+            hub.track(control_loop(s, session.id, presence, socket))
+        }))
+}
+
+/// Sends the session's view on connect and whenever it changes; takes `{"type":"here",
+/// "board":…}` from the client (which board it is on, for the facilitator's console).
+async fn control_loop(s: AppState, session: String, presence: Presence, socket: WebSocket) {
+    let (conn, mut rx) = s.live.subscribe(&session, presence);
+    let (mut tx_ws, mut rx_ws) = socket.split();
+    let _ = publish(&s, &session).await;
+    let mut shutdown = std::pin::pin!(shutdown_of(&s));
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Ok(text) => {
+                    if tx_ws.send(Message::Text(text.as_ref().into())).await.is_err() { break; }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    // missed some: send the current view
+                    if let Ok(Some(row)) = s.store.get_session(&session).await {
+                        if let Ok(text) = session_message(&s, &row).await.and_then(|v| {
+                            serde_json::to_string(&v).map_err(|e| ApiError::Internal(e.to_string()))
+                        }) {
+                            if tx_ws.send(Message::Text(text.into())).await.is_err() { break; }
+                        }
+                    }
+                }
+                Err(_) => break,
+            },
+            msg = rx_ws.next() => match msg {
+                Some(Ok(Message::Text(t))) => {
+                    if let Some(board) = here(&t) {
+                        s.live.set_board(&session, conn, board);
+                        publish_presence(&s, &session);
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            _ = &mut shutdown => {
+                let _ = tx_ws.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 1001, reason: "server shutting down".into() }))).await;
+                break;
+            }
+        }
+    }
+    s.live.leave(&session, conn);
+    publish_presence(&s, &session);
+}
+
+/// A `here` message's board (`None`: on no board, or not a valid board id); `None` outside
+/// when the text is not a `here` message.
+fn here(text: &str) -> Option<Option<String>> {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    if v["type"] != "here" {
+        return None;
+    }
+    Some(
+        v["board"]
+            .as_str()
+            .filter(|b| BoardId::parse(b).is_ok())
+            .map(str::to_owned),
+    )
+}
+
+/// The `presence` message.
+#[derive(Serialize)]
+struct PresenceMessage {
+    present: Vec<Presence>,
+    #[serde(rename = "type")]
+    message_type: &'static str,
+}
+
+/// Presence is per node (each node knows its own control connections), so it goes to
+/// this node's clients only; with several nodes the console shows who is on its node.
+fn publish_presence(s: &AppState, session: &str) {
+    let message = PresenceMessage {
+        present: s.live.presence(session),
+        message_type: "presence",
+    };
+    if let Ok(text) = serde_json::to_string(&message) {
+        s.live.publish(session, text);
+    }
+}
+
+async fn shutdown_of(s: &AppState) {
+    while !s.hub.is_shutting_down() {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,145 @@
+//! Who one is: the one-time setup, sign-in and sign-out of facilitators, `GET /api/me`.
+
+use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
+use super::error::{ApiError, ApiResult};
+use super::service;
+use super::view::{ok, Created};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tavolo_rooms::access::Principal;
+use tavolo_rooms::auth::{self, token_hash};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/setup", post(setup))
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+}
+
+#[derive(Deserialize)]
+struct SetupBody {
+    token: String,
+    email: String,
+    display_name: String,
+    password: String,
+}
+
+/// The one-time setup link: creates the first facilitator and signs them in.
+async fn setup(State(s): State<AppState>, Json(b): Json<SetupBody>) -> ApiResult<Response> {
+    if s.store.facilitator_count().await? > 0 {
+        return Err(ApiError::Gone("setup is done: sign in instead".into()));
+    }
+    if !auth::plausible_token(&b.token) || !s.store.use_setup_token(&token_hash(&b.token)).await? {
+        return Err(ApiError::Forbidden("this setup link is not valid".into()));
+    }
+    let id = service::create_facilitator(
+        &s.store,
+        &s.passwords,
+        &b.email,
+        &b.display_name,
+        &b.password,
+    )
+    .await?;
+    signed_in(&s, &id).await
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+const LOGIN_HOURS: i64 = 12;
+
+async fn signed_in(s: &AppState, id: &str) -> ApiResult<Response> {
+    let token = service::create_login(&s.store, id, LOGIN_HOURS).await?;
+    let cookie = credentials::set_cookie(s, LOGIN_COOKIE, &token, LOGIN_HOURS * 3600);
+    Ok(([(SET_COOKIE, cookie)], Json(Created { id })).into_response())
+}
+
+async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult<Response> {
+    let found = s
+        .store
+        .facilitator_by_email(b.email.trim().to_lowercase().as_str())
+        .await?;
+    // an unknown email costs a hash too (against a dummy): the answer's time does not
+    // tell which emails have an account
+    let stored = found.as_ref().map(|f| f.password_hash.as_str());
+    let verified = s.passwords.verify(&b.password, stored).await?;
+    match found {
+        Some(f) if verified => signed_in(&s, &f.id).await,
+        _ => Err(ApiError::Forbidden("wrong email or password".into())),
+    }
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = credentials::login_cookie_token(&headers) {
+        s.store.delete_login(&token_hash(token)).await?;
+    }
+    Ok((
+        [
+            (SET_COOKIE, credentials::clear_cookie(LOGIN_COOKIE)),
+            (SET_COOKIE, credentials::clear_cookie(MEMBER_COOKIE)),
+        ],
+        ok(),
+    )
+        .into_response())
+}
+
+/// `GET /api/me`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum MeView {
+    Facilitator {
+        email: String,
+        id: String,
+        kind: &'static str,
+        name: String,
+    },
+    /// `kind` is the member's role.
+    Member {
+        id: String,
+        kind: String,
+        name: String,
+        session: String,
+    },
+    Anonymous {
+        kind: &'static str,
+        setup_needed: bool,
+    },
+}
+
+async fn me(State(s): State<AppState>, Who(who): Who) -> ApiResult<Json<MeView>> {
+    Ok(Json(match who {
+        Principal::Facilitator { id } => {
+            let f = s
+                .store
+                .facilitator_by_id(&id)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            MeView::Facilitator {
+                email: f.email,
+                id,
+                kind: "facilitator",
+                name: f.display_name,
+            }
+        }
+        Principal::Member(p) => MeView::Member {
+            id: p.id,
+            kind: p.role,
+            name: p.display_name,
+            session: p.session_id,
+        },
+        Principal::Anonymous => MeView::Anonymous {
+            kind: "anonymous",
+            setup_needed: s.store.facilitator_count().await? == 0,
+        },
+    }))
+}

@@ -1,0 +1,115 @@
+//! Invitation links of a meeting, and joining through one.
+
+use super::credentials::{self, Facilitator, MEMBER_COOKIE};
+use super::error::{ApiError, ApiResult};
+use super::guard::{owned_session, OwnedSession};
+use super::service;
+use super::view::{ok, publish, Done};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/sessions/{id}/invites",
+            get(list_invites).post(create_invite),
+        )
+        .route("/api/invites/{id}/revoke", post(revoke_invite))
+        .route("/api/join", post(join))
+}
+
+#[derive(Deserialize)]
+struct InviteBody {
+    role: String,
+    #[serde(default = "default_invite_hours")]
+    hours: i64,
+}
+
+fn default_invite_hours() -> i64 {
+    24 * 7
+}
+
+#[derive(Serialize)]
+struct InviteCreated {
+    id: String,
+    path: String,
+    token: String,
+}
+
+async fn create_invite(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+    Json(b): Json<InviteBody>,
+) -> ApiResult<(StatusCode, Json<InviteCreated>)> {
+    let (id, token) = service::create_invite(&s.store, &session.id, &b.role, b.hours).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InviteCreated {
+            id,
+            path: format!("/join/{token}"),
+            token,
+        }),
+    ))
+}
+
+#[derive(Serialize)]
+struct InviteListed {
+    expires_at: i64,
+    id: String,
+    revoked: bool,
+    role: String,
+}
+
+async fn list_invites(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+) -> ApiResult<Json<Vec<InviteListed>>> {
+    let list = s.store.list_invites(&session.id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|i| InviteListed {
+                expires_at: i.expires_at,
+                id: i.id,
+                revoked: i.revoked_at.is_some(),
+                role: i.role,
+            })
+            .collect(),
+    ))
+}
+
+async fn revoke_invite(
+    State(s): State<AppState>,
+    Facilitator(fac): Facilitator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Done>> {
+    let invite = s.store.get_invite(&id).await?.ok_or(ApiError::NotFound)?;
+    owned_session(&s, &fac, &invite.session_id).await?;
+    s.store.revoke_invite(&id).await?;
+    Ok(ok())
+}
+
+#[derive(Deserialize)]
+struct JoinBody {
+    token: String,
+    display_name: String,
+}
+
+#[derive(Serialize)]
+struct Joined {
+    id: String,
+    session: String,
+    token: String,
+}
+
+async fn join(State(s): State<AppState>, Json(b): Json<JoinBody>) -> ApiResult<Response> {
+    let (id, session, token) = service::join(&s.store, &b.token, &b.display_name).await?;
+    publish(&s, &session).await?;
+    let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);
+    Ok(([(SET_COOKIE, cookie)], Json(Joined { id, session, token })).into_response())
+}

@@ -1,0 +1,115 @@
+//! Room control: what the facilitator sets for everyone in the meeting — the timer, a
+//! broadcast message, "bring everyone to me".
+
+use super::error::{ApiError, ApiResult};
+use super::guard::OwnedSession;
+use super::service::text_field;
+use super::view::{change_state, SessionView};
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use tavolo_rooms::state::{Broadcast, Follow, Timer};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/sessions/{id}/timer", post(timer))
+        .route("/api/sessions/{id}/message", post(message))
+        .route("/api/sessions/{id}/follow", post(follow))
+}
+
+#[derive(Deserialize)]
+struct TimerBody {
+    /// `start`, `pause`, `resume`, `add`, `stop`.
+    action: String,
+    seconds: Option<i64>,
+}
+
+async fn timer(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+    Json(b): Json<TimerBody>,
+) -> ApiResult<Json<SessionView>> {
+    let now = tavolo_store::now_ms();
+    let secs = b.seconds.unwrap_or(0);
+    if !(0..=24 * 3600).contains(&secs) {
+        return Err(ApiError::BadRequest(
+            "seconds must be between 0 and 86400".into(),
+        ));
+    }
+    change_state(&s, &session.id, move |st| {
+        match (b.action.as_str(), st.timer.as_mut()) {
+            ("start", _) => st.timer = Some(Timer::start(secs.max(1) * 1000, now)),
+            ("pause", Some(t)) => t.pause(now),
+            ("resume", Some(t)) => t.resume(now),
+            ("add", Some(t)) => t.add(secs * 1000, now),
+            ("stop", _) => st.timer = None,
+            ("pause" | "resume" | "add", None) => {
+                return Err(ApiError::Conflict("no timer is set".into()))
+            }
+            (other, _) => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown timer action {other:?}"
+                )))
+            }
+        }
+        Ok(())
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Deserialize)]
+struct MessageBody {
+    text: String,
+}
+
+async fn message(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+    Json(b): Json<MessageBody>,
+) -> ApiResult<Json<SessionView>> {
+    let text = text_field(&b.text, "message", 500)?;
+    let at = tavolo_store::now_ms();
+    change_state(&s, &session.id, move |st| {
+        st.message = Some(Broadcast { text, at });
+        Ok(())
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Deserialize)]
+struct FollowBody {
+    board: String,
+    x: f64,
+    y: f64,
+    zoom: f64,
+}
+
+/// "Bring everyone to me": every client of the session jumps to this viewport.
+async fn follow(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+    Json(b): Json<FollowBody>,
+) -> ApiResult<Json<SessionView>> {
+    if !(b.x.is_finite() && b.y.is_finite() && b.zoom.is_finite() && b.zoom > 0.0) {
+        return Err(ApiError::BadRequest(
+            "viewport must be finite numbers with zoom > 0".into(),
+        ));
+    }
+    let at = tavolo_store::now_ms();
+    change_state(&s, &session.id, move |st| {
+        st.follow = Some(Follow {
+            board: b.board,
+            x: b.x,
+            y: b.y,
+            zoom: b.zoom,
+            at,
+        });
+        Ok(())
+    })
+    .await
+    .map(Json)
+}

@@ -1,0 +1,138 @@
+//! Labelled snapshots of a board: listing, taking, reading, restoring. Automatic
+//! snapshots (compaction's) are not shown.
+
+use super::credentials::{Facilitator, Who};
+use super::error::{ApiError, ApiResult};
+use super::guard::{board_id, owned_board, sync_permit, OpenBoard, OwnedBoard};
+use super::service::text_field;
+use super::view::{ok, Created, Done};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tavolo_board::Board;
+use tavolo_rooms::access::Principal;
+use tavolo_store::SnapshotRow;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/boards/{id}/snapshots",
+            get(list_snapshots).post(take_snapshot),
+        )
+        .route("/api/snapshots/{id}", get(get_snapshot))
+        .route("/api/snapshots/{id}/restore", post(restore_snapshot))
+}
+
+#[derive(Serialize)]
+struct SnapshotListed {
+    created_at: i64,
+    id: i64,
+    kind: String,
+    label: Option<String>,
+    session: Option<String>,
+}
+
+async fn list_snapshots(
+    State(s): State<AppState>,
+    OpenBoard { id, .. }: OpenBoard,
+) -> ApiResult<Json<Vec<SnapshotListed>>> {
+    let list = s.store.list_snapshots(id.as_str()).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|x| SnapshotListed {
+                created_at: x.created_at,
+                id: x.id,
+                kind: x.kind,
+                label: x.label,
+                session: x.session_id,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SnapshotBody {
+    label: String,
+}
+
+async fn take_snapshot(
+    State(s): State<AppState>,
+    OwnedBoard { board, id, .. }: OwnedBoard,
+    Json(b): Json<SnapshotBody>,
+) -> ApiResult<(StatusCode, Json<Created<i64>>)> {
+    let label = text_field(&b.label, "label", 200)?;
+    let (seq, state) = s.hub.snapshot(&id).await?;
+    let snap = s
+        .store
+        .create_snapshot(
+            &board.id,
+            seq,
+            &state,
+            "manual",
+            &label,
+            Some(&board.session_id),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: snap })))
+}
+
+async fn snapshot_board(s: &AppState, who: &Principal, id: i64) -> ApiResult<(SnapshotRow, Board)> {
+    let (meta, state) = s.store.get_snapshot(id).await?.ok_or(ApiError::NotFound)?;
+    if meta.kind == "auto" {
+        return Err(ApiError::NotFound);
+    }
+    sync_permit(s, who, &board_id(&meta.board_id)?).await?;
+    let (doc, problems) = tavolo_sync::update::rebuild(Some(&state), std::iter::empty());
+    if let Some(p) = problems.first() {
+        return Err(ApiError::Internal(format!("snapshot {id}: {p}")));
+    }
+    Ok((meta, Board::read(&doc)))
+}
+
+#[derive(Serialize)]
+struct SnapshotView {
+    board: String,
+    content: serde_json::Value,
+    created_at: i64,
+    id: i64,
+    kind: String,
+    label: Option<String>,
+}
+
+/// A snapshot's content in the schema's JSON form (for previews and history).
+async fn get_snapshot(
+    State(s): State<AppState>,
+    Who(who): Who,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SnapshotView>> {
+    let (meta, board) = snapshot_board(&s, &who, id).await?;
+    Ok(Json(SnapshotView {
+        board: meta.board_id,
+        content: board.to_json(),
+        created_at: meta.created_at,
+        id: meta.id,
+        kind: meta.kind,
+        label: meta.label,
+    }))
+}
+
+/// Restores a snapshot as a new change: the live board is made equal to the snapshot's
+/// content; history is never rewritten (the change can itself be undone by restoring an
+/// earlier snapshot).
+async fn restore_snapshot(
+    State(s): State<AppState>,
+    Facilitator(fac): Facilitator,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Done>> {
+    let (meta, board) = snapshot_board(&s, &Principal::Facilitator { id: fac.clone() }, id).await?;
+    owned_board(&s, &fac, &meta.board_id).await?;
+    s.hub
+        .change(&board_id(&meta.board_id)?, move |txn| {
+            board.replace_content(txn)
+        })
+        .await?;
+    Ok(ok())
+}

@@ -1,0 +1,116 @@
+//! A facilitator's workspaces (one per municipality or project).
+
+use super::credentials::Facilitator;
+use super::error::{patched, ApiResult};
+use super::guard::OwnedWorkspace;
+use super::service;
+use super::view::{ok, Created, Done};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tavolo_hub::CloseReason;
+use tavolo_store::WorkspaceRow;
+use tavolo_sync::BoardId;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/workspaces",
+            get(list_workspaces).post(create_workspace),
+        )
+        .route(
+            "/api/workspaces/{id}",
+            get(get_workspace)
+                .patch(update_workspace)
+                .delete(delete_workspace),
+        )
+}
+
+#[derive(Serialize)]
+struct WorkspaceView {
+    archived: bool,
+    id: String,
+    name: String,
+}
+
+impl WorkspaceView {
+    fn of(w: WorkspaceRow) -> WorkspaceView {
+        WorkspaceView {
+            archived: w.archived != 0,
+            id: w.id,
+            name: w.name,
+        }
+    }
+}
+
+async fn list_workspaces(
+    State(s): State<AppState>,
+    Facilitator(fac): Facilitator,
+) -> ApiResult<Json<Vec<WorkspaceView>>> {
+    let list = s.store.list_workspaces(&fac).await?;
+    Ok(Json(list.into_iter().map(WorkspaceView::of).collect()))
+}
+
+#[derive(Deserialize)]
+struct NameBody {
+    name: String,
+}
+
+async fn create_workspace(
+    State(s): State<AppState>,
+    Facilitator(fac): Facilitator,
+    Json(b): Json<NameBody>,
+) -> ApiResult<(StatusCode, Json<Created<String>>)> {
+    let id = service::create_workspace(&s.store, &fac, &b.name).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+async fn get_workspace(OwnedWorkspace { workspace, .. }: OwnedWorkspace) -> Json<WorkspaceView> {
+    Json(WorkspaceView::of(workspace))
+}
+
+#[derive(Deserialize)]
+struct WorkspacePatch {
+    name: Option<String>,
+    archived: Option<bool>,
+}
+
+async fn update_workspace(
+    State(s): State<AppState>,
+    OwnedWorkspace { workspace: ws, .. }: OwnedWorkspace,
+    Json(b): Json<WorkspacePatch>,
+) -> ApiResult<Json<Done>> {
+    let name = patched(b.name.as_deref(), ws.name, "name", 200)?;
+    s.store
+        .update_workspace(&ws.id, &name, b.archived.unwrap_or(ws.archived != 0))
+        .await?;
+    Ok(ok())
+}
+
+#[derive(Serialize)]
+struct Deleted {
+    boards_deleted: usize,
+    ok: bool,
+}
+
+/// Deletes a workspace and all its data (boards, their history, participants' names).
+async fn delete_workspace(
+    State(s): State<AppState>,
+    OwnedWorkspace { workspace, .. }: OwnedWorkspace,
+) -> ApiResult<Json<Deleted>> {
+    let boards = s.store.delete_workspace(&workspace.id).await?;
+    let reason = CloseReason::new(4004, "this board was deleted");
+    for b in &boards {
+        if let Ok(b) = BoardId::parse(b) {
+            s.hub.kick(&b, Some(vec![]), reason.clone()).await;
+            s.hub.kick(&b, None, reason.clone()).await;
+        }
+    }
+    Ok(Json(Deleted {
+        boards_deleted: boards.len(),
+        ok: true,
+    }))
+}
