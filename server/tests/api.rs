@@ -995,7 +995,78 @@ async fn wait_for(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
     }
 }
 
+/// Deleting a workspace erases it: open sockets (the board's and a private draft's) are
+/// closed at once, their clients cannot reconnect, a stranger gets 410 rather than an
+/// anonymous board, nothing is written back at idle unload, no row mentions its boards,
+/// and (SQLite) no byte of the content is left in the database files.
+async fn deleted_workspace_is_erased(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    const MARKER: &str = "CONTENUTO-RISERVATO-4711";
+    let a = w.connect(&w.board, &w.a.token).await.unwrap();
+    let draft_id = format!("{}.draft.{}", w.board, w.a.id);
+    let draft = w.connect(&draft_id, &w.a.token).await.ok();
+    a.send_raw(wire::encode_update(&note_update("n1", MARKER)));
+    if let Some(d) = &draft {
+        d.send_raw(wire::encode_update(&note_update("d1", MARKER)));
+    }
+    a.wait_until("note committed", WAIT, |c| item_keys(c) == ["n1"])
+        .await
+        .unwrap();
+    // (the echo comes only after the commit)
+    let status = w
+        .fac
+        .call("DELETE", &format!("/api/workspaces/{}", w.workspace), None)
+        .await
+        .status;
+    assert_eq!(status, 200);
+
+    let closed = a.wait_closed(WAIT).await.unwrap().expect("a close frame");
+    assert_eq!(closed.code, 4004, "{}", closed.reason);
+    if let Some(d) = &draft {
+        let closed = d.wait_closed(WAIT).await.unwrap().expect("a close frame");
+        assert_eq!(closed.code, 4004);
+    }
+    // the member's credential opens nothing any more, and a stranger gets 410
+    assert!(w.connect(&w.board, &w.a.token).await.is_err());
+    let stranger = tavolo_client::Client::connect(&w.server.ws_url(&w.board)).await;
+    match stranger {
+        Err(tavolo_client::ClientError::WebSocket(
+            tokio_tungstenite::tungstenite::Error::Http(r),
+        )) => assert_eq!(r.status().as_u16(), 410),
+        Ok(_) => panic!("a stranger opened a deleted board"),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+    // nothing is written back when the board would have unloaded
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let stored = w.server.store.load_board(&w.board).await.unwrap();
+    assert!(stored.snapshot.is_none() && stored.updates.is_empty());
+    let stored = w.server.store.load_board(&draft_id).await.unwrap();
+    assert!(stored.snapshot.is_none() && stored.updates.is_empty());
+    assert!(w.server.store.is_board_deleted(&w.board).await.unwrap());
+    assert!(w.server.store.is_board_deleted(&draft_id).await.unwrap());
+    if backend == Backend::Sqlite {
+        // no byte of the content in the database file or its write-ahead log
+        let path = db
+            .url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap();
+        for file in [path.to_owned(), format!("{path}-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                assert!(
+                    !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
+                    "{file} still holds the deleted content"
+                );
+            }
+        }
+    }
+    w.stop(db).await;
+}
+
 on_both_backends!(
+    deleted_workspace_is_erased,
     observer_writes_are_dropped,
     participant_cannot_open_another_group,
     other_workspace_is_out_of_reach,

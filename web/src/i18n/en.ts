@@ -41,6 +41,7 @@ export const en: Record<MessageKey, string> = {
   'conn.connected': 'Connected',
   'conn.reconnecting': 'Reconnecting…',
   'conn.offline': 'Offline: changes are saved on this computer',
+  'conn.deleted': 'This board was deleted: no copy of it is left on this computer',
   'conn.label': 'Connection state',
 
   'board.loading': 'Loading the board…',

@@ -40,6 +40,7 @@ export const it = {
   'conn.connected': 'Connesso',
   'conn.reconnecting': 'Riconnessione…',
   'conn.offline': 'Offline: le modifiche sono salvate su questo computer',
+  'conn.deleted': 'Questa lavagna è stata eliminata: non ne resta copia su questo computer',
   'conn.label': 'Stato della connessione',
 
   'board.loading': 'Caricamento della lavagna…',

@@ -7,7 +7,10 @@ import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline'
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'deleted'
+
+/** The close code with which the server ends the sockets of a board it erased. */
+export const BOARD_DELETED = 4004
 
 /** ws:// or wss:// + the page's host + /sync (the provider appends /{boardId}). */
 export function syncUrl (loc: { protocol: string, host: string } = location): string {
@@ -39,8 +42,9 @@ export class BoardConnection {
   private listeners = new Set<(s: ConnectionStatus) => void>()
   private last: ConnectionStatus = 'connecting'
   private destroyed = false
+  private deleted = false
   private onOffline = () => { this.browserOffline = true; this.provider.disconnect(); this.emit() }
-  private onOnline = () => { this.browserOffline = false; this.provider.connect(); this.emit() }
+  private onOnline = () => { this.browserOffline = false; if (!this.deleted) this.provider.connect(); this.emit() }
 
   constructor (boardId: string, opts: ConnectionOptions = {}) {
     this.boardId = boardId
@@ -68,6 +72,16 @@ export class BoardConnection {
       if (status === 'connected') this.everConnected = true
       this.emit()
     })
+    // The board was erased on the server: stop reconnecting and drop the browser's copy,
+    // so that nothing of it stays on this computer either.
+    this.provider.on('connection-close', (event: CloseEvent | null) => {
+      if (event?.code !== BOARD_DELETED || this.deleted) return
+      this.deleted = true
+      this.provider.shouldConnect = false
+      this.provider.disconnect()
+      void this.local?.clearData()
+      this.emit()
+    })
     if (typeof window !== 'undefined') {
       window.addEventListener('offline', this.onOffline)
       window.addEventListener('online', this.onOnline)
@@ -75,6 +89,7 @@ export class BoardConnection {
   }
 
   get status (): ConnectionStatus {
+    if (this.deleted) return 'deleted'
     if (this.browserOffline) return 'offline'
     if (this.wsStatus === 'connected') return this.provider.synced ? 'connected' : 'connecting'
     if (!this.everConnected) return this.provider.wsUnsuccessfulReconnects > 3 ? 'offline' : 'connecting'

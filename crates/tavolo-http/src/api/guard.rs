@@ -100,6 +100,10 @@ impl BoardFacts {
             None => (id.as_str().to_owned(), None),
         };
         let row = s.store.get_board(&base).await?;
+        // a deleted workspace's board is gone, not an anonymous board
+        if row.is_none() && s.store.is_board_deleted(&base).await? {
+            return Err(ApiError::Gone("this board was deleted".into()));
+        }
         if draft_of.is_some() && row.is_none() {
             return Err(ApiError::NotFound);
         }

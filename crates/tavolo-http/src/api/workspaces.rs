@@ -11,9 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tavolo_hub::CloseReason;
 use tavolo_store::WorkspaceRow;
-use tavolo_sync::BoardId;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -101,14 +99,9 @@ async fn delete_workspace(
     State(s): State<AppState>,
     OwnedWorkspace { workspace, .. }: OwnedWorkspace,
 ) -> ApiResult<Json<Deleted>> {
+    // rows first (nothing can load the boards again), then the live documents
     let boards = s.store.delete_workspace(&workspace.id).await?;
-    let reason = CloseReason::new(4004, "this board was deleted");
-    for b in &boards {
-        if let Ok(b) = BoardId::parse(b) {
-            s.hub.kick(&b, Some(vec![]), reason.clone()).await;
-            s.hub.kick(&b, None, reason.clone()).await;
-        }
-    }
+    s.hub.erase(&boards).await?;
     Ok(Json(Deleted {
         boards_deleted: boards.len(),
         ok: true,
