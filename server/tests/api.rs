@@ -1065,7 +1065,69 @@ async fn deleted_workspace_is_erased(backend: Backend) {
     w.stop(db).await;
 }
 
+/// Revoking an invitation puts the people who joined through it out at once: their
+/// board and control sockets close (4003), and their credential opens nothing any more.
+async fn revoked_member_is_out_at_once(backend: Backend) {
+    use futures_util::StreamExt;
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let a = w.connect(&w.board, &w.a.token).await.unwrap();
+    let (mut control, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/api/sessions/{}/control?token={}",
+        w.server.addr, w.session, w.a.token
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut control).await["type"], "session");
+    let observer = w.connect(&w.board, &w.obs.token).await.unwrap();
+    let invites = w
+        .fac
+        .get(&format!("/api/sessions/{}/invites", w.session))
+        .await
+        .json;
+    let participant_invite = invites
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["role"] == "participant")
+        .expect("the participants' invitation")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = w
+        .fac
+        .post(
+            &format!("/api/invites/{participant_invite}/revoke"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+
+    let closed = a.wait_closed(WAIT).await.unwrap().expect("a close frame");
+    assert_eq!(closed.code, 4003, "{}", closed.reason);
+    let end = tokio::time::timeout(WAIT, async {
+        while let Some(msg) = control.next().await {
+            if let Ok(tokio_tungstenite::tungstenite::Message::Close(c)) = msg {
+                return c.map(|c| u16::from(c.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the control socket closes");
+    assert_eq!(end, Some(4003));
+    // the credential opens nothing any more, on sockets or REST
+    assert_eq!(w.connect(&w.board, &w.a.token).await.err(), Some(401));
+    assert_eq!(w.connect(&w.board, &w.b.token).await.err(), Some(401));
+    let me = w.member_http(&w.a).get("/api/me").await;
+    assert_eq!(me.json["kind"], "anonymous", "the cookie identifies nobody");
+    // someone who joined through another invitation is not touched
+    assert!(!observer.is_ended());
+    w.stop(db).await;
+}
+
 on_both_backends!(
+    revoked_member_is_out_at_once,
     deleted_workspace_is_erased,
     observer_writes_are_dropped,
     participant_cannot_open_another_group,

@@ -508,14 +508,23 @@ impl Store {
             "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE session_id = $1 ORDER BY created_at", session_id)?)
     }
 
-    pub async fn revoke_invite(&self, id: &str) -> Result<(), StoreError> {
+    /// Revokes an invitation; returns the ids of the participants who joined through
+    /// it (their credentials stop working at once: see `participant_by_token`).
+    pub async fn revoke_invite(&self, id: &str) -> Result<Vec<String>, StoreError> {
         exec!(
             self,
             "UPDATE invites SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
             id,
             now_ms()
         )?;
-        Ok(())
+        let rows: Vec<(String,)> = fetch!(
+            self,
+            fetch_all,
+            (String,),
+            "SELECT id FROM participants WHERE invite_id = $1",
+            id
+        )?;
+        Ok(rows.into_iter().map(|(p,)| p).collect())
     }
 
     pub async fn create_participant(
@@ -538,13 +547,20 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<ParticipantRow>, StoreError> {
-        let sql = format!("{PARTICIPANT_SELECT} WHERE p.token_hash = $1");
+        // A member's credential ends with the invitation it came from: revoked or
+        // expired, it opens nothing any more.
+        let sql = format!(
+            "{PARTICIPANT_SELECT} WHERE p.token_hash = $1 AND (p.invite_id IS NULL OR EXISTS \
+             (SELECT 1 FROM invites i WHERE i.id = p.invite_id AND i.revoked_at IS NULL \
+              AND i.expires_at > $2))"
+        );
         Ok(fetch!(
             self,
             fetch_optional,
             ParticipantRow,
             &sql,
-            token_hash
+            token_hash,
+            now_ms()
         )?)
     }
 

@@ -61,7 +61,7 @@ async fn control(
 /// Sends the session's view on connect and whenever it changes; takes `{"type":"here",
 /// "board":…}` from the client (which board it is on, for the facilitator's console).
 async fn control_loop(s: AppState, session: String, presence: Presence, socket: WebSocket) {
-    let (conn, mut rx) = s.live.subscribe(&session, presence);
+    let (conn, mut rx, mut ended) = s.live.subscribe(&session, presence);
     let (mut tx_ws, mut rx_ws) = socket.split();
     let _ = publish(&s, &session).await;
     let mut shutdown = std::pin::pin!(shutdown_of(&s));
@@ -93,6 +93,13 @@ async fn control_loop(s: AppState, session: String, presence: Presence, socket: 
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             },
+            Ok(()) = ended.changed() => {
+                let reason = ended.borrow().clone();
+                if let Some((code, reason)) = reason {
+                    let _ = tx_ws.send(Message::Close(Some(axum::extract::ws::CloseFrame { code, reason: reason.into() }))).await;
+                    break;
+                }
+            }
             _ = &mut shutdown => {
                 let _ = tx_ws.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 1001, reason: "server shutting down".into() }))).await;
                 break;

@@ -90,7 +90,14 @@ async fn revoke_invite(
 ) -> ApiResult<Json<Done>> {
     let invite = s.store.get_invite(&id).await?.ok_or(ApiError::NotFound)?;
     owned_session(&s, &fac, &invite.session_id).await?;
-    s.store.revoke_invite(&id).await?;
+    let members = s.store.revoke_invite(&id).await?;
+    end_members(
+        &s,
+        &invite.session_id,
+        &members,
+        "your invitation was revoked",
+    )
+    .await?;
     Ok(ok())
 }
 
@@ -112,4 +119,29 @@ async fn join(State(s): State<AppState>, Json(b): Json<JoinBody>) -> ApiResult<R
     publish(&s, &session).await?;
     let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);
     Ok(([(SET_COOKIE, cookie)], Json(Joined { id, session, token })).into_response())
+}
+
+/// Closes, on every node and at once, every socket of these members in the session:
+/// each board's and private draft's (4003, their credential opens nothing any more) and
+/// the control channel's.
+async fn end_members(
+    s: &AppState,
+    session: &str,
+    members: &[String],
+    reason: &str,
+) -> ApiResult<()> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let why = tavolo_hub::CloseReason::new(4003, reason);
+    for board in s.store.list_session_boards(session).await? {
+        let drafts = members.iter().map(|m| format!("{}.draft.{m}", board.id));
+        for id in std::iter::once(board.id.clone()).chain(drafts) {
+            if let Ok(id) = tavolo_sync::BoardId::parse(&id) {
+                s.hub.kick(&id, Some(members.to_vec()), why.clone()).await;
+            }
+        }
+    }
+    s.publish(session, super::live::end_message(members, 4003, reason));
+    Ok(())
 }

@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
+
+/// Why a control socket must close: a WebSocket close code and reason.
+pub type Ending = Option<(u16, String)>;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Presence {
@@ -18,6 +21,31 @@ pub struct Presence {
 struct SessionLive {
     tx: broadcast::Sender<Arc<str>>,
     presence: HashMap<u64, Presence>,
+    /// Each connection's ending signal (its credential was revoked).
+    ends: HashMap<u64, watch::Sender<Ending>>,
+}
+
+/// The control message that ends these people's control sockets, on every node (it is
+/// handled by [`Live::publish`], never sent to a client).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct End {
+    #[serde(rename = "type")]
+    kind: String,
+    principals: Vec<String>,
+    code: u16,
+    reason: String,
+}
+
+/// The message that ends `principals`' control sockets with `code` and `reason`; send it
+/// with `AppState::publish` so that every node acts on it.
+pub fn end_message(principals: &[String], code: u16, reason: &str) -> String {
+    serde_json::to_string(&End {
+        kind: "end".into(),
+        principals: principals.to_vec(),
+        code,
+        reason: reason.into(),
+    })
+    .unwrap_or_default()
 }
 
 #[derive(Clone, Default)]
@@ -34,18 +62,26 @@ impl Live {
             .or_insert_with(|| SessionLive {
                 tx: broadcast::channel(256).0,
                 presence: HashMap::new(),
+                ends: HashMap::new(),
             });
         f(entry)
     }
 
-    /// Joins a session's channel; returns the connection id and its receiver.
-    pub fn subscribe(&self, session: &str, who: Presence) -> (u64, broadcast::Receiver<Arc<str>>) {
+    /// Joins a session's channel; returns the connection id, its receiver, and the
+    /// signal that it must close.
+    pub fn subscribe(
+        &self,
+        session: &str,
+        who: Presence,
+    ) -> (u64, broadcast::Receiver<Arc<str>>, watch::Receiver<Ending>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (end_tx, end_rx) = watch::channel(None);
         let rx = self.with(session, |s| {
             s.presence.insert(id, who);
+            s.ends.insert(id, end_tx);
             s.tx.subscribe()
         });
-        (id, rx)
+        (id, rx, end_rx)
     }
 
     pub fn set_board(&self, session: &str, conn: u64, board: Option<String>) {
@@ -60,6 +96,7 @@ impl Live {
         let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = map.get_mut(session) {
             s.presence.remove(&conn);
+            s.ends.remove(&conn);
             if s.presence.is_empty() && s.tx.receiver_count() == 0 {
                 map.remove(session);
             }
@@ -88,10 +125,22 @@ impl Live {
     }
 
     /// Sends a message to this node's clients of the session.
+    /// An end message ([`end_message`]) closes its principals' sockets instead.
     pub fn publish(&self, session: &str, message: String) {
         let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = map.get(session) {
-            let _ = s.tx.send(Arc::from(message));
+        let Some(s) = map.get(session) else { return };
+        if message.starts_with(r#"{"type":"end""#) {
+            if let Ok(end) = serde_json::from_str::<End>(&message) {
+                for (conn, p) in &s.presence {
+                    if end.principals.contains(&p.id) {
+                        if let Some(tx) = s.ends.get(conn) {
+                            let _ = tx.send(Some((end.code, end.reason.clone())));
+                        }
+                    }
+                }
+            }
+            return;
         }
+        let _ = s.tx.send(Arc::from(message));
     }
 }
