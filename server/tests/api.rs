@@ -1126,7 +1126,63 @@ async fn revoked_member_is_out_at_once(backend: Backend) {
     w.stop(db).await;
 }
 
+/// Signing out clears both cookies and closes the facilitator's sockets at once.
+async fn logout_closes_sockets(backend: Backend) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let cookie = w.fac.cookie.clone().expect("signed in");
+    let open = |url: String| {
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        req.headers_mut().insert(
+            "origin",
+            format!("http://{}", w.server.addr).parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(req)
+    };
+    let (mut board, _) = open(w.server.ws_url(&w.board)).await.unwrap();
+    let (mut control, _) = open(format!(
+        "ws://{}/api/sessions/{}/control",
+        w.server.addr, w.session
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut control).await["type"], "session");
+    let r = w.fac.post("/api/logout", json!({})).await;
+    assert_eq!(r.status, 200);
+    let cleared: Vec<&str> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(cleared.len(), 2, "both cookies are cleared: {cleared:?}");
+    assert!(cleared.iter().any(|c| c.starts_with("tavolo_login=;")));
+    assert!(cleared.iter().any(|c| c.starts_with("tavolo_member=;")));
+    for ws in [&mut board, &mut control] {
+        let code = tokio::time::timeout(WAIT, async {
+            while let Some(msg) = ws.next().await {
+                if let Ok(tokio_tungstenite::tungstenite::Message::Close(c)) = msg {
+                    return c.map(|c| u16::from(c.code));
+                }
+            }
+            None
+        })
+        .await
+        .expect("the socket closes");
+        assert_eq!(code, Some(4001));
+    }
+    assert!(
+        open(w.server.ws_url(&w.board)).await.is_err(),
+        "the cookie is dead"
+    );
+    w.stop(db).await;
+}
+
 on_both_backends!(
+    logout_closes_sockets,
     revoked_member_is_out_at_once,
     deleted_workspace_is_erased,
     observer_writes_are_dropped,

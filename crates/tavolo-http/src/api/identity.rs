@@ -1,6 +1,7 @@
 //! Who one is: the one-time setup, sign-in and sign-out of facilitators, `GET /api/me`.
 
 use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
+use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::service;
 use super::view::{ok, Created};
@@ -8,7 +9,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -81,13 +82,22 @@ async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = credentials::login_cookie_token(&headers) {
-        s.store.delete_login(&token_hash(token)).await?;
+        let hash = token_hash(token);
+        let signed_in = s.store.login_facilitator(&hash).await?;
+        s.store.delete_login(&hash).await?;
+        // the sockets this person opened close too (another device still signed in
+        // reconnects with its own cookie)
+        if let Some(f) = signed_in {
+            ending::end_facilitator(&s, &f.id, 4001, "signed out").await?;
+        }
     }
+    // both cookies are cleared: two Set-Cookie headers, appended (an array of header
+    // pairs would keep only the last one)
     Ok((
-        [
+        AppendHeaders([
             (SET_COOKIE, credentials::clear_cookie(LOGIN_COOKIE)),
             (SET_COOKIE, credentials::clear_cookie(MEMBER_COOKIE)),
-        ],
+        ]),
         ok(),
     )
         .into_response())

@@ -1,6 +1,7 @@
 //! Invitation links of a meeting, and joining through one.
 
 use super::credentials::{self, Facilitator, MEMBER_COOKIE};
+use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
 use super::service;
@@ -91,10 +92,11 @@ async fn revoke_invite(
     let invite = s.store.get_invite(&id).await?.ok_or(ApiError::NotFound)?;
     owned_session(&s, &fac, &invite.session_id).await?;
     let members = s.store.revoke_invite(&id).await?;
-    end_members(
+    ending::end_in_session(
         &s,
         &invite.session_id,
         &members,
+        4003,
         "your invitation was revoked",
     )
     .await?;
@@ -119,29 +121,4 @@ async fn join(State(s): State<AppState>, Json(b): Json<JoinBody>) -> ApiResult<R
     publish(&s, &session).await?;
     let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);
     Ok(([(SET_COOKIE, cookie)], Json(Joined { id, session, token })).into_response())
-}
-
-/// Closes, on every node and at once, every socket of these members in the session:
-/// each board's and private draft's (4003, their credential opens nothing any more) and
-/// the control channel's.
-async fn end_members(
-    s: &AppState,
-    session: &str,
-    members: &[String],
-    reason: &str,
-) -> ApiResult<()> {
-    if members.is_empty() {
-        return Ok(());
-    }
-    let why = tavolo_hub::CloseReason::new(4003, reason);
-    for board in s.store.list_session_boards(session).await? {
-        let drafts = members.iter().map(|m| format!("{}.draft.{m}", board.id));
-        for id in std::iter::once(board.id.clone()).chain(drafts) {
-            if let Ok(id) = tavolo_sync::BoardId::parse(&id) {
-                s.hub.kick(&id, Some(members.to_vec()), why.clone()).await;
-            }
-        }
-    }
-    s.publish(session, super::live::end_message(members, 4003, reason));
-    Ok(())
 }

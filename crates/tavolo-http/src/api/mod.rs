@@ -26,6 +26,7 @@
 pub mod boards;
 pub mod control;
 pub mod credentials;
+pub mod ending;
 pub mod error;
 pub mod export;
 pub mod guard;
