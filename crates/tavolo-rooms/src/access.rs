@@ -57,6 +57,8 @@ pub enum Denied {
     OtherGroup,
     #[error("breakout groups are not running")]
     NoBreakout,
+    #[error("this board is not in private writing: there is no draft to open")]
+    NotPrivate,
     #[error("this is someone else's private draft")]
     NotYourDraft,
     #[error("only the facilitator may do this")]
@@ -212,11 +214,14 @@ fn open_board(who: &Principal, place: &Place, allow_anonymous: bool) -> Result<G
                 return Err(Denied::OtherSession);
             }
             if let Some(owner) = place.draft_of {
-                return if owner == p.id && p.role == "participant" && !place.session_closed {
-                    Ok(Grant::Edit { lockable: false })
-                } else {
-                    Err(Denied::NotYourDraft)
-                };
+                if owner != p.id || p.role != "participant" || place.session_closed {
+                    return Err(Denied::NotYourDraft);
+                }
+                // A draft exists only while its board is in private mode, and obeys the
+                // board's rules below (groups, phase, lock) like the board itself.
+                if !place.state.is_private(&board.id) {
+                    return Err(Denied::NotPrivate);
+                }
             }
             if board.room_kind == "breakout" {
                 if place.state.phase != Phase::Breakout {
@@ -229,6 +234,7 @@ fn open_board(who: &Principal, place: &Place, allow_anonymous: bool) -> Result<G
             if p.role == "observer" || place.session_closed {
                 Ok(Grant::Watch)
             } else {
+                // a draft is read-only while its board is locked, as the board is
                 Ok(Grant::Edit { lockable: true })
             }
         }
@@ -367,21 +373,44 @@ mod tests {
             Err(Denied::NoCredential)
         );
 
-        // drafts
+        // drafts: only in private mode, and under their board's rules
+        let mut writing = SessionState::default();
+        writing.private.insert("b".into(), true);
         let mine = Place {
             draft_of: Some("p1"),
-            ..place(&plenary, &idle)
+            ..place(&plenary, &writing)
         };
         let theirs = Place {
             draft_of: Some("p2"),
-            ..place(&plenary, &idle)
+            ..place(&plenary, &writing)
         };
         assert_eq!(
             board_access(&p, &mine, false),
-            Ok(Grant::Edit { lockable: false })
+            Ok(Grant::Edit { lockable: true }),
+            "read-only while the board is locked, like the board"
         );
         assert_eq!(board_access(&p, &theirs, false), Err(Denied::NotYourDraft));
         assert_eq!(board_access(&fac, &mine, false), Err(Denied::NotYourDraft));
+        let not_private = Place {
+            draft_of: Some("p1"),
+            ..place(&plenary, &idle)
+        };
+        assert_eq!(
+            board_access(&p, &not_private, false),
+            Err(Denied::NotPrivate)
+        );
+        // another group's board: its draft is refused as the board is
+        let other = board("breakout", "g2");
+        let mut writing_in_groups = running.clone();
+        writing_in_groups.private.insert("b".into(), true);
+        let other_group = Place {
+            draft_of: Some("p1"),
+            ..place(&other, &writing_in_groups)
+        };
+        assert_eq!(
+            board_access(&p, &other_group, false),
+            Err(Denied::OtherGroup)
+        );
     }
 
     #[test]
