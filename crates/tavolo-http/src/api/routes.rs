@@ -2,7 +2,7 @@
 
 use super::credentials::{self, Facilitator, Who, LOGIN_COOKIE, MEMBER_COOKIE};
 use super::error::{text_field, ApiError, ApiResult};
-use super::live::Presence;
+use super::live::{parse_client, ClientMessage, Presence};
 use super::service;
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -1501,9 +1501,7 @@ async fn control_loop(s: AppState, session: String, presence: Presence, socket: 
             },
             msg = rx_ws.next() => match msg {
                 Some(Ok(Message::Text(t))) => {
-                    let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
-                    if v["type"] == "here" {
-                        let board = v["board"].as_str().filter(|b| BoardId::parse(b).is_ok()).map(str::to_owned);
+                    if let Some(ClientMessage::Here(board)) = parse_client(&t) {
                         s.live.set_board(&session, conn, board);
                         let _ = publish_presence(&s, &session);
                     }
