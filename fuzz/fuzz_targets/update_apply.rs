@@ -1,0 +1,83 @@
+//! The path every client update takes, and compaction's round trip.
+//!
+//! The input is a few updates (`varUint(len) bytes` each). Each goes through the bounded
+//! validator, then yrs, then into one document, as the board does. Properties:
+//!
+//! 1. whatever the validator accepts, yrs decodes (no error, no panic);
+//! 2. applying it never panics (an abort, such as a stack overflow, ends the run anyway);
+//! 3. the store equals the document: a document rebuilt from the deltas `apply` reported
+//!    (what the hub logs) has the live document's state vector and delete set;
+//! 4. compaction: unless an update left parked structs that do not encode (`parked_broken`,
+//!    when the hub drops the document), the whole state encodes and `verify_state`
+//!    accepts it, and a document rebuilt from that snapshot again equals the one rebuilt
+//!    from the log. With parked structs (the doc's pending update) the snapshot carries
+//!    them too (yrs merges them into every encoding): the rebuilt document parks the same
+//!    structs, so the same checks hold;
+//! 5. the diff for the empty state vector is the whole state, and every encoding passes
+//!    the validator (what the server sends, Tavolo itself accepts).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tavolo_sync::update::{self, UpdateError};
+use tavolo_sync::validate::{self, Budget};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact};
+
+fuzz_target!(|data: &[u8]| {
+    let doc = Doc::new();
+    let mut deltas: Vec<Vec<u8>> = Vec::new();
+    let mut parked_broken = false;
+    for piece in tavolo_fuzz::pieces(data, 8) {
+        let mut budget = Budget::new(Budget::FRAME);
+        if validate::update_v1(piece, &mut budget).is_err() {
+            // and the hub's decode refuses it the same way
+            assert!(matches!(
+                update::decode_v1(piece, &mut Budget::new(Budget::FRAME)),
+                Err(UpdateError::Invalid(_))
+            ));
+            continue;
+        }
+        let decoded = update::isolate(|| yrs::Update::decode_v1(piece))
+            .expect("yrs panicked decoding an update the validator accepted")
+            .expect("yrs refused an update the validator accepted");
+        let applied = update::apply(&doc, decoded)
+            .expect("applying an update the validator accepted panicked");
+        if let Some(d) = applied.delta {
+            assert!(
+                validate::update_v1(&d, &mut Budget::unlimited()).is_ok(),
+                "a delta the store would log does not validate: {d:?}"
+            );
+            deltas.push(d);
+        }
+        parked_broken |= applied.parked_broken;
+    }
+
+    // 3. the log rebuilds the document
+    let (logged, problems) = update::rebuild(None, deltas.iter().map(|d| (0, d.as_slice())));
+    assert!(problems.is_empty(), "the log does not rebuild: {problems:?}");
+    let live = doc.transact().snapshot();
+    assert!(
+        logged.transact().snapshot() == live,
+        "the document rebuilt from the log differs from the live one"
+    );
+
+    if parked_broken {
+        // The hub drops this document and rebuilds it from the log (checked above).
+        return;
+    }
+    // 4. compaction's round trip
+    let state = update::encode_state(&doc).expect("encoding the state panicked");
+    assert!(
+        validate::update_v1(&state, &mut Budget::unlimited()).is_ok(),
+        "the state does not validate"
+    );
+    if let Err(e) = update::verify_state(&doc, &state) {
+        panic!("verify_state refused the document's own state: {e}");
+    }
+    let (compacted, problems) = update::rebuild(Some(&state), std::iter::empty());
+    assert!(problems.is_empty());
+    assert!(compacted.transact().snapshot() == logged.transact().snapshot());
+    // 5. the diff for an empty state vector is the state
+    let diff = update::encode_diff(&doc, &StateVector::default()).unwrap();
+    assert_eq!(diff, state);
+});
