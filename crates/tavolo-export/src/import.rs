@@ -49,8 +49,16 @@ pub fn from_json(bytes: &[u8]) -> Result<Board, ExportError> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| invalid(format!("not JSON: {e}")))?;
     let board = Board::from_json(&value).map_err(|e| invalid(e.to_string()))?;
+    let board = kind_or_free(board);
     validate(&board)?;
     Ok(board)
+}
+
+/// A board without a (known) `meta.kind` is a free board: what `Board::to_json` and the
+/// web client write for it, so an import reads back as itself after an export.
+fn kind_or_free(mut board: Board) -> Board {
+    board.meta.kind.get_or_insert(tavolo_board::BoardKind::Free);
+    board
 }
 
 /// A board from a Yjs state (a v1 update holding the whole document), checked.
@@ -79,6 +87,7 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
             "this Yjs state holds no board (no meta.kind and no items)",
         ));
     }
+    let board = kind_or_free(board);
     validate(&board)?;
     Ok(board)
 }
@@ -244,6 +253,20 @@ mod tests {
         }
         let big = vec![b' '; MAX_IMPORT_BYTES + 1];
         assert!(matches!(from_json(&big), Err(ExportError::TooLarge(_))));
+    }
+
+    /// Found by the `import_json` fuzz target (a seed whose `kind` key was mutated away):
+    /// a board without `meta.kind` imported with no kind, but exported as `"free"`, so it
+    /// did not read back as itself.
+    #[test]
+    fn a_board_without_kind_imports_as_free_and_round_trips() {
+        let board = from_json(br#"{"meta":{"schema":1}}"#).unwrap();
+        assert_eq!(board.meta.kind, Some(BoardKind::Free));
+        let json = serde_json::to_vec(&board.to_json()).unwrap();
+        assert_eq!(from_json(&json).unwrap(), board);
+        let doc = yrs::Doc::new();
+        board.write(&doc);
+        assert_eq!(from_yjs(&to_yjs(&doc)).unwrap(), board);
     }
 
     #[test]
