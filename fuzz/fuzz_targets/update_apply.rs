@@ -14,7 +14,7 @@
 //!    from the log. With parked structs (the doc's pending update) the snapshot carries
 //!    them too (yrs merges them into every encoding): the rebuilt document parks the same
 //!    structs, so the same checks hold;
-//! 5. the diff for the empty state vector is the whole state, and every encoding passes
+//! 5. the diff for the empty state vector is the whole state (decoded), and every encoding passes
 //!    the validator (what the server sends, Tavolo itself accepts).
 #![no_main]
 
@@ -100,6 +100,9 @@ fuzz_target!(|data: &[u8]| {
         &logged.transact().snapshot()
     ));
     // 5. the diff for an empty state vector is the state
+    // (compared decoded: yrs writes the keys of a map value in its HashMap's order, which
+    // differs from one encoding to the next)
     let diff = update::encode_diff(&doc, &StateVector::default()).unwrap();
-    assert_eq!(diff, state);
+    let decode = |b: &[u8]| yrs::Update::decode_v1(b).unwrap();
+    assert!(decode(&diff) == decode(&state), "the diff for nothing is not the state");
 });

@@ -20,3 +20,21 @@ pub fn pieces(data: &[u8], max: usize) -> Vec<&[u8]> {
     }
     out
 }
+
+/// A board's JSON form with every number as a float: Yjs (like JavaScript) has one kind of
+/// number, so `15.0` imported from JSON comes back from a Yjs state as `15`, the same value.
+pub fn board_json(board: &tavolo_board::Board) -> serde_json::Value {
+    fn norm(v: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::Number(n) => n
+                .as_f64()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+            Value::Array(a) => Value::Array(a.into_iter().map(norm).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, norm(v))).collect()),
+            other => other,
+        }
+    }
+    norm(board.to_json())
+}
