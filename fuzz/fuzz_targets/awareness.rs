@@ -71,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(removed.len(), held.len());
             for r in &removed {
                 assert!(r.state.is_none());
-                assert!(r.clock > held[&r.client_id], "a removal peers would drop as stale");
+                assert!(
+                    r.clock > held[&r.client_id],
+                    "a removal peers would drop as stale"
+                );
                 model.remove(&r.client_id);
             }
             check(&table, &model);

@@ -80,7 +80,9 @@ fuzz_target!(|data: &[u8]| {
             _ => {
                 live.publish(session, text.to_string());
                 for c in conns.values_mut().filter(|c| c.session == session) {
-                    let got = c.rx.try_recv().expect("a client receives what is published");
+                    let got =
+                        c.rx.try_recv()
+                            .expect("a client receives what is published");
                     assert_eq!(&*got, &*text);
                 }
             }
@@ -92,7 +94,11 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .filter(|s| conns.values().any(|c| c.session == **s))
             .count();
-        assert_eq!(live.open_sessions(), open, "sessions with no client are freed");
+        assert_eq!(
+            live.open_sessions(),
+            open,
+            "sessions with no client are freed"
+        );
     }
 });
 
@@ -102,7 +108,11 @@ fn check_parse(text: &str, parsed: &Option<ClientMessage>) {
         .as_ref()
         .and_then(|v| v.as_object())
         .is_some_and(|o| o.get("type").and_then(|t| t.as_str()) == Some("here"));
-    assert_eq!(parsed.is_some(), here, "only a \"here\" object is a message");
+    assert_eq!(
+        parsed.is_some(),
+        here,
+        "only a \"here\" object is a message"
+    );
     if let Some(ClientMessage::Here(board)) = parsed {
         let raw = v.unwrap()["board"].as_str().map(str::to_owned);
         match board {

@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     import::validate(&board).expect("an imported board is valid");
     let json = serde_json::to_vec(&board.to_json()).unwrap();
     let from_json = import::from_json(&json).expect("the board's JSON imports");
-    assert_eq!(board_json(&from_json), board_json(&board), "JSON round trip");
+    assert_eq!(
+        board_json(&from_json),
+        board_json(&board),
+        "JSON round trip"
+    );
     let doc = yrs::Doc::new();
     board.write(&doc);
     let state = import::to_yjs(&doc);

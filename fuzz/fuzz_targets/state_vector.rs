@@ -27,13 +27,17 @@ fn board() -> &'static [u8] {
             let text = texts.insert(&mut t, "n1", yrs::TextPrelim::new("ciao a tutti"));
             text.remove_range(&mut t, 0, 5);
         }
-        let s = a.transact().encode_state_as_update_v1(&StateVector::default());
+        let s = a
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         b.transact_mut()
             .apply_update(yrs::Update::decode_v1(&s).unwrap())
             .unwrap();
         b.get_or_insert_map("items")
             .insert(&mut b.transact_mut(), "n2", yrs::Any::from(2.5));
-        let state = b.transact().encode_state_as_update_v1(&StateVector::default());
+        let state = b
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         state
     })
 }
@@ -41,7 +45,11 @@ fn board() -> &'static [u8] {
 fuzz_target!(|data: &[u8]| {
     let checked = validate::state_vector_v1(data);
     let hub = update::decode_state_vector(data);
-    assert_eq!(checked.is_ok(), hub.is_ok(), "the hub and the validator disagree");
+    assert_eq!(
+        checked.is_ok(),
+        hub.is_ok(),
+        "the hub and the validator disagree"
+    );
     let Ok(n) = checked else { return };
     let sv = hub.unwrap();
     assert!(sv.len() as u64 <= n);
