@@ -65,6 +65,6 @@ log "Browser tests in headless Chromium"
 (cd e2e && npm run test:browser)
 
 log "Fuzzing: a short run of each cargo-fuzz target (fuzz/, README: Security)"
-bash scripts/fuzz.sh "${TAVOLO_FUZZ_SECONDS:-15}"
+bash scripts/fuzz.sh "${TAVOLO_FUZZ_SECONDS:-10}"
 
 log "All tests passed"
