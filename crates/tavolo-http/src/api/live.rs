@@ -115,7 +115,10 @@ impl Live {
 
     /// How many sessions have clients connected on this node (what `leave` cleans up).
     pub fn open_sessions(&self) -> usize {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// Sends a message to this node's clients of the session.
@@ -143,7 +146,10 @@ mod tests {
     #[test]
     fn client_messages() {
         let here = |b: &str| Some(ClientMessage::Here(Some(b.to_owned())));
-        assert_eq!(parse_client(r#"{"type":"here","board":"b-1"}"#), here("b-1"));
+        assert_eq!(
+            parse_client(r#"{"type":"here","board":"b-1"}"#),
+            here("b-1")
+        );
         assert_eq!(
             parse_client(r#"{"type":"here","board":"../x"}"#),
             Some(ClientMessage::Here(None))
