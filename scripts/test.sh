@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the web client's unit tests, the Rust unit and integration tests (on
 # SQLite and PostgreSQL), the end-to-end interoperability tests with the official Yjs
-# clients and the browser tests in headless Chromium. Installs and starts what it needs
+# clients, the browser tests in headless Chromium and a short run of each fuzz target. Installs and starts what it needs
 # first (PostgreSQL, Redis, Node packages, Debian's chromium); safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,5 +63,8 @@ log "End-to-end tests with the official yjs and y-websocket clients"
 
 log "Browser tests in headless Chromium"
 (cd e2e && npm run test:browser)
+
+log "Fuzzing: a short run of each cargo-fuzz target (fuzz/, README: Security)"
+bash scripts/fuzz.sh "${TAVOLO_FUZZ_SECONDS:-10}"
 
 log "All tests passed"

@@ -49,8 +49,16 @@ pub fn from_json(bytes: &[u8]) -> Result<Board, ExportError> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| invalid(format!("not JSON: {e}")))?;
     let board = Board::from_json(&value).map_err(|e| invalid(e.to_string()))?;
+    let board = kind_or_free(board);
     validate(&board)?;
     Ok(board)
+}
+
+/// A board without a (known) `meta.kind` is a free board: what `Board::to_json` and the
+/// web client write for it, so an import reads back as itself after an export.
+fn kind_or_free(mut board: Board) -> Board {
+    board.meta.kind.get_or_insert(tavolo_board::BoardKind::Free);
+    board
 }
 
 /// A board from a Yjs state (a v1 update holding the whole document), checked.
@@ -61,12 +69,17 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
             MAX_IMPORT_BYTES >> 20
         )));
     }
-    let update = tavolo_sync::update::decode_v1(
+    let (update, shape) = tavolo_sync::update::decode_v1_shaped(
         bytes,
         &mut tavolo_sync::validate::Budget::new(MAX_IMPORT_STRUCTS),
     )
     .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;
     let doc = yrs::Doc::new();
+    if tavolo_sync::update::gc_ahead(&doc, &shape) {
+        return Err(invalid(
+            "not a Yjs state: a GC range ahead of its client's clock",
+        ));
+    }
     let applied = tavolo_sync::update::apply(&doc, update, true)
         .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;
     if applied.too_deep {
@@ -85,6 +98,7 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
             "this Yjs state holds no board (no meta.kind and no items)",
         ));
     }
+    let board = kind_or_free(board);
     validate(&board)?;
     Ok(board)
 }
@@ -250,6 +264,35 @@ mod tests {
         }
         let big = vec![b' '; MAX_IMPORT_BYTES + 1];
         assert!(matches!(from_json(&big), Err(ExportError::TooLarge(_))));
+    }
+
+    /// Found by the `import_json` fuzz target (a seed whose `kind` key was mutated away):
+    /// a board without `meta.kind` imported with no kind, but exported as `"free"`, so it
+    /// did not read back as itself.
+    #[test]
+    fn a_board_without_kind_imports_as_free_and_round_trips() {
+        let board = from_json(br#"{"meta":{"schema":1}}"#).unwrap();
+        assert_eq!(board.meta.kind, Some(BoardKind::Free));
+        let json = serde_json::to_vec(&board.to_json()).unwrap();
+        assert_eq!(from_json(&json).unwrap(), board);
+        let doc = yrs::Doc::new();
+        board.write(&doc);
+        assert_eq!(from_yjs(&to_yjs(&doc)).unwrap(), board);
+    }
+
+    /// Found by the `import_yjs` fuzz target: a coordinate stored as a float32
+    /// (0x42f10011) came back from the board's JSON one unit in the last place off,
+    /// because serde_json's default float parser is not exact (`float_roundtrip` is).
+    #[test]
+    fn coordinates_survive_a_json_round_trip_exactly() {
+        let x = f64::from(f32::from_bits(0x42f1_0011)); // 120.50012969970703
+        let json = format!(
+            r#"{{"meta":{{"kind":"free"}},"items":{{"n1":{{"type":"sticky","color":"pink","x":{x}}}}}}}"#
+        );
+        let board = from_json(json.as_bytes()).unwrap();
+        assert_eq!(board.items["n1"].x.to_bits(), x.to_bits());
+        let again = from_json(&serde_json::to_vec(&board.to_json()).unwrap()).unwrap();
+        assert_eq!(again.items["n1"].x.to_bits(), x.to_bits());
     }
 
     #[test]

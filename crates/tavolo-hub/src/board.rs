@@ -602,7 +602,7 @@ impl Board {
                     ));
                 }
             },
-            Inbound::Update { update: u, nests } => {
+            Inbound::Update { update: u, shape } => {
                 let locked = self.locked;
                 let peer = self.peers.get_mut(&conn).expect("checked by caller");
                 let denied = if peer.access == Access::ReadOnly {
@@ -620,8 +620,19 @@ impl Board {
                     }
                     return;
                 }
+                if update::gc_ahead(&self.doc, &shape) {
+                    self.shared.metrics.reject("gc_ahead");
+                    out.kicks.push((
+                        conn,
+                        CloseReason::new(
+                            close::INVALID_PAYLOAD,
+                            "a GC range ahead of its client's clock",
+                        ),
+                    ));
+                    return;
+                }
                 let started = Instant::now();
-                let result = update::apply(&self.doc, u, nests);
+                let result = update::apply(&self.doc, u, shape.types > 0);
                 let now = Instant::now();
                 let peer = self.peers.get_mut(&conn).expect("checked by caller");
                 if !peer.charge(now - started, now) {

@@ -328,10 +328,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
             Message::SyncStep2(u) | Message::Update(u) => {
                 let (update, shape) =
                     update::decode_v1_shaped(u, &mut budget).map_err(|e| bad(e.label(), &e))?;
-                Inbound::Update {
-                    update,
-                    nests: shape.types > 0,
-                }
+                Inbound::Update { update, shape }
             }
             Message::Awareness(a) => Inbound::Awareness(
                 awareness::decode_update(a).map_err(|e| bad("bad_awareness", &e))?,

@@ -57,11 +57,12 @@ pub type KickSlot = Arc<OnceLock<CloseReason>>;
 /// A message from a connection, already decoded and validated by the connection task.
 pub enum Inbound {
     SyncStep1(StateVector),
-    /// Sync step 2 or update: both carry an update to apply; `nests` when it creates
-    /// shared types (the document's nesting is then checked after it is applied).
+    /// Sync step 2 or update: both carry an update to apply, with what the validator
+    /// found in it (shared types created: nesting is checked after it is applied; GC
+    /// ranges: refused if they start past the document's clock of their client).
     Update {
         update: Update,
-        nests: bool,
+        shape: tavolo_sync::validate::Shape,
     },
     Awareness(Vec<Entry>),
     QueryAwareness,

@@ -64,6 +64,22 @@ pub fn decode_state_vector(bytes: &[u8]) -> Result<StateVector, UpdateError> {
     isolate(|| StateVector::decode_v1(bytes))?.map_err(|e| UpdateError::Decode(e.to_string()))
 }
 
+/// Whether the update holds a GC or skip range in a client section that starts past
+/// what `doc` has of that client. yrs parks items that wait for earlier structs, but
+/// integrates such ranges at once: the document then holds deletions no logged delta
+/// carries, and its block store computes `clock_start - skip.clock_start()` with an
+/// overflow (a panic, or a wrapped clock in a release build). Such an update is refused.
+pub fn gc_ahead(doc: &Doc, shape: &validate::Shape) -> bool {
+    if shape.gc_sections.is_empty() {
+        return false;
+    }
+    let sv = doc.transact().state_vector();
+    shape
+        .gc_sections
+        .iter()
+        .any(|(client, start)| *start > u64::from(sv.get(&yrs::block::ClientID::new(*client))))
+}
+
 /// The outcome of applying one update.
 pub struct Applied {
     /// What the document actually changed, v1-encoded; `None` when nothing changed
@@ -184,8 +200,11 @@ pub fn rebuild<'a>(
                 .map(|(seq, d)| (format!("update {seq}"), d)),
         );
     for (what, data) in pieces {
-        match decode_v1(data, &mut Budget::unlimited()) {
-            Ok(u) => match apply(&doc, u, false) {
+        match decode_v1_shaped(data, &mut Budget::unlimited()) {
+            Ok((_, shape)) if gc_ahead(&doc, &shape) => problems.push(format!(
+                "{what} refused: a GC range ahead of its client's clock"
+            )),
+            Ok((u, _)) => match apply(&doc, u, false) {
                 Ok(Applied {
                     rejected: Some(e), ..
                 }) => problems.push(format!("{what} refused: {e}")),

@@ -131,6 +131,10 @@ pub struct Shape {
     pub clients: u64,
     /// Structs that create a shared type (a map, an array or a text).
     pub types: u64,
+    /// (client, first clock) of each client section that holds GC or skip ranges: yrs
+    /// integrates those even when they start past what the document has of that client,
+    /// which breaks its block store (see `update::gc_ahead`).
+    pub gc_sections: Vec<(u64, u64)>,
 }
 
 struct Reader<'a> {
@@ -368,16 +372,22 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
             return Err(Invalid::DuplicateClient(client));
         }
         let mut clock = r.clock()?;
+        let start = clock;
+        let mut has_gc = false;
         budget.spend(structs)?;
         shape.structs += structs;
         shape.clients += 1;
         for _ in 0..structs {
-            let (len, is_type) = struct_v1(&mut r)?;
-            shape.types += u64::from(is_type);
+            let (len, kind) = struct_v1(&mut r)?;
+            shape.types += u64::from(kind == Struct::Type);
+            has_gc |= kind == Struct::Range;
             clock += len;
             if clock > MAX_CLOCK {
                 return Err(Invalid::ClockOverflow(r.pos));
             }
+        }
+        if has_gc {
+            shape.gc_sections.push((client, start));
         }
     }
     let (clients, deletions) = delete_set_v1(&mut r, budget)?;
@@ -389,13 +399,23 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
     Ok(shape)
 }
 
-/// One struct; returns its length in clocks and whether it creates a shared type.
-fn struct_v1(r: &mut Reader) -> Result<(u64, bool), Invalid> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Struct {
+    /// A GC or skip range.
+    Range,
+    /// An item that creates a shared type.
+    Type,
+    /// Any other item.
+    Item,
+}
+
+/// One struct; returns its length in clocks and what it is.
+fn struct_v1(r: &mut Reader) -> Result<(u64, Struct), Invalid> {
     let at = r.pos;
     let info = r.u8()?;
     match info {
-        0 => return Ok((r.len("GC range")?, false)),
-        10 => return Ok((r.len("skip range")?, false)),
+        0 => return Ok((r.len("GC range")?, Struct::Range)),
+        10 => return Ok((r.len("skip range")?, Struct::Range)),
         _ => {}
     }
     let content = info & 0x1f;
@@ -475,7 +495,11 @@ fn struct_v1(r: &mut Reader) -> Result<(u64, bool), Invalid> {
             }
             _ => unreachable!("checked above"),
         },
-        content == 7,
+        if content == 7 {
+            Struct::Type
+        } else {
+            Struct::Item
+        },
     ))
 }
 

@@ -6,6 +6,7 @@ use super::credentials::Who;
 use super::error::{ApiError, ApiResult};
 use super::guard::visible_session;
 use super::live::Presence;
+use super::live::{parse_client, ClientMessage};
 use super::view::{publish, session_message};
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -16,7 +17,6 @@ use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use tavolo_rooms::access::Principal;
-use tavolo_sync::BoardId;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/sessions/{id}/control", get(control))
@@ -85,7 +85,7 @@ async fn control_loop(s: AppState, session: String, presence: Presence, socket: 
             },
             msg = rx_ws.next() => match msg {
                 Some(Ok(Message::Text(t))) => {
-                    if let Some(board) = here(&t) {
+                    if let Some(ClientMessage::Here(board)) = parse_client(&t) {
                         s.live.set_board(&session, conn, board);
                         publish_presence(&s, &session);
                     }
@@ -108,21 +108,6 @@ async fn control_loop(s: AppState, session: String, presence: Presence, socket: 
     }
     s.live.leave(&session, conn);
     publish_presence(&s, &session);
-}
-
-/// A `here` message's board (`None`: on no board, or not a valid board id); `None` outside
-/// when the text is not a `here` message.
-fn here(text: &str) -> Option<Option<String>> {
-    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-    if v["type"] != "here" {
-        return None;
-    }
-    Some(
-        v["board"]
-            .as_str()
-            .filter(|b| BoardId::parse(b).is_ok())
-            .map(str::to_owned),
-    )
 }
 
 /// The `presence` message.

@@ -1,6 +1,9 @@
 //! The control channel of each session: who is connected (and on which board), and a
 //! broadcast of the session's view whenever the facilitator changes something. Messages
 //! are JSON text frames (documented in `docs/control-channel.md`).
+//!
+//! This file needs only tokio's `sync`, serde, serde_json and tavolo-sync: the fuzz target
+//! `control` (fuzz/) compiles it in by path, so keep it free of the rest of the crate.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,6 +12,27 @@ use tokio::sync::{broadcast, watch};
 
 /// Why a control socket must close: a WebSocket close code and reason.
 pub type Ending = Option<(u16, String)>;
+
+/// What a client may say on the control channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientMessage {
+    /// `{"type": "here", "board": …}`: the board the client is looking at; `None` when it
+    /// names none, or nothing that is a board id.
+    Here(Option<String>),
+}
+
+/// Parses a client's text frame; `None` for anything else (ignored, as documented).
+pub fn parse_client(text: &str) -> Option<ClientMessage> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    if v["type"] != "here" {
+        return None;
+    }
+    let board = v["board"]
+        .as_str()
+        .filter(|b| tavolo_sync::BoardId::parse(b).is_ok())
+        .map(str::to_owned);
+    Some(ClientMessage::Here(board))
+}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Presence {
@@ -97,7 +121,9 @@ impl Live {
         if let Some(s) = map.get_mut(session) {
             s.presence.remove(&conn);
             s.ends.remove(&conn);
-            if s.presence.is_empty() && s.tx.receiver_count() == 0 {
+            // Every subscriber has a presence entry until it leaves, so none is left here
+            // but the leaving one's receiver (still held by its caller while it leaves).
+            if s.presence.is_empty() {
                 map.remove(session);
             }
         }
@@ -124,6 +150,14 @@ impl Live {
         v
     }
 
+    /// How many sessions have clients connected on this node (what `leave` cleans up).
+    pub fn open_sessions(&self) -> usize {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
     /// Sends a message to this node's clients of the session.
     /// An end message ([`end_message`]) closes its principals' sockets instead.
     pub fn publish(&self, session: &str, message: String) {
@@ -142,5 +176,56 @@ impl Live {
             return;
         }
         let _ = s.tx.send(Arc::from(message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(id: &str) -> Presence {
+        Presence {
+            id: id.into(),
+            name: id.into(),
+            role: "participant".into(),
+            board: None,
+        }
+    }
+
+    #[test]
+    fn client_messages() {
+        let here = |b: &str| Some(ClientMessage::Here(Some(b.to_owned())));
+        assert_eq!(
+            parse_client(r#"{"type":"here","board":"b-1"}"#),
+            here("b-1")
+        );
+        assert_eq!(
+            parse_client(r#"{"type":"here","board":"../x"}"#),
+            Some(ClientMessage::Here(None))
+        );
+        assert_eq!(
+            parse_client(r#"{"type":"here"}"#),
+            Some(ClientMessage::Here(None))
+        );
+        for other in ["", "null", "[1]", r#"{"type":"vote"}"#, "\"here\"", "{"] {
+            assert_eq!(parse_client(other), None, "{other}");
+        }
+    }
+
+    /// Seen while writing the `control` fuzz target (which checks it): the control loop
+    /// leaves while it still holds its receiver, so the session's entry outlived its last
+    /// client (one leaked entry per session ever connected to on the node).
+    #[test]
+    fn the_last_client_leaving_frees_the_session() {
+        let live = Live::default();
+        let (a, rx_a, _) = live.subscribe("s", who("p1"));
+        let (b, rx_b, _) = live.subscribe("s", who("p2"));
+        live.leave("s", a);
+        drop(rx_a);
+        assert_eq!(live.open_sessions(), 1);
+        live.leave("s", b);
+        drop(rx_b);
+        assert_eq!(live.open_sessions(), 0);
+        assert!(live.presence("s").is_empty());
     }
 }
