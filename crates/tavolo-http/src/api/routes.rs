@@ -4,7 +4,8 @@ use super::credentials::{self, Facilitator, Who, LOGIN_COOKIE, MEMBER_COOKIE};
 use super::error::{text_field, ApiError, ApiResult};
 use super::live::Presence;
 use super::service;
-use crate::AppState;
+use crate::security::ClientIp;
+use crate::{audit, AppState};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
@@ -281,21 +282,23 @@ struct SetupBody {
 }
 
 /// The one-time setup link: creates the first facilitator and signs them in.
-async fn setup(State(s): State<AppState>, Json(b): Json<SetupBody>) -> ApiResult<Response> {
-    if s.store.facilitator_count().await? > 0 {
-        return Err(ApiError::Gone("setup is done: sign in instead".into()));
-    }
-    if !auth::plausible_token(&b.token) || !s.store.use_setup_token(&token_hash(&b.token)).await? {
-        return Err(ApiError::Forbidden("this setup link is not valid".into()));
-    }
-    let id = service::create_facilitator(
+async fn setup(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(b): Json<SetupBody>,
+) -> ApiResult<Response> {
+    let id = service::setup_facilitator(
         &s.store,
         &s.passwords,
+        s.options.setup_link_ttl,
+        &b.token,
         &b.email,
         &b.display_name,
         &b.password,
     )
-    .await?;
+    .await
+    .inspect_err(|e| audit::setup_failed(ip, &e.to_string()))?;
+    audit::setup(&id, &b.email, ip);
     signed_in(&s, &id).await
 }
 
@@ -313,24 +316,44 @@ async fn signed_in(s: &AppState, id: &str) -> ApiResult<Response> {
     Ok(([(SET_COOKIE, cookie)], Json(json!({ "id": id }))).into_response())
 }
 
-async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult<Response> {
-    let found = s
-        .store
-        .facilitator_by_email(b.email.trim().to_lowercase().as_str())
-        .await?;
+async fn login(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(b): Json<LoginBody>,
+) -> ApiResult<Response> {
+    let email = b.email.trim().to_lowercase();
+    let attempt = s.logins.begin(&email, ip).map_err(|wait| {
+        let secs = crate::throttle::retry_after_secs(wait);
+        audit::login_throttled(&email, ip, secs);
+        ApiError::Throttled(secs)
+    })?;
+    let found = s.store.facilitator_by_email(&email).await?;
     // an unknown email costs a hash too (against a dummy): the answer's time does not
     // tell which emails have an account
     let stored = found.as_ref().map(|f| f.password_hash.as_str());
     let verified = s.passwords.verify(&b.password, stored).await?;
     match found {
-        Some(f) if verified => signed_in(&s, &f.id).await,
-        _ => Err(ApiError::Forbidden("wrong email or password".into())),
+        Some(f) if verified => {
+            attempt.succeeded();
+            audit::login(&f.id, ip);
+            signed_in(&s, &f.id).await
+        }
+        _ => {
+            let reason = if found.is_some() {
+                "wrong_password"
+            } else {
+                "no_account"
+            };
+            audit::login_failed(&email, ip, reason);
+            Err(ApiError::Forbidden("wrong email or password".into()))
+        }
     }
 }
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = credentials::login_cookie_token(&headers) {
         s.store.delete_login(&token_hash(token)).await?;
+        audit::logout();
     }
     Ok((
         [
@@ -427,6 +450,7 @@ async fn delete_workspace(
 ) -> ApiResult<Json<Value>> {
     owned_workspace(&s, &fac, &id).await?;
     let boards = s.store.delete_workspace(&id).await?;
+    audit::deleted(&fac, "workspace", &id, boards.len());
     let reason = CloseReason::new(4004, "this board was deleted");
     for b in &boards {
         if let Ok(b) = BoardId::parse(b) {
@@ -574,6 +598,7 @@ async fn create_invite(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     owned_session(&s, &fac, &id).await?;
     let (invite, token) = service::create_invite(&s.store, &id, &b.role, b.hours).await?;
+    audit::invite_issued(&fac, &id, &invite, &b.role, b.hours);
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": invite, "token": token, "path": format!("/join/{token}") })),
@@ -600,6 +625,7 @@ async fn revoke_invite(
     let invite = s.store.get_invite(&id).await?.ok_or(ApiError::NotFound)?;
     owned_session(&s, &fac, &invite.session_id).await?;
     s.store.revoke_invite(&id).await?;
+    audit::invite_revoked(&fac, &id);
     Ok(ok())
 }
 
@@ -611,6 +637,7 @@ struct JoinBody {
 
 async fn join(State(s): State<AppState>, Json(b): Json<JoinBody>) -> ApiResult<Response> {
     let (id, session, token) = service::join(&s.store, &b.token, &b.display_name).await?;
+    audit::joined(&id, &session);
     publish(&s, &session).await?;
     let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);
     Ok((

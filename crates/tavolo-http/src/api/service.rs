@@ -13,13 +13,8 @@ use yrs::{ReadTxn, StateVector, Transact};
 
 pub const HOUR_MS: i64 = 3_600_000;
 
-pub async fn create_facilitator(
-    store: &Store,
-    passwords: &Passwords,
-    email: &str,
-    name: &str,
-    password: &str,
-) -> ApiResult<String> {
+/// A facilitator's checked email and name (the password checked too).
+fn facilitator_fields(email: &str, name: &str, password: &str) -> ApiResult<(String, String)> {
     let email = text_field(email, "email", 200)?.to_lowercase();
     if !email.contains('@') {
         return Err(ApiError::BadRequest("email is not an email address".into()));
@@ -30,6 +25,17 @@ pub async fn create_facilitator(
             "the password needs at least 10 characters".into(),
         ));
     }
+    Ok((email, name))
+}
+
+pub async fn create_facilitator(
+    store: &Store,
+    passwords: &Passwords,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> ApiResult<String> {
+    let (email, name) = facilitator_fields(email, name, password)?;
     if store.facilitator_by_email(&email).await?.is_some() {
         return Err(ApiError::Conflict(
             "a facilitator with this email exists".into(),
@@ -39,6 +45,48 @@ pub async fn create_facilitator(
     let id = new_id();
     store.create_facilitator(&id, &email, &name, &hash).await?;
     Ok(id)
+}
+
+/// The first facilitator, through the one-time setup link (valid for `link_ttl` after the
+/// start that printed it). The link is used only by a setup that succeeds: a refused
+/// input leaves it valid. Two setups at once make one facilitator (the store serializes
+/// them); the other is told setup is done.
+pub async fn setup_facilitator(
+    store: &Store,
+    passwords: &Passwords,
+    link_ttl: std::time::Duration,
+    token: &str,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> ApiResult<String> {
+    let done = || ApiError::Gone("setup is done: sign in instead".into());
+    let invalid = || ApiError::Forbidden("this setup link is not valid (or has expired)".into());
+    if store.facilitator_count().await? > 0 {
+        return Err(done());
+    }
+    let created_after = tavolo_store::now_ms() - link_ttl.as_millis().min(i64::MAX as u128) as i64;
+    let hashed = token_hash(token);
+    if !tavolo_rooms::auth::plausible_token(token)
+        || !store.setup_token_valid(&hashed, created_after).await?
+    {
+        return Err(invalid());
+    }
+    let (email, display_name) = facilitator_fields(email, name, password)?;
+    let row = tavolo_store::FacilitatorRow {
+        id: new_id(),
+        email,
+        display_name,
+        password_hash: passwords.hash(password).await?,
+    };
+    match store
+        .setup_first_facilitator(&hashed, created_after, &row)
+        .await?
+    {
+        tavolo_store::SetupOutcome::Created => Ok(row.id),
+        tavolo_store::SetupOutcome::AlreadyDone => Err(done()),
+        tavolo_store::SetupOutcome::InvalidToken => Err(invalid()),
+    }
 }
 
 /// A login token (for the cookie) valid for `hours`.
