@@ -253,6 +253,29 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 mod tests {
     use super::*;
 
+    /// The OpenAPI document lists what this layer and the throttle answer.
+    #[test]
+    fn openapi_documents_the_refusals() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("api/openapi.json")).unwrap();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let m: Method = method.to_uppercase().parse().unwrap();
+                if changes_state(&m) && path.starts_with("/api/") {
+                    for status in ["403", "415"] {
+                        assert!(
+                            op["responses"].get(status).is_some(),
+                            "{method} {path} lacks {status}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(doc["paths"]["/api/login"]["post"]["responses"]
+            .get("429")
+            .is_some());
+    }
+
     #[test]
     fn origins() {
         assert_eq!(
