@@ -73,7 +73,7 @@ fn authority(origin: &str) -> &str {
     origin.split_once("://").map(|(_, a)| a).unwrap_or("")
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
