@@ -198,6 +198,32 @@ async fn cross_origin_requests_with_the_cookie_are_refused() {
     assert_eq!(r.status, 403);
     let still_open = server.store.get_session(&session).await.unwrap().unwrap();
     assert!(still_open.closed_at.is_none(), "nothing was closed");
+    // an opaque origin is foreign, unless the browser vouches that it is our own page's
+    // (under Referrer-Policy: no-referrer browsers send Origin: null on same-origin POSTs)
+    for (site, status) in [
+        (None, 403),
+        (Some("cross-site"), 403),
+        (Some("same-site"), 403),
+    ] {
+        let mut h = vec![("Cookie", cookie.as_str()), ("Origin", "null")];
+        h.extend(site.map(|s| ("Sec-Fetch-Site", s)));
+        let r = send(server.addr, "POST", "/api/workspaces", &h, "").await;
+        assert_eq!(r.status, status, "{site:?}");
+    }
+    let r = send(
+        server.addr,
+        "POST",
+        "/api/workspaces",
+        &[
+            ("Cookie", &cookie),
+            ("Origin", "null"),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Content-Type", "application/json"),
+        ],
+        r#"{"name":"Dal browser"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.json);
     // the same POST from the server's own page works
     let r = send(
         server.addr,

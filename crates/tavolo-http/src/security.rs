@@ -11,8 +11,11 @@
 //! * otherwise one whose host and port are the request's own `Host` (either scheme: a
 //!   TLS-terminating proxy may pass plain HTTP on).
 //!
-//! A foreign origin (`null` included) is refused with 403 and a JSON error, before any
-//! handler runs and before a WebSocket is upgraded. A request with neither header is let
+//! A foreign origin is refused with 403 and a JSON error, before any handler runs and
+//! before a WebSocket is upgraded. `Origin: null` is foreign too, unless the browser says
+//! `Sec-Fetch-Site: same-origin`: our own pages' POSTs carry `null` because of
+//! `Referrer-Policy: no-referrer` (the Fetch standard's rule for non-CORS requests), and no
+//! page can forge `Sec-Fetch-*`. A request with neither header is let
 //! through: browsers send `Origin` with every cross-origin POST and every WebSocket
 //! handshake, so such a request comes from a program (curl, a script), which sends only
 //! the cookies it was given. Requests without a credential cookie — a participant's
@@ -107,6 +110,17 @@ fn claimed_origin(headers: &HeaderMap) -> Option<String> {
     header_str(headers, header::REFERER).map(|r| origin_of(r).unwrap_or_else(|| "null".into()))
 }
 
+/// An opaque (`null`) origin that the browser itself vouches for as same-origin: our pages
+/// send `Referrer-Policy: no-referrer`, under which browsers send `Origin: null` on their
+/// own same-origin `fetch` POSTs, with `Sec-Fetch-Site: same-origin` (a header no page can
+/// set). A `null` from a sandboxed frame or another site comes with `cross-site`.
+fn same_origin_fetch(headers: &HeaderMap, origin: &str) -> bool {
+    origin == "null"
+        && headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin")
+}
+
 /// Whether `origin` is this server's, as the module's documentation says.
 pub fn origin_allowed(public_origin: Option<&str>, origin: &str, host: Option<&str>) -> bool {
     match public_origin {
@@ -139,7 +153,9 @@ pub async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Respo
     let host = header_str(headers, header::HOST).map(str::to_owned);
     if checked && has_credential_cookie(headers) {
         if let Some(origin) = claimed_origin(headers) {
-            if !origin_allowed(public, &origin, host.as_deref()) {
+            if !origin_allowed(public, &origin, host.as_deref())
+                && !same_origin_fetch(headers, &origin)
+            {
                 crate::audit::refused("cross_origin", method.as_str(), &path, &origin);
                 let mut r = ApiError::Refused(
                     StatusCode::FORBIDDEN,
