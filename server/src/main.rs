@@ -134,6 +134,40 @@ struct Cli {
     /// Seconds a request body has to arrive whole after its head; then the request fails.
     #[arg(long, env = "TAVOLO_BODY_TIMEOUT_SECS", default_value_t = 60)]
     body_timeout_secs: u64,
+
+    /// The address people open Tavolo at (`https://tavolo.comune.example`): the only
+    /// origin allowed to make cookie-authenticated changes and open WebSockets. Unset: the
+    /// origin whose host is the request's own `Host` (fine for local use).
+    #[arg(long, env = "TAVOLO_PUBLIC_URL")]
+    public_url: Option<String>,
+
+    /// Hours the setup link printed at the first start stays valid (restart for a new
+    /// one; each start's link replaces the earlier ones).
+    #[arg(long, env = "TAVOLO_SETUP_LINK_HOURS", default_value_t = 24)]
+    setup_link_hours: u64,
+
+    /// Failed sign-ins for one email before each further attempt waits (1 s, doubling).
+    /// 0: no limit by email.
+    #[arg(long, env = "TAVOLO_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    login_max_failures: u32,
+
+    /// Failed sign-ins from one client address (IPv6: /64) before each further attempt
+    /// waits. Behind a reverse proxy all clients share its address: raise it, or 0 for no
+    /// limit by address.
+    #[arg(long, env = "TAVOLO_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 20)]
+    login_max_failures_per_ip: u32,
+
+    /// The longest wait between sign-in attempts once throttled, in seconds.
+    #[arg(long, env = "TAVOLO_LOGIN_MAX_BACKOFF_SECS", default_value_t = 900)]
+    login_max_backoff_secs: u64,
+
+    /// Serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090).
+    #[arg(long, env = "TAVOLO_METRICS_BIND")]
+    metrics_bind: Option<SocketAddr>,
+
+    /// Require `Authorization: Bearer TOKEN` on /metrics.
+    #[arg(long, env = "TAVOLO_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -310,11 +344,39 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         },
         data_dir: sqlite_dir(&database_url(cli)?),
         min_free_disk_bytes: min_free_disk_bytes(cli),
+        public_origin: match &cli.public_url {
+            Some(url) => Some(tavolo_http::security::origin_of(url).with_context(|| {
+                format!("--public-url {url:?}: expected http(s)://HOST[:PORT]")
+            })?),
+            None => None,
+        },
+        setup_link_ttl: Duration::from_secs(cli.setup_link_hours.max(1) * 3600),
+        login_throttle: tavolo_http::ThrottleOptions {
+            max_failures_per_email: cli.login_max_failures,
+            max_failures_per_ip: cli.login_max_failures_per_ip,
+            max_backoff: Duration::from_secs(cli.login_max_backoff_secs.max(1)),
+            forget_after: Duration::from_secs(cli.login_max_backoff_secs.max(1) * 2),
+            ..Default::default()
+        },
+        metrics_on_main: cli.metrics_bind.is_none(),
+        metrics_token: cli.metrics_token.clone().filter(|t| !t.is_empty()),
     };
     let state = AppState::new(hub, store.clone(), cli.max_connections, options);
     let listener =
         tavolo_http::listen(cli.bind).with_context(|| format!("binding {}", cli.bind))?;
     let addr = listener.local_addr()?;
+    let metrics_stop = tokio_util::sync::CancellationToken::new();
+    if let Some(bind) = cli.metrics_bind {
+        let metrics = tavolo_http::listen(bind).with_context(|| format!("binding {bind}"))?;
+        let metrics_addr = metrics.local_addr()?;
+        tracing::info!(%metrics_addr, "serving /metrics");
+        let stop = metrics_stop.clone();
+        tokio::spawn(tavolo_http::serve_metrics(
+            metrics,
+            state.clone(),
+            async move { stop.cancelled().await },
+        ));
+    }
     // The one line on stdout: scripts and tests read the address from it.
     say(&format!("Tavolo listening on http://{addr}"));
     tracing::info!(%addr, "serving");
@@ -327,7 +389,12 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
             .await
         {
             Ok(()) => say(&format!(
-                "First start: create the facilitator account at http://{addr}/setup/{token}"
+                "First start: create the facilitator account at {}/setup/{token} (valid for {} h)",
+                cli.public_url
+                    .as_deref()
+                    .map(|u| u.trim_end_matches('/').to_owned())
+                    .unwrap_or_else(|| format!("http://{addr}")),
+                cli.setup_link_hours.max(1)
             )),
             Err(e) => tracing::error!(error = %e, "no setup link: it could not be stored"),
         }
@@ -349,6 +416,7 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         tavolo_http::shutdown_signal(),
     )
     .await?;
+    metrics_stop.cancel();
     tracing::info!("stopped");
     Ok(())
 }

@@ -4,8 +4,11 @@
 //! |---|---|
 //! | `GET /…` | the web client, embedded at build time (`web.rs`); unknown paths get `index.html` |
 //! | `GET /healthz` | JSON within a second: 200 when the database answers and the data's disk has room, 503 with the reasons otherwise (`health.rs`) |
-//! | `GET /metrics` | Prometheus text |
+//! | `GET /metrics` | Prometheus text (on `--metrics-bind`'s listener instead when set; with `--metrics-token`, only with `Authorization: Bearer TOKEN`) |
 //! | `GET /sync/{board_id}` | the y-websocket endpoint (`new WebsocketProvider("ws://HOST/sync", boardId, doc)`) |
+//!
+//! Every request passes through [`security::guard`] first: cross-origin and form-encoded
+//! state changes are refused there, and every answer gets the security headers.
 //!
 //! The binary (`server/`) only parses its options and calls [`run`].
 
@@ -28,11 +31,15 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub mod api;
+pub mod audit;
 pub mod health;
 pub mod passwords;
+pub mod security;
+pub mod throttle;
 mod web;
 
 pub use passwords::{PasswordLimits, Passwords};
+pub use throttle::ThrottleOptions;
 
 /// Whether this binary carries the built web client (`web/dist` at build time).
 pub fn web_client_built() -> bool {
@@ -53,6 +60,8 @@ pub struct AppState {
     pub state_lock: Arc<tokio::sync::Mutex<()>>,
     /// Password hashing, bounded, off the async workers.
     pub passwords: Passwords,
+    /// Failed sign-ins, per email and per address.
+    pub logins: throttle::LoginThrottle,
 }
 
 /// Policy options of the HTTP layer.
@@ -69,6 +78,17 @@ pub struct AppOptions {
     pub data_dir: Option<std::path::PathBuf>,
     /// Less free space than this under `data_dir` is "disk full" for `/healthz`.
     pub min_free_disk_bytes: u64,
+    /// The origin of `--public-url` (see [`security::origin_of`]): the only origin allowed
+    /// on cookie-authenticated state changes and upgrades. `None`: the request's `Host`.
+    pub public_origin: Option<String>,
+    /// How long the setup link printed at a start stays valid.
+    pub setup_link_ttl: Duration,
+    /// Sign-in throttling.
+    pub login_throttle: ThrottleOptions,
+    /// Whether the main listener serves `/metrics` (false when it has its own listener).
+    pub metrics_on_main: bool,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -79,9 +99,17 @@ impl Default for AppOptions {
             passwords: PasswordLimits::default(),
             data_dir: None,
             min_free_disk_bytes: health::DEFAULT_MIN_FREE_BYTES,
+            public_origin: None,
+            setup_link_ttl: DEFAULT_SETUP_LINK_TTL,
+            login_throttle: ThrottleOptions::default(),
+            metrics_on_main: true,
+            metrics_token: None,
         }
     }
 }
+
+/// How long a setup link stays valid by default.
+pub const DEFAULT_SETUP_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
 
 impl AppState {
     pub fn new(hub: Hub, store: Store, max_connections: usize, options: AppOptions) -> AppState {
@@ -104,6 +132,7 @@ impl AppState {
             store,
             connections: Arc::new(Semaphore::new(max_connections)),
             passwords: Passwords::new(options.passwords.clone()),
+            logins: throttle::LoginThrottle::new(options.login_throttle.clone()),
             options: Arc::new(options),
             live,
             state_lock: Arc::new(tokio::sync::Mutex::new(())),
@@ -149,10 +178,59 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/{*board_id}", get(sync))
         .merge(api::router())
         .fallback(web::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
         .with_state(state)
 }
 
-async fn metrics(State(s): State<AppState>) -> Response {
+async fn metrics(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if !s.options.metrics_on_main {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
+    metrics_text(&s, &headers)
+}
+
+/// The metrics router for a listener of its own (`--metrics-bind`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(s): State<AppState>, headers: HeaderMap| async move {
+                metrics_text(&s, &headers)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Serves [`metrics_router`] on `listener` until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, metrics_router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn metrics_text(s: &AppState, headers: &HeaderMap) -> Response {
+    if let Some(token) = &s.options.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        // compared in constant time: the token is a password
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need Authorization: Bearer <--metrics-token>\n",
+            )
+                .into_response();
+        }
+    }
     let mut text = s.hub.metrics().render();
     s.passwords.render(&mut text);
     (
@@ -191,6 +269,7 @@ async fn sync(
     let permit = match permit {
         Ok(p) => p,
         Err(e) => {
+            audit::sync_denied(board.as_str(), &e.to_string());
             s.hub.metrics().reject("sync_denied");
             return e.into_response();
         }
@@ -223,6 +302,10 @@ async fn sync(
                 drop(slot);
             }
         })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Bytes a WebSocket read asks for at once (larger messages take several reads).
@@ -328,11 +411,18 @@ pub async fn run(
     let connections = tokio_util::task::TaskTracker::new();
     loop {
         // accept errors (too many open files…) are logged and retried by axum's Listener
-        let (io, _) = tokio::select! {
+        let (io, peer) = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stopping.cancelled() => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // the peer's address, for sign-in throttling and the audit log
+        let inner = hyper_util::service::TowerToHyperService::new(app.clone());
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+            use hyper::service::Service as _;
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            inner.call(req)
+        });
         let conn = http
             .serve_connection(hyper_util::rt::TokioIo::new(io), service)
             .with_upgrades();

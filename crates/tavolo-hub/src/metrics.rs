@@ -103,6 +103,8 @@ impl Metrics {
     }
 
     pub fn reject(&self, reason: &'static str) {
+        // the audit log (tavolo-http's `audit` target) has every refusal too
+        tracing::warn!(target: "audit", event = "rejected", reason);
         // Rare, so a mutex is fine, and it keeps the set of reasons open.
         let mut m = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
         *m.entry(reason).or_default() += 1;

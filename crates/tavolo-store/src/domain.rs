@@ -100,6 +100,17 @@ pub struct SnapshotRow {
     pub created_at: i64,
 }
 
+/// What a setup through the one-time link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetupOutcome {
+    /// The first facilitator exists now.
+    Created,
+    /// The link is unknown, used, expired or from an earlier start: nothing changed.
+    InvalidToken,
+    /// A facilitator exists already: nothing changed, the link stays unused.
+    AlreadyDone,
+}
+
 const BOARD_SELECT: &str = "SELECT b.id, b.room_id, b.kind, b.title, b.locked, b.position, \
      r.kind AS room_kind, r.session_id, s.workspace_id \
      FROM boards b JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id";
@@ -190,25 +201,103 @@ impl Store {
         Ok(())
     }
 
+    /// Stores the setup link of this start; the links of earlier starts that were never
+    /// used stop being valid (one link is valid at a time: the newest).
     pub async fn create_setup_token(&self, token_hash: &str) -> Result<(), StoreError> {
-        exec!(
-            self,
-            "INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)",
-            token_hash,
-            now_ms()
-        )?;
-        Ok(())
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM setup_tokens WHERE used_at IS NULL")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+                .bind(token_hash)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    /// Marks a setup token used; false if it is unknown or used already.
-    pub async fn use_setup_token(&self, token_hash: &str) -> Result<bool, StoreError> {
-        let n = exec!(
-            self,
-            "UPDATE setup_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
-            token_hash,
-            now_ms()
-        )?;
-        Ok(n == 1)
+    /// Whether a setup token is unused and was made after `created_after` (ms), without
+    /// using it.
+    pub async fn setup_token_valid(
+        &self,
+        token_hash: &str,
+        created_after: i64,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, |p| {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND created_at > $2",
+            )
+            .bind(token_hash)
+            .bind(created_after)
+            .fetch_one(p)
+            .await?;
+            Ok(row.try_get::<i64, _>("n")? > 0)
+        })
+    }
+
+    /// The first facilitator, through the setup link, in one transaction: the token is
+    /// used (it must be unused and made after `created_after`) and the facilitator is
+    /// inserted only while there is none. Setups run one at a time: on PostgreSQL the
+    /// transaction locks the facilitators table against other writers first; on SQLite its
+    /// first statement is a write, which takes the database's write lock. A setup that
+    /// fails leaves the token unused.
+    pub async fn setup_first_facilitator(
+        &self,
+        token_hash: &str,
+        created_after: i64,
+        row: &FacilitatorRow,
+    ) -> Result<SetupOutcome, StoreError> {
+        let postgres = self.backend() == Backend::Postgres;
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            if postgres {
+                sqlx::query("LOCK TABLE facilitators IN SHARE ROW EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let used = sqlx::query(
+                "UPDATE setup_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND created_at > $3",
+            )
+            .bind(token_hash)
+            .bind(now_ms())
+            .bind(created_after)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM facilitators")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+            if existing > 0 {
+                tx.rollback().await?;
+                return Ok(SetupOutcome::AlreadyDone);
+            }
+            if used != 1 {
+                tx.rollback().await?;
+                return Ok(SetupOutcome::InvalidToken);
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO facilitators (id, email, display_name, password_hash, created_at) \
+                 SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM facilitators)",
+            )
+            .bind(&row.id)
+            .bind(&row.email)
+            .bind(&row.display_name)
+            .bind(&row.password_hash)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted != 1 {
+                tx.rollback().await?;
+                return Ok(SetupOutcome::AlreadyDone);
+            }
+            tx.commit().await?;
+            Ok(SetupOutcome::Created)
+        })
     }
 
     // ------------------------------------------------------------ workspaces

@@ -1,6 +1,12 @@
 //! Who is asking: a facilitator's login cookie, or a participant's token (cookie, `token`
 //! query parameter — the official y-websocket client can only send that — or a bearer
 //! header).
+//!
+//! A facilitator's login token is accepted from the cookie and the `Authorization: Bearer`
+//! header only, never from the query of a REST route or the control socket (a URL ends up
+//! in logs, histories and `Referer`s). The one exception is the sync socket
+//! (`/sync/{board}?token=`), for y-websocket scripts (`tavolo admin sync-url --as
+//! facilitator`): those cannot send a header.
 
 use super::error::{ApiError, ApiResult};
 use crate::AppState;
@@ -31,13 +37,38 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// Resolves the request's credential. An unknown, expired or malformed credential is
-/// an error (401), not anonymity: a tampered token must not silently become a guest.
+/// Resolves the request's credential, as the sync socket does: a `query_token` may be a
+/// participant's or a facilitator's. An unknown, expired or malformed credential is an
+/// error (401), not anonymity: a tampered token must not silently become a guest.
 pub async fn principal(
     state: &AppState,
     headers: &HeaderMap,
     query_token: Option<&str>,
 ) -> ApiResult<Principal> {
+    resolve(state, headers, query_token, true).await
+}
+
+/// As [`principal`], for REST routes: a token in the query must be a participant's.
+pub async fn rest_principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+) -> ApiResult<Principal> {
+    resolve(state, headers, query_token, false).await
+}
+
+async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+    facilitator_in_query: bool,
+) -> ApiResult<Principal> {
+    if let (Some(token), false) = (query_token, facilitator_in_query) {
+        return match member(state, token).await? {
+            Some(p) => Ok(p),
+            None => Err(ApiError::Unauthorized),
+        };
+    }
     let bearer = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -103,7 +134,7 @@ impl FromRequestParts<AppState> for Who {
     ) -> Result<Self, Self::Rejection> {
         let q: Option<Query<TokenQuery>> = Query::from_request_parts(parts, state).await.ok();
         let token = q.as_ref().and_then(|q| q.0.token.as_deref());
-        Ok(Who(principal(state, &parts.headers, token).await?))
+        Ok(Who(rest_principal(state, &parts.headers, token).await?))
     }
 }
 

@@ -24,6 +24,12 @@ pub enum ApiError {
     /// The server is busy (the password hashing queue is full): 503 with `Retry-After`.
     #[error("{0}")]
     Busy(String),
+    /// Too many failed sign-ins: 429 with `Retry-After` (whole seconds, at least 1).
+    #[error("too many failed sign-ins: try again in {0} s")]
+    Throttled(u64),
+    /// A request refused before any handler (cross-origin, form content type).
+    #[error("{1}")]
+    Refused(StatusCode, String),
     #[error("internal error")]
     Internal(String),
 }
@@ -40,6 +46,8 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Refused(status, _) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +65,11 @@ impl IntoResponse for ApiError {
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
             );
+        }
+        if let ApiError::Throttled(secs) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
         }
         response
     }
@@ -81,6 +94,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound => ApiError::NotFound,
             ServiceError::Conflict(m) => ApiError::Conflict(m),
             ServiceError::Gone(m) => ApiError::Gone(m),
+            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
             ServiceError::Store(e) => e.into(),
             ServiceError::Hub(e) => e.into(),
             ServiceError::Password(e) => e.into(),

@@ -5,7 +5,8 @@ use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::service;
 use super::view::{ok, Created};
-use crate::AppState;
+use crate::security::ClientIp;
+use crate::{audit, AppState};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
@@ -14,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
-use tavolo_rooms::auth::{self, token_hash};
+use tavolo_rooms::auth::token_hash;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,21 +34,23 @@ struct SetupBody {
 }
 
 /// The one-time setup link: creates the first facilitator and signs them in.
-async fn setup(State(s): State<AppState>, Json(b): Json<SetupBody>) -> ApiResult<Response> {
-    if s.store.facilitator_count().await? > 0 {
-        return Err(ApiError::Gone("setup is done: sign in instead".into()));
-    }
-    if !auth::plausible_token(&b.token) || !s.store.use_setup_token(&token_hash(&b.token)).await? {
-        return Err(ApiError::Forbidden("this setup link is not valid".into()));
-    }
-    let id = service::create_facilitator(
+async fn setup(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(b): Json<SetupBody>,
+) -> ApiResult<Response> {
+    let id = service::setup_facilitator(
         &s.store,
         &s.passwords,
+        s.options.setup_link_ttl,
+        &b.token,
         &b.email,
         &b.display_name,
         &b.password,
     )
-    .await?;
+    .await
+    .inspect_err(|e| audit::setup_failed(ip, &e.to_string()))?;
+    audit::setup(&id, &b.email, ip);
     signed_in(&s, &id).await
 }
 
@@ -65,18 +68,37 @@ async fn signed_in(s: &AppState, id: &str) -> ApiResult<Response> {
     Ok(([(SET_COOKIE, cookie)], Json(Created { id })).into_response())
 }
 
-async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult<Response> {
-    let found = s
-        .store
-        .facilitator_by_email(b.email.trim().to_lowercase().as_str())
-        .await?;
+async fn login(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(b): Json<LoginBody>,
+) -> ApiResult<Response> {
+    let email = b.email.trim().to_lowercase();
+    let attempt = s.logins.begin(&email, ip).map_err(|wait| {
+        let secs = crate::throttle::retry_after_secs(wait);
+        audit::login_throttled(&email, ip, secs);
+        ApiError::Throttled(secs)
+    })?;
+    let found = s.store.facilitator_by_email(&email).await?;
     // an unknown email costs a hash too (against a dummy): the answer's time does not
     // tell which emails have an account
     let stored = found.as_ref().map(|f| f.password_hash.as_str());
     let verified = s.passwords.verify(&b.password, stored).await?;
     match found {
-        Some(f) if verified => signed_in(&s, &f.id).await,
-        _ => Err(ApiError::Forbidden("wrong email or password".into())),
+        Some(f) if verified => {
+            attempt.succeeded();
+            audit::login(&f.id, ip);
+            signed_in(&s, &f.id).await
+        }
+        _ => {
+            let reason = if found.is_some() {
+                "wrong_password"
+            } else {
+                "no_account"
+            };
+            audit::login_failed(&email, ip, reason);
+            Err(ApiError::Forbidden("wrong email or password".into()))
+        }
     }
 }
 
@@ -85,6 +107,7 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Resp
         let hash = token_hash(token);
         let signed_in = s.store.login_facilitator(&hash).await?;
         s.store.delete_login(&hash).await?;
+        audit::logout();
         // the sockets this person opened close too (another device still signed in
         // reconnects with its own cookie)
         if let Some(f) = signed_in {

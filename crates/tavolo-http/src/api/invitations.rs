@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
 use super::service;
 use super::view::{ok, publish, Done};
-use crate::AppState;
+use crate::{audit, AppState};
 use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
@@ -45,10 +45,11 @@ struct InviteCreated {
 
 async fn create_invite(
     State(s): State<AppState>,
-    OwnedSession { session, .. }: OwnedSession,
+    OwnedSession { session, fac }: OwnedSession,
     Json(b): Json<InviteBody>,
 ) -> ApiResult<(StatusCode, Json<InviteCreated>)> {
     let (id, token) = service::create_invite(&s.store, &session.id, &b.role, b.hours).await?;
+    audit::invite_issued(&fac, &session.id, &id, &b.role, b.hours);
     Ok((
         StatusCode::CREATED,
         Json(InviteCreated {
@@ -92,6 +93,7 @@ async fn revoke_invite(
     let invite = s.store.get_invite(&id).await?.ok_or(ApiError::NotFound)?;
     owned_session(&s, &fac, &invite.session_id).await?;
     let members = s.store.revoke_invite(&id).await?;
+    audit::invite_revoked(&fac, &id);
     ending::end_in_session(
         &s,
         &invite.session_id,
@@ -118,6 +120,7 @@ struct Joined {
 
 async fn join(State(s): State<AppState>, Json(b): Json<JoinBody>) -> ApiResult<Response> {
     let (id, session, token) = service::join(&s.store, &b.token, &b.display_name).await?;
+    audit::joined(&id, &session);
     publish(&s, &session).await?;
     let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);
     Ok(([(SET_COOKIE, cookie)], Json(Joined { id, session, token })).into_response())

@@ -26,6 +26,9 @@ pub enum ServiceError {
     /// It existed but is no longer usable (a revoked or expired invitation…).
     #[error("{0}")]
     Gone(String),
+    /// The credential given for it does not allow it (an invalid setup link…).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -55,13 +58,8 @@ pub fn text_field(value: &str, what: &str, max: usize) -> ServiceResult<String> 
     Ok(v.to_owned())
 }
 
-pub async fn create_facilitator(
-    store: &Store,
-    passwords: &Passwords,
-    email: &str,
-    name: &str,
-    password: &str,
-) -> ServiceResult<String> {
+/// A facilitator's checked email and name (the password checked too).
+fn facilitator_fields(email: &str, name: &str, password: &str) -> ServiceResult<(String, String)> {
     let email = text_field(email, "email", 200)?.to_lowercase();
     if !email.contains('@') {
         return Err(ServiceError::Invalid(
@@ -74,6 +72,17 @@ pub async fn create_facilitator(
             "the password needs at least 10 characters".into(),
         ));
     }
+    Ok((email, name))
+}
+
+pub async fn create_facilitator(
+    store: &Store,
+    passwords: &Passwords,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> ServiceResult<String> {
+    let (email, name) = facilitator_fields(email, name, password)?;
     if store.facilitator_by_email(&email).await?.is_some() {
         return Err(ServiceError::Conflict(
             "a facilitator with this email exists".into(),
@@ -83,6 +92,49 @@ pub async fn create_facilitator(
     let id = new_id();
     store.create_facilitator(&id, &email, &name, &hash).await?;
     Ok(id)
+}
+
+/// The first facilitator, through the one-time setup link (valid for `link_ttl` after the
+/// start that printed it). The link is used only by a setup that succeeds: a refused
+/// input leaves it valid. Two setups at once make one facilitator (the store serializes
+/// them); the other is told setup is done.
+pub async fn setup_facilitator(
+    store: &Store,
+    passwords: &Passwords,
+    link_ttl: std::time::Duration,
+    token: &str,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> ServiceResult<String> {
+    let done = || ServiceError::Gone("setup is done: sign in instead".into());
+    let invalid =
+        || ServiceError::Forbidden("this setup link is not valid (or has expired)".into());
+    if store.facilitator_count().await? > 0 {
+        return Err(done());
+    }
+    let created_after = tavolo_store::now_ms() - link_ttl.as_millis().min(i64::MAX as u128) as i64;
+    let hashed = token_hash(token);
+    if !tavolo_rooms::auth::plausible_token(token)
+        || !store.setup_token_valid(&hashed, created_after).await?
+    {
+        return Err(invalid());
+    }
+    let (email, display_name) = facilitator_fields(email, name, password)?;
+    let row = tavolo_store::FacilitatorRow {
+        id: new_id(),
+        email,
+        display_name,
+        password_hash: passwords.hash(password).await?,
+    };
+    match store
+        .setup_first_facilitator(&hashed, created_after, &row)
+        .await?
+    {
+        tavolo_store::SetupOutcome::Created => Ok(row.id),
+        tavolo_store::SetupOutcome::AlreadyDone => Err(done()),
+        tavolo_store::SetupOutcome::InvalidToken => Err(invalid()),
+    }
 }
 
 /// A login token (for the cookie) valid for `hours`.

@@ -5,7 +5,7 @@ use super::error::{patched, ApiResult};
 use super::guard::OwnedWorkspace;
 use super::service;
 use super::view::{ok, Created, Done};
-use crate::AppState;
+use crate::{audit, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -101,6 +101,12 @@ async fn delete_workspace(
 ) -> ApiResult<Json<Deleted>> {
     // rows first (nothing can load the boards again), then the live documents
     let boards = s.store.delete_workspace(&workspace.id).await?;
+    audit::deleted(
+        &workspace.owner_id,
+        "workspace",
+        &workspace.id,
+        boards.len(),
+    );
     s.hub.erase(&boards).await?;
     Ok(Json(Deleted {
         boards_deleted: boards.len(),
