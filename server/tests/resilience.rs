@@ -40,6 +40,14 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+fn no_throttle() -> tavolo_http::throttle::ThrottleOptions {
+    tavolo_http::throttle::ThrottleOptions {
+        max_failures_per_email: 0,
+        max_failures_per_ip: 0,
+        ..Default::default()
+    }
+}
+
 async fn server_with(app: AppOptions, serve: ServeOptions) -> (TestDb, TestServer) {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start_options(&db, app, serve).await;
@@ -56,6 +64,8 @@ async fn password_hashing_is_bounded() {
             queue: 1,
             wait: Duration::from_secs(30),
         },
+        // these tests measure hashing, not the sign-in throttle (server/tests/security.rs)
+        login_throttle: no_throttle(),
         ..AppOptions::default()
     };
     let (db, server) = server_with(app, ServeOptions::default()).await;
@@ -131,6 +141,8 @@ async fn logins_do_not_hold_up_healthz() {
             queue: 64,
             wait: Duration::from_secs(30),
         },
+        // these tests measure hashing, not the sign-in throttle (server/tests/security.rs)
+        login_throttle: no_throttle(),
         ..AppOptions::default()
     };
     let (db, server) = server_with(app, ServeOptions::default()).await;
