@@ -18,8 +18,27 @@ async fn wait_for(what: &str, mut pred: impl FnMut() -> bool) {
     }
 }
 
-/// A client that stops reading is closed (1013) rather than silently skipped, and the
-/// others are not held back by it.
+/// Writes 60 KiB chunks (reading each echo, so the writer keeps up) until the board has
+/// closed a slow consumer, at most 400 of them.
+async fn write_until_a_slow_consumer_is_closed(
+    server: &TestServer,
+    writer: &tavolo_client::Client,
+) {
+    let t = writer.doc().get_or_insert_text("t");
+    let chunk = "x".repeat(60 * 1024);
+    let metrics = server.hub.metrics();
+    for i in 0..400u64 {
+        writer.change(|txn| t.push(txn, &chunk));
+        writer
+            .wait_until("echo", WAIT, |c| c.updates_received() >= i + 2)
+            .await
+            .unwrap();
+        if metrics.rejected("slow_consumer") > 0 {
+            break;
+        }
+    }
+}
+
 /// A client that reads slowly, once it reads again, finds the 1013 close frame after the
 /// frames already on its socket, not a dropped connection after the whole queue.
 async fn slow_reader_gets_the_close_frame(backend: Backend) {
@@ -35,19 +54,8 @@ async fn slow_reader_gets_the_close_frame(backend: Backend) {
         .await
         .unwrap();
     let writer = server.client("slow-reader").await;
-    let t = writer.doc().get_or_insert_text("t");
-    let chunk = "x".repeat(60 * 1024);
     let metrics = server.hub.metrics().clone();
-    for i in 0..400u64 {
-        writer.change(|txn| t.push(txn, &chunk));
-        writer
-            .wait_until("echo", WAIT, |c| c.updates_received() >= i + 2)
-            .await
-            .unwrap();
-        if metrics.rejected("slow_consumer") > 0 {
-            break;
-        }
-    }
+    write_until_a_slow_consumer_is_closed(&server, &writer).await;
     assert!(
         metrics.rejected("slow_consumer") >= 1,
         "the reader was too slow"
@@ -75,6 +83,8 @@ async fn slow_reader_gets_the_close_frame(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A client that stops reading is closed (1013) rather than silently skipped, and the
+/// others are not held back by it.
 async fn slow_consumer_is_closed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let config = HubConfig {
@@ -89,19 +99,8 @@ async fn slow_consumer_is_closed(backend: Backend) {
         .unwrap();
     let writer = server.client("slow").await;
     let t = writer.doc().get_or_insert_text("t");
-    let chunk = "x".repeat(60 * 1024);
     let metrics = server.hub.metrics().clone();
-    for i in 0..400u64 {
-        writer.change(|txn| t.push(txn, &chunk));
-        // the writer itself keeps up: it reads its echo before writing more
-        writer
-            .wait_until("echo", WAIT, |c| c.updates_received() >= i + 2)
-            .await
-            .unwrap();
-        if metrics.rejected("slow_consumer") > 0 {
-            break;
-        }
-    }
+    write_until_a_slow_consumer_is_closed(&server, &writer).await;
     wait_for("the slow consumer to be closed", || {
         metrics.rejected("slow_consumer") >= 1
     })
