@@ -85,10 +85,11 @@ struct Cli {
     #[arg(long, env = "TAVOLO_PING_SECS", default_value_t = 15)]
     ping_secs: u64,
 
-    /// Refuse boards that belong to no workspace (by default anyone with the link may
-    /// open such a board, as with an unlisted link).
-    #[arg(long, env = "TAVOLO_NO_ANONYMOUS_BOARDS")]
-    no_anonymous_boards: bool,
+    /// Let anyone with the link open a board that belongs to no workspace (as with an
+    /// unlisted link; for trying Tavolo out and for tests). Off: only workspace boards,
+    /// each with its credential. Every anonymous connection is logged (target `audit`).
+    #[arg(long, env = "TAVOLO_ANONYMOUS_BOARDS")]
+    anonymous_boards: bool,
 
     /// How SQLite commits reach the disk: `normal` (the commit is in the write-ahead log:
     /// it survives a crash of Tavolo, not a power cut) or `full` (fsync on every commit:
@@ -332,7 +333,7 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
     };
     let hub = Hub::with_bus(store.clone(), config, metrics, bus);
     let options = AppOptions {
-        allow_anonymous_boards: !cli.no_anonymous_boards,
+        allow_anonymous_boards: cli.anonymous_boards,
         secure_cookies: !cli.insecure_cookies,
         passwords: tavolo_http::PasswordLimits {
             concurrent: cli

@@ -1181,7 +1181,30 @@ async fn logout_closes_sockets(backend: Backend) {
     w.stop(db).await;
 }
 
+/// A board outside every workspace opens for nobody unless `--anonymous-boards` is on.
+async fn anonymous_boards_are_off_by_default(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start_options(
+        &db,
+        tavolo_http::AppOptions::default(),
+        tavolo_http::ServeOptions::default(),
+    )
+    .await;
+    match Client::connect(&server.ws_url("nessuno-lo-sa")).await {
+        Err(tavolo_client::ClientError::WebSocket(
+            tokio_tungstenite::tungstenite::Error::Http(r),
+        )) => assert_eq!(r.status().as_u16(), 401),
+        Ok(_) => panic!("a stranger opened a board outside every workspace"),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+    let stored = server.store.load_board("nessuno-lo-sa").await.unwrap();
+    assert!(stored.snapshot.is_none() && stored.updates.is_empty());
+    server.stop().await;
+    db.cleanup().await;
+}
+
 on_both_backends!(
+    anonymous_boards_are_off_by_default,
     logout_closes_sockets,
     revoked_member_is_out_at_once,
     deleted_workspace_is_erased,

@@ -28,7 +28,11 @@ async fn start() -> Server {
         HubConfig::default(),
         Arc::new(Metrics::default()),
     );
-    let state = AppState::new(hub, store.clone(), 10_000, AppOptions::default());
+    let options = AppOptions {
+        allow_anonymous_boards: true,
+        ..AppOptions::default()
+    };
+    let state = AppState::new(hub, store.clone(), 10_000, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -70,6 +70,11 @@ pub fn refused(reason: &str, method: &str, path: &str, origin: &str) {
     tracing::warn!(target: TARGET, event = "refused", reason, method, path, origin);
 }
 
+/// A connection to a board outside every workspace (`--anonymous-boards`).
+pub fn anonymous_board(board: &str) {
+    tracing::info!(target: TARGET, event = "anonymous_board", board);
+}
+
 pub fn sync_denied(board: &str, reason: &str) {
     tracing::warn!(target: TARGET, event = "sync_denied", board, reason);
 }

@@ -67,7 +67,8 @@ pub struct AppState {
 /// Policy options of the HTTP layer.
 #[derive(Clone, Debug)]
 pub struct AppOptions {
-    /// Whether boards that belong to no workspace may be opened by anyone with the link.
+    /// Whether boards that belong to no workspace may be opened by anyone with the link
+    /// (off by default: `--anonymous-boards`; every such connection is an audit line).
     pub allow_anonymous_boards: bool,
     /// Whether credential cookies carry `Secure` (set false only behind plain HTTP).
     pub secure_cookies: bool,
@@ -94,7 +95,7 @@ pub struct AppOptions {
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
-            allow_anonymous_boards: true,
+            allow_anonymous_boards: false,
             secure_cookies: true,
             passwords: PasswordLimits::default(),
             data_dir: None,

@@ -81,8 +81,13 @@ impl TestServer {
         Self::start_with(db, test_config()).await
     }
 
+    /// With anonymous boards on (most tests use a board outside every workspace).
     pub async fn start_with(db: &TestDb, config: HubConfig) -> TestServer {
-        Self::start_full(db, config, AppOptions::default(), ServeOptions::default()).await
+        let app = AppOptions {
+            allow_anonymous_boards: true,
+            ..AppOptions::default()
+        };
+        Self::start_full(db, config, app, ServeOptions::default()).await
     }
 
     /// With the HTTP layer's own options (limits, timeouts).
@@ -370,6 +375,7 @@ impl TavoloProcess {
         let data = tempfile::tempdir().unwrap();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
             .args(["--bind", "127.0.0.1:0", "--database-url", database_url])
+            .arg("--anonymous-boards")
             .args(extra)
             .arg("--data-dir")
             .arg(data.path())

@@ -157,6 +157,9 @@ pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResu
             allow_anonymous: s.options.allow_anonymous_boards,
         },
     )?;
+    if facts.row.is_none() {
+        crate::audit::anonymous_board(id.as_str());
+    }
     Ok(match grant {
         Grant::Edit { lockable } => Permit {
             principal: who.id().to_owned(),
