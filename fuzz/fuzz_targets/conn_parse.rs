@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tavolo_hub::board::Inbound;
+use tavolo_hub::vocab::Inbound;
 use tavolo_hub::{close, conn};
 use tavolo_sync::validate::{self, Budget};
 use tavolo_sync::wire::{self, Message};
@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(inbound) => {
             let msgs = msgs.expect("parse accepted a frame that does not decode");
             assert_eq!(inbound.len(), msgs.len());
+            assert!(msgs.len() <= conn::MAX_MESSAGES_PER_FRAME);
             let mut budget = Budget::new(Budget::FRAME);
             let mut work = 0u64;
             for (i, m) in inbound.iter().zip(&msgs) {
@@ -25,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
                     (Inbound::SyncStep1(sv), Message::SyncStep1(b)) => {
                         assert_eq!(*sv, update::decode_state_vector(b).unwrap());
                     }
-                    (Inbound::Update(_), Message::SyncStep2(b) | Message::Update(b)) => {
+                    (Inbound::Update { .. }, Message::SyncStep2(b) | Message::Update(b)) => {
                         let shape = validate::update_v1(b, &mut budget).unwrap();
                         work += shape.structs + shape.deletions;
                     }
@@ -43,6 +44,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(reason.reason.len() <= 123, "the reason fits a close frame");
             match msgs {
                 Err(_) => assert_eq!(reason.code, close::PROTOCOL_ERROR),
+                // too many messages in one frame: refused before any is looked at
+                Ok(m) if m.len() > conn::MAX_MESSAGES_PER_FRAME => {
+                    assert_eq!(reason.code, close::POLICY_VIOLATION);
+                }
                 Ok(m) => {
                     // the first message that does not pass decides the close code
                     let mut budget = Budget::new(Budget::FRAME);

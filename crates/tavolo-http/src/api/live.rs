@@ -60,6 +60,20 @@ struct End {
     reason: String,
 }
 
+fn parse_end(message: &str) -> Option<End> {
+    if !message.starts_with(r#"{"type":"end""#) {
+        return None;
+    }
+    serde_json::from_str::<End>(message)
+        .ok()
+        .filter(|e| e.kind == "end")
+}
+
+/// Whether `message` is an end message (handled by [`Live::publish`], not relayed).
+pub fn is_end_message(message: &str) -> bool {
+    parse_end(message).is_some()
+}
+
 /// The message that ends `principals`' control sockets with `code` and `reason`; send it
 /// with `AppState::publish` so that every node acts on it.
 pub fn end_message(principals: &[String], code: u16, reason: &str) -> String {
@@ -163,13 +177,11 @@ impl Live {
     pub fn publish(&self, session: &str, message: String) {
         let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         let Some(s) = map.get(session) else { return };
-        if message.starts_with(r#"{"type":"end""#) {
-            if let Ok(end) = serde_json::from_str::<End>(&message) {
-                for (conn, p) in &s.presence {
-                    if end.principals.contains(&p.id) {
-                        if let Some(tx) = s.ends.get(conn) {
-                            let _ = tx.send(Some((end.code, end.reason.clone())));
-                        }
+        if let Some(end) = parse_end(&message) {
+            for (conn, p) in &s.presence {
+                if end.principals.contains(&p.id) {
+                    if let Some(tx) = s.ends.get(conn) {
+                        let _ = tx.send(Some((end.code, end.reason.clone())));
                     }
                 }
             }
