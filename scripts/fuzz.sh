@@ -5,6 +5,11 @@
 # Fails on the first crash, leak or timeout (libFuzzer writes the input to
 # fuzz/artifacts/<target>/); prints the executions of each target.
 #
+# TAVOLO_FUZZ_SEED fixes libFuzzer's seed (scripts/test.sh sets it under CI): from the
+# committed seeds alone, a run then tries the same inputs every time, so CI replays what
+# was checked before it was submitted instead of failing on whatever a new random walk
+# happens to find. Unset, every run explores afresh (what a fuzzing session wants).
+#
 # Works on the stable toolchain alone: cargo-fuzz passes nightly-only flags, which
 # RUSTC_BOOTSTRAP=1 lets stable accept, and runs without AddressSanitizer (`-s none`; the
 # code under test forbids `unsafe`, so the sanitizer would guard only dependencies).
@@ -32,12 +37,14 @@ summary=()
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
   dict=()
+  seed=()
+  [ -z "${TAVOLO_FUZZ_SEED:-}" ] || seed=(-seed="$TAVOLO_FUZZ_SEED")
   case "$t" in import_json | control) dict=(-dict=fuzz/dict/json.dict) ;; esac
   log="fuzz/work/$t.log"
   echo "==> fuzzing $t for $secs s"
   if ! cargo fuzz run "${flags[@]}" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 "${dict[@]}" >"$log" 2>&1; then
+    -print_final_stats=1 "${seed[@]}" "${dict[@]}" >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $t failed: the input is in fuzz/artifacts/$t/ (log: $log)" >&2
     exit 1

@@ -75,10 +75,8 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
     )
     .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;
     let doc = yrs::Doc::new();
-    if tavolo_sync::update::gc_ahead(&doc, &shape) {
-        return Err(invalid(
-            "not a Yjs state: a GC range ahead of its client's clock",
-        ));
+    if let Some(why) = tavolo_sync::update::ahead(&doc, &shape) {
+        return Err(invalid(format!("not a Yjs state: {}", why.message())));
     }
     let applied = tavolo_sync::update::apply(&doc, update, true)
         .map_err(|e| invalid(format!("not a Yjs state: {e}")))?;

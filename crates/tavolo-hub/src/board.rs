@@ -620,14 +620,11 @@ impl Board {
                     }
                     return;
                 }
-                if update::gc_ahead(&self.doc, &shape) {
-                    self.shared.metrics.reject("gc_ahead");
+                if let Some(why) = update::ahead(&self.doc, &shape) {
+                    self.shared.metrics.reject(why.label());
                     out.kicks.push((
                         conn,
-                        CloseReason::new(
-                            close::INVALID_PAYLOAD,
-                            "a GC range ahead of its client's clock",
-                        ),
+                        CloseReason::new(close::INVALID_PAYLOAD, why.message()),
                     ));
                     return;
                 }

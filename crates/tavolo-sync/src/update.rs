@@ -64,20 +64,71 @@ pub fn decode_state_vector(bytes: &[u8]) -> Result<StateVector, UpdateError> {
     isolate(|| StateVector::decode_v1(bytes))?.map_err(|e| UpdateError::Decode(e.to_string()))
 }
 
-/// Whether the update holds a GC or skip range in a client section that starts past
-/// what `doc` has of that client. yrs parks items that wait for earlier structs, but
-/// integrates such ranges at once: the document then holds deletions no logged delta
-/// carries, and its block store computes `clock_start - skip.clock_start()` with an
-/// overflow (a panic, or a wrapped clock in a release build). Such an update is refused.
-pub fn gc_ahead(doc: &Doc, shape: &validate::Shape) -> bool {
-    if shape.gc_sections.is_empty() {
-        return false;
+/// Why an update that passed the validator is refused by the document it would go into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ahead {
+    /// A GC or skip range in a client section that starts past what the document has of
+    /// that client. yrs parks items that wait for earlier structs, but integrates such
+    /// ranges at once: the document then holds deletions no logged delta carries, and its
+    /// block store computes `clock_start - skip.clock_start()` with an overflow (a panic,
+    /// or a wrapped clock in a release build).
+    Gc,
+    /// An item names (as origin, right origin or parent) a struct of another client that
+    /// neither the document nor the update holds. An honest client only builds on what it
+    /// has received, and the server relays nothing it has not integrated. yrs resolves such
+    /// a reference against the structs it keeps parked (which are never stored), so the
+    /// live document would differ from the one rebuilt from the log (found by fuzzing).
+    Reference,
+}
+
+impl Ahead {
+    /// A short, stable label for metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            Ahead::Gc => "gc_ahead",
+            Ahead::Reference => "reference_ahead",
+        }
+    }
+
+    /// The close reason sent to the client.
+    pub fn message(self) -> &'static str {
+        match self {
+            Ahead::Gc => "a GC range ahead of its client's clock",
+            Ahead::Reference => "an item refers to a struct this board does not have",
+        }
+    }
+}
+
+/// Whether `doc` must refuse an update of this shape, and why (see [`Ahead`]). A
+/// reference is satisfied when the document has the struct, or when the update carries
+/// a section of that client that continues the document's clock and reaches it.
+pub fn ahead(doc: &Doc, shape: &validate::Shape) -> Option<Ahead> {
+    if shape.gc_sections.is_empty() && shape.references.is_empty() {
+        return None;
     }
     let sv = doc.transact().state_vector();
-    shape
+    let have = |client: u64| u64::from(sv.get(&yrs::block::ClientID::new(client)));
+    if shape
         .gc_sections
         .iter()
-        .any(|(client, start)| *start > u64::from(sv.get(&yrs::block::ClientID::new(*client))))
+        .any(|(client, start)| *start > have(*client))
+    {
+        return Some(Ahead::Gc);
+    }
+    let reach = |client: u64| {
+        let known = have(client);
+        shape
+            .sections
+            .iter()
+            .filter(|(c, start, _)| *c == client && *start <= known)
+            .map(|(_, _, end)| *end)
+            .fold(known, u64::max)
+    };
+    shape
+        .references
+        .iter()
+        .any(|(client, clock)| *clock >= reach(*client))
+        .then_some(Ahead::Reference)
 }
 
 /// The outcome of applying one update.
@@ -215,9 +266,10 @@ pub fn rebuild<'a>(
         );
     for (what, data) in pieces {
         match decode_v1_shaped(data, &mut Budget::unlimited()) {
-            Ok((_, shape)) if gc_ahead(&doc, &shape) => problems.push(format!(
-                "{what} refused: a GC range ahead of its client's clock"
-            )),
+            Ok((_, shape)) if ahead(&doc, &shape).is_some() => {
+                let why = ahead(&doc, &shape).map_or("", Ahead::message);
+                problems.push(format!("{what} refused: {why}"))
+            }
             Ok((u, _)) => match apply(&doc, u, false) {
                 Ok(Applied {
                     rejected: Some(e), ..

@@ -65,6 +65,8 @@ pub enum Invalid {
     Unsupported(&'static str, usize),
     #[error("malformed {0} at byte {1}")]
     Malformed(&'static str, usize),
+    #[error("struct at byte {0} refers to a later struct of its own client")]
+    ForwardReference(usize),
     #[error("client {0} has two sections in one update")]
     DuplicateClient(u64),
     #[error("{0} trailing bytes")]
@@ -133,8 +135,13 @@ pub struct Shape {
     pub types: u64,
     /// (client, first clock) of each client section that holds GC or skip ranges: yrs
     /// integrates those even when they start past what the document has of that client,
-    /// which breaks its block store (see `update::gc_ahead`).
+    /// which breaks its block store (see `update::ahead`).
     pub gc_sections: Vec<(u64, u64)>,
+    /// (client, first clock, end clock) of every client section.
+    pub sections: Vec<(u64, u64, u64)>,
+    /// (client, clock) of each origin, right origin or parent that names a struct of
+    /// another client than the item's own (see `update::ahead`).
+    pub references: Vec<(u64, u64)>,
 }
 
 struct Reader<'a> {
@@ -251,10 +258,10 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(b).map_err(|_| Invalid::Malformed("string (not UTF-8)", at))
     }
 
-    fn id(&mut self) -> Result<(), Invalid> {
-        self.var_uint()?; // client, at most 2^53 - 1
-        self.clock()?;
-        Ok(())
+    /// An ID: (client, clock).
+    fn id(&mut self) -> Result<(u64, u64), Invalid> {
+        let client = self.var_uint()?; // at most 2^53 - 1
+        Ok((client, self.clock()?))
     }
 
     fn json(&mut self) -> Result<(), Invalid> {
@@ -378,7 +385,7 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
         shape.structs += structs;
         shape.clients += 1;
         for _ in 0..structs {
-            let (len, kind) = struct_v1(&mut r)?;
+            let (len, kind) = struct_v1(&mut r, (client, clock), &mut shape.references)?;
             shape.types += u64::from(kind == Struct::Type);
             has_gc |= kind == Struct::Range;
             clock += len;
@@ -389,6 +396,7 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
         if has_gc {
             shape.gc_sections.push((client, start));
         }
+        shape.sections.push((client, start, clock));
     }
     let (clients, deletions) = delete_set_v1(&mut r, budget)?;
     shape.clients += clients;
@@ -409,9 +417,30 @@ enum Struct {
     Item,
 }
 
-/// One struct; returns its length in clocks and what it is.
-fn struct_v1(r: &mut Reader) -> Result<(u64, Struct), Invalid> {
+/// One struct, whose ID is `id`; returns its length in clocks and what it is.
+///
+/// An item's origins and parent existed when it was made, so one that names a struct of
+/// its own client at or past its own clock is crafted. yrs does not look for such a
+/// reference among the parked structs (it checks only other clients' clocks): the item is
+/// integrated as garbage where it lands, but parked when the same bytes come back from
+/// the log, so the live document and the stored one would differ (found by fuzzing).
+///
+/// References to other clients' structs are added to `references`.
+fn struct_v1(
+    r: &mut Reader,
+    id: (u64, u64),
+    references: &mut Vec<(u64, u64)>,
+) -> Result<(u64, Struct), Invalid> {
     let at = r.pos;
+    let mut refer = |r: &mut Reader| -> Result<(), Invalid> {
+        let (client, clock) = r.id()?;
+        if client != id.0 {
+            references.push((client, clock));
+        } else if clock >= id.1 {
+            return Err(Invalid::ForwardReference(at));
+        }
+        Ok(())
+    };
     let info = r.u8()?;
     match info {
         0 => return Ok((r.len("GC range")?, Struct::Range)),
@@ -429,10 +458,10 @@ fn struct_v1(r: &mut Reader) -> Result<(u64, Struct), Invalid> {
     let has_origin = info & 0x80 != 0;
     let has_right_origin = info & 0x40 != 0;
     if has_origin {
-        r.id()?;
+        refer(r)?;
     }
     if has_right_origin {
-        r.id()?;
+        refer(r)?;
     }
     if !has_origin && !has_right_origin {
         let pat = r.pos;
@@ -440,7 +469,7 @@ fn struct_v1(r: &mut Reader) -> Result<(u64, Struct), Invalid> {
             1 => {
                 r.string()?; // a root type's name
             }
-            0 => r.id()?,
+            0 => refer(r)?,
             _ => return Err(Invalid::Malformed("parent info", pat)),
         }
         if info & 0x20 != 0 {
@@ -681,6 +710,30 @@ mod tests {
             update_v1(&any_update(&v), &mut budget()),
             Err(Invalid::CountTooLarge { .. })
         ));
+    }
+
+    /// Found by fuzzing (`update_apply`): a string of client 101 at clock 0 whose parent is
+    /// 101:4, a struct that can only come after it. Live, yrs integrated it as garbage
+    /// (101's clock went to 1); rebuilt from the log it stayed parked.
+    #[test]
+    fn a_reference_to_a_later_struct_of_the_same_client_is_refused() {
+        let forward: &[u8] = &[1, 1, 101, 0, 4, 0, 101, 4, 1, 80, 0];
+        assert!(matches!(
+            update_v1(forward, &mut budget()),
+            Err(Invalid::ForwardReference(4))
+        ));
+        // the same item naming itself as its left origin (0x80)
+        let own: &[u8] = &[1, 1, 101, 3, 0x84, 101, 3, 1, 80, 0];
+        assert!(matches!(
+            update_v1(own, &mut budget()),
+            Err(Invalid::ForwardReference(_))
+        ));
+        // an earlier struct of its own client, or any struct of another client, is fine
+        // (the first waits, parked, for what it names)
+        let earlier: &[u8] = &[1, 1, 101, 6, 0x84, 101, 5, 1, 101, 0];
+        assert!(update_v1(earlier, &mut budget()).is_ok());
+        let other: &[u8] = &[1, 1, 101, 0, 4, 0, 7, 9, 1, 80, 0];
+        assert!(update_v1(other, &mut budget()).is_ok());
     }
 
     #[test]

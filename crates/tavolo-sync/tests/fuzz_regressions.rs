@@ -21,8 +21,8 @@ fn a_gc_struct_ahead_of_its_clock_changes_nothing_the_log_does_not_hold() {
     let mut deltas = Vec::new();
     let (u, shape) = update::decode_v1_shaped(&bytes, &mut Budget::new(Budget::FRAME)).unwrap();
     // refused before yrs integrates it (as the hub and the import do)
-    assert!(update::gc_ahead(&doc, &shape));
-    if !update::gc_ahead(&doc, &shape) {
+    assert!(update::ahead(&doc, &shape).is_some());
+    if !update::ahead(&doc, &shape).is_some() {
         let Applied { delta, .. } = update::apply(&doc, u, true).unwrap();
         deltas.extend(delta);
     }
@@ -62,7 +62,7 @@ fn verify_state_accepts_a_document_with_parked_structs() {
 
 /// Found by `update_apply` (fuzz/regressions/update_apply-gc-integrate-overflow): a GC
 /// range ahead of its client's clock made yrs's `BlockStore::push` subtract with overflow.
-/// Every update of that input is now either refused by the validator or by `gc_ahead`,
+/// Every update of that input is now either refused by the validator or by ``update::ahead`,
 /// and what is applied applies without a panic.
 #[test]
 fn the_gc_overflow_input_no_longer_panics() {
@@ -77,7 +77,7 @@ fn the_gc_overflow_input_no_longer_panics() {
             else {
                 continue;
             };
-            if update::gc_ahead(&doc, &shape) {
+            if update::ahead(&doc, &shape).is_some() {
                 continue;
             }
             assert!(
@@ -86,4 +86,75 @@ fn the_gc_overflow_input_no_longer_panics() {
             );
         }
     }
+}
+
+/// The fuzz input's updates (`varUint(len) bytes` each, as `fuzz/src/lib.rs` splits them)
+/// through what the hub does with a client's update: the validator, `update::ahead`, then
+/// `apply`. Returns the live document's state vector and the one of a document rebuilt
+/// from the deltas it logged, without clients at clock 0 (known only from parked structs).
+fn live_and_logged(input: &[u8]) -> (Vec<(u64, u32)>, Vec<(u64, u32)>) {
+    use yrs::encoding::read::{Cursor, Read};
+    let doc = Doc::new();
+    let mut deltas = Vec::new();
+    let mut cur = Cursor::new(input);
+    while cur.next < input.len() {
+        let Ok(len) = cur.read_var::<u32>() else {
+            break;
+        };
+        let end = (cur.next + len as usize).min(input.len());
+        let piece = &input[cur.next..end];
+        cur.next = end;
+        let Ok((u, shape)) = update::decode_v1_shaped(piece, &mut Budget::new(Budget::FRAME))
+        else {
+            continue;
+        };
+        if update::ahead(&doc, &shape).is_some() {
+            continue;
+        }
+        deltas.extend(update::apply(&doc, u, true).unwrap().delta);
+    }
+    let (logged, problems) = update::rebuild(None, deltas.iter().map(|d| (1, d.as_slice())));
+    assert!(problems.is_empty(), "{problems:?}");
+    let known = |d: &Doc| {
+        let mut v: Vec<(u64, u32)> = d
+            .transact()
+            .state_vector()
+            .iter()
+            .filter(|(_, c)| **c > 0)
+            .map(|(k, c)| (k.get(), *c))
+            .collect();
+        v.sort();
+        v
+    };
+    (known(&doc), known(&logged))
+}
+
+/// Found by `update_apply` in CI (fuzz/corpus/update_apply/forward-reference-parent): a
+/// string of client 101 at clock 0 whose parent is 101:4, parked at that point. Live, yrs
+/// integrated the string (as garbage); rebuilt from the log, it stayed parked. The
+/// validator now refuses a reference to a later struct of the item's own client.
+#[test]
+fn a_forward_reference_to_a_parked_struct_is_refused() {
+    let input = include_bytes!("../../../fuzz/corpus/update_apply/forward-reference-parent");
+    let (live, logged) = live_and_logged(input);
+    assert_eq!(live, logged);
+}
+
+/// Found by `update_apply` (fuzz/corpus/update_apply/reference-into-parked): client 0's
+/// string names as parent 101:4, a struct that is parked (101's clock is 2). yrs resolved
+/// it against the parked struct live, but not from the log. `update::ahead` now refuses an
+/// item naming another client's struct that neither the board nor the update holds.
+#[test]
+fn a_reference_to_another_clients_parked_struct_is_refused() {
+    let input = include_bytes!("../../../fuzz/corpus/update_apply/reference-into-parked");
+    let (live, logged) = live_and_logged(input);
+    assert_eq!(live, logged);
+    // and the update itself is refused, with the reason the client is told
+    let doc = Doc::new();
+    let (_, shape) = update::decode_v1_shaped(
+        &[1, 1, 0, 0, 4, 0, 101, 4, 1, 80, 0],
+        &mut Budget::new(Budget::FRAME),
+    )
+    .unwrap();
+    assert_eq!(update::ahead(&doc, &shape), Some(update::Ahead::Reference));
 }
