@@ -14,9 +14,8 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { AxeBuilder } from '@axe-core/playwright'
 
-import { ARTIFACTS, Cleanup, launchBrowser, placeWithTool, screenshot, setCamera, startTavoloWithSetup, toPage, waitFor } from './helpers.mjs'
+import { ARTIFACTS, Cleanup, axeProblems, launchBrowser, placeWithTool, screenshot, setCamera, startTavoloWithSetup, toPage, waitFor } from './helpers.mjs'
 
 const artifact = (name) => path.join(ARTIFACTS, `${name}.png`)
 const PEOPLE = ['Anna', 'Bruno', 'Carla', 'Dario']
@@ -60,13 +59,6 @@ const texts = (page) => page.evaluate(() => {
 async function onBoard (page, id, what) {
   await waitFor(async () => (await boardOf(page)) === id && (await synced(page)), 15_000, what ?? `board ${id}`)
   await page.waitForSelector('.canvas', { timeout: 10_000 })
-}
-
-async function axeProblems (page) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
 /** Adds a sticky note at board point (x, y) with `text` through the toolbar; returns its id. */

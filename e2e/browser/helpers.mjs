@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
+import { AxeBuilder } from '@axe-core/playwright'
 
 import { Cleanup, E2E_DIR, makeDataDir, removeDataDir, serverBinary, startServer, waitFor, sleep } from '../tests/helpers.mjs'
 
@@ -165,4 +166,12 @@ export async function startTavoloWithSetup (cleanup) {
     })
   })
   return { url, setupUrl, dataDir, stop }
+}
+
+/** Serious and critical axe violations (WCAG 2.1 A and AA) of the page, as readable lines. */
+export async function axeProblems (page) {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
 }

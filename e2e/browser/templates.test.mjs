@@ -3,21 +3,12 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { AxeBuilder } from '@axe-core/playwright'
 
-import { addSticky, boardJSON, dragBoard, openBoard, placeWithTool, screenshot, setCamera, setupSuite, toPage, uniqueBoard, waitFor } from './helpers.mjs'
+import { addSticky, axeProblems, boardJSON, dragBoard, openBoard, placeWithTool, screenshot, setCamera, setupSuite, toPage, uniqueBoard, waitFor } from './helpers.mjs'
 
 let suite
 before(async () => { suite = await setupSuite() })
 after(async () => { await suite?.cleanup.run() })
-
-/** Serious and critical axe violations of the page, as readable lines. */
-async function axeProblems (page) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
-}
 
 /** Creates a board from the start page form and waits for it to be ready. */
 async function createFromStart (page, kind, title) {
