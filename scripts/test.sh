@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: the web client's unit tests, the Rust unit and integration tests (on
+# Runs every test: the web client's unit tests, rustfmt and clippy, the Rust unit and integration tests (on
 # SQLite and PostgreSQL), the end-to-end interoperability tests with the official Yjs
 # clients, the browser tests in headless Chromium and a short run of each fuzz target. Installs and starts what it needs
 # first (PostgreSQL, Redis, Node packages, Debian's chromium); safe to run again.
@@ -50,8 +50,16 @@ fi
 log "Web client: unit tests and build (the server embeds web/dist)"
 (cd web && npm test && npm run build)
 
+log "Rust formatting and lints"
+cargo fmt --all -- --check
+(cd fuzz && cargo fmt -- --check)
+
 log "Rust tests"
 cargo test --workspace --locked
+
+# After the tests: clippy reuses the dependencies they built (checked, not linked).
+log "Clippy (every crate and target, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # `cargo test` built target/debug/tavolo (with web/dist embedded) for the integration
 # tests; a separate `cargo build -p tavolo` would resolve features differently and

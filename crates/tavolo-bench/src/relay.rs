@@ -93,6 +93,8 @@ pub async fn serve(listener: TcpListener, max: Duration) {
 async fn connection(rooms: Arc<Rooms>, tcp: TcpStream, id: u64) {
     let _ = tcp.set_nodelay(true);
     let mut path = String::new();
+    // The callback's error type is tungstenite's own (an HTTP response), large or not.
+    #[allow(clippy::result_large_err)]
     let handshake = tokio_tungstenite::accept_hdr_async(tcp, |req: &Request, resp: Response| {
         path = req.uri().path().to_owned();
         Ok(resp)

@@ -22,7 +22,7 @@ fn a_gc_struct_ahead_of_its_clock_changes_nothing_the_log_does_not_hold() {
     let (u, shape) = update::decode_v1_shaped(&bytes, &mut Budget::new(Budget::FRAME)).unwrap();
     // refused before yrs integrates it (as the hub and the import do)
     assert!(update::ahead(&doc, &shape).is_some());
-    if !update::ahead(&doc, &shape).is_some() {
+    if update::ahead(&doc, &shape).is_none() {
         let Applied { delta, .. } = update::apply(&doc, u, true).unwrap();
         deltas.extend(delta);
     }
@@ -88,11 +88,14 @@ fn the_gc_overflow_input_no_longer_panics() {
     }
 }
 
+/// A state vector as sorted (client, clock) pairs.
+type Clocks = Vec<(u64, u32)>;
+
 /// The fuzz input's updates (`varUint(len) bytes` each, as `fuzz/src/lib.rs` splits them)
 /// through what the hub does with a client's update: the validator, `update::ahead`, then
 /// `apply`. Returns the live document's state vector and the one of a document rebuilt
 /// from the deltas it logged, without clients at clock 0 (known only from parked structs).
-fn live_and_logged(input: &[u8]) -> (Vec<(u64, u32)>, Vec<(u64, u32)>) {
+fn live_and_logged(input: &[u8]) -> (Clocks, Clocks) {
     use yrs::encoding::read::{Cursor, Read};
     let doc = Doc::new();
     let mut deltas = Vec::new();
@@ -116,7 +119,7 @@ fn live_and_logged(input: &[u8]) -> (Vec<(u64, u32)>, Vec<(u64, u32)>) {
     let (logged, problems) = update::rebuild(None, deltas.iter().map(|d| (1, d.as_slice())));
     assert!(problems.is_empty(), "{problems:?}");
     let known = |d: &Doc| {
-        let mut v: Vec<(u64, u32)> = d
+        let mut v: Clocks = d
             .transact()
             .state_vector()
             .iter()
