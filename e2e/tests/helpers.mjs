@@ -48,7 +48,7 @@ process.on('exit', () => {
  *   SIGTERM and waits for the process to exit, sending SIGKILL after 10 s (`forced` says so;
  *   `alreadyExited` says the process had died before `stop()` was called).
  */
-export function startServer ({ dataDir, databaseUrl, extraArgs = [] } = {}) {
+export function startServer ({ dataDir, databaseUrl, extraArgs = [], anonymousBoards = true } = {}) {
   if (!dataDir) throw new Error('startServer: dataDir is required')
   const bin = serverBinary()
   if (!fs.existsSync(bin)) {
@@ -56,7 +56,8 @@ export function startServer ({ dataDir, databaseUrl, extraArgs = [] } = {}) {
       `Tavolo binary not found at ${bin}: build it with \`cargo build -p tavolo\` ` +
       'or point TAVOLO_BIN at it'))
   }
-  const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir, '--anonymous-boards']
+  const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir]
+  if (anonymousBoards) args.push('--anonymous-boards')
   if (databaseUrl) args.push('--database-url', databaseUrl)
   args.push(...extraArgs)
 

@@ -50,13 +50,15 @@ export function BoardPage ({ boardId }: { boardId: string }) {
     ;(async () => {
       const synced = await conn.ready(4000)
       if (!alive) return
+      // a board the server refuses this browser is not this browser's to initialise
+      if (conn.status === 'denied' || conn.status === 'deleted') { setReady(true); return }
       if (intentKind) {
         if (synced || board.isEmpty()) initialiseIfEmpty(board, intentKind, intentTitle)
         history.replaceState(null, '', `/b/${boardId}`)
       } else if (board.isEmpty()) {
         // opened by link and still empty: whoever created it may be initialising it right
         // now; give them a moment before this becomes a free board.
-        setTimeout(() => { if (alive && board.isEmpty()) initialiseIfEmpty(board, 'free', null) }, 2500)
+        setTimeout(() => { if (alive && board.isEmpty() && conn.status !== 'denied') initialiseIfEmpty(board, 'free', null) }, 2500)
       }
       setReady(true)
       const meta = board.getMeta()

@@ -20,7 +20,8 @@ export interface Command {
   /** Handled by the browser's clipboard events (listed for the help panel only). */
   viaClipboard?: boolean
   match: (e: KeyLike) => boolean
-  run: (ed: Editor, ctx: CommandContext, e: KeyLike) => void
+  /** `false`: the key was not used, and the browser does what it does with it (Tab leaving the canvas). */
+  run: (ed: Editor, ctx: CommandContext, e: KeyLike) => void | false
 }
 
 const mod = (e: KeyLike) => e.ctrlKey || e.metaKey
@@ -93,7 +94,11 @@ export const COMMANDS: Command[] = [
   {
     id: 'editText', label: 'cmd.editText', keys: ['Enter', 'F2'], group: 'edit',
     match: (e) => plain(e) && keyIs(e, 'Enter', 'F2'),
-    run: (ed) => { const id = [...ed.selection][0]; if (id && ed.selection.size === 1) ed.startEditing(id) }
+    run: (ed) => {
+      const id = [...ed.selection][0]
+      if (id && ed.selection.size === 1 && !ed.placing) ed.startEditing(id)
+      else if (ed.placing || ed.selection.size === 0) ed.placeFromKeyboard()
+    }
   },
   {
     id: 'escape', label: 'cmd.escape', keys: ['Esc'], group: 'edit',
@@ -103,7 +108,11 @@ export const COMMANDS: Command[] = [
   {
     id: 'nextItem', label: 'cmd.nextItem', keys: ['Tab', 'Shift+Tab'], group: 'edit',
     match: (e) => plain(e) && e.key === 'Tab',
-    run: (ed, ctx, e) => { ed.cycleSelection(e.shiftKey ? -1 : 1); ctx.announce('') }
+    run: (ed, ctx, e) => {
+      if (ed.cycleSelection(e.shiftKey ? -1 : 1) !== null) { ctx.announce(''); return }
+      ed.setSelection([])
+      return false
+    }
   },
   {
     id: 'move', label: 'cmd.move', keys: ['←', '↑', '→', '↓'], group: 'edit',

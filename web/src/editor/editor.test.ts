@@ -43,6 +43,48 @@ describe('Editor', () => {
     expect(board.getItem(as)!.role).toBe('assumption')
   })
 
+  it('a double-click or Enter creates the template\'s card for the area under it, a note elsewhere', () => {
+    const cases: Array<[Parameters<typeof initialBoard>[0], { x: number, y: number }, string | undefined]> = [
+      ['stakeholder_map', { x: 800, y: 600 }, 'stakeholder'],
+      ['problem_tree', { x: 300, y: 100 }, 'effect'],
+      ['problem_tree', { x: 300, y: 800 }, 'cause'],
+      ['objective_tree', { x: 300, y: 500 }, 'objective'],
+      ['theory_of_change', { x: 450, y: 300 }, 'activity'],
+      ['social_report', { x: 100, y: 100 }, 'report_item'],
+      ['free', { x: 100, y: 100 }, undefined],
+      ['stakeholder_map', { x: 5000, y: 600 }, undefined]
+    ]
+    for (const [kind, p, role] of cases) {
+      const { board, ed } = setup(kind)
+      const id = ed.createItem(ed.toolAt(p), p)!
+      const it = board.getItem(id)!
+      expect([kind, it.role]).toEqual([kind, role])
+      expect(it.type).toBe(role ? 'card' : 'sticky')
+    }
+  })
+
+  it('Enter places an item in the middle of the view, each next one beside the last; Tab stops after the last item', () => {
+    const { board, ed } = setup('free')
+    ed.setSize(1000, 600)
+    expect(ed.cycleSelection(1)).toBeNull() // an empty board: Tab leaves the canvas
+    ed.setTool('sticky')
+    const a = ed.placeFromKeyboard()!
+    expect(ed.editing).toBe(a)
+    ed.stopEditing()
+    ed.setSelection([])
+    const b = ed.placeFromKeyboard()!
+    expect(board.items.size).toBe(2)
+    expect(board.getItem(b)!.x).toBeGreaterThan(board.getItem(a)!.x)
+    ed.stopEditing()
+    ed.setSelection([a])
+    expect(ed.cycleSelection(1)).toBe(b)
+    expect(ed.cycleSelection(1)).toBeNull()
+    ed.setSelection([a])
+    expect(ed.cycleSelection(-1)).toBeNull()
+    ed.readOnly = true
+    expect(ed.placeFromKeyboard()).toBeNull()
+  })
+
   it('undo reverts only this user\'s changes; an item\'s creation and first text are one step', () => {
     const { doc, board, ed } = setup()
     const other = new Board(doc, { them: true })

@@ -16,7 +16,7 @@ import {
 } from '../model/geometry'
 import type { BoardJSON, BoardKind, Item, Link, LinkKind, Rect } from '../model/schema'
 import { compareZ, keysAbove, keysBelow } from '../model/zorder'
-import { CATEGORY_COLOR, roleStyle, templateBounds, tocLevel, TOC_NOT_LEVEL_ROLES } from '../model/templates'
+import { CATEGORY_COLOR, roleAtPoint, roleStyle, templateBounds, tocLevel, TOC_NOT_LEVEL_ROLES } from '../model/templates'
 import { type Camera, boardToScreen, clampZoom, fitRect, screenToBoard, stepZoom, visibleRect, zoomAt } from './camera'
 import { circlesGeometry, circlesLayout, ringAt } from './circles'
 
@@ -210,14 +210,20 @@ export class Editor {
     return unionRects([...this.selection].map((id) => this.display(id)!).filter(Boolean))
   }
 
-  /** The next (or previous) item in reading order, for Tab. */
+  /**
+   * The next (or previous) item in reading order, for Tab. Null past the last (or before
+   * the first) item and on an empty board: the key then moves focus out of the canvas, as
+   * Tab does everywhere else (no keyboard trap, WCAG 2.1.2).
+   */
   cycleSelection (dir: 1 | -1): string | null {
     const list = this.sorted().filter(([, it]) => !this.hiddenInView(it)).map(([id]) => [id, this.display(id)!] as const)
       .sort(([a, ia], [b, ib]) => Math.round(ia.y / 40) - Math.round(ib.y / 40) || ia.x - ib.x || (a < b ? -1 : 1))
     if (list.length === 0) return null
     const current = [...this.selection][0]
     const i = list.findIndex(([id]) => id === current)
-    const next = list[(i < 0 ? (dir > 0 ? 0 : list.length - 1) : (i + dir + list.length) % list.length)][0]
+    const at = i < 0 ? (dir > 0 ? 0 : list.length - 1) : i + dir
+    if (at < 0 || at >= list.length) return null
+    const next = list[at][0]
     this.setSelection([next])
     this.reveal(next)
     return next
@@ -314,6 +320,36 @@ export class Editor {
       if (level) return level
     }
     return role
+  }
+
+  /** What a double-click (or Enter with no tool chosen) creates at `p`: the template's card there, else a note. */
+  toolAt (p: Point): ToolId {
+    const role = roleAtPoint(this.kind, this.board.getMeta()?.template, p)
+    return role ? `card:${role}` : 'sticky'
+  }
+
+  /** Whether the current tool creates an item where it is used (not select, hand, connector, pen). */
+  get placing (): boolean {
+    return ['sticky', 'text', 'rect', 'ellipse', 'frame'].includes(this.tool) || this.tool.startsWith('card:')
+  }
+
+  /**
+   * Creates an item with the current tool (or, with the select tool, what a double-click
+   * would) at the centre of the view, for the keyboard; each next one a step further so
+   * that they do not cover each other. Starts writing in it when it holds text.
+   */
+  placeFromKeyboard (): string | null {
+    if (this.readOnly || this.view === 'circles') return null
+    const v = this.visible()
+    const c = { x: v.x + v.w / 2, y: v.y + v.h / 2 }
+    const tool = this.placing ? this.tool : this.toolAt(c)
+    let at = c
+    // the next free place in rows of four, a note's width (and a gap) apart
+    for (let n = 1; n < 16 && this.hitTest(at); n++) at = { x: c.x + 200 * (n % 4), y: c.y + 200 * Math.floor(n / 4) }
+    const id = this.createItem(tool, at)
+    if (id && (tool === 'sticky' || tool === 'text' || tool.startsWith('card:'))) this.startEditing(id)
+    if (id) this.setTool('select')
+    return id
   }
 
   createItem (tool: ToolId, at: Point, rect?: Rect, extra: Partial<Item> = {}, text = ''): string | null {

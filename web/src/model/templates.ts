@@ -114,6 +114,28 @@ export function initialBoard (kind: BoardKind, title: string): BoardJSON {
   return { meta, items, links: {} }
 }
 
+/**
+ * The role of the card a person creates at `p` without choosing one (double-click, or Enter
+ * with nothing chosen): the template's card for the area under the point — a stakeholder on
+ * the grid, the band's role in a tree, the lane's level in a Theory of Change, a reporting
+ * item in a report section. Null outside every area (and on a free board): a plain note.
+ */
+export function roleAtPoint (kind: BoardKind, t: TemplateGeometry | undefined, p: { x: number, y: number }): string | null {
+  if (!t) return null
+  const inside = (r: Rect) => p.x >= r.x && p.x < r.x + r.w && p.y >= r.y && p.y < r.y + r.h
+  if (kind === 'stakeholder_map' && t.grid) return inside(t.grid) ? 'stakeholder' : null
+  if ((kind === 'problem_tree' || kind === 'objective_tree') && t.bands) {
+    const band = t.bands.find((b) => inside({ x: BAND_SPAN.x, w: BAND_SPAN.w, y: b.y, h: b.h }))
+    return band?.role ?? null
+  }
+  if (kind === 'theory_of_change' && t.lanes) {
+    const lane = t.lanes.find((l) => inside({ x: l.x, w: l.w, y: LANE_SPAN.y, h: LANE_SPAN.h }))
+    return lane?.level ?? null
+  }
+  if (kind === 'social_report' && t.sections) return t.sections.some(inside) ? 'report_item' : null
+  return null
+}
+
 /** Where the template's own geometry is (for zoom to fit on a board with few items). */
 export function templateBounds (t: TemplateGeometry | undefined): Rect | null {
   if (!t) return null

@@ -96,8 +96,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       const hit = editor.hitTest(p.board)
       if (hit) editor.startEditing(hit)
       else if (editor.tool === 'select' && !editor.readOnly && editor.view !== 'circles') {
-        const tool = editor.kind === 'free' || editor.kind === 'social_report' ? 'sticky' : 'sticky'
-        const id = editor.createItem(tool, p.board)
+        const id = editor.createItem(editor.toolAt(p.board), p.board)
         if (id) editor.startEditing(id)
       }
     }
@@ -118,9 +117,8 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       const cmd = commandFor(e)
       if (!cmd) return
       if (editor.readOnly && cmd.group === 'edit' && !['escape', 'nextItem', 'selectAll'].includes(cmd.id)) return
-      e.preventDefault()
       if (cmd.group === 'view') onUserView?.()
-      cmd.run(editor, commands, e)
+      if (cmd.run(editor, commands, e) !== false) e.preventDefault()
     }
     const onKeyUp = (e: KeyboardEvent) => {
       if (e.key === ' ') { g.spaceHeld = false; node.style.cursor = 'default' }
@@ -195,6 +193,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
   return (
     <div
       ref={el}
+      id="board-canvas"
       class="canvas"
       tabIndex={0}
       role="application"

@@ -7,7 +7,26 @@ import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'deleted'
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'deleted' | 'denied'
+
+/** Why the server does not let this browser open the board (status `denied`). */
+export type Denial = 'login' | 'forbidden' | 'missing'
+
+/**
+ * What an HTTP status of the sync endpoint says about this browser's access. A browser
+ * cannot read why a WebSocket upgrade was refused, but the endpoint takes the same access
+ * decision for a plain GET before it looks for an upgrade: 401, 403 and 404 are answers,
+ * anything else (the upgrade the GET lacks, a server in trouble) is not.
+ */
+export function denialOf (status: number): Denial | 'deleted' | null {
+  switch (status) {
+    case 401: return 'login'
+    case 403: return 'forbidden'
+    case 404: return 'missing'
+    case 410: return 'deleted'
+    default: return null
+  }
+}
 
 /** The close code with which the server ends the sockets of a board it erased. */
 export const BOARD_DELETED = 4004
@@ -43,11 +62,18 @@ export class BoardConnection {
   private last: ConnectionStatus = 'connecting'
   private destroyed = false
   private deleted = false
+  /** Set when the server refuses this browser the board (see `denialOf`). */
+  denial: Denial | null = null
+  private probing = false
+  private readonly probeUrl: string
   private onOffline = () => { this.browserOffline = true; this.provider.disconnect(); this.emit() }
-  private onOnline = () => { this.browserOffline = false; if (!this.deleted) this.provider.connect(); this.emit() }
+  private onOnline = () => { this.browserOffline = false; if (!this.deleted && !this.denial) this.provider.connect(); this.emit() }
 
   constructor (boardId: string, opts: ConnectionOptions = {}) {
     this.boardId = boardId
+    const base = (opts.url ?? syncUrl()).replace(/^ws/, 'http')
+    const query = opts.params ? `?${new URLSearchParams(opts.params)}` : ''
+    this.probeUrl = `${base}/${boardId}${query}`
     this.doc = new Y.Doc()
     const persist = opts.persist ?? typeof indexedDB !== 'undefined'
     this.local = persist ? new IndexeddbPersistence(`tavolo:${boardId}`, this.doc) : null
@@ -75,21 +101,55 @@ export class BoardConnection {
     // The board was erased on the server: stop reconnecting and drop the browser's copy,
     // so that nothing of it stays on this computer either.
     this.provider.on('connection-close', (event: CloseEvent | null) => {
-      if (event?.code !== BOARD_DELETED || this.deleted) return
-      this.deleted = true
-      this.provider.shouldConnect = false
-      this.provider.disconnect()
-      void this.local?.clearData()
-      this.emit()
+      if (event?.code === BOARD_DELETED) this.end('deleted')
+      // a refused upgrade (the browser sees 1006) or a socket the server ended (revoked,
+      // logged out, removed): ask the endpoint whether this browser may still open it
+      else void this.probe()
     })
+    this.provider.on('connection-error', () => { void this.probe() })
     if (typeof window !== 'undefined') {
       window.addEventListener('offline', this.onOffline)
       window.addEventListener('online', this.onOnline)
     }
   }
 
+  /** Asks the sync endpoint (a plain GET) whether this browser may open the board; at most one at a time. */
+  private async probe (): Promise<void> {
+    if (this.probing || this.deleted || this.denial || this.destroyed || typeof fetch === 'undefined') return
+    this.probing = true
+    try {
+      const res = await fetch(this.probeUrl, { credentials: 'same-origin', cache: 'no-store' })
+      let why = denialOf(res.status)
+      // a participant's link token refused: the invitation was revoked or has expired, and
+      // signing in would not help
+      if (why === 'login' && this.probeUrl.includes('token=')) why = 'forbidden'
+      if (why && !this.destroyed) this.end(why)
+    } catch {
+      // no answer: the network or the server is down, and the provider keeps retrying
+    } finally {
+      this.probing = false
+    }
+  }
+
+  /**
+   * The server will not serve this board to this browser: stop reconnecting. An erased
+   * board's copy is dropped from this computer, and so is the copy of a board this
+   * browser is no longer allowed to see; a login that ended keeps it (logging in again
+   * sends what was written offline).
+   */
+  private end (why: Denial | 'deleted'): void {
+    if (this.deleted || this.denial) return
+    if (why === 'deleted') this.deleted = true
+    else this.denial = why
+    this.provider.shouldConnect = false
+    this.provider.disconnect()
+    if (why !== 'login') void this.local?.clearData()
+    this.emit()
+  }
+
   get status (): ConnectionStatus {
     if (this.deleted) return 'deleted'
+    if (this.denial) return 'denied'
     if (this.browserOffline) return 'offline'
     if (this.wsStatus === 'connected') return this.provider.synced ? 'connected' : 'connecting'
     if (!this.everConnected) return this.provider.wsUnsuccessfulReconnects > 3 ? 'offline' : 'connecting'

@@ -14,7 +14,7 @@ import { Toolbar } from './Toolbar'
 import { Inspector } from './Inspector'
 import { ListView } from './ListView'
 import { HelpPanel } from './Help'
-import { ConnectionBadge, PresenceBar } from './Presence'
+import { AccessDenied, ConnectionBadge, PresenceBar, useConnectionStatus } from './Presence'
 import { LangSwitch } from './LangSwitch'
 import { ExportMenu } from './ExportMenu'
 import { useEditor, useLang } from './hooks'
@@ -54,6 +54,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
   const [following, setFollowing] = useState<number | null>(null)
   const [converting, setConverting] = useState(false)
   const [, setMetaTick] = useState(0)
+  const status = useConnectionStatus(conn)
   useEffect(() => {
     const f = () => setMetaTick((n) => n + 1)
     editor.board.meta.observe(f)
@@ -63,7 +64,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
   editor.readOnly = meta?.locked === true || readOnly === true
   const kind = meta?.kind ?? 'free'
   const title = meta?.title || t('board.untitled')
-  useEffect(() => { document.title = `${title} — ${t('app.name')}` }, [title])
+  useEffect(() => { if (status !== 'denied') document.title = `${title} — ${t('app.name')}` }, [title, status])
 
   const commands = useMemo(() => ({
     toggleHelp: () => setHelp((h) => !h),
@@ -103,8 +104,11 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
     editor.zoomToFit()
   }
 
+  if (status === 'denied') return <AccessDenied why={conn.denial ?? 'missing'} />
+
   return (
     <div class="board-page">
+      <a class="skip-link" href="#board-canvas" onClick={(e) => { e.preventDefault(); document.querySelector<HTMLElement>('.canvas')?.focus() }}>{t('board.skipToCanvas')}</a>
       {top}
       <header class="board-head">
         <a class="home" href={home?.href ?? '/'} onClick={(e) => { e.preventDefault(); navigate(home?.href ?? '/') }} aria-label={home?.label ?? t('board.home')} title={home?.label ?? t('board.home')}>{t('app.name')}</a>

@@ -1,11 +1,29 @@
 import { useEffect, useState } from 'preact/hooks'
-import type { ConnectionStatus, BoardConnection } from '../sync/connection'
+import type { ConnectionStatus, BoardConnection, Denial } from '../sync/connection'
 import type { Presence } from '../sync/presence'
 import { t } from '../i18n'
 
-export function ConnectionBadge ({ conn }: { conn: BoardConnection }) {
+/** The connection's status, kept up to date. */
+export function useConnectionStatus (conn: BoardConnection): ConnectionStatus {
   const [status, setStatus] = useState<ConnectionStatus>(conn.status)
   useEffect(() => { setStatus(conn.status); return conn.onStatus(setStatus) }, [conn])
+  return status
+}
+
+/** The page shown instead of a board the server does not let this browser open. */
+export function AccessDenied ({ why }: { why: Denial }) {
+  useEffect(() => { document.title = `${t('denied.title')} — ${t('app.name')}` }, [])
+  return (
+    <main class="denied" data-denial={why}>
+      <h1>{t('denied.title')}</h1>
+      <p>{t(`denied.${why}`)}</p>
+      <p><a href="/">{t('denied.home')}</a></p>
+    </main>
+  )
+}
+
+export function ConnectionBadge ({ conn }: { conn: BoardConnection }) {
+  const status = useConnectionStatus(conn)
   return (
     <div class={`conn conn-${status}`} role="status" aria-label={t('conn.label')} data-status={status}>
       <span class="dot" aria-hidden="true" />{t(`conn.${status}`)}
