@@ -97,8 +97,9 @@ test('stakeholder map: grid, cards with category and attitude, derived power/int
     assert.equal(item.role, 'stakeholder')
     assert.deepEqual(item.data, { category: 'public', attitude: 'supportive', notes: 'firma la convenzione' })
     assert.equal(item.color, 'blue', 'the colour follows the category')
-    assert.equal(await page.textContent('output[data-derived="interest"]'), '0.75')
-    assert.equal(await page.textContent('output[data-derived="power"]'), (1 - 200 / 1200).toFixed(2))
+    // written the Italian way, as in the exports
+    assert.equal(await page.textContent('output[data-derived="interest"]'), '0,75')
+    assert.equal(await page.textContent('output[data-derived="power"]'), (1 - 200 / 1200).toFixed(2).replace('.', ','))
     assert.equal(await page.textContent('output[data-derived="quadrant"]'), 'Coinvolgere da vicino')
     // a relation between them
     await page.click('.toolbar [data-tool="connector"]')

@@ -1,7 +1,7 @@
 import { describe, expect, it as test } from 'vitest'
 import { en } from './en'
 import { it } from './it'
-import { setLang, t, tDynamic } from './index'
+import { formatNumber, setLang, t, tCount, tDynamic } from './index'
 import { ATTITUDES, BOARD_KINDS, QUADRANTS, REPORT_SECTIONS, RINGS, STAKEHOLDER_CATEGORIES, TOC_LEVELS, COLOR_NAMES, ITEM_TYPES } from '../model/schema'
 
 describe('translation tables', () => {
@@ -35,4 +35,18 @@ describe('translation tables', () => {
     expect(t('panel.many', { n: 3 })).toBe('3 elementi selezionati')
     expect(tDynamic('role.nope', 'nope')).toBe('nope')
   })
+  test('counts take the singular where the language does ("1 giorno", not "1 giorni")', () => {
+    setLang('it')
+    expect(tCount('invites.days', 1)).toBe('1 giorno')
+    expect(tCount('invites.days', 7)).toBe('7 giorni')
+    expect(tCount('close.done', 1)).toBe('Incontro chiuso: 1 istantanea salvata.')
+    expect(tCount('close.done', 0)).toBe('Incontro chiuso: 0 istantanee salvate.')
+    setLang('en')
+    expect(tCount('vote.dots', 1)).toBe('1 dot')
+    expect(tCount('vote.dots', 2)).toBe('2 dots')
+    expect(formatNumber(0.875, 2)).toBe('0.88')
+    setLang('it')
+    expect(formatNumber(0.875, 2)).toBe('0,88')
+  })
+
 })

@@ -53,6 +53,22 @@ export function tIn (lang: Lang, key: MessageKey, params?: Record<string, string
   return format(TABLES[lang][key], params)
 }
 
+/** A number with `digits` decimals, written the way the current language writes it ("0,87" in Italian, as the exports do). */
+export function formatNumber (n: number, digits = 0): string {
+  return new Intl.NumberFormat(current === 'it' ? 'it-IT' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n)
+}
+
+/**
+ * A message that counts `n` things: its `.one` form (`vote.dots.one`) where the language
+ * calls `n` singular (Intl.PluralRules: 1 in Italian and English), the plain form otherwise.
+ */
+export function tCount (key: MessageKey, n: number, params?: Record<string, string | number>): string {
+  const one = `${key}.one`
+  const table = TABLES[current] as Record<string, string>
+  const singular = new Intl.PluralRules(current).select(n) === 'one' && one in table
+  return format(singular ? table[one] : TABLES[current][key] ?? it[key] ?? key, { ...params, n })
+}
+
 /** A key built at run time (e.g. `role.${role}`), falling back to `fallback` when unknown. */
 export function tDynamic (key: string, fallback = key, params?: Record<string, string | number>): string {
   const table = TABLES[current] as Record<string, string>

@@ -10,7 +10,7 @@ import { Editor } from '../editor/editor'
 import { BoardConnection } from '../sync/connection'
 import { Scene } from '../render/Scene'
 import { itemName } from '../render/names'
-import { t } from '../i18n'
+import { t, tCount } from '../i18n'
 import { useEditor } from './hooks'
 
 function readOnlyEditor (board: Board): Editor {
@@ -58,7 +58,7 @@ function Texts ({ editor, max = 8 }: { editor: Editor, max?: number }) {
   return (
     <ul class="preview-texts">
       {list.slice(0, max).map((x) => <li key={x.id}>{x.name}</li>)}
-      {list.length > max ? <li class="muted">{t('gather.more', { n: list.length - max })}</li> : null}
+      {list.length > max ? <li class="muted">{tCount('gather.more', list.length - max)}</li> : null}
     </ul>
   )
 }

@@ -3,7 +3,7 @@
 // everyone (this console included).
 
 import { useEffect, useState } from 'preact/hooks'
-import { t, tDynamic } from '../i18n'
+import { t, tCount, tDynamic } from '../i18n'
 import { BOARD_KINDS } from '../model/schema'
 import { ApiError, apiPath, get, patch, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
@@ -180,10 +180,10 @@ export function InvitesPanel ({ view }: { view: SessionView }) {
       {view.closed ? <p class="muted small">{t('invites.closed')}</p> : null}
       <label class="field">{t('invites.validity')}
         <select value={hours} onChange={(e) => setHours((e.target as HTMLSelectElement).value)}>
-          <option value="4">{t('invites.hours', { n: 4 })}</option>
-          <option value="24">{t('invites.days', { n: 1 })}</option>
-          <option value="168">{t('invites.days', { n: 7 })}</option>
-          <option value="720">{t('invites.days', { n: 30 })}</option>
+          <option value="4">{tCount('invites.hours', 4)}</option>
+          <option value="24">{tCount('invites.days', 1)}</option>
+          <option value="168">{tCount('invites.days', 7)}</option>
+          <option value="720">{tCount('invites.days', 30)}</option>
         </select>
       </label>
       <div class="actions">
@@ -243,7 +243,7 @@ function VoteControl ({ view, board, control }: { view: SessionView, board: Boar
     const total = tally.reduce((n, x) => n + x.dots, 0)
     return (
       <span class="vote-control">
-        <span class="badge" data-vote={voteId}>{t('vote.openBadge', { n: total })}</span>
+        <span class="badge" data-vote={voteId}>{tCount('vote.openBadge', total)}</span>
         <button type="button" class="small" data-action="vote-close" onClick={() => run(() => post(apiPath('votes', voteId, 'close')))}>{t('vote.close')}</button>
         <Err error={error} />
       </span>
@@ -493,7 +493,7 @@ export function ClosePanel ({ view }: { view: SessionView }) {
       {view.closed
         ? (
           <>
-            <p role="status" data-closed="true">{result != null ? t('close.done', { n: result }) : t('close.closedHelp')}</p>
+            <p role="status" data-closed="true">{result != null ? tCount('close.done', result) : t('close.closedHelp')}</p>
             <form class="next-meeting" aria-labelledby="next-title" onSubmit={(e) => {
               e.preventDefault()
               void run(async () => {

@@ -4,7 +4,7 @@
 
 import type { JSX } from 'preact'
 import type { Editor } from '../editor/editor'
-import { t, tDynamic } from '../i18n'
+import { formatNumber, t, tDynamic } from '../i18n'
 import {
   ATTITUDES, COLOR_NAMES, INDICATOR_FIELDS, type Indicator, type Item, type ItemData, LINK_KINDS, PALETTE,
   REPORT_FIELDS, RINGS, STAKEHOLDER_CATEGORIES, TOC_LEVELS
@@ -169,8 +169,8 @@ function StakeholderFields ({ editor, id, item, setData }: FieldProps) {
         ? (
           <div class="derived" aria-label={t('panel.derived')}>
             <p class="small muted">{t('panel.derived')}</p>
-            <p><span>{t('panel.power')}:</span> <output data-derived="power">{m.power.toFixed(2)}</output></p>
-            <p><span>{t('panel.interest')}:</span> <output data-derived="interest">{m.interest.toFixed(2)}</output></p>
+            <p><span>{t('panel.power')}:</span> <output data-derived="power">{formatNumber(m.power, 2)}</output></p>
+            <p><span>{t('panel.interest')}:</span> <output data-derived="interest">{formatNumber(m.interest, 2)}</output></p>
             <p><span>{t('panel.quadrant')}:</span> <output data-derived="quadrant">{t(`quadrant.${m.quadrant}`)}</output></p>
           </div>
           )

@@ -5,7 +5,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
 import { bindTextarea } from '../editor/textBinding'
-import { t, tDynamic } from '../i18n'
+import { formatNumber, t, tDynamic } from '../i18n'
 import type { Item } from '../model/schema'
 import { sectionOf, stakeholderMetrics, tocLevel, treeOutline } from '../model/templates'
 import { compareZ } from '../model/zorder'
@@ -33,7 +33,7 @@ export function ListView ({ editor, onShow }: { editor: Editor, onShow: (id: str
     const tpl = meta?.template
     if (it.role === 'stakeholder' && tpl?.grid) {
       const m = stakeholderMetrics(it, tpl.grid)
-      parts.push(`${t('panel.quadrant')}: ${t(`quadrant.${m.quadrant}`)}`, `${t('panel.power')} ${m.power.toFixed(2)}`, `${t('panel.interest')} ${m.interest.toFixed(2)}`, `${t('panel.ring')}: ${t(`ring.${m.ring}`)}`)
+      parts.push(`${t('panel.quadrant')}: ${t(`quadrant.${m.quadrant}`)}`, `${t('panel.power')} ${formatNumber(m.power, 2)}`, `${t('panel.interest')} ${formatNumber(m.interest, 2)}`, `${t('panel.ring')}: ${t(`ring.${m.ring}`)}`)
       if (it.data?.category) parts.push(tDynamic(`category.${it.data.category}`))
       if (it.data?.attitude) parts.push(tDynamic(`attitude.${it.data.attitude}`))
     }

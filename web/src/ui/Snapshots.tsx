@@ -3,7 +3,7 @@
 // content and a restore (a new change: history is never rewritten); and taking one now.
 
 import { useCallback, useEffect, useState } from 'preact/hooks'
-import { t } from '../i18n'
+import { t, tCount } from '../i18n'
 import type { BoardJSON } from '../model/schema'
 import { ApiError, apiPath, get, post } from '../sync/api'
 import { JsonBoardPreview } from './BoardPreview'
@@ -75,7 +75,7 @@ export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: s
                     ? (
                       <figure class="snap-preview">
                         <JsonBoardPreview content={previews[s.id]} width={420} height={260} />
-                        <figcaption class="muted small">{t('snapshots.previewCaption', { n: Object.keys(previews[s.id].items ?? {}).length })}</figcaption>
+                        <figcaption class="muted small">{tCount('snapshots.previewCaption', Object.keys(previews[s.id].items ?? {}).length)}</figcaption>
                       </figure>
                       )
                     : null}

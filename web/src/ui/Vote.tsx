@@ -6,7 +6,7 @@
 
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
-import { t } from '../i18n'
+import { t, tCount } from '../i18n'
 import { ApiError, apiPath, del, get, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import { dotsOf, type Tally } from '../sync/session'
@@ -100,7 +100,7 @@ export function VotePanel ({ editor, vote, canVote }: { editor: Editor, vote: Vo
         {items.map((i) => (
           <li key={i.id} data-item={i.id}>
             <span class="tally-name">{i.name}</span>
-            <span class="tally-dots" aria-label={t('vote.dots', { n: i.dots })}>{i.dots}</span>
+            <span class="tally-dots" aria-label={tCount('vote.dots', i.dots)}>{i.dots}</span>
             {canVote
               ? (
                 <span class="tally-actions">
