@@ -169,6 +169,10 @@ struct Cli {
     /// Require `Authorization: Bearer TOKEN` on /metrics.
     #[arg(long, env = "TAVOLO_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+
+    /// The time zone of the times in exports and minutes (an IANA name).
+    #[arg(long, env = "TAVOLO_TIME_ZONE", default_value = tavolo_export::DEFAULT_TIME_ZONE)]
+    time_zone: String,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -361,6 +365,12 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         },
         metrics_on_main: cli.metrics_bind.is_none(),
         metrics_token: cli.metrics_token.clone().filter(|t| !t.is_empty()),
+        time_zone: tavolo_export::TimeZone::get(&cli.time_zone).with_context(|| {
+            format!(
+                "--time-zone {:?}: not a time zone (e.g. Europe/Rome)",
+                cli.time_zone
+            )
+        })?,
     };
     let state = AppState::new(hub, store.clone(), cli.max_connections, options);
     let listener =

@@ -59,3 +59,19 @@ async fn board_json_reads_what_clients_wrote(backend: Backend) {
 }
 
 on_both_backends!(board_json_reads_what_clients_wrote);
+
+/// `--time-zone` takes an IANA name; anything else stops the start with a message, before
+/// the server listens (a typo must not turn every time in the minutes into UTC).
+#[tokio::test]
+async fn an_unknown_time_zone_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
+        .args(["--bind", "127.0.0.1:0", "--time-zone", "Europa/Roma", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--time-zone \"Europa/Roma\""), "{err}");
+}

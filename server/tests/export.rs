@@ -315,12 +315,14 @@ async fn board_pictures(backend: Backend) {
     resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default()).expect("usvg reads it");
 
     // PDF: one page, every note's text with its accents
+    let before = tavolo_store::now_ms();
     let r = get(
         addr,
         &format!("/api/boards/{board}/export/pdf"),
         w.fac_cookie(),
     )
     .await;
+    let after = tavolo_store::now_ms();
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/pdf"));
     assert_eq!(pdf_pages(&r.body), 1);
@@ -333,6 +335,14 @@ async fn board_pictures(backend: Backend) {
     ] {
         assert!(text.contains(t), "{t:?} in {text}");
     }
+    // the time on the page is Rome's (the default `--time-zone`), not UTC
+    let rome = tavolo_export::TimeZone::get("Europe/Rome").unwrap();
+    let stamped = (before..=after + 60_000)
+        .step_by(30_000)
+        .map(|t| format!("Stato attuale al {}", tavolo_export::format_time(t, &rome)))
+        .any(|line| text.contains(&line));
+    assert!(stamped, "Rome's time in {text}");
+    assert!(!text.contains(" UTC"), "{text}");
 
     // JSON: the schema's form
     let r = get(

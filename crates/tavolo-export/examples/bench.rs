@@ -349,6 +349,7 @@ fn main() {
         date: "2026-12-01".into(),
         closed_at: Some(1_780_000_000_000),
         generated_at: 1_780_000_100_000,
+        time_zone: tavolo_export::TimeZone::UTC,
         participants: 24,
         observers: 2,
         groups: (1..=8).map(|g| (format!("Gruppo {g}"), 3)).collect(),

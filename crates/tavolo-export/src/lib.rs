@@ -37,35 +37,26 @@ pub enum ExportError {
     Render(String),
 }
 
-/// A UTC instant (ms since 1970) as (year, month, day, hour, minute, second).
-pub fn utc(ms: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // civil from days (H. Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        y,
-        m,
-        d,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-        (rem % 60) as u32,
-    )
+pub use jiff::tz::TimeZone;
+
+/// The zone exports write times in unless configured otherwise (`--time-zone`).
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Rome";
+
+/// An instant (ms since 1970) as the date and time on the wall clock of `tz`.
+pub fn local_time(ms: i64, tz: &TimeZone) -> jiff::civil::DateTime {
+    jiff::Timestamp::from_millisecond(ms)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(tz.clone())
+        .datetime()
 }
 
-/// `dd/mm/yyyy hh:mm UTC`, as Italian readers write dates.
-pub fn format_utc(ms: i64) -> String {
-    let (y, mo, d, h, mi, _) = utc(ms);
-    format!("{d:02}/{mo:02}/{y} {h:02}:{mi:02} UTC")
+/// `dd/mm/yyyy hh:mm` on the wall clock of `tz`, as Italian readers write dates, with the
+/// zone's abbreviation (`CET`, `CEST`, `UTC`) so that a reader elsewhere is not misled.
+pub fn format_time(ms: i64, tz: &TimeZone) -> String {
+    let at = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    at.to_zoned_datetime(tz.clone())
+        .strftime("%d/%m/%Y %H:%M %Z")
+        .to_string()
 }
 
 /// An ASCII file-name piece from a title: accents dropped, anything else a dash, at most
@@ -89,7 +80,12 @@ pub fn slug(s: &str, max: usize, fallback: &str) -> String {
         }
         out.push(c);
     }
-    out.truncate(max);
+    if out.len() > max {
+        // cut at the last word boundary that fits, not in the middle of a word (a single
+        // word longer than `max` is cut all the same)
+        let cut = out[..=max].rfind('-').filter(|&i| i > 0).unwrap_or(max);
+        out.truncate(cut);
+    }
     let out = out.trim_matches('-').to_owned();
     if out.is_empty() {
         fallback.to_owned()
@@ -104,10 +100,22 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(utc(0), (1970, 1, 1, 0, 0, 0));
-        assert_eq!(format_utc(1_780_000_000_000), "28/05/2026 20:26 UTC");
-        assert_eq!(utc(951_782_400_000).1, 2, "29 Feb 2000");
-        assert_eq!(utc(951_782_400_000).2, 29);
+        let rome = TimeZone::get(DEFAULT_TIME_ZONE).unwrap();
+        // summer (CEST, UTC+2) and winter (CET, UTC+1) in Rome
+        assert_eq!(
+            format_time(1_780_000_000_000, &rome),
+            "28/05/2026 22:26 CEST"
+        );
+        assert_eq!(
+            format_time(1_767_225_600_000, &rome),
+            "01/01/2026 01:00 CET"
+        );
+        assert_eq!(
+            format_time(1_780_000_000_000, &TimeZone::UTC),
+            "28/05/2026 20:26 UTC"
+        );
+        let leap = local_time(951_782_400_000, &TimeZone::UTC);
+        assert_eq!((leap.month(), leap.day()), (2, 29), "29 Feb 2000");
     }
 
     #[test]
@@ -118,6 +126,12 @@ mod tests {
         );
         assert_eq!(slug("!!!", 40, "lavagna"), "lavagna");
         assert_eq!(slug("abcdefghij-klm", 11, "x"), "abcdefghij");
+        // cut between words, not inside one
+        assert_eq!(
+            slug("Mappa degli attori del quartiere", 20, "x"),
+            "mappa-degli-attori"
+        );
+        assert_eq!(slug("Sovraindebitamento", 10, "x"), "sovraindeb");
         assert_eq!(slug("日本", 10, "lavagna"), "lavagna");
     }
 }

@@ -4,7 +4,7 @@
 //! archive.
 
 use crate::render::{self, PageHeader};
-use crate::{format_utc, labels, slug, svg, tables, ExportError};
+use crate::{format_time, labels, local_time, slug, svg, tables, ExportError, TimeZone};
 use tavolo_board::Board;
 
 /// One board of the meeting, in the state the minutes show.
@@ -28,6 +28,8 @@ pub struct Minutes {
     /// meeting is open and the boards are their live state at `generated_at`.
     pub closed_at: Option<i64>,
     pub generated_at: i64,
+    /// The zone every time is written in (the server's `--time-zone`).
+    pub time_zone: TimeZone,
     pub participants: usize,
     pub observers: usize,
     /// Breakout groups: name and number of members.
@@ -66,11 +68,11 @@ fn state_line(m: &Minutes) -> String {
     match m.closed_at {
         Some(t) => format!(
             "Incontro chiuso il {}: le lavagne sono nello stato di chiusura (istantanee di chiusura).",
-            format_utc(t)
+            format_time(t, &m.time_zone)
         ),
         None => format!(
             "Incontro NON ancora chiuso: le lavagne sono nello stato attuale al {}.",
-            format_utc(m.generated_at)
+            format_time(m.generated_at, &m.time_zone)
         ),
     }
 }
@@ -160,7 +162,10 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
     }
     l.push((String::new(), 6.0, false));
     l.push((
-        format!("Generato da Tavolo il {}.", format_utc(m.generated_at)),
+        format!(
+            "Generato da Tavolo il {}.",
+            format_time(m.generated_at, &m.time_zone)
+        ),
         8.0,
         false,
     ));
@@ -215,7 +220,7 @@ fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
                 (None, Some(_)) => "Stato alla chiusura dell'incontro".into(),
                 (None, None) => format!(
                     "Stato attuale al {} (incontro non chiuso)",
-                    format_utc(m.generated_at)
+                    format_time(m.generated_at, &m.time_zone)
                 ),
             },
         ],
@@ -224,7 +229,7 @@ fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
 
 /// The whole archive.
 pub fn zip(m: &Minutes) -> Result<Vec<u8>, ExportError> {
-    let mut z = crate::zip::ZipWriter::new(m.generated_at);
+    let mut z = crate::zip::ZipWriter::new(local_time(m.generated_at, &m.time_zone));
     z.add(PDF_NAME, &pdf(m)?, false)?;
     for (i, b) in m.boards.iter().enumerate() {
         let (stem, _) = board_files(i, b);

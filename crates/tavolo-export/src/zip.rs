@@ -13,21 +13,21 @@ pub struct ZipWriter {
     dos_date: u16,
 }
 
-/// DOS date and time of a UTC instant (ms since 1970).
-fn dos_datetime(ms: i64) -> (u16, u16) {
-    let (y, mo, d, h, mi, s) = crate::utc(ms);
+/// DOS date and time (a wall-clock time: the format has no zone).
+fn dos_datetime(t: jiff::civil::DateTime) -> (u16, u16) {
+    let y = t.year();
     if !(1980..=2107).contains(&y) {
         return (0, (1 << 5) | 1);
     }
-    let time = ((h as u16) << 11) | ((mi as u16) << 5) | ((s as u16) / 2);
-    let date = (((y - 1980) as u16) << 9) | ((mo as u16) << 5) | d as u16;
+    let time = ((t.hour() as u16) << 11) | ((t.minute() as u16) << 5) | ((t.second() as u16) / 2);
+    let date = (((y - 1980) as u16) << 9) | ((t.month() as u16) << 5) | t.day() as u16;
     (time, date)
 }
 
 impl ZipWriter {
-    /// A new archive whose entries carry the time `ms` (UTC).
-    pub fn new(ms: i64) -> ZipWriter {
-        let (dos_time, dos_date) = dos_datetime(ms);
+    /// A new archive whose entries carry the wall-clock time `when`.
+    pub fn new(when: jiff::civil::DateTime) -> ZipWriter {
+        let (dos_time, dos_date) = dos_datetime(when);
         ZipWriter {
             out: Vec::new(),
             central: Vec::new(),
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_unzip_reads_it() {
-        let mut z = ZipWriter::new(1_780_000_000_000);
+        let mut z = ZipWriter::new(jiff::civil::date(2026, 5, 28).at(22, 26, 40, 0));
         z.add("verbale.pdf", b"%PDF-1.7 not really", false).unwrap();
         let text = "città, perché ".repeat(100);
         z.add("note è.md", text.as_bytes(), true).unwrap();

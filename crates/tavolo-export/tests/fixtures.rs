@@ -244,6 +244,7 @@ fn minutes_of_the_fixtures() {
         date: "2026-12-01".into(),
         closed_at: None,
         generated_at: 1_780_000_000_000,
+        time_zone: tavolo_export::TimeZone::get("Europe/Rome").unwrap(),
         participants: 12,
         observers: 1,
         groups: vec![("Gruppo 1".into(), 3), ("Gruppo 2".into(), 4)],

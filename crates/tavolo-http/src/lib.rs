@@ -90,6 +90,8 @@ pub struct AppOptions {
     pub metrics_on_main: bool,
     /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
     pub metrics_token: Option<String>,
+    /// The zone of the times written in exports and minutes (`--time-zone`).
+    pub time_zone: tavolo_export::TimeZone,
 }
 
 impl Default for AppOptions {
@@ -105,6 +107,8 @@ impl Default for AppOptions {
             login_throttle: ThrottleOptions::default(),
             metrics_on_main: true,
             metrics_token: None,
+            time_zone: tavolo_export::TimeZone::get(tavolo_export::DEFAULT_TIME_ZONE)
+                .unwrap_or(tavolo_export::TimeZone::UTC),
         }
     }
 }

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 use tavolo_board::Board;
 use tavolo_export::import::{self, MAX_IMPORT_BYTES};
 use tavolo_export::minutes::{Minutes, MinutesBoard};
-use tavolo_export::{format_utc, labels, render, slug, tables, ExportError, PageHeader};
+use tavolo_export::{format_time, labels, render, slug, tables, ExportError, PageHeader};
 use tavolo_sync::BoardId;
 use tokio::sync::Semaphore;
 
@@ -166,7 +166,10 @@ async fn board_doc(
             let label = meta.label.unwrap_or_else(|| meta.kind.clone());
             Ok((
                 doc,
-                format!("Istantanea «{label}» del {}", format_utc(meta.created_at)),
+                format!(
+                    "Istantanea «{label}» del {}",
+                    format_time(meta.created_at, &s.options.time_zone)
+                ),
             ))
         }
         None => {
@@ -182,7 +185,10 @@ async fn board_doc(
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok((
                 doc,
-                format!("Stato attuale al {}", format_utc(tavolo_store::now_ms())),
+                format!(
+                    "Stato attuale al {}",
+                    format_time(tavolo_store::now_ms(), &s.options.time_zone)
+                ),
             ))
         }
     }
@@ -313,7 +319,7 @@ async fn minutes(
         let state = (closed && closing.is_none()).then(|| {
             format!(
                 "Stato attuale al {} (questa lavagna non ha un'istantanea di chiusura)",
-                format_utc(tavolo_store::now_ms())
+                format_time(tavolo_store::now_ms(), &s.options.time_zone)
             )
         });
         let board = match closing {
@@ -350,6 +356,7 @@ async fn minutes(
         date: session.date.clone(),
         closed_at: session.closed_at,
         generated_at: tavolo_store::now_ms(),
+        time_zone: s.options.time_zone.clone(),
         participants: members.iter().filter(|p| p.role == "participant").count(),
         observers: members.iter().filter(|p| p.role == "observer").count(),
         groups: rooms
