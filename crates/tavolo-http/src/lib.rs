@@ -56,8 +56,6 @@ pub struct AppState {
     pub options: Arc<AppOptions>,
     /// The sessions' control channels.
     pub live: api::live::Live,
-    /// Session state changes happen one at a time (read, change, write, publish).
-    pub state_lock: Arc<tokio::sync::Mutex<()>>,
     /// Password hashing, bounded, off the async workers.
     pub passwords: Passwords,
     /// Failed sign-ins, per email and per address.
@@ -136,7 +134,6 @@ impl AppState {
             logins: throttle::LoginThrottle::new(options.login_throttle.clone()),
             options: Arc::new(options),
             live,
-            state_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

@@ -475,14 +475,55 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_session_state(&self, id: &str, state_json: &str) -> Result<(), StoreError> {
-        exec!(
-            self,
-            "UPDATE sessions SET state = $2 WHERE id = $1",
-            id,
-            state_json
-        )?;
-        Ok(())
+    /// Changes a session's room state, one change at a time across every node: `change`
+    /// gets the stored state (`None`: no such session) and returns the new one, or its
+    /// own error, which changes nothing. On PostgreSQL the change runs in a transaction
+    /// that holds the session's row lock (`SELECT … FOR UPDATE`) from the read to the
+    /// write, so changes made through several nodes never interleave (none is lost). On
+    /// SQLite, one node by design, a lock in the process serialises them.
+    pub async fn change_session_state<E>(
+        &self,
+        id: &str,
+        change: impl FnOnce(Option<&str>) -> Result<String, E>,
+    ) -> Result<Result<(), E>, StoreError> {
+        const READ: &str = "SELECT state FROM sessions WHERE id = $1";
+        const WRITE: &str = "UPDATE sessions SET state = $2 WHERE id = $1";
+        match &self.pool {
+            crate::Pool::Sqlite(p, _) => {
+                let _one_at_a_time = self.state_lock.lock().await;
+                let state: Option<(String,)> =
+                    sqlx::query_as(READ).bind(id).fetch_optional(p).await?;
+                match change(state.as_ref().map(|(s,)| s.as_str())) {
+                    Ok(new) => {
+                        sqlx::query(WRITE).bind(id).bind(new).execute(p).await?;
+                        Ok(Ok(()))
+                    }
+                    Err(e) => Ok(Err(e)),
+                }
+            }
+            crate::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let state: Option<(String,)> = sqlx::query_as(&format!("{READ} FOR UPDATE"))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match change(state.as_ref().map(|(s,)| s.as_str())) {
+                    Ok(new) => {
+                        sqlx::query(WRITE)
+                            .bind(id)
+                            .bind(new)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(Ok(()))
+                    }
+                    Err(e) => {
+                        tx.rollback().await?;
+                        Ok(Err(e))
+                    }
+                }
+            }
+        }
     }
 
     pub async fn close_session(&self, id: &str) -> Result<(), StoreError> {
