@@ -259,9 +259,15 @@ async fn sync(
             return (StatusCode::BAD_REQUEST, format!("invalid board id: {e}\n")).into_response()
         }
     };
-    // Who is asking and what they may do, before anything is upgraded or loaded.
+    // Who is asking and what they may do, before anything is upgraded or loaded; the
+    // socket closes when their credential expires.
     let permit = match api::credentials::principal(&s, &headers, q.token.as_deref()).await {
-        Ok(who) => api::sync_permit(&s, &who, &board).await,
+        Ok(held) => api::sync_permit(&s, &held.who, &board)
+            .await
+            .map(|p| Permit {
+                ends: held.deadline(),
+                ..p
+            }),
         Err(e) => Err(e),
     };
     let permit = match permit {
