@@ -124,7 +124,6 @@ export function PresentPanel ({ view }: { view: SessionView }) {
             ))}
           </ul>
           )}
-      <p class="muted small">{t('present.members', { n: view.members.length })}</p>
     </section>
   )
 }
