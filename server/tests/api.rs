@@ -1126,6 +1126,227 @@ async fn revoked_member_is_out_at_once(backend: Backend) {
     w.stop(db).await;
 }
 
+/// The code a control socket closes with (`None`: closed without a close frame).
+async fn control_close_code(ws: &mut Ws) -> Option<u16> {
+    use futures_util::StreamExt;
+    tokio::time::timeout(WAIT, async {
+        while let Some(msg) = ws.next().await {
+            if let Ok(tokio_tungstenite::tungstenite::Message::Close(c)) = msg {
+                return c.map(|c| u16::from(c.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the control socket closes")
+}
+
+async fn member_control(w: &World, m: &Member) -> Ws {
+    let (mut control, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/api/sessions/{}/control?token={}",
+        w.server.addr, w.session, m.token
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut control).await["type"], "session");
+    control
+}
+
+fn member_ids(view: &Value) -> Vec<String> {
+    view["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The facilitator removes one participant while they are connected: their board, draft
+/// and control sockets close at once (4005), their credential opens nothing after, they
+/// leave the member list everyone sees, what they wrote stays, and the other participant
+/// of the same invitation carries on.
+async fn removed_member_is_out_at_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let cookie = w.fac.cookie.clone().unwrap();
+    let (mut fac_control, _) = {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{}/api/sessions/{}/control", w.server.addr, w.session)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        tokio_tungstenite::connect_async(req).await.unwrap()
+    };
+    assert_eq!(next_json(&mut fac_control).await["type"], "session");
+    // a writes a note on the board, and drafts privately
+    let a = w.connect(&w.board, &w.a.token).await.unwrap();
+    let m = a.doc().get_or_insert_map("items");
+    a.change(|t| m.insert(t, "nota-di-bruno", "Servono più educatori"));
+    common::committed(&w.url(&w.board, &w.b.token), &a).await;
+    let r = w
+        .fac
+        .post(
+            &format!("/api/boards/{}/private", w.board),
+            json!({ "on": true }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let draft_id = format!("{}.draft.{}", w.board, w.a.id);
+    let draft = w.connect(&draft_id, &w.a.token).await.unwrap();
+    let mut a_control = member_control(&w, &w.a).await;
+    let b = w.connect(&w.board, &w.b.token).await.unwrap();
+
+    // nobody else may remove them: a participant, another facilitator
+    let path = format!("/api/members/{}/remove", w.a.id);
+    assert_eq!(w.member_http(&w.b).post(&path, json!({})).await.status, 403);
+    let other = facilitator(&w.server, "altra@comune.example").await;
+    assert_eq!(other.post(&path, json!({})).await.status, 403);
+    assert!(!a.is_ended(), "a refused removal changes nothing");
+
+    let r = w.fac.post(&path, json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert!(!member_ids(&r.json).contains(&w.a.id), "{}", r.json);
+    for (what, c) in [("board", &a), ("draft", &draft)] {
+        let closed = c.wait_closed(WAIT).await.unwrap().expect("a close frame");
+        assert_eq!(closed.code, 4005, "{what}: {}", closed.reason);
+    }
+    assert_eq!(control_close_code(&mut a_control).await, Some(4005));
+    // everyone's view loses them, the facilitator's console too
+    let seen = wait_for(&mut fac_control, |v| {
+        v["type"] == "session" && !member_ids(v).contains(&w.a.id)
+    })
+    .await;
+    assert!(member_ids(&seen).contains(&w.b.id));
+    let view = w
+        .member_http(&w.b)
+        .get(&format!("/api/sessions/{}", w.session))
+        .await;
+    assert!(!member_ids(&view.json).contains(&w.a.id));
+    // their credential is refused everywhere: new sockets, REST with the token or cookie
+    assert_eq!(w.connect(&w.board, &w.a.token).await.err(), Some(401));
+    assert_eq!(w.connect(&draft_id, &w.a.token).await.err(), Some(401));
+    let by_query = Http::new(w.server.addr)
+        .get(&format!("/api/sessions/{}?token={}", w.session, w.a.token))
+        .await;
+    assert_eq!(by_query.status, 401);
+    let by_cookie = w.member_http(&w.a);
+    assert_eq!(by_cookie.get("/api/me").await.json["kind"], "anonymous");
+    assert_eq!(
+        by_cookie
+            .get(&format!("/api/sessions/{}", w.session))
+            .await
+            .status,
+        401
+    );
+    assert!(tokio_tungstenite::connect_async(format!(
+        "ws://{}/api/sessions/{}/control?token={}",
+        w.server.addr, w.session, w.a.token
+    ))
+    .await
+    .is_err());
+    // what they wrote stays; the other member of their invitation carries on
+    assert!(!b.is_ended());
+    assert!(item_keys(&b).contains(&"nota-di-bruno".to_owned()));
+    let fresh = w.connect(&w.board, &w.b.token).await.unwrap();
+    assert!(item_keys(&fresh).contains(&"nota-di-bruno".to_owned()));
+    // removing again: nobody to remove
+    assert_eq!(w.fac.post(&path, json!({})).await.status, 404);
+    w.stop(db).await;
+}
+
+/// A member's credential ends with their invitation's expiry: sockets open at that moment
+/// close then (4006) without any message from the client, and nothing opens after.
+async fn member_sockets_close_when_the_invitation_expires(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let token = tavolo_rooms::auth::new_token();
+    let expires_at = tavolo_store::now_ms() + 2_500;
+    w.server
+        .store
+        .create_invite(
+            &tavolo_rooms::auth::new_id(),
+            &w.session,
+            "participant",
+            &tavolo_rooms::auth::token_hash(&token),
+            expires_at,
+        )
+        .await
+        .unwrap();
+    let (status, j) = join(&w.server, &token, "Breve").await;
+    assert_eq!(status, 200, "{j}");
+    let m = Member {
+        id: j["id"].as_str().unwrap().into(),
+        token: j["token"].as_str().unwrap().into(),
+    };
+    let board = w.connect(&w.board, &m.token).await.unwrap();
+    let mut control = member_control(&w, &m).await;
+    let other = w.connect(&w.board, &w.a.token).await.unwrap();
+    assert!(!board.is_ended(), "open until the invitation expires");
+    let closed = board
+        .wait_closed(WAIT)
+        .await
+        .unwrap()
+        .expect("a close frame");
+    assert!(tavolo_store::now_ms() >= expires_at, "not before its time");
+    assert_eq!(closed.code, 4006, "{}", closed.reason);
+    assert_eq!(control_close_code(&mut control).await, Some(4006));
+    assert_eq!(w.connect(&w.board, &m.token).await.err(), Some(401));
+    assert_eq!(
+        w.member_http(&m)
+            .get(&format!("/api/sessions/{}", w.session))
+            .await
+            .status,
+        401
+    );
+    assert!(!other.is_ended(), "a member of another invitation stays");
+    w.stop(db).await;
+}
+
+/// A facilitator's sign-in ends at its expiry: the sockets it opened close then (4006),
+/// and the cookie opens nothing after.
+async fn facilitator_sockets_close_when_the_login_expires(backend: Backend) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let token = tavolo_rooms::auth::new_token();
+    let expires_at = tavolo_store::now_ms() + 2_500;
+    w.server
+        .store
+        .create_login(
+            &tavolo_rooms::auth::token_hash(&token),
+            &facilitator_id(&w).await,
+            expires_at,
+        )
+        .await
+        .unwrap();
+    let cookie = format!("tavolo_login={token}");
+    let open = |url: String| {
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        tokio_tungstenite::connect_async(req)
+    };
+    let (mut board, _) = open(w.server.ws_url(&w.board)).await.unwrap();
+    let (mut control, _) = open(format!(
+        "ws://{}/api/sessions/{}/control",
+        w.server.addr, w.session
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut control).await["type"], "session");
+    let mut short = Http::new(w.server.addr);
+    short.cookie = Some(cookie.clone());
+    assert_eq!(short.get("/api/workspaces").await.status, 200);
+    for ws in [&mut board, &mut control] {
+        assert_eq!(control_close_code(ws).await, Some(4006));
+        assert!(tavolo_store::now_ms() >= expires_at, "not before its time");
+    }
+    assert_eq!(short.get("/api/workspaces").await.status, 401);
+    assert!(open(w.server.ws_url(&w.board)).await.is_err());
+    // the facilitator's other sign-in is not touched
+    assert_eq!(w.fac.get("/api/workspaces").await.status, 200);
+    w.stop(db).await;
+}
+
 /// Signing out clears both cookies and closes the facilitator's sockets at once.
 async fn logout_closes_sockets(backend: Backend) {
     use futures_util::StreamExt;
@@ -1204,6 +1425,9 @@ async fn anonymous_boards_are_off_by_default(backend: Backend) {
 }
 
 on_both_backends!(
+    removed_member_is_out_at_once,
+    member_sockets_close_when_the_invitation_expires,
+    facilitator_sockets_close_when_the_login_expires,
     anonymous_boards_are_off_by_default,
     logout_closes_sockets,
     revoked_member_is_out_at_once,

@@ -1,10 +1,11 @@
 //! Several Tavolo nodes on one PostgreSQL with a Redis bus: clients on different nodes
 //! converge, awareness crosses nodes, a node killed with SIGKILL loses nothing that was
-//! broadcast, and a Redis restart is caught up from the log.
+//! broadcast, a Redis restart is caught up from the log, and a meeting's state changes
+//! made through both nodes at once do not interleave.
 
 mod common;
 
-use common::{Backend, TavoloProcess, TestDb, TestRedis, WAIT};
+use common::{Backend, Http, TavoloProcess, TestDb, TestRedis, WAIT};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -193,6 +194,100 @@ async fn redis_restart_is_caught_up_from_the_log() {
         + b_node.metric("tavolo_bus_errors_total").await;
     assert!(errors > 0.0, "the outage was noticed");
     drop((a, b));
+    a_node.kill().await;
+    b_node.kill().await;
+    redis.stop().await;
+    db.cleanup().await;
+}
+
+/// A meeting's room state is read, changed and written back by whichever node gets the
+/// request: two nodes changing it at once must not interleave (each change would start
+/// from a state without the other's, and one would be lost). Many boards of one meeting
+/// are put into private mode, and out of it, at once through both nodes; every change
+/// must be in the stored state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_changes_through_two_nodes_do_not_interleave() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let mut redis = TestRedis::start().await;
+    let (mut a_node, mut b_node) = (node(&db, &redis).await, node(&db, &redis).await);
+    let store = tavolo_store::Store::open(&db.url).await.unwrap();
+    tavolo_http::api::service::create_facilitator(
+        &store,
+        &tavolo_http::Passwords::new(tavolo_http::PasswordLimits::default()),
+        "anna@comune.example",
+        "Anna",
+        "una password lunga",
+    )
+    .await
+    .unwrap();
+    let mut a = Http::new(a_node.addr.parse().unwrap());
+    let r = a
+        .post(
+            "/api/login",
+            serde_json::json!({ "email": "anna@comune.example", "password": "una password lunga" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    a.cookie = r.cookie();
+    let mut b = Http::new(b_node.addr.parse().unwrap());
+    b.cookie = a.cookie.clone();
+    let ws = a
+        .post("/api/workspaces", serde_json::json!({ "name": "Tavolo" }))
+        .await;
+    let ws = ws.json["id"].as_str().unwrap().to_owned();
+    let session = a
+        .post(
+            &format!("/api/workspaces/{ws}/sessions"),
+            serde_json::json!({ "title": "Incontro", "date": "2026-12-02" }),
+        )
+        .await;
+    let session = session.json["id"].as_str().unwrap().to_owned();
+    let mut boards = Vec::new();
+    for i in 0..16 {
+        let r = a
+            .post(
+                &format!("/api/sessions/{session}/boards"),
+                serde_json::json!({ "kind": "free", "title": format!("Lavagna {i}") }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.json);
+        boards.push(r.json["id"].as_str().unwrap().to_owned());
+    }
+    let private_boards = || async {
+        let row = store.get_session(&session).await.unwrap().unwrap();
+        let state: serde_json::Value = serde_json::from_str(&row.state).unwrap();
+        let mut on: Vec<String> = state["private"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        on.sort();
+        on
+    };
+    let mut all = boards.clone();
+    all.sort();
+    for round in 0..4 {
+        let on = round % 2 == 0;
+        let calls = boards.iter().enumerate().map(|(i, board)| {
+            let node = if i % 2 == 0 { &a } else { &b };
+            async move {
+                node.post(
+                    &format!("/api/boards/{board}/private"),
+                    serde_json::json!({ "on": on }),
+                )
+                .await
+            }
+        });
+        for r in futures_util::future::join_all(calls).await {
+            assert_eq!(r.status, 200, "{}", r.json);
+        }
+        let expected = if on { all.clone() } else { Vec::new() };
+        assert_eq!(
+            private_boards().await,
+            expected,
+            "round {round}: a change was lost"
+        );
+    }
+    store.close().await;
     a_node.kill().await;
     b_node.kill().await;
     redis.stop().await;

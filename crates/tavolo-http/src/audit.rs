@@ -16,6 +16,7 @@
 //! | `setup_failed` | warn | `ip`, `reason` |
 //! | `invite_issued` | info | `facilitator`, `session`, `invite`, `role`, `hours` |
 //! | `invite_revoked` | info | `facilitator`, `invite` |
+//! | `member_removed` | info | `facilitator`, `session`, `participant` |
 //! | `joined` | info | `participant`, `session`, `role` |
 //! | `deleted` | info | `facilitator`, `what`, `id`, `boards` |
 //! | `refused` | warn | `reason` (`cross_origin`, `form_content_type`), `method`, `path`, `origin` |
@@ -56,6 +57,10 @@ pub fn invite_issued(facilitator: &str, session: &str, invite: &str, role: &str,
 
 pub fn invite_revoked(facilitator: &str, invite: &str) {
     tracing::info!(target: TARGET, event = "invite_revoked", facilitator, invite);
+}
+
+pub fn member_removed(facilitator: &str, session: &str, participant: &str) {
+    tracing::info!(target: TARGET, event = "member_removed", facilitator, session, participant);
 }
 
 pub fn joined(participant: &str, session: &str) {

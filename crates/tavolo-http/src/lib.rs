@@ -56,8 +56,6 @@ pub struct AppState {
     pub options: Arc<AppOptions>,
     /// The sessions' control channels.
     pub live: api::live::Live,
-    /// Session state changes happen one at a time (read, change, write, publish).
-    pub state_lock: Arc<tokio::sync::Mutex<()>>,
     /// Password hashing, bounded, off the async workers.
     pub passwords: Passwords,
     /// Failed sign-ins, per email and per address.
@@ -140,7 +138,6 @@ impl AppState {
             logins: throttle::LoginThrottle::new(options.login_throttle.clone()),
             options: Arc::new(options),
             live,
-            state_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -266,9 +263,15 @@ async fn sync(
             return (StatusCode::BAD_REQUEST, format!("invalid board id: {e}\n")).into_response()
         }
     };
-    // Who is asking and what they may do, before anything is upgraded or loaded.
+    // Who is asking and what they may do, before anything is upgraded or loaded; the
+    // socket closes when their credential expires.
     let permit = match api::credentials::principal(&s, &headers, q.token.as_deref()).await {
-        Ok(who) => api::sync_permit(&s, &who, &board).await,
+        Ok(held) => api::sync_permit(&s, &held.who, &board)
+            .await
+            .map(|p| Permit {
+                ends: held.deadline(),
+                ..p
+            }),
         Err(e) => Err(e),
     };
     let permit = match permit {

@@ -50,6 +50,9 @@ where
             return;
         }
     };
+    // the credential's end: one timer per connection, no lookup per message
+    let ends = permit.ends.clone();
+    let mut expired = std::pin::pin!(crate::vocab::Deadline::wait(ends.as_ref()));
     let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(cfg.outgoing_queue.max(1));
     let kick: KickSlot = Arc::new(std::sync::OnceLock::new());
     let joined = handle
@@ -163,6 +166,11 @@ where
                     // The board let go of us: it says why in the kick slot.
                     None => break Some(kick.get().cloned().unwrap_or_else(|| unavailable(&hub))),
                 },
+                () = &mut expired => {
+                    let reason = ends.as_ref().map(|d| d.reason.clone());
+                    tracing::info!(board = %board, conn, "closing connection: its credential ended");
+                    break reason;
+                }
                 _ = tick.tick() => {
                     let now = Instant::now();
                     if now - last_rx > cfg.pong_timeout {

@@ -36,7 +36,7 @@ pub mod vocab;
 pub use board::rebuild_stored;
 pub use hub::{AttachError, Hub};
 pub use shared::HubConfig;
-pub use vocab::{CloseReason, Frame, Permit, ReadError};
+pub use vocab::{CloseReason, Deadline, Frame, Permit, ReadError};
 
 /// WebSocket close codes Tavolo uses.
 pub mod close {

@@ -137,6 +137,33 @@ pub struct Permit {
     pub lockable: bool,
     /// Whether the board is locked now (from the database, at connection time).
     pub locked: bool,
+    /// When the credential that opened the connection ends (it expires): the connection
+    /// is closed at that moment, without waiting for its next message.
+    pub ends: Option<Deadline>,
+}
+
+/// The moment a connection's rights end, and how it is closed then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// Unix time in milliseconds (the database's clock, `tavolo_store::now_ms`).
+    pub at_ms: i64,
+    pub reason: CloseReason,
+}
+
+impl Deadline {
+    /// How long from now until the deadline (zero if it has passed).
+    pub fn remaining(&self) -> std::time::Duration {
+        let left = self.at_ms.saturating_sub(tavolo_store::now_ms()).max(0);
+        std::time::Duration::from_millis(u64::try_from(left).unwrap_or(0))
+    }
+
+    /// Waits until the deadline; never, without one.
+    pub async fn wait(deadline: Option<&Deadline>) {
+        match deadline {
+            Some(d) => tokio::time::sleep(d.remaining()).await,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 impl Permit {
@@ -147,6 +174,7 @@ impl Permit {
             access: Access::ReadWrite,
             lockable: false,
             locked: false,
+            ends: None,
         }
     }
 }

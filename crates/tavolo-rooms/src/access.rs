@@ -1,8 +1,8 @@
 //! Who may do what: the one access decision, [`decide`], of which opening a board
 //! ([`board_access`]) is one case. The server calls it for every sync connection, every
-//! control channel and every endpoint — managing a workspace, a session or a board of
-//! it, seeing a session, opening a board, dot voting, the minutes' boards — with the
-//! rows it looked up; nothing else decides.
+//! control channel and every endpoint — whether a credential still holds, managing a
+//! workspace, a session or a board of it, seeing a session, opening a board, dot voting,
+//! the minutes' boards — with the rows it looked up; nothing else decides.
 
 use crate::state::{Phase, SessionState};
 use tavolo_store::{BoardRow, ParticipantRow};
@@ -43,6 +43,9 @@ pub enum Grant {
     Watch,
     /// May change it: the facilitator who owns it.
     Manage,
+    /// The credential holds until this time (unix ms; `None`: until it is revoked):
+    /// [`Request::Hold`]. Sockets it opens close at that moment.
+    Until(Option<i64>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -71,10 +74,29 @@ pub enum Denied {
     NotAVoter,
     #[error("observers do not vote")]
     ObserverVote,
+    #[error("this invitation was revoked")]
+    Revoked,
+    #[error("the facilitator removed you from this meeting")]
+    Removed,
+    #[error("this credential has expired")]
+    Expired,
+}
+
+/// What a credential's lifetime depends on, as stored: a facilitator's login has an
+/// expiry; a member's token ends with its invitation (expiry, revocation) and with
+/// their removal from the meeting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Lifetime {
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub removed_at: Option<i64>,
 }
 
 /// What is asked for, with what the decision needs to know about it.
 pub enum Request<'a> {
+    /// Holding the credential that identified `who`, at `now` (unix ms): asked once per
+    /// request and socket, before anything else. The grant says until when it holds.
+    Hold { lifetime: &'a Lifetime, now: i64 },
     /// Something only a facilitator does that belongs to nobody yet: listing their own
     /// workspaces, creating one.
     Facilitate,
@@ -104,6 +126,7 @@ pub enum Request<'a> {
 /// The access decision: what `who` may do with what `request` names.
 pub fn decide(who: &Principal, request: &Request) -> Result<Grant, Denied> {
     match request {
+        Request::Hold { lifetime, now } => hold(who, lifetime, *now),
         Request::Facilitate => match who {
             Principal::Facilitator { .. } => Ok(Grant::Manage),
             Principal::Member(_) => Err(Denied::FacilitatorOnly),
@@ -141,6 +164,23 @@ pub fn decide(who: &Principal, request: &Request) -> Result<Grant, Denied> {
             }
             Ok(grant)
         }
+    }
+}
+
+fn hold(who: &Principal, lifetime: &Lifetime, now: i64) -> Result<Grant, Denied> {
+    if *who == Principal::Anonymous {
+        return Err(Denied::NoCredential);
+    }
+    // a removal or revocation is final, whatever the expiry says
+    if lifetime.removed_at.is_some() {
+        return Err(Denied::Removed);
+    }
+    if lifetime.revoked_at.is_some() {
+        return Err(Denied::Revoked);
+    }
+    match lifetime.expires_at {
+        Some(at) if at <= now => Err(Denied::Expired),
+        until => Ok(Grant::Until(until)),
     }
 }
 
@@ -468,6 +508,48 @@ mod tests {
             allow_anonymous: false,
         };
         assert_eq!(decide(&p, &closed_vote), Err(Denied::ObserverVote));
+    }
+
+    #[test]
+    fn credentials_hold_until_they_end() {
+        let fac = Principal::Facilitator { id: "f1".into() };
+        let p = member("participant", "s1", "w1", None);
+        let hold = |who: &Principal, lifetime: Lifetime| {
+            decide(
+                who,
+                &Request::Hold {
+                    lifetime: &lifetime,
+                    now: 1_000,
+                },
+            )
+        };
+        let expiring = Lifetime {
+            expires_at: Some(1_001),
+            ..Lifetime::default()
+        };
+        assert_eq!(hold(&fac, expiring), Ok(Grant::Until(Some(1_001))));
+        assert_eq!(hold(&p, expiring), Ok(Grant::Until(Some(1_001))));
+        assert_eq!(hold(&p, Lifetime::default()), Ok(Grant::Until(None)));
+        let expired = Lifetime {
+            expires_at: Some(1_000),
+            ..Lifetime::default()
+        };
+        assert_eq!(hold(&fac, expired), Err(Denied::Expired));
+        assert_eq!(hold(&p, expired), Err(Denied::Expired));
+        let revoked = Lifetime {
+            revoked_at: Some(900),
+            ..expiring
+        };
+        assert_eq!(hold(&p, revoked), Err(Denied::Revoked));
+        let removed = Lifetime {
+            removed_at: Some(950),
+            ..revoked
+        };
+        assert_eq!(hold(&p, removed), Err(Denied::Removed));
+        assert_eq!(
+            hold(&Principal::Anonymous, Lifetime::default()),
+            Err(Denied::NoCredential)
+        );
     }
 
     #[test]

@@ -80,6 +80,25 @@ pub struct ParticipantRow {
     pub workspace_id: String,
 }
 
+/// A member's credential as stored, with what its lifetime depends on: the invitation it
+/// came from (`None` without one) and the member's removal. Whether it still holds is
+/// `tavolo_rooms::access::decide`'s to say.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MemberCredentialRow {
+    #[sqlx(flatten)]
+    pub participant: ParticipantRow,
+    pub invite_expires_at: Option<i64>,
+    pub invite_revoked_at: Option<i64>,
+    pub removed_at: Option<i64>,
+}
+
+/// A facilitator's login as stored (expired ones too: `access::decide` refuses them).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoginRow {
+    pub facilitator_id: String,
+    pub expires_at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct VoteRow {
     pub id: String,
@@ -185,15 +204,15 @@ impl Store {
         Ok(())
     }
 
-    /// The facilitator a login token belongs to, if the login has not expired.
-    pub async fn login_facilitator(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<FacilitatorRow>, StoreError> {
-        Ok(fetch!(self, fetch_optional, FacilitatorRow,
-            "SELECT f.id, f.email, f.display_name, f.password_hash FROM logins l \
-             JOIN facilitators f ON f.id = l.facilitator_id WHERE l.token_hash = $1 AND l.expires_at > $2",
-            token_hash, now_ms())?)
+    /// The login a token belongs to, expired or not (the access decision tells).
+    pub async fn login_by_token(&self, token_hash: &str) -> Result<Option<LoginRow>, StoreError> {
+        Ok(fetch!(
+            self,
+            fetch_optional,
+            LoginRow,
+            "SELECT facilitator_id, expires_at FROM logins WHERE token_hash = $1",
+            token_hash
+        )?)
     }
 
     pub async fn delete_login(&self, token_hash: &str) -> Result<(), StoreError> {
@@ -475,14 +494,55 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_session_state(&self, id: &str, state_json: &str) -> Result<(), StoreError> {
-        exec!(
-            self,
-            "UPDATE sessions SET state = $2 WHERE id = $1",
-            id,
-            state_json
-        )?;
-        Ok(())
+    /// Changes a session's room state, one change at a time across every node: `change`
+    /// gets the stored state (`None`: no such session) and returns the new one, or its
+    /// own error, which changes nothing. On PostgreSQL the change runs in a transaction
+    /// that holds the session's row lock (`SELECT … FOR UPDATE`) from the read to the
+    /// write, so changes made through several nodes never interleave (none is lost). On
+    /// SQLite, one node by design, a lock in the process serialises them.
+    pub async fn change_session_state<E>(
+        &self,
+        id: &str,
+        change: impl FnOnce(Option<&str>) -> Result<String, E>,
+    ) -> Result<Result<(), E>, StoreError> {
+        const READ: &str = "SELECT state FROM sessions WHERE id = $1";
+        const WRITE: &str = "UPDATE sessions SET state = $2 WHERE id = $1";
+        match &self.pool {
+            crate::Pool::Sqlite(p, _) => {
+                let _one_at_a_time = self.state_lock.lock().await;
+                let state: Option<(String,)> =
+                    sqlx::query_as(READ).bind(id).fetch_optional(p).await?;
+                match change(state.as_ref().map(|(s,)| s.as_str())) {
+                    Ok(new) => {
+                        sqlx::query(WRITE).bind(id).bind(new).execute(p).await?;
+                        Ok(Ok(()))
+                    }
+                    Err(e) => Ok(Err(e)),
+                }
+            }
+            crate::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let state: Option<(String,)> = sqlx::query_as(&format!("{READ} FOR UPDATE"))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match change(state.as_ref().map(|(s,)| s.as_str())) {
+                    Ok(new) => {
+                        sqlx::query(WRITE)
+                            .bind(id)
+                            .bind(new)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(Ok(()))
+                    }
+                    Err(e) => {
+                        tx.rollback().await?;
+                        Ok(Err(e))
+                    }
+                }
+            }
+        }
     }
 
     pub async fn close_session(&self, id: &str) -> Result<(), StoreError> {
@@ -598,7 +658,7 @@ impl Store {
     }
 
     /// Revokes an invitation; returns the ids of the participants who joined through
-    /// it (their credentials stop working at once: see `participant_by_token`).
+    /// it (their credentials stop working at once: see `member_by_token`).
     pub async fn revoke_invite(&self, id: &str) -> Result<Vec<String>, StoreError> {
         exec!(
             self,
@@ -610,7 +670,7 @@ impl Store {
             self,
             fetch_all,
             (String,),
-            "SELECT id FROM participants WHERE invite_id = $1",
+            "SELECT id FROM participants WHERE invite_id = $1 AND removed_at IS NULL",
             id
         )?;
         Ok(rows.into_iter().map(|(p,)| p).collect())
@@ -632,34 +692,55 @@ impl Store {
         Ok(())
     }
 
-    pub async fn participant_by_token(
+    /// The member a token belongs to, with what their credential's lifetime depends on
+    /// (a member's credential ends with the invitation it came from, and with their
+    /// removal): revoked, expired or removed ones too, for the access decision to refuse.
+    pub async fn member_by_token(
         &self,
         token_hash: &str,
-    ) -> Result<Option<ParticipantRow>, StoreError> {
-        // A member's credential ends with the invitation it came from: revoked or
-        // expired, it opens nothing any more.
-        let sql = format!(
-            "{PARTICIPANT_SELECT} WHERE p.token_hash = $1 AND (p.invite_id IS NULL OR EXISTS \
-             (SELECT 1 FROM invites i WHERE i.id = p.invite_id AND i.revoked_at IS NULL \
-              AND i.expires_at > $2))"
-        );
+    ) -> Result<Option<MemberCredentialRow>, StoreError> {
         Ok(fetch!(
             self,
             fetch_optional,
-            ParticipantRow,
-            &sql,
-            token_hash,
-            now_ms()
+            MemberCredentialRow,
+            "SELECT p.id, p.session_id, p.role, p.display_name, p.group_room, s.workspace_id, \
+             i.expires_at AS invite_expires_at, i.revoked_at AS invite_revoked_at, p.removed_at \
+             FROM participants p JOIN sessions s ON s.id = p.session_id \
+             LEFT JOIN invites i ON i.id = p.invite_id WHERE p.token_hash = $1",
+            token_hash
         )?)
     }
 
+    /// The members of a session (participants and observers), not those removed from it.
     pub async fn list_participants(
         &self,
         session_id: &str,
     ) -> Result<Vec<ParticipantRow>, StoreError> {
-        let sql =
-            format!("{PARTICIPANT_SELECT} WHERE p.session_id = $1 ORDER BY p.created_at, p.id");
+        let sql = format!(
+            "{PARTICIPANT_SELECT} WHERE p.session_id = $1 AND p.removed_at IS NULL \
+             ORDER BY p.created_at, p.id"
+        );
         Ok(fetch!(self, fetch_all, ParticipantRow, &sql, session_id)?)
+    }
+
+    /// A member of a session, not removed from it.
+    pub async fn get_participant(&self, id: &str) -> Result<Option<ParticipantRow>, StoreError> {
+        let sql = format!("{PARTICIPANT_SELECT} WHERE p.id = $1 AND p.removed_at IS NULL");
+        Ok(fetch!(self, fetch_optional, ParticipantRow, &sql, id)?)
+    }
+
+    /// Removes a member from their session: their credential is refused from now on
+    /// (`member_by_token` says `removed_at`), they leave its member list and their group.
+    /// What they wrote stays on the boards. Returns whether they were a member.
+    pub async fn remove_participant(&self, id: &str) -> Result<bool, StoreError> {
+        let n = exec!(
+            self,
+            "UPDATE participants SET removed_at = $2, group_room = NULL \
+             WHERE id = $1 AND removed_at IS NULL",
+            id,
+            now_ms()
+        )?;
+        Ok(n == 1)
     }
 
     pub async fn set_participant_group(

@@ -145,6 +145,9 @@ pub struct Store {
     pool: Pool,
     /// Opened by [`Store::open_read_only`]: every write fails.
     read_only: bool,
+    /// Serialises changes of a session's room state on SQLite, which is one node by
+    /// design (PostgreSQL locks the session's row instead: `change_session_state`).
+    state_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How long a query waits for a pooled PostgreSQL connection (opening one included) before
@@ -229,6 +232,7 @@ impl Store {
             Ok(Store {
                 pool: Pool::Sqlite(pool, Arc::new(log)),
                 read_only: false,
+                state_lock: Arc::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
@@ -240,6 +244,7 @@ impl Store {
             Ok(Store {
                 pool: Pool::Postgres(pool),
                 read_only: false,
+                state_lock: Arc::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl)
@@ -282,6 +287,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool, Arc::new(log)),
             read_only: true,
+            state_lock: Arc::default(),
         })
     }
 

@@ -1,5 +1,5 @@
-// The facilitator's console for one meeting: who is present and where, the plenary's
-// boards, invitations, breakout groups (spawn, assign by drag and drop or by keyboard,
+// The facilitator's console for one meeting: who is present and where, the members (each
+// of whom may be removed), the plenary's boards, invitations, breakout groups (spawn, assign by drag and drop or by keyboard,
 // start, visit, call back, gather), the timer everyone sees, a broadcast message, and
 // closing the meeting.
 
@@ -7,7 +7,7 @@ import { t } from '../i18n'
 import type { ControlChannel } from '../sync/control'
 import type { SessionView } from '../sync/session'
 import { FacilitatorHeader } from '../ui/Account'
-import { ClosePanel, GroupsPanel, InvitesPanel, MessageForm, PresentPanel, RoomsPanel, TimerControls } from '../ui/Console'
+import { ClosePanel, GroupsPanel, InvitesPanel, MembersPanel, MessageForm, PresentPanel, RoomsPanel, TimerControls } from '../ui/Console'
 import { formatDate } from '../ui/HomePage'
 
 export function ConsolePage ({ view, control }: { view: SessionView, control: ControlChannel }) {
@@ -37,6 +37,7 @@ export function ConsolePage ({ view, control }: { view: SessionView, control: Co
           </div>
           <div class="col-side">
             <PresentPanel view={view} />
+            <MembersPanel view={view} />
             <InvitesPanel view={view} />
             <ClosePanel view={view} />
           </div>

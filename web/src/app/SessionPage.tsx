@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { t } from '../i18n'
 import { ApiError, apiPath, get } from '../sync/api'
-import { ControlChannel } from '../sync/control'
+import { ControlChannel, EXPIRED, REMOVED } from '../sync/control'
 import { memberToken } from '../sync/credentials'
 import { canOpen, findBoard, pickBoard, type FollowState, type Me, type SessionView } from '../sync/session'
 import { LangSwitch } from '../ui/LangSwitch'
@@ -63,6 +63,8 @@ export function SessionPage ({ sessionId, boardId }: { sessionId: string, boardI
   if (error) return <SessionError error={error} sessionId={sessionId} />
   if (!control || !view?.me) return <p class="loading" role="status">{t('meeting.loading')}</p>
   const me = view.me
+  // the server ended this credential's access: the boards close (unmounted) and say why
+  if (control.ended !== null) return <SessionEnded code={control.ended} facilitator={me.role === 'facilitator'} sessionId={sessionId} />
   if (me.role === 'facilitator') {
     if (!boardId) return <ConsolePage view={view} control={control} />
     return (
@@ -107,6 +109,24 @@ function MemberMeeting ({ view, me, control, token, wanted }: { view: SessionVie
       <MeetingBoard key={current} view={view} me={me} control={control} token={token} boardId={current} onPick={setChoice} follow={follow} />
       <div class="sr-only" role="status" aria-live="polite">{announce}</div>
     </>
+  )
+}
+
+function SessionEnded ({ code, facilitator, sessionId }: { code: number, facilitator: boolean, sessionId: string }) {
+  const msg = code === REMOVED
+    ? t('meeting.removed')
+    : code === EXPIRED ? (facilitator ? t('meeting.loginExpired') : t('meeting.inviteExpired')) : t('meeting.revoked')
+  const login = `/login?next=${encodeURIComponent(`/s/${sessionId}`)}`
+  return (
+    <main class="start narrow" data-ended={code}>
+      <h1>{t('meeting.endedTitle')}</h1>
+      <p role="alert">{msg}</p>
+      {facilitator
+        ? <p><a href={login} onClick={(e) => { e.preventDefault(); navigate(login) }}>{t('login.facilitatorLink')}</a></p>
+        : null}
+      <p><a href="/">{t('board.home')}</a></p>
+      <LangSwitch />
+    </main>
   )
 }
 

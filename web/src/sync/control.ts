@@ -5,7 +5,17 @@
 
 import { clockOffset, normalizeView, type PresentEntry, type SessionView, type Tally } from './session'
 
-export type ControlStatus = 'connecting' | 'open' | 'reconnecting'
+export type ControlStatus = 'connecting' | 'open' | 'reconnecting' | 'ended'
+
+/**
+ * Close codes with which the server ends a credential's sockets for good
+ * (docs/control-channel.md): the invitation was revoked, the facilitator removed the
+ * member, the invitation or the sign-in expired. The channel does not reconnect after them.
+ */
+export const REVOKED = 4003
+export const REMOVED = 4005
+export const EXPIRED = 4006
+const ENDINGS = [REVOKED, REMOVED, EXPIRED]
 
 export function controlUrl (sessionId: string, token: string | null, loc: { protocol: string, host: string } = location): string {
   const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/sessions/${encodeURIComponent(sessionId)}/control`
@@ -23,6 +33,8 @@ export class ControlChannel {
   status: ControlStatus = 'connecting'
   /** Connection attempts in a row that never opened. */
   failures = 0
+  /** Why the server ended this credential's access (REVOKED, REMOVED, EXPIRED), if it did. */
+  ended: number | null = null
   private ws: WebSocket | null = null
   private here: string | null = null
   private listeners = new Set<() => void>()
@@ -98,11 +110,18 @@ export class ControlChannel {
         if (vote?.id) { this.tallies.set(vote.id, vote.tally ?? []); this.emit() }
       }
     }
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return
       this.ws = null
       if (!opened) this.failures++
       if (this.destroyed) return
+      if (ENDINGS.includes(ev.code)) {
+        // the credential opens nothing any more: reconnecting would only be refused
+        this.ended = ev.code
+        this.status = 'ended'
+        this.emit()
+        return
+      }
       this.status = 'reconnecting'
       this.emit()
       const delay = Math.min(5000, 300 * 2 ** Math.min(this.failures, 4))

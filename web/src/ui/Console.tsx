@@ -124,7 +124,50 @@ export function PresentPanel ({ view }: { view: SessionView }) {
             ))}
           </ul>
           )}
-      <p class="muted small">{t('present.members', { n: view.members.length })}</p>
+    </section>
+  )
+}
+
+// ---- members ----------------------------------------------------------------------------
+
+/** Everyone who joined through an invitation, each of whom the facilitator may remove. */
+export function MembersPanel ({ view }: { view: SessionView }) {
+  const [removing, setRemoving] = useState<MemberInfo | null>(null)
+  const [status, setStatus] = useState('')
+  const [error, run] = useRun()
+  const present = new Set(view.present.map((p) => p.id))
+  return (
+    <section class="panel" aria-labelledby="members-title">
+      <h2 id="members-title">{t('members.title', { n: view.members.length })}</h2>
+      {view.members.length === 0
+        ? <p class="muted">{t('members.none')}</p>
+        : (
+          <ul class="member-list">
+            {view.members.map((m) => (
+              <li key={m.id} data-member={m.id}>
+                <span class="p-name">{m.name}</span>
+                {m.role === 'observer' ? <span class="role-badge role-observer">{roleLabel(m.role)}</span> : null}
+                {present.has(m.id) ? <span class="muted small">{t('members.online')}</span> : null}
+                <button type="button" class="small danger" data-action="remove-member" aria-label={t('members.removeLabel', { name: m.name })}
+                  onClick={() => setRemoving(m)}>{t('members.remove')}</button>
+              </li>
+            ))}
+          </ul>
+          )}
+      <p class="sr-only" role="status">{status}</p>
+      <Err error={error} />
+      {removing
+        ? (
+          <Confirm title={t('members.confirmTitle', { name: removing.name })} danger confirmLabel={t('members.remove')}
+            message={<p>{t('members.confirmMessage', { name: removing.name })}</p>}
+            onCancel={() => setRemoving(null)}
+            onConfirm={async () => {
+              const who = removing
+              if (await run(() => post(apiPath('members', who.id, 'remove')))) setStatus(t('members.removed', { name: who.name }))
+              setRemoving(null)
+            }} />
+          )
+        : null}
     </section>
   )
 }

@@ -2,7 +2,7 @@
 //! text frames documented in `docs/control-channel.md`): the session's view on connect
 //! and whenever it changes, presence, and `{"type":"here"}` from the clients.
 
-use super::credentials::Who;
+use super::credentials::Held;
 use super::error::{ApiError, ApiResult};
 use super::guard::visible_session;
 use super::live::Presence;
@@ -16,6 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
+use tavolo_hub::Deadline;
 use tavolo_rooms::access::Principal;
 
 pub fn router() -> Router<AppState> {
@@ -24,10 +25,12 @@ pub fn router() -> Router<AppState> {
 
 async fn control(
     State(s): State<AppState>,
-    Who(who): Who,
+    held: Held,
     Path(id): Path<String>,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
+    let ends = held.deadline();
+    let who = held.who;
     let session = visible_session(&s, &who, &id).await?;
     let presence = match &who {
         Principal::Member(p) => Presence {
@@ -54,14 +57,23 @@ async fn control(
         .read_buffer_size(crate::READ_BUFFER)
         .on_upgrade(move |socket| {
             let hub = s.hub.clone();
-            hub.track(control_loop(s, session.id, presence, socket))
+            hub.track(control_loop(s, session.id, presence, ends, socket))
         }))
 }
 
 /// Sends the session's view on connect and whenever it changes; takes `{"type":"here",
 /// "board":…}` from the client (which board it is on, for the facilitator's console).
-async fn control_loop(s: AppState, session: String, presence: Presence, socket: WebSocket) {
+/// Closes when the credential ends: revoked or removed (an `end` message), or at its
+/// expiry (`ends`).
+async fn control_loop(
+    s: AppState,
+    session: String,
+    presence: Presence,
+    ends: Option<Deadline>,
+    socket: WebSocket,
+) {
     let (conn, mut rx, mut ended) = s.live.subscribe(&session, presence);
+    let mut expired = std::pin::pin!(Deadline::wait(ends.as_ref()));
     let (mut tx_ws, mut rx_ws) = socket.split();
     let _ = publish(&s, &session).await;
     let mut shutdown = std::pin::pin!(shutdown_of(&s));
@@ -99,6 +111,12 @@ async fn control_loop(s: AppState, session: String, presence: Presence, socket: 
                     let _ = tx_ws.send(Message::Close(Some(axum::extract::ws::CloseFrame { code, reason: reason.into() }))).await;
                     break;
                 }
+            }
+            () = &mut expired => {
+                if let Some(d) = &ends {
+                    let _ = tx_ws.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: d.reason.code, reason: d.reason.reason.clone().into() }))).await;
+                }
+                break;
             }
             _ = &mut shutdown => {
                 let _ = tx_ws.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 1001, reason: "server shutting down".into() }))).await;

@@ -15,7 +15,8 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use serde::Deserialize;
-use tavolo_rooms::access::{self, Principal, Request};
+use tavolo_hub::{CloseReason, Deadline};
+use tavolo_rooms::access::{self, Grant, Lifetime, Principal, Request};
 use tavolo_rooms::auth::{plausible_token, token_hash};
 
 pub const LOGIN_COOKIE: &str = "tavolo_login";
@@ -37,6 +38,41 @@ struct TokenQuery {
     token: Option<String>,
 }
 
+/// A principal and until when the credential that identified them holds (unix ms;
+/// `None`: until it is revoked, or no credential): what `access::decide` granted for
+/// [`Request::Hold`]. Sockets close at `until`.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub who: Principal,
+    pub until: Option<i64>,
+}
+
+impl Held {
+    fn anonymous() -> Held {
+        Held {
+            who: Principal::Anonymous,
+            until: None,
+        }
+    }
+
+    /// When and how a socket this credential opened closes as it expires.
+    pub fn deadline(&self) -> Option<Deadline> {
+        let why = match self.who {
+            Principal::Member(_) => "your invitation expired",
+            _ => "your sign-in expired",
+        };
+        self.until.map(|at_ms| Deadline {
+            at_ms,
+            reason: CloseReason::new(EXPIRED, why),
+        })
+    }
+}
+
+/// The close code of the sockets whose credential expired.
+pub const EXPIRED: u16 = 4006;
+/// The close code of the sockets of a member the facilitator removed.
+pub const REMOVED: u16 = 4005;
+
 /// Resolves the request's credential, as the sync socket does: a `query_token` may be a
 /// participant's or a facilitator's. An unknown, expired or malformed credential is an
 /// error (401), not anonymity: a tampered token must not silently become a guest.
@@ -44,7 +80,7 @@ pub async fn principal(
     state: &AppState,
     headers: &HeaderMap,
     query_token: Option<&str>,
-) -> ApiResult<Principal> {
+) -> ApiResult<Held> {
     resolve(state, headers, query_token, true).await
 }
 
@@ -53,7 +89,7 @@ pub async fn rest_principal(
     state: &AppState,
     headers: &HeaderMap,
     query_token: Option<&str>,
-) -> ApiResult<Principal> {
+) -> ApiResult<Held> {
     resolve(state, headers, query_token, false).await
 }
 
@@ -62,7 +98,7 @@ async fn resolve(
     headers: &HeaderMap,
     query_token: Option<&str>,
     facilitator_in_query: bool,
-) -> ApiResult<Principal> {
+) -> ApiResult<Held> {
     if let (Some(token), false) = (query_token, facilitator_in_query) {
         return match member(state, token).await? {
             Some(p) => Ok(p),
@@ -87,10 +123,10 @@ async fn resolve(
             return Ok(p);
         }
     }
-    Ok(Principal::Anonymous)
+    Ok(Held::anonymous())
 }
 
-async fn by_token(state: &AppState, token: &str) -> ApiResult<Principal> {
+async fn by_token(state: &AppState, token: &str) -> ApiResult<Held> {
     if let Some(p) = member(state, token).await? {
         return Ok(p);
     }
@@ -100,26 +136,46 @@ async fn by_token(state: &AppState, token: &str) -> ApiResult<Principal> {
     Err(ApiError::Unauthorized)
 }
 
-async fn login(state: &AppState, token: &str) -> ApiResult<Option<Principal>> {
+async fn login(state: &AppState, token: &str) -> ApiResult<Option<Held>> {
     if !plausible_token(token) {
         return Ok(None);
     }
-    Ok(state
-        .store
-        .login_facilitator(&token_hash(token))
-        .await?
-        .map(|f| Principal::Facilitator { id: f.id }))
+    let Some(login) = state.store.login_by_token(&token_hash(token)).await? else {
+        return Ok(None);
+    };
+    let lifetime = Lifetime {
+        expires_at: Some(login.expires_at),
+        ..Lifetime::default()
+    };
+    let who = Principal::Facilitator {
+        id: login.facilitator_id,
+    };
+    Ok(held(who, &lifetime))
 }
 
-async fn member(state: &AppState, token: &str) -> ApiResult<Option<Principal>> {
+async fn member(state: &AppState, token: &str) -> ApiResult<Option<Held>> {
     if !plausible_token(token) {
         return Ok(None);
     }
-    Ok(state
-        .store
-        .participant_by_token(&token_hash(token))
-        .await?
-        .map(Principal::Member))
+    let Some(row) = state.store.member_by_token(&token_hash(token)).await? else {
+        return Ok(None);
+    };
+    let lifetime = Lifetime {
+        expires_at: row.invite_expires_at,
+        revoked_at: row.invite_revoked_at,
+        removed_at: row.removed_at,
+    };
+    Ok(held(Principal::Member(row.participant), &lifetime))
+}
+
+/// The credential's principal if it still holds (`access::decide`'s `Hold` case); a
+/// credential that ended identifies nobody.
+fn held(who: Principal, lifetime: &Lifetime) -> Option<Held> {
+    let now = tavolo_store::now_ms();
+    match access::decide(&who, &Request::Hold { lifetime, now }) {
+        Ok(Grant::Until(until)) => Some(Held { who, until }),
+        _ => None,
+    }
 }
 
 /// Extractor: the request's principal (possibly anonymous).
@@ -132,9 +188,22 @@ impl FromRequestParts<AppState> for Who {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        Ok(Who(Held::from_request_parts(parts, state).await?.who))
+    }
+}
+
+/// Extractor: the request's principal and until when their credential holds (for
+/// sockets, which close then).
+impl FromRequestParts<AppState> for Held {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let q: Option<Query<TokenQuery>> = Query::from_request_parts(parts, state).await.ok();
         let token = q.as_ref().and_then(|q| q.0.token.as_deref());
-        Ok(Who(rest_principal(state, &parts.headers, token).await?))
+        rest_principal(state, &parts.headers, token).await
     }
 }
 

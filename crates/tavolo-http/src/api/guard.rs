@@ -166,6 +166,7 @@ pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResu
             access: Access::ReadWrite,
             lockable,
             locked: facts.row.as_ref().is_some_and(|b| b.locked != 0),
+            ends: None,
         },
         // (opening a board never grants `Manage`: the owner gets `Edit`)
         Grant::Manage => Permit {
@@ -173,12 +174,15 @@ pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResu
             access: Access::ReadWrite,
             lockable: false,
             locked: false,
+            ends: None,
         },
-        Grant::Watch => Permit {
+        // (`Until` answers `Hold` only)
+        Grant::Watch | Grant::Until(_) => Permit {
             principal: who.id().to_owned(),
             access: Access::ReadOnly,
             lockable: false,
             locked: false,
+            ends: None,
         },
     })
 }

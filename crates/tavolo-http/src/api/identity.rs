@@ -105,13 +105,13 @@ async fn login(
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = credentials::login_cookie_token(&headers) {
         let hash = token_hash(token);
-        let signed_in = s.store.login_facilitator(&hash).await?;
+        let signed_in = s.store.login_by_token(&hash).await?;
         s.store.delete_login(&hash).await?;
         audit::logout();
         // the sockets this person opened close too (another device still signed in
         // reconnects with its own cookie)
-        if let Some(f) = signed_in {
-            ending::end_facilitator(&s, &f.id, 4001, "signed out").await?;
+        if let Some(login) = signed_in {
+            ending::end_facilitator(&s, &login.facilitator_id, 4001, "signed out").await?;
         }
     }
     // both cookies are cleared: two Set-Cookie headers, appended (an array of header

@@ -9,6 +9,7 @@
 //! | [`workspaces`] | `/api/workspaces…` |
 //! | [`sessions`] | a workspace's meetings, a meeting's view, update, close |
 //! | [`invitations`] | a meeting's invitation links, revoking, joining |
+//! | [`members`] | removing a member from a meeting |
 //! | [`boards`] | a meeting's boards, breakout groups, gathering |
 //! | [`room`] | room control: timer, message, follow |
 //! | [`private`] | private mode and the reveal |
@@ -33,6 +34,7 @@ pub mod guard;
 pub mod identity;
 pub mod invitations;
 pub mod live;
+pub mod members;
 pub mod private;
 pub mod room;
 pub mod service;
@@ -56,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(workspaces::router())
         .merge(sessions::router())
         .merge(invitations::router())
+        .merge(members::router())
         .merge(boards::router())
         .merge(room::router())
         .merge(private::router())
@@ -106,6 +109,7 @@ mod tests {
             include_str!("workspaces.rs"),
             include_str!("sessions.rs"),
             include_str!("invitations.rs"),
+            include_str!("members.rs"),
             include_str!("boards.rs"),
             include_str!("room.rs"),
             include_str!("private.rs"),

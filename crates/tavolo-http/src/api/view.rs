@@ -193,24 +193,19 @@ pub async fn publish(s: &AppState, session_id: &str) -> ApiResult<SessionView> {
     Ok(view)
 }
 
-/// Changes the session's room state (one change at a time) and publishes it.
+/// Changes the session's room state (one change at a time, on every node:
+/// `Store::change_session_state`) and publishes it.
 pub async fn change_state(
     s: &AppState,
     session_id: &str,
     f: impl FnOnce(&mut SessionState) -> ApiResult<()>,
 ) -> ApiResult<SessionView> {
-    {
-        let _one_at_a_time = s.state_lock.lock().await;
-        let session = s
-            .store
-            .get_session(session_id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let mut state = SessionState::parse(&session.state);
-        f(&mut state)?;
-        s.store
-            .set_session_state(session_id, &state.to_json())
-            .await?;
-    }
+    s.store
+        .change_session_state(session_id, |stored| {
+            let mut state = SessionState::parse(stored.ok_or(ApiError::NotFound)?);
+            f(&mut state)?;
+            Ok::<_, ApiError>(state.to_json())
+        })
+        .await??;
     publish(s, session_id).await
 }

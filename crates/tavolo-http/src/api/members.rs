@@ -1,0 +1,47 @@
+//! The members of a meeting (participants and observers who joined through an
+//! invitation): removing one.
+
+use super::credentials::{Facilitator, REMOVED};
+use super::ending;
+use super::error::{ApiError, ApiResult};
+use super::guard::owned_session;
+use super::view::{publish, SessionView};
+use crate::{audit, AppState};
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/members/{id}/remove", post(remove_member))
+}
+
+/// The facilitator removes one member from their meeting: the member's board, draft and
+/// control sockets close at once on every node (4005), their credential opens nothing
+/// after, they leave the member list everyone sees, and what they wrote stays on the
+/// boards. Their invitation stays valid for the others who joined through it.
+async fn remove_member(
+    State(s): State<AppState>,
+    Facilitator(fac): Facilitator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SessionView>> {
+    let member = s
+        .store
+        .get_participant(&id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    owned_session(&s, &fac, &member.session_id).await?;
+    if !s.store.remove_participant(&id).await? {
+        // removed meanwhile by another request
+        return Err(ApiError::NotFound);
+    }
+    audit::member_removed(&fac, &member.session_id, &id);
+    ending::end_in_session(
+        &s,
+        &member.session_id,
+        std::slice::from_ref(&id),
+        REMOVED,
+        "the facilitator removed you from this meeting",
+    )
+    .await?;
+    publish(&s, &member.session_id).await.map(Json)
+}
