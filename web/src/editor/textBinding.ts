@@ -25,19 +25,24 @@ export function textDiff (prev: string, next: string, caret = next.length): Text
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff
 
-/** Where a position moves when `delta` is applied before it. */
+/**
+ * Where a position moves when `delta` is applied. `pos` and the delta's retains and
+ * deletes count in the text before the change (inserts take no room there), so a delta of
+ * several inserts — concurrent typing of several people, arriving in one update — moves
+ * the position by the inserts before it only.
+ */
 export function transformPosition (pos: number, delta: Array<{ insert?: unknown, retain?: number, delete?: number }>, local = false): number {
-  let index = 0
+  let old = 0
   let out = pos
   for (const op of delta) {
-    if (op.retain) index += op.retain
+    if (old > pos) break
+    if (op.retain) old += op.retain
     else if (typeof op.insert === 'string') {
-      if (index < pos || (local && index === pos)) out += op.insert.length
-      index += op.insert.length
+      if (old < pos || (local && old === pos)) out += op.insert.length
     } else if (op.delete) {
-      if (index < pos) out -= Math.min(op.delete, pos - index)
+      if (old < pos) out -= Math.min(op.delete, pos - old)
+      old += op.delete
     }
-    if (index > pos + (out - pos)) { /* keep going: later ops may still be before pos */ }
   }
   return Math.max(0, out)
 }
