@@ -1,6 +1,6 @@
-// Binds a <textarea> to an item's Y.Text with delta operations (never a full replacement),
-// so that two people typing in the same note merge. Remote changes move the local caret
-// the way the text moved under it.
+// Binds a <textarea> or <input> to a Y.Text (an item's text, a side-panel field) with delta
+// operations (never a full replacement), so that two people typing in the same note or
+// field merge. Remote changes move the local caret the way the text moved under it.
 
 import type * as Y from 'yjs'
 
@@ -47,7 +47,7 @@ export function transformPosition (pos: number, delta: Array<{ insert?: unknown,
   return Math.max(0, out)
 }
 
-export function bindTextarea (el: HTMLTextAreaElement, ytext: Y.Text, origin: object): () => void {
+export function bindTextarea (el: HTMLTextAreaElement | HTMLInputElement, ytext: Y.Text, origin: object): () => void {
   let prev = ytext.toString()
   el.value = prev
   const doc = ytext.doc!
