@@ -43,8 +43,8 @@ export async function setupSuite ({ anonymousBoards = true } = {}) {
     dataDir,
     browser,
     cleanup,
-    async user (name, { lang } = {}) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.url })
+    async user (name, { lang, viewport = { width: 1280, height: 800 } } = {}) {
+      const context = await browser.newContext({ viewport, baseURL: server.url })
       await context.addInitScript(([n, l]) => {
         if (n && !localStorage.getItem('tavolo.name')) localStorage.setItem('tavolo.name', n)
         if (l) localStorage.setItem('tavolo.lang', l)

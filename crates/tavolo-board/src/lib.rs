@@ -18,7 +18,27 @@ use yrs::{
     Any, Doc, Map, MapRef, ReadTxn, Text, TextPrelim, TextRef, Transact, TransactionMut, WriteTxn,
 };
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The root map of the free-text fields (schema version 2): path → `Y.Text`.
+pub const FIELDS: &str = "fields";
+/// The path of the board's title in [`FIELDS`].
+pub const TITLE_FIELD: &str = "meta/title";
+/// A stakeholder's free-text fields (in `data`).
+pub const STAKEHOLDER_FIELDS: [&str; 1] = ["notes"];
+/// A reporting item's free-text fields (in `data`).
+pub const REPORT_FIELDS: [&str; 5] = ["audience", "channel", "data", "period", "indicator"];
+/// An indicator's free-text fields (in each of `data.indicators`).
+pub const INDICATOR_FIELDS: [&str; 6] =
+    ["name", "unit", "baseline", "target", "source", "frequency"];
+
+/// Whether `s` is an id of the schema (`[A-Za-z0-9_-]{1,64}`).
+pub fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
 
 /// The kinds of board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,6 +125,160 @@ impl Item {
     /// A string field of `data`, or "".
     pub fn data_str(&self, key: &str) -> &str {
         self.data.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The `data` keys that are free-text fields of this item's role.
+    fn data_fields(&self) -> &'static [&'static str] {
+        match self.role.as_deref() {
+            Some("stakeholder") => &STAKEHOLDER_FIELDS,
+            Some("report_item") => &REPORT_FIELDS,
+            _ => &[],
+        }
+    }
+
+    /// This item's free-text fields: `(path in FIELDS, value)`, the values as the JSON
+    /// form holds them ("" for a field not set). Indicators without a valid id have no
+    /// path (the migration gives them one).
+    pub fn fields(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for key in self.data_fields() {
+            out.push((
+                format!("item/{}/{key}", self.id),
+                self.data_str(key).to_owned(),
+            ));
+        }
+        for ind in self.indicators() {
+            let Some(ind_id) = ind.get("id").and_then(Value::as_str).filter(|i| is_id(i)) else {
+                continue;
+            };
+            for key in INDICATOR_FIELDS {
+                let v = ind.get(key).and_then(Value::as_str).unwrap_or("");
+                out.push((
+                    format!("item/{}/indicator/{ind_id}/{key}", self.id),
+                    v.to_owned(),
+                ));
+            }
+        }
+        out
+    }
+
+    fn indicators(&self) -> impl Iterator<Item = &JsonMap<String, Value>> {
+        self.data
+            .get("indicators")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+    }
+
+    /// Sets the free-text field at `path` (one of [`Item::fields`]) to `value`.
+    fn set_field(&mut self, path: &str, value: String) {
+        let Some(rest) = path
+            .strip_prefix("item/")
+            .and_then(|r| r.strip_prefix(self.id.as_str()))
+            .and_then(|r| r.strip_prefix('/'))
+        else {
+            return;
+        };
+        if let Some(ind) = rest.strip_prefix("indicator/") {
+            let Some((ind_id, key)) = ind.split_once('/') else {
+                return;
+            };
+            let list = self
+                .data
+                .get_mut("indicators")
+                .and_then(Value::as_array_mut);
+            for entry in list.into_iter().flatten() {
+                if let Some(o) = entry.as_object_mut() {
+                    if o.get("id").and_then(Value::as_str) == Some(ind_id) {
+                        o.insert(key.to_owned(), value.clone().into());
+                    }
+                }
+            }
+        } else if value.is_empty() {
+            self.data.remove(rest);
+        } else {
+            self.data.insert(rest.to_owned(), value.into());
+        }
+    }
+
+    /// Gives every indicator without a valid id one (`ind-N`, unique in the item).
+    fn name_indicators(&mut self) -> bool {
+        let Some(list) = self
+            .data
+            .get_mut("indicators")
+            .and_then(Value::as_array_mut)
+        else {
+            return false;
+        };
+        let mut renamed = false;
+        let mut taken: std::collections::HashSet<String> = list
+            .iter()
+            .filter_map(|e| e.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut n = 0;
+        for o in list.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(id) = o.get("id").and_then(Value::as_str).filter(|i| is_id(i)) {
+                if seen.insert(id.to_owned()) {
+                    continue;
+                }
+            }
+            let id = loop {
+                n += 1;
+                let id = format!("ind-{n}");
+                if !taken.contains(&id) {
+                    break id;
+                }
+            };
+            taken.insert(id.clone());
+            seen.insert(id.clone());
+            o.insert("id".into(), id.into());
+            renamed = true;
+        }
+        renamed
+    }
+
+    /// Whether `stored` (this item's object as stored in `items`) still holds a
+    /// free-text field as a plain string.
+    fn holds_plain_fields(&self, stored: &Value) -> bool {
+        let Some(data) = stored.get("data").and_then(Value::as_object) else {
+            return false;
+        };
+        self.data_fields().iter().any(|k| data.contains_key(*k))
+            || data
+                .get("indicators")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .any(|i| INDICATOR_FIELDS.iter().any(|k| i.contains_key(*k)))
+    }
+
+    /// The plain object stored in `items` from schema version 2 on: [`Item::to_object`]
+    /// without the free-text fields, which live in `fields`.
+    pub fn stored_object(&self) -> JsonMap<String, Value> {
+        let mut o = self.to_object();
+        let fields = self.data_fields();
+        if let Some(Value::Object(data)) = o.get_mut("data") {
+            for key in fields {
+                data.remove(*key);
+            }
+            if let Some(Value::Array(list)) = data.get_mut("indicators") {
+                for entry in list.iter_mut().filter_map(Value::as_object_mut) {
+                    if entry.get("id").and_then(Value::as_str).is_some_and(is_id) {
+                        for key in INDICATOR_FIELDS {
+                            entry.remove(key);
+                        }
+                    }
+                }
+            }
+            if data.is_empty() {
+                o.remove("data");
+            }
+        }
+        o
     }
 }
 
@@ -226,15 +400,54 @@ impl Link {
         }
     }
 
+    /// The JSON form's object (with `label`).
     pub fn to_object(&self) -> JsonMap<String, Value> {
-        let mut o = JsonMap::new();
-        o.insert("from".into(), self.from.clone().into());
-        o.insert("to".into(), self.to.clone().into());
-        o.insert("kind".into(), self.kind.clone().into());
+        let mut o = self.stored_object();
         if let Some(l) = &self.label {
             o.insert("label".into(), l.clone().into());
         }
         o
+    }
+
+    /// The plain object stored in `links` from schema version 2 on: the label lives in
+    /// `fields`.
+    pub fn stored_object(&self) -> JsonMap<String, Value> {
+        let mut o = JsonMap::new();
+        o.insert("from".into(), self.from.clone().into());
+        o.insert("to".into(), self.to.clone().into());
+        o.insert("kind".into(), self.kind.clone().into());
+        o
+    }
+
+    /// The path of this link's label in `fields`.
+    pub fn label_path(&self) -> String {
+        format!("link/{}/label", self.id)
+    }
+}
+
+/// The string of the `Y.Text` at `path` in `fields`, if there is one.
+fn field_text<T: ReadTxn>(txn: &T, fields: Option<&MapRef>, path: &str) -> Option<String> {
+    fields?
+        .get(txn, path)?
+        .cast::<TextRef>()
+        .ok()
+        .map(|t| yrs::GetString::get_string(&t, txn))
+}
+
+/// Makes the field at `path` hold `value`: its `Y.Text` is edited in place when it exists
+/// (a concurrent edit of it is kept), created otherwise.
+fn put_field(txn: &mut TransactionMut, fields: &MapRef, path: &str, value: &str) {
+    match fields.get(txn, path).and_then(|v| v.cast::<TextRef>().ok()) {
+        Some(text) => {
+            if yrs::GetString::get_string(&text, txn) != value {
+                let len = text.len(txn);
+                text.remove_range(txn, 0, len);
+                text.insert(txn, 0, value);
+            }
+        }
+        None => {
+            fields.insert(txn, path, TextPrelim::new(value));
+        }
     }
 }
 
@@ -265,18 +478,36 @@ impl Board {
                 .map(|t| yrs::GetString::get_string(&t, txn))
                 .unwrap_or_default()
         };
+        // schema 2: a free-text field's Y.Text, where there is one, is its value; a board
+        // not migrated yet holds plain strings, read as they are
+        let fields: Option<MapRef> = txn.get_map(FIELDS);
         let items = map_entries(txn, txn.get_map("items"))
             .into_iter()
             .filter_map(|(id, v)| {
                 let obj = v.as_object()?;
                 let text = text_of(&id);
-                Some((id.clone(), Item::from_object(&id, obj, text)))
+                let mut item = Item::from_object(&id, obj, text);
+                for (path, _) in item.fields() {
+                    if let Some(v) = field_text(txn, fields.as_ref(), &path) {
+                        item.set_field(&path, v);
+                    }
+                }
+                Some((id.clone(), item))
             })
             .collect();
         let links = map_entries(txn, txn.get_map("links"))
             .into_iter()
-            .filter_map(|(id, v)| Some((id.clone(), Link::from_object(&id, v.as_object()?))))
+            .filter_map(|(id, v)| {
+                let mut link = Link::from_object(&id, v.as_object()?);
+                if let Some(l) = field_text(txn, fields.as_ref(), &link.label_path()) {
+                    link.label = Some(l).filter(|l| !l.is_empty());
+                }
+                Some((id.clone(), link))
+            })
             .collect();
+        let title = field_text(txn, fields.as_ref(), TITLE_FIELD)
+            .or_else(|| string(&meta, "title"))
+            .unwrap_or_default();
         Board {
             meta: Meta {
                 schema: meta
@@ -287,7 +518,7 @@ impl Board {
                     .get("kind")
                     .and_then(Value::as_str)
                     .and_then(BoardKind::parse),
-                title: string(&meta, "title").unwrap_or_default(),
+                title,
                 locked: meta.get("locked").and_then(Value::as_bool).unwrap_or(false),
                 template: meta.get("template").cloned().unwrap_or(Value::Null),
                 source_board: string(&meta, "source_board"),
@@ -295,6 +526,67 @@ impl Board {
             items,
             links,
         }
+    }
+
+    /// Brings a document written before schema version 2 (or by a client that wrote plain
+    /// strings) to version 2, in `txn`: every free-text field without its `Y.Text` gets
+    /// one holding its plain string, the plain strings are removed, indicators without an
+    /// id get one and `meta.schema` becomes 2. Returns whether anything changed; a
+    /// document without a kind (empty, or foreign) is left alone. Run by the server only,
+    /// when it loads a board, as one logged update (see `schema/README.md`).
+    pub fn migrate(txn: &mut TransactionMut) -> bool {
+        let mut board = Board::read_txn(txn);
+        if board.meta.kind.is_none() {
+            return false;
+        }
+        let fields_map: Option<MapRef> = txn.get_map(FIELDS);
+        let has_text =
+            |txn: &TransactionMut, path: &str| field_text(txn, fields_map.as_ref(), path).is_some();
+        let stored_items: JsonMap<String, Value> =
+            map_entries(txn, txn.get_map("items")).into_iter().collect();
+        let stored_links: JsonMap<String, Value> =
+            map_entries(txn, txn.get_map("links")).into_iter().collect();
+        let stored_meta: JsonMap<String, Value> =
+            map_entries(txn, txn.get_map("meta")).into_iter().collect();
+        let mut items = Vec::new();
+        for item in board.items.values_mut() {
+            let renamed = item.name_indicators();
+            let plain = stored_items
+                .get(&item.id)
+                .is_some_and(|o| item.holds_plain_fields(o));
+            if renamed || plain || item.fields().iter().any(|(p, _)| !has_text(txn, p)) {
+                items.push(item.clone());
+            }
+        }
+        let links: Vec<Link> = board
+            .links
+            .values()
+            .filter(|l| {
+                stored_links
+                    .get(&l.id)
+                    .is_some_and(|o| o.get("label").is_some())
+                    || !has_text(txn, &l.label_path())
+            })
+            .cloned()
+            .collect();
+        let schema = stored_meta
+            .get("schema")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let meta_stale = stored_meta.contains_key("title")
+            || schema < SCHEMA_VERSION
+            || !has_text(txn, TITLE_FIELD);
+        for item in &items {
+            board.write_item(item, txn, false);
+        }
+        for link in &links {
+            Board::write_link(link, txn);
+        }
+        if meta_stale {
+            board.meta.schema = SCHEMA_VERSION;
+            board.write_meta(txn);
+        }
+        !items.is_empty() || !links.is_empty() || meta_stale
     }
 
     /// Writes this board into `doc` in one transaction (on top of what is there).
@@ -310,7 +602,9 @@ impl Board {
         if let Some(k) = self.meta.kind {
             meta.insert(txn, "kind", k.as_str());
         }
-        meta.insert(txn, "title", self.meta.title.as_str());
+        meta.remove(txn, "title");
+        let fields = txn.get_or_insert_map(FIELDS);
+        put_field(txn, &fields, TITLE_FIELD, &self.meta.title);
         meta.insert(txn, "locked", self.meta.locked);
         if self.meta.template.is_null() {
             meta.remove(txn, "template");
@@ -332,8 +626,12 @@ impl Board {
         items.insert(
             txn,
             item.id.as_str(),
-            json_to_any(&Value::Object(item.to_object())),
+            json_to_any(&Value::Object(item.stored_object())),
         );
+        let fields = txn.get_or_insert_map(FIELDS);
+        for (path, value) in item.fields() {
+            put_field(txn, &fields, &path, &value);
+        }
         if with_text {
             let texts = txn.get_or_insert_map("texts");
             let t: TextRef = texts.insert(txn, item.id.as_str(), TextPrelim::new(""));
@@ -348,7 +646,14 @@ impl Board {
         links.insert(
             txn,
             link.id.as_str(),
-            json_to_any(&Value::Object(link.to_object())),
+            json_to_any(&Value::Object(link.stored_object())),
+        );
+        let fields = txn.get_or_insert_map(FIELDS);
+        put_field(
+            txn,
+            &fields,
+            &link.label_path(),
+            link.label.as_deref().unwrap_or(""),
         );
     }
 
@@ -397,6 +702,23 @@ impl Board {
             if current.links.get(&link.id) != Some(link) {
                 Board::write_link(link, txn);
             }
+        }
+        // fields of what is gone (items, their indicators, links) go with it
+        let keep: std::collections::HashSet<String> = self
+            .items
+            .values()
+            .flat_map(|i| i.fields().into_iter().map(|(p, _)| p))
+            .chain(self.links.values().map(Link::label_path))
+            .chain([TITLE_FIELD.to_owned()])
+            .collect();
+        let fields = txn.get_or_insert_map(FIELDS);
+        let gone: Vec<String> = fields
+            .keys(txn)
+            .filter(|k| !keep.contains(*k))
+            .map(str::to_owned)
+            .collect();
+        for k in gone {
+            fields.remove(txn, &k);
         }
         if current.meta != self.meta {
             self.write_meta(txn);

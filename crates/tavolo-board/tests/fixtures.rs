@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tavolo_board::derive::{self, Quadrant};
 use tavolo_board::{Board, BoardKind};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update, WriteTxn};
 
 fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -228,4 +228,172 @@ fn replace_content_makes_a_document_equal_to_a_board() {
         free,
         "the restore travels as one ordinary update"
     );
+}
+
+/// Schema version 2: every free-text field of a fixture is a Y.Text in `fields`, the
+/// stored objects hold none of them, and a written board needs no migration.
+#[test]
+fn free_text_fields_are_texts_and_a_new_board_needs_no_migration() {
+    use yrs::{GetString, Map, MapRef, TextRef};
+    for kind in [
+        "stakeholder_map",
+        "theory_of_change",
+        "social_report",
+        "free",
+    ] {
+        let board = Board::from_json(&fixture(kind)).unwrap();
+        let doc = Doc::new();
+        board.write(&doc);
+        let txn = doc.transact();
+        let fields: MapRef = txn.get_map(tavolo_board::FIELDS).unwrap();
+        let text = |p: &str| -> String {
+            let t: TextRef = fields.get(&txn, p).unwrap().cast().unwrap();
+            t.get_string(&txn)
+        };
+        assert_eq!(text(tavolo_board::TITLE_FIELD), board.meta.title);
+        let mut paths = 1;
+        for item in board.items.values() {
+            for (path, value) in item.fields() {
+                assert_eq!(text(&path), value, "{kind} {path}");
+                paths += 1;
+            }
+        }
+        for link in board.links.values() {
+            assert_eq!(
+                text(&link.label_path()),
+                link.label.clone().unwrap_or_default()
+            );
+            paths += 1;
+        }
+        assert_eq!(fields.len(&txn) as usize, paths, "{kind}: no other fields");
+        drop(txn);
+        let mut txn = doc.transact_mut();
+        assert!(!Board::migrate(&mut txn), "{kind}: nothing to migrate");
+    }
+}
+
+/// Two replicas typing into the same field at once: the reading holds both words whole.
+#[test]
+fn concurrent_typing_in_one_field_merges() {
+    use yrs::{Map, Text, TextRef};
+    let board = Board::from_json(&fixture("stakeholder_map")).unwrap();
+    let id = board
+        .items
+        .values()
+        .find(|i| i.role.as_deref() == Some("stakeholder"))
+        .unwrap()
+        .id
+        .clone();
+    let a = Doc::new();
+    board.write(&a);
+    let b = Doc::new();
+    let full = a
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    b.transact_mut()
+        .apply_update(Update::decode_v1(&full).unwrap())
+        .unwrap();
+    let path = format!("item/{id}/notes");
+    let before = board.items[&id].data_str("notes").to_owned();
+    let type_in = |doc: &Doc, words: &str| -> Vec<u8> {
+        let sv = doc.transact().state_vector();
+        for c in words.chars() {
+            let mut txn = doc.transact_mut();
+            let fields = txn.get_or_insert_map(tavolo_board::FIELDS);
+            let t: TextRef = fields.get(&txn, &path).unwrap().cast().unwrap();
+            let end = t.len(&txn);
+            t.insert(&mut txn, end, &c.to_string());
+        }
+        doc.transact().encode_state_as_update_v1(&sv)
+    };
+    let ua = type_in(&a, " Anna chiama");
+    let ub = type_in(&b, " Bruno scrive");
+    a.transact_mut()
+        .apply_update(Update::decode_v1(&ub).unwrap())
+        .unwrap();
+    b.transact_mut()
+        .apply_update(Update::decode_v1(&ua).unwrap())
+        .unwrap();
+    let (ra, rb) = (Board::read(&a), Board::read(&b));
+    assert_eq!(ra, rb);
+    let notes = ra.items[&id].data_str("notes");
+    assert!(
+        notes == format!("{before} Anna chiama Bruno scrive")
+            || notes == format!("{before} Bruno scrive Anna chiama"),
+        "{notes:?}"
+    );
+}
+
+/// A version-1 document (plain strings) reads the same before and after `migrate`, and
+/// migrating twice changes nothing the second time.
+#[test]
+fn migrate_moves_plain_strings_into_texts_once() {
+    use yrs::{Any, Map, TextPrelim};
+    let board = Board::from_json(&fixture("theory_of_change")).unwrap();
+    let doc = Doc::new();
+    {
+        // written the version-1 way: the JSON form's objects as they are
+        let mut txn = doc.transact_mut();
+        let to_any = |v: Value| -> Any { serde_json::from_value(v).unwrap() };
+        let meta = txn.get_or_insert_map("meta");
+        meta.insert(&mut txn, "schema", 1);
+        meta.insert(&mut txn, "kind", "theory_of_change");
+        meta.insert(&mut txn, "title", board.meta.title.as_str());
+        meta.insert(&mut txn, "locked", false);
+        meta.insert(&mut txn, "template", to_any(board.meta.template.clone()));
+        let items = txn.get_or_insert_map("items");
+        let texts = txn.get_or_insert_map("texts");
+        for item in board.items.values() {
+            items.insert(
+                &mut txn,
+                item.id.as_str(),
+                to_any(Value::Object(item.to_object())),
+            );
+            texts.insert(
+                &mut txn,
+                item.id.as_str(),
+                TextPrelim::new(item.text.as_str()),
+            );
+        }
+        let links = txn.get_or_insert_map("links");
+        for link in board.links.values() {
+            links.insert(
+                &mut txn,
+                link.id.as_str(),
+                to_any(Value::Object(link.to_object())),
+            );
+        }
+    }
+    let mut v1 = Board::read(&doc);
+    assert_eq!(v1.meta.schema, 1);
+    v1.meta.schema = tavolo_board::SCHEMA_VERSION;
+    assert_eq!(
+        v1, board,
+        "a version-1 document reads through its plain strings"
+    );
+    let update = {
+        let mut txn = doc.transact_mut();
+        assert!(Board::migrate(&mut txn));
+        txn.encode_update_v1()
+    };
+    assert_eq!(Board::read(&doc), board, "and the same once migrated");
+    {
+        let mut txn = doc.transact_mut();
+        assert!(
+            !Board::migrate(&mut txn),
+            "a migrated board needs nothing more"
+        );
+    }
+    // the migrated document holds what a version-2 writer writes
+    let fresh = Doc::new();
+    board.write(&fresh);
+    let json = |d: &Doc| {
+        let txn = d.transact();
+        ["meta", "items", "links", tavolo_board::FIELDS].map(|r| {
+            use yrs::types::ToJson;
+            serde_json::to_value(txn.get_map(r).unwrap().to_json(&txn)).unwrap()
+        })
+    };
+    assert_eq!(json(&doc), json(&fresh));
+    assert!(!update.is_empty());
 }

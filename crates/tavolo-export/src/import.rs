@@ -51,13 +51,19 @@ pub fn from_json(bytes: &[u8]) -> Result<Board, ExportError> {
     let board = Board::from_json(&value).map_err(|e| invalid(e.to_string()))?;
     let board = kind_or_free(board);
     validate(&board)?;
-    Ok(board)
+    Ok(current(board))
 }
 
 /// A board without a (known) `meta.kind` is a free board: what `Board::to_json` and the
 /// web client write for it, so an import reads back as itself after an export.
 fn kind_or_free(mut board: Board) -> Board {
     board.meta.kind.get_or_insert(tavolo_board::BoardKind::Free);
+    board
+}
+
+/// A checked board of an earlier schema version is written as the current one.
+fn current(mut board: Board) -> Board {
+    board.meta.schema = tavolo_board::SCHEMA_VERSION;
     board
 }
 
@@ -98,7 +104,7 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
     }
     let board = kind_or_free(board);
     validate(&board)?;
-    Ok(board)
+    Ok(current(board))
 }
 
 /// A board's whole document as one v1 update: the backup format.
@@ -113,9 +119,11 @@ fn finite_in(v: f64, lo: f64, hi: f64) -> bool {
 
 /// Checks a board against the schema (`schema/README.md`) and the import limits.
 pub fn validate(board: &Board) -> Result<(), ExportError> {
-    if board.meta.schema != tavolo_board::SCHEMA_VERSION {
+    // version 2 moved free-text fields into Y.Texts; the JSON form did not change, and an
+    // older Yjs state reads the same: both import as the current version
+    if !(1..=tavolo_board::SCHEMA_VERSION).contains(&board.meta.schema) {
         return Err(invalid(format!(
-            "schema version {} is not supported (only {})",
+            "schema version {} is not supported (only 1 to {})",
             board.meta.schema,
             tavolo_board::SCHEMA_VERSION
         )));

@@ -110,6 +110,94 @@ struct Board {
     deferred: VecDeque<Cmd>,
 }
 
+/// How many times a board being loaded tries to write its schema migration when other
+/// nodes keep appending to it meanwhile.
+const MIGRATION_ATTEMPTS: usize = 5;
+
+/// Brings a board just loaded to the current schema (`tavolo_board::Board::migrate`:
+/// free-text fields held as plain strings get their `Y.Text`), as one logged update
+/// written only if the log has not moved since the document was read
+/// (`Store::append_if_head`). Several nodes loading the same board at once cannot both
+/// write it: the one that finds the log moved reloads, which brings it the other's
+/// migration, and finds nothing left to do. Nobody has seen the board yet, so nobody can
+/// have typed into a field while its `Y.Text` was being created. Returns the document,
+/// its log head, how many updates follow its snapshot and whether it differs from what
+/// was first read; on a read-only store, or if the
+/// migration cannot be written, the board is served as it is (reads fall back to the
+/// plain strings) and the next load tries again.
+async fn migrate_schema(
+    shared: &Arc<Shared>,
+    id: &BoardId,
+    mut doc: Doc,
+    mut last_seq: i64,
+    mut since_snapshot: u64,
+) -> (Doc, i64, u64, bool) {
+    if shared.store.is_read_only() {
+        return (doc, last_seq, since_snapshot, false);
+    }
+    let mut reloaded = false;
+    for _ in 0..MIGRATION_ATTEMPTS {
+        let delta = update::isolate(|| {
+            let mut txn = doc.transact_mut();
+            tavolo_board::Board::migrate(&mut txn).then(|| txn.encode_update_v1())
+        });
+        let delta = match delta {
+            Ok(Some(delta)) => delta,
+            Ok(None) => return (doc, last_seq, since_snapshot, reloaded),
+            Err(_) => {
+                tracing::error!(board = %id, "the schema migration panicked; serving the board as stored");
+                break;
+            }
+        };
+        match shared
+            .store
+            .append_if_head(id.as_str(), last_seq, &delta)
+            .await
+        {
+            Ok(Some(seq)) => {
+                tracing::info!(board = %id, seq, "board migrated to the current schema");
+                if let Some(bus) = &shared.bus {
+                    bus.publish(Event::Updates {
+                        board: id.as_str().to_owned(),
+                        first_seq: seq,
+                        updates: vec![delta],
+                    });
+                }
+                return (doc, seq, since_snapshot + 1, true);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(board = %id, error = %e, "writing the schema migration failed");
+                break;
+            }
+        }
+        // another node appended meanwhile (perhaps its own migration): read the board
+        // again, without the change just made to this copy
+        match shared.store.load_board(id.as_str()).await {
+            Ok(stored) => {
+                last_seq = stored.last_seq();
+                since_snapshot = stored.updates.len() as u64;
+                doc = rebuild_stored(&stored).0;
+                reloaded = true;
+            }
+            Err(e) => {
+                tracing::error!(board = %id, error = %e, "reloading the board failed");
+                break;
+            }
+        }
+    }
+    // served unmigrated: the document must not hold the uncommitted attempt
+    match shared.store.load_board(id.as_str()).await {
+        Ok(stored) => (
+            rebuild_stored(&stored).0,
+            stored.last_seq(),
+            stored.updates.len() as u64,
+            true,
+        ),
+        Err(_) => (doc, last_seq, since_snapshot, true),
+    }
+}
+
 /// A board's document from what the store holds (its snapshot and the log after it), with
 /// a description of each stored piece that had to be skipped.
 pub fn rebuild_stored(stored: &tavolo_store::StoredBoard) -> (Doc, Vec<String>) {
@@ -129,6 +217,8 @@ struct Early<'a> {
     step2: Option<Bytes>,
     /// Connections that joined meanwhile and have sent nothing yet.
     joined: HashMap<u64, mpsc::Sender<Bytes>>,
+    /// Connections given the snapshot: a migration written after it is sent to them too.
+    answered: &'a mut Vec<mpsc::Sender<Bytes>>,
     shared: &'a Shared,
 }
 
@@ -158,6 +248,7 @@ impl Early<'_> {
                     if sv.is_empty() && tx.try_send(step2.clone()).is_ok() {
                         self.shared.metrics.snapshot_syncs.fetch_add(1, Relaxed);
                         msgs.remove(0);
+                        self.answered.push(tx);
                     }
                 }
                 (!msgs.is_empty()).then_some(Cmd::Messages {
@@ -259,6 +350,8 @@ impl Board {
         let size = stored.snapshot.as_ref().map_or(0, |s| s.state.len())
             + stored.updates.iter().map(|(_, d)| d.len()).sum::<usize>();
         let mut deferred = VecDeque::new();
+        // connections answered from the stored snapshot while the document was built
+        let mut answered = Vec::new();
         let (doc, problems) = if size < shared.config.build_aside_bytes {
             rebuild_stored(&stored)
         } else {
@@ -270,6 +363,7 @@ impl Board {
             let mut early = Early {
                 step2,
                 joined: HashMap::new(),
+                answered: &mut answered,
                 shared: &shared,
             };
             let built = loop {
@@ -298,6 +392,19 @@ impl Board {
                 .metrics
                 .store_errors
                 .fetch_add(problems.len() as u64, Relaxed);
+        }
+        let (doc, last_seq, since_snapshot, migration) =
+            migrate_schema(&shared, &id, doc, last_seq, since_snapshot).await;
+        if migration && !answered.is_empty() {
+            // the document is no longer the snapshot those connections were given: they
+            // get what it holds now (committed), as an update
+            let state = doc
+                .transact()
+                .encode_state_as_update_v1(&yrs::StateVector::default());
+            let frame = Bytes::from(wire::encode_update(&state));
+            for tx in answered {
+                let _ = tx.try_send(frame.clone());
+            }
         }
         tracing::debug!(board = %id, updates = since_snapshot, bytes = size, "board loaded");
         // A long log is compacted after the first batch (see `serve`), not here: the

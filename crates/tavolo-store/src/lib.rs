@@ -470,6 +470,58 @@ impl Store {
         }
     }
 
+    /// Appends one update to a board's log only if the log still ends at `expected`
+    /// (nobody, on any node, appended since): returns its sequence number
+    /// (`expected + 1`), or `None` when the log has moved on. The check and the append
+    /// are one transaction on the board's `board_heads` row, so of several writers
+    /// expecting the same head exactly one succeeds: this is how a change that must
+    /// happen once (the schema migration of a board when it is loaded) is written.
+    pub async fn append_if_head(
+        &self,
+        board_id: &str,
+        expected: i64,
+        update: &[u8],
+    ) -> Result<Option<i64>, StoreError> {
+        let now = now_ms();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // a board never appended to has no head row: its head is what it stored
+            sqlx::query(
+                "INSERT INTO board_heads (board_id, last_seq) VALUES ($1, $2) \
+                 ON CONFLICT (board_id) DO NOTHING",
+            )
+            .bind(board_id)
+            .bind(expected)
+            .execute(&mut *tx)
+            .await?;
+            let moved = sqlx::query(
+                "UPDATE board_heads SET last_seq = last_seq + 1 \
+                 WHERE board_id = $1 AND last_seq = $2",
+            )
+            .bind(board_id)
+            .bind(expected)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved != 1 {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            sqlx::query(
+                "INSERT INTO board_updates (board_id, seq, data, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(board_id)
+            .bind(expected + 1)
+            .bind(update)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(expected + 1))
+        })
+    }
+
     /// The log of a board after `seq`, in order (to catch up with other nodes).
     pub async fn updates_after(
         &self,

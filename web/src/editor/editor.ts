@@ -62,7 +62,7 @@ export class Editor {
   constructor (board: Board, author: string) {
     this.board = board
     this.author = author
-    this.undo = new Y.UndoManager([board.items, board.texts, board.links], {
+    this.undo = new Y.UndoManager([board.items, board.texts, board.links, board.fields], {
       trackedOrigins: new Set([board.origin]),
       captureTimeout: CAPTURE_MS
     })
@@ -566,11 +566,11 @@ export class Editor {
     if (!ids.size) return null
     const items: BoardJSON['items'] = {}
     for (const id of ids) {
-      const it = this.board.getItem(id)
+      const it = this.board.itemWithFields(id)
       if (it) items[id] = { ...it, text: this.board.textOf(id) }
     }
     const links: BoardJSON['links'] = {}
-    for (const [id, l] of this.board.links.entries()) if (ids.has(l.from) && ids.has(l.to)) links[id] = { ...l }
+    for (const [id, l] of this.board.links.entries()) if (ids.has(l.from) && ids.has(l.to)) links[id] = this.board.linkWithLabel(id) ?? l
     const json = JSON.stringify({ [CLIPBOARD_MARK]: true, items, links })
     this.memoryClipboard = json
     this.pasteCount = 0

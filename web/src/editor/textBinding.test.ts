@@ -45,4 +45,31 @@ describe('transformPosition', () => {
     expect(transformPosition(5, [{ retain: 1 }, { delete: 2 }])).toBe(3)
     expect(transformPosition(5, [{ retain: 3 }, { delete: 10 }])).toBe(3)
   })
+  it('counts a delta of several inserts in the text before it (concurrent typing of several people)', () => {
+    // "abcdef", caret after "abc"; others typed "XX" after "a" and "Y" after "b": "aXXbYc|def"
+    expect(transformPosition(3, [{ retain: 1 }, { insert: 'XX' }, { retain: 1 }, { insert: 'Y' }])).toBe(6)
+    // an insert just past the caret does not move it, however many came before
+    expect(transformPosition(3, [{ retain: 1 }, { insert: 'XX' }, { retain: 2 }, { insert: 'Y' }])).toBe(5)
+    // a delete before the caret, then an insert before it
+    expect(transformPosition(4, [{ delete: 2 }, { retain: 1 }, { insert: 'Z' }])).toBe(3)
+  })
+  it('keeps the caret of each of three people typing at once after their own words', () => {
+    const docs = [new Y.Doc(), new Y.Doc(), new Y.Doc()]
+    const words = ['Anna firma ', 'Bruno porta ', 'Carla scrive ']
+    const carets = [0, 0, 0]
+    const texts = docs.map((d) => d.getText('t'))
+    texts.forEach((t, i) => t.observe((ev) => { if (!ev.transaction.local) carets[i] = transformPosition(carets[i], ev.delta as never) }))
+    for (let k = 0; k < 13; k++) {
+      // each types one character at its caret, then they exchange what they typed at once
+      const svs = docs.map((d) => Y.encodeStateVector(d))
+      texts.forEach((t, i) => { if (k < words[i].length) { t.insert(carets[i], words[i][k]); carets[i]++ } })
+      const updates = docs.map((d, i) => Y.encodeStateAsUpdate(d, svs[i]))
+      docs.forEach((d, i) => Y.applyUpdate(d, Y.mergeUpdates(updates.filter((_, j) => j !== i)), 'remote'))
+    }
+    const final = texts[0].toString()
+    expect(texts[1].toString()).toBe(final)
+    expect(texts[2].toString()).toBe(final)
+    for (const w of words) expect(final).toContain(w)
+    expect(final.length).toBe(words.join('').length)
+  })
 })

@@ -1,6 +1,6 @@
-// Binds a <textarea> to an item's Y.Text with delta operations (never a full replacement),
-// so that two people typing in the same note merge. Remote changes move the local caret
-// the way the text moved under it.
+// Binds a <textarea> or <input> to a Y.Text (an item's text, a side-panel field) with delta
+// operations (never a full replacement), so that two people typing in the same note or
+// field merge. Remote changes move the local caret the way the text moved under it.
 
 import type * as Y from 'yjs'
 
@@ -25,24 +25,29 @@ export function textDiff (prev: string, next: string, caret = next.length): Text
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff
 
-/** Where a position moves when `delta` is applied before it. */
+/**
+ * Where a position moves when `delta` is applied. `pos` and the delta's retains and
+ * deletes count in the text before the change (inserts take no room there), so a delta of
+ * several inserts — concurrent typing of several people, arriving in one update — moves
+ * the position by the inserts before it only.
+ */
 export function transformPosition (pos: number, delta: Array<{ insert?: unknown, retain?: number, delete?: number }>, local = false): number {
-  let index = 0
+  let old = 0
   let out = pos
   for (const op of delta) {
-    if (op.retain) index += op.retain
+    if (old > pos) break
+    if (op.retain) old += op.retain
     else if (typeof op.insert === 'string') {
-      if (index < pos || (local && index === pos)) out += op.insert.length
-      index += op.insert.length
+      if (old < pos || (local && old === pos)) out += op.insert.length
     } else if (op.delete) {
-      if (index < pos) out -= Math.min(op.delete, pos - index)
+      if (old < pos) out -= Math.min(op.delete, pos - old)
+      old += op.delete
     }
-    if (index > pos + (out - pos)) { /* keep going: later ops may still be before pos */ }
   }
   return Math.max(0, out)
 }
 
-export function bindTextarea (el: HTMLTextAreaElement, ytext: Y.Text, origin: object): () => void {
+export function bindTextarea (el: HTMLTextAreaElement | HTMLInputElement, ytext: Y.Text, origin: object): () => void {
   let prev = ytext.toString()
   el.value = prev
   const doc = ytext.doc!

@@ -3,18 +3,31 @@
 //   items : Y.Map<id, plain object>
 //   texts : Y.Map<id, Y.Text>
 //   links : Y.Map<id, plain object>
+//   fields: Y.Map<path, Y.Text>  (free-text fields: the title, notes, indicators, labels…)
 // Every write goes through one transaction with this board's origin, so a Y.UndoManager
 // whose trackedOrigins is that origin undoes only this user's changes.
 
 import * as Y from 'yjs'
 import {
   type BoardJSON,
+  INDICATOR_FIELDS,
+  type Indicator,
   type Item,
   type Link,
   type Meta,
   SCHEMA_VERSION,
   isBoardKind
 } from './schema'
+import {
+  TITLE_FIELD,
+  indicatorFieldPath,
+  itemFieldPrefix,
+  itemFields,
+  linkLabelPath,
+  linkWithLabel,
+  storedItem,
+  withFields
+} from './fields'
 
 export type ItemPatch = { [K in keyof Item]?: Item[K] | undefined }
 
@@ -24,6 +37,8 @@ export class Board {
   readonly items: Y.Map<Item>
   readonly texts: Y.Map<Y.Text>
   readonly links: Y.Map<Link>
+  /** Free-text fields by path (model/fields.ts): one Y.Text each, so concurrent typing merges. */
+  readonly fields: Y.Map<Y.Text>
   /** The transaction origin of this user's edits (what the undo manager tracks). */
   readonly origin: object
 
@@ -33,6 +48,7 @@ export class Board {
     this.items = doc.getMap('items') as Y.Map<Item>
     this.texts = doc.getMap('texts') as Y.Map<Y.Text>
     this.links = doc.getMap('links') as Y.Map<Link>
+    this.fields = doc.getMap('fields') as Y.Map<Y.Text>
     this.origin = origin
   }
 
@@ -53,19 +69,72 @@ export class Board {
     return {
       schema: typeof m.schema === 'number' ? m.schema : SCHEMA_VERSION,
       kind,
-      title: typeof m.title === 'string' ? m.title : '',
+      title: this.fields.get(TITLE_FIELD)?.toString() ?? (typeof m.title === 'string' ? m.title : ''),
       locked: m.locked === true,
       ...(m.template ? { template: m.template } : {}),
       ...(m.source_board ? { source_board: m.source_board } : {})
     }
   }
 
+  /** Writes meta fields; the title goes to its Y.Text (edited in place). */
   setMeta (patch: Partial<Meta>): void {
     this.transact(() => {
       for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) this.meta.delete(k)
+        if (k === 'title') this.putField(TITLE_FIELD, typeof v === 'string' ? v : '')
+        else if (v === undefined) this.meta.delete(k)
         else this.meta.set(k, v)
       }
+    })
+  }
+
+  // ---- free-text fields ---------------------------------------------------------------
+
+  /** The Y.Text of a free-text field, or undefined while the board holds none for it. */
+  field (path: string): Y.Text | undefined {
+    return this.fields.get(path)
+  }
+
+  private fieldOf = (path: string): string | undefined => this.fields.get(path)?.toString()
+
+  /**
+   * Makes a field hold `value`: its Y.Text is edited in place if it exists, created
+   * otherwise. Only for fields created together with what they belong to (an item, an
+   * indicator, a link, a new board), never for a field someone may already be typing in.
+   */
+  private putField (path: string, value: string): void {
+    const t = this.fields.get(path)
+    if (!t) { this.fields.set(path, new Y.Text(value)); return }
+    if (t.toString() === value) return
+    t.delete(0, t.length)
+    if (value) t.insert(0, value)
+  }
+
+  private deleteFields (prefix: string): void {
+    for (const k of [...this.fields.keys()]) if (k.startsWith(prefix)) this.fields.delete(k)
+  }
+
+  /** Adds an indicator to an item, with the Y.Text of each of its fields, in one transaction. */
+  addIndicator (id: string, indicatorId: string): void {
+    const item = this.items.get(id)
+    if (!item) return
+    const list = Array.isArray(item.data?.indicators) ? item.data!.indicators! : []
+    this.transact(() => {
+      for (const key of INDICATOR_FIELDS) this.fields.set(indicatorFieldPath(id, indicatorId, key), new Y.Text())
+      this.updateItem(id, { data: { ...item.data, indicators: [...list, { id: indicatorId } as Indicator] } })
+    })
+  }
+
+  /** Removes an indicator and its fields. */
+  removeIndicator (id: string, indicatorId: string): void {
+    const item = this.items.get(id)
+    if (!item) return
+    const list = (Array.isArray(item.data?.indicators) ? item.data!.indicators! : []).filter((x) => x.id !== indicatorId)
+    const data = { ...item.data }
+    if (list.length) data.indicators = list
+    else delete data.indicators
+    this.transact(() => {
+      this.deleteFields(`${itemFieldPrefix(id)}indicator/${indicatorId}/`)
+      this.updateItem(id, { data: Object.keys(data).length ? data : undefined })
     })
   }
 
@@ -95,10 +164,27 @@ export class Board {
     return this.texts.get(id)?.toString() ?? ''
   }
 
+  /** The item with its free-text fields (as the JSON form holds it). */
+  itemWithFields (id: string): Item | undefined {
+    const item = this.items.get(id)
+    return item && withFields(id, item, this.fieldOf)
+  }
+
+  /** The link with its label. */
+  linkWithLabel (id: string): Link | undefined {
+    const link = this.links.get(id)
+    return link && linkWithLabel(id, link, this.fieldOf)
+  }
+
+  /**
+   * Adds an item: its text and the Y.Text of each of its free-text fields are created in
+   * the same transaction (values taken from `item.data`, as the JSON form holds them).
+   */
   addItem (id: string, item: Item, text = ''): void {
     this.transact(() => {
-      this.items.set(id, clean(item))
+      this.items.set(id, clean(storedItem(item)))
       this.texts.set(id, new Y.Text(text))
+      for (const [path, value] of itemFields(id, item)) this.putField(path, value)
     })
   }
 
@@ -134,9 +220,13 @@ export class Board {
       for (const id of gone) {
         this.items.delete(id)
         this.texts.delete(id)
+        this.deleteFields(itemFieldPrefix(id))
       }
       for (const [lid, link] of this.links.entries()) {
-        if (gone.has(link.from) || gone.has(link.to)) this.links.delete(lid)
+        if (gone.has(link.from) || gone.has(link.to)) {
+          this.links.delete(lid)
+          this.fields.delete(linkLabelPath(lid))
+        }
       }
       for (const [id, item] of this.items.entries()) {
         if (item.frame && gone.has(item.frame)) this.updateItem(id, { frame: undefined })
@@ -151,11 +241,17 @@ export class Board {
 
   // ---- links ------------------------------------------------------------------------
 
+  /** Adds a link and the Y.Text of its label, in one transaction. */
   addLink (id: string, link: Link): void {
-    this.transact(() => this.links.set(id, clean(link)))
+    const { label, ...rest } = link
+    this.transact(() => {
+      this.links.set(id, clean(rest as Link))
+      this.putField(linkLabelPath(id), label ?? '')
+    })
   }
 
-  updateLink (id: string, patch: Partial<Link>): void {
+  /** Changes a link's kind or ends (its label is a free-text field, bound to its Y.Text). */
+  updateLink (id: string, patch: Partial<Omit<Link, 'label'>>): void {
     const old = this.links.get(id)
     if (!old) return
     const next: Record<string, unknown> = { ...old }
@@ -167,7 +263,12 @@ export class Board {
   }
 
   deleteLinks (ids: Iterable<string>): void {
-    this.transact(() => { for (const id of ids) this.links.delete(id) })
+    this.transact(() => {
+      for (const id of ids) {
+        this.links.delete(id)
+        this.fields.delete(linkLabelPath(id))
+      }
+    })
   }
 
   // ---- JSON form ----------------------------------------------------------------------
@@ -176,9 +277,9 @@ export class Board {
   toJSON (): BoardJSON {
     const meta = this.getMeta() ?? { schema: SCHEMA_VERSION, kind: 'free', title: '', locked: false }
     const items: BoardJSON['items'] = {}
-    for (const [id, item] of this.items.entries()) items[id] = { ...item, text: this.textOf(id) }
+    for (const [id, item] of this.items.entries()) items[id] = { ...withFields(id, item, this.fieldOf), text: this.textOf(id) }
     const links: BoardJSON['links'] = {}
-    for (const [id, link] of this.links.entries()) links[id] = { ...link }
+    for (const [id, link] of this.links.entries()) links[id] = linkWithLabel(id, link, this.fieldOf)
     return { meta, items, links }
   }
 
@@ -186,14 +287,15 @@ export class Board {
   loadJSON (json: Pick<BoardJSON, 'meta' | 'items' | 'links'>): void {
     this.transact(() => {
       for (const [k, v] of Object.entries(json.meta)) {
-        if (v !== undefined) this.meta.set(k, v)
+        if (k === 'title') this.putField(TITLE_FIELD, typeof v === 'string' ? v : '')
+        else if (v !== undefined) this.meta.set(k, v)
       }
+      if (!this.fields.has(TITLE_FIELD)) this.putField(TITLE_FIELD, '')
       for (const [id, withText] of Object.entries(json.items)) {
         const { text, ...item } = withText as Item & { text?: string }
-        this.items.set(id, clean(item as Item))
-        this.texts.set(id, new Y.Text(text ?? ''))
+        this.addItem(id, item as Item, text ?? '')
       }
-      for (const [id, link] of Object.entries(json.links ?? {})) this.links.set(id, clean(link))
+      for (const [id, link] of Object.entries(json.links ?? {})) this.addLink(id, link)
     })
   }
 }

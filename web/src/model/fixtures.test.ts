@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 
 import { Board } from './board'
+import { TITLE_FIELD, itemFields, linkLabelPath, storedItem } from './fields'
 import type { BoardJSON, Item } from './schema'
 import {
   frameChildren,
@@ -116,11 +117,25 @@ describe('schema fixtures', () => {
         const { fixture, board } = load(file)
         const { expected: _expected, ...want } = fixture
         expect(board.toJSON()).toEqual(want)
-        expect(board.getMeta()!.schema).toBe(1)
+        expect(board.getMeta()!.schema).toBe(2)
         // items are plain objects and texts are Y.Text, as the schema says
         for (const id of Object.keys(fixture.items)) {
           expect(board.items.get(id)).not.toBeInstanceOf(Y.AbstractType)
           expect(board.texts.get(id)).toBeInstanceOf(Y.Text)
+        }
+        // every free-text field is a Y.Text in `fields`, and only there
+        expect(board.field(TITLE_FIELD)?.toString()).toBe(fixture.meta.title)
+        expect(board.meta.has('title')).toBe(false)
+        for (const [id, item] of Object.entries(fixture.items)) {
+          for (const [path, value] of itemFields(id, item)) {
+            expect(board.field(path), path).toBeInstanceOf(Y.Text)
+            expect(board.field(path)!.toString(), path).toBe(value)
+          }
+          expect(board.items.get(id), id).toEqual(storedItem(board.items.get(id)!))
+        }
+        for (const [id, link] of Object.entries(fixture.links)) {
+          expect(board.field(linkLabelPath(id))?.toString()).toBe(link.label ?? '')
+          expect(board.links.get(id)).not.toHaveProperty('label')
         }
       })
 

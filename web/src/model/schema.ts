@@ -1,7 +1,7 @@
-// The board schema, version 1 (schema/README.md is the contract; this file mirrors it).
+// The board schema, version 2 (schema/README.md is the contract; this file mirrors it).
 // Plain data types only: no Yjs, no DOM.
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const BOARD_KINDS = [
   'free',

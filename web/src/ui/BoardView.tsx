@@ -3,7 +3,10 @@
 
 import type { ComponentChildren } from 'preact'
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
+import * as Y from 'yjs'
 import type { Editor } from '../editor/editor'
+import { TITLE_FIELD } from '../model/fields'
+import { FieldInput } from '../render/FieldInput'
 import type { BoardConnection } from '../sync/connection'
 import type { Presence } from '../sync/presence'
 import { t } from '../i18n'
@@ -57,8 +60,14 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
   const status = useConnectionStatus(conn)
   useEffect(() => {
     const f = () => setMetaTick((n) => n + 1)
+    // the title is a Y.Text in `fields`: re-render when it changes or is replaced
+    const onTitle = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>) => {
+      const title = editor.board.field(TITLE_FIELD)
+      if (events.some((e) => e.target === title || (e instanceof Y.YMapEvent && e.keysChanged.has(TITLE_FIELD)))) f()
+    }
     editor.board.meta.observe(f)
-    return () => editor.board.meta.unobserve(f)
+    editor.board.fields.observeDeep(onTitle)
+    return () => { editor.board.meta.unobserve(f); editor.board.fields.unobserveDeep(onTitle) }
   }, [editor])
   const meta = editor.board.getMeta()
   editor.readOnly = meta?.locked === true || readOnly === true
@@ -114,8 +123,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
         <a class="home" href={home?.href ?? '/'} onClick={(e) => { e.preventDefault(); navigate(home?.href ?? '/') }} aria-label={home?.label ?? t('board.home')} title={home?.label ?? t('board.home')}>{t('app.name')}</a>
         <label class="title-field">
           <span class="sr-only">{t('board.titleLabel')}</span>
-          <input type="text" value={meta?.title ?? ''} placeholder={t('board.untitled')} disabled={editor.readOnly}
-            onChange={(e) => editor.board.setMeta({ title: (e.target as HTMLInputElement).value })} />
+          <FieldInput board={editor.board} path={TITLE_FIELD} fallback={meta?.title ?? ''} placeholder={t('board.untitled')} disabled={editor.readOnly} maxLength={200} />
         </label>
         <span class="kind-badge">{t(`kind.${kind}`)}</span>
         {meta?.source_board

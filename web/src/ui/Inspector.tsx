@@ -11,6 +11,8 @@ import {
 } from '../model/schema'
 import { CATEGORY_COLOR, sectionOf, stakeholderMetrics, tocLevel } from '../model/templates'
 import { newId } from '../model/board'
+import { indicatorFieldPath, itemFieldPath, linkLabelPath } from '../model/fields'
+import { FieldInput } from '../render/FieldInput'
 import { kindLabel } from '../render/names'
 
 const OUTPUT_OR_OUTCOME = new Set(['output', 'outcome_short', 'outcome_mid', 'outcome_long'])
@@ -32,7 +34,7 @@ export function Inspector ({ editor }: { editor: Editor }) {
           </select>
         </label>
         <label class="field">{t('panel.linkLabel')}
-          <input type="text" value={l.label ?? ''} disabled={editor.readOnly} onInput={(e) => b.updateLink(lid, { label: (e.target as HTMLInputElement).value })} />
+          <FieldInput key={lid} board={b} path={linkLabelPath(lid)} fallback={l.label ?? ''} disabled={editor.readOnly} data-field="label" />
         </label>
         <button type="button" class="danger" disabled={editor.readOnly} onClick={() => editor.deleteSelection()}>{t('panel.delete')}</button>
       </section>
@@ -77,7 +79,7 @@ export function Inspector ({ editor }: { editor: Editor }) {
           <p class="derived"><span>{t('panel.level')}:</span> <output>{(() => { const lv = tocLevel(item, meta.template?.lanes); return lv ? tDynamic(`role.${lv}`) : t('panel.noLevel') })()}</output></p>
           )
         : null}
-      {role && OUTPUT_OR_OUTCOME.has(role) ? <Indicators editor={editor} id={id} item={item} setData={setData} readOnly={ro} /> : null}
+      {role && OUTPUT_OR_OUTCOME.has(role) ? <Indicators editor={editor} id={id} item={item} readOnly={ro} /> : null}
       {role === 'assumption' ? <AssumptionFields editor={editor} id={id} item={item} setData={setData} /> : null}
 
       {role === 'report_item'
@@ -85,8 +87,8 @@ export function Inspector ({ editor }: { editor: Editor }) {
           <fieldset class="group">
             <legend>{t('role.report_item')}</legend>
             {REPORT_FIELDS.map((f) => (
-              <label key={f} class="field">{t(`field.${f}`)}
-                <input type="text" value={String(item.data?.[f] ?? '')} disabled={ro} data-field={f} onInput={(e) => setData({ [f]: (e.target as HTMLInputElement).value })} />
+              <label key={`${id}/${f}`} class="field">{t(`field.${f}`)}
+                <FieldInput board={b} path={itemFieldPath(id, f)} fallback={String(item.data?.[f] ?? '')} disabled={ro} data-field={f} />
               </label>
             ))}
           </fieldset>
@@ -163,7 +165,7 @@ function StakeholderFields ({ editor, id, item, setData }: FieldProps) {
       {select(t('panel.attitude'), 'attitude', ATTITUDES, 'attitude')}
       {select(t('panel.ring'), 'ring', RINGS, 'ring', <option value="">{t('ring.auto', { ring: m ? t(`ring.${stakeholderMetrics({ ...item, data: {} }, grid!).ring}`) : '' })}</option>)}
       <label class="field">{t('panel.notes')}
-        <textarea rows={3} value={item.data?.notes ?? ''} disabled={ro} data-field="notes" onInput={(e) => setData({ notes: (e.target as HTMLTextAreaElement).value })} />
+        <FieldInput key={id} board={editor.board} path={itemFieldPath(id, 'notes')} fallback={item.data?.notes ?? ''} multiline disabled={ro} data-field="notes" />
       </label>
       {m
         ? (
@@ -179,14 +181,9 @@ function StakeholderFields ({ editor, id, item, setData }: FieldProps) {
   )
 }
 
-function Indicators ({ editor, id, item, setData, readOnly }: { editor: Editor, id: string, item: Item, setData: (p: Partial<ItemData>) => void, readOnly: boolean }) {
+function Indicators ({ editor, id, item, readOnly }: { editor: Editor, id: string, item: Item, readOnly: boolean }) {
   const list: Indicator[] = Array.isArray(item.data?.indicators) ? item.data!.indicators! : []
-  // always edit the stored list (this render's copy may be a frame old)
-  const current = (): Indicator[] => {
-    const l = editor.board.getItem(id)?.data?.indicators
-    return Array.isArray(l) ? l : []
-  }
-  const write = (next: Indicator[]) => setData({ indicators: next.length ? next : undefined })
+  const b = editor.board
   return (
     <fieldset class="group indicators">
       <legend>{t('panel.indicators')}</legend>
@@ -194,15 +191,14 @@ function Indicators ({ editor, id, item, setData, readOnly }: { editor: Editor, 
         <fieldset key={ind.id ?? i} class="indicator">
           <legend>{t('panel.indicatorN', { n: i + 1 })}</legend>
           {INDICATOR_FIELDS.map((f) => (
-            <label key={f} class="field">{t(`field.${f}`)}
-              <input type="text" value={ind[f] ?? ''} disabled={readOnly} data-field={f}
-                onInput={(e) => write(current().map((x, j) => (j === i ? { ...x, [f]: (e.target as HTMLInputElement).value } : x)))} />
+            <label key={`${id}/${ind.id}/${f}`} class="field">{t(`field.${f}`)}
+              <FieldInput board={b} path={indicatorFieldPath(id, ind.id, f)} fallback={ind[f] ?? ''} disabled={readOnly} data-field={f} />
             </label>
           ))}
-          <button type="button" class="danger small" disabled={readOnly} onClick={() => write(current().filter((_, j) => j !== i))}>{t('panel.removeIndicator')}</button>
+          <button type="button" class="danger small" disabled={readOnly} onClick={() => b.removeIndicator(id, ind.id)}>{t('panel.removeIndicator')}</button>
         </fieldset>
       ))}
-      <button type="button" disabled={readOnly} onClick={() => write([...current(), { id: newId('ind-'), name: '', unit: '', baseline: '', target: '', source: '', frequency: '' }])}>{t('panel.addIndicator')}</button>
+      <button type="button" disabled={readOnly} onClick={() => b.addIndicator(id, newId('ind-'))}>{t('panel.addIndicator')}</button>
     </fieldset>
   )
 }

@@ -28,7 +28,8 @@ export function ListView ({ editor, onShow }: { editor: Editor, onShow: (id: str
       .sort(([, a], [, c]) => (a.role ?? a.type).localeCompare(c.role ?? c.type) || a.y - c.y || a.x - c.x || compareZ(a.z, c.z))
       .map(([id, item]) => ({ id, item, depth: 0 }))
   }
-  const details = (it: Item): string => {
+  const details = (id: string, stored: Item): string => {
+    const it = b.itemWithFields(id) ?? stored
     const parts: string[] = []
     const tpl = meta?.template
     if (it.role === 'stakeholder' && tpl?.grid) {
@@ -68,7 +69,7 @@ export function ListView ({ editor, onShow }: { editor: Editor, onShow: (id: str
                     {kindLabel(item)}{depth ? <span class="sr-only">, {t('list.depth', { n: depth })}</span> : null}
                   </th>
                   <td><BoundText editor={editor} id={id} label={kindLabel(item)} /></td>
-                  <td>{details(item)}</td>
+                  <td>{details(id, item)}</td>
                   <td><button type="button" onClick={() => onShow(id)}>{t('list.show')}</button></td>
                 </tr>
               ))}
@@ -80,9 +81,10 @@ export function ListView ({ editor, onShow }: { editor: Editor, onShow: (id: str
           <>
             <h3>{t('list.links')}</h3>
             <ul>
-              {[...b.links.entries()].map(([id, l]) => (
-                <li key={id}>{b.textOf(l.from) || '—'} → {b.textOf(l.to) || '—'} ({t(`linkKind.${l.kind}`)}{l.label ? `: ${l.label}` : ''})</li>
-              ))}
+              {[...b.links.keys()].map((id) => {
+                const l = b.linkWithLabel(id)!
+                return <li key={id}>{b.textOf(l.from) || '—'} → {b.textOf(l.to) || '—'} ({t(`linkKind.${l.kind}`)}{l.label ? `: ${l.label}` : ''})</li>
+              })}
             </ul>
           </>
           )

@@ -88,7 +88,7 @@ async fn reveal(
         .change(&bid, move |txn| {
             let addition = Board {
                 meta: tavolo_board::Meta {
-                    schema: 1,
+                    schema: tavolo_board::SCHEMA_VERSION,
                     kind: None,
                     title: String::new(),
                     locked: false,
