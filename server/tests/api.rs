@@ -742,21 +742,37 @@ async fn meeting_flow(backend: Backend) {
         .post(&format!("/api/boards/{}/reveal", w.board), json!({}))
         .await;
     assert_eq!(r.json["revealed"], 1, "{}", r.json);
-    a.wait_until("revealed", WAIT, |c| {
-        item_keys(c).contains(&"idea1".to_owned())
-    })
-    .await
-    .unwrap();
-    let text = {
-        let txn = a.doc().transact();
-        txn.get_map("texts")
-            .unwrap()
-            .get(&txn, "idea1")
-            .unwrap()
-            .cast::<yrs::TextRef>()
-            .unwrap()
-            .get_string(&txn)
+    // revealed under a fresh id, with its text, by its draft's owner
+    let revealed_text = |c: &Client| -> Option<(String, String)> {
+        let txn = c.doc().transact();
+        let texts = txn.get_map("texts")?;
+        let items = txn.get_map("items")?;
+        items.keys(&txn).find_map(|k| {
+            let t = texts
+                .get(&txn, k)?
+                .cast::<yrs::TextRef>()
+                .ok()?
+                .get_string(&txn);
+            (t == "idea segreta").then(|| (k.to_owned(), t))
+        })
     };
+    a.wait_until("revealed", WAIT, |c| revealed_text(c).is_some())
+        .await
+        .unwrap();
+    let (revealed_key, text) = revealed_text(&a).unwrap();
+    let key = revealed_key.clone();
+    assert_ne!(key, "idea1", "a fresh id");
+    let bid = tavolo_sync::BoardId::parse(&w.board).unwrap();
+    let on_board = w
+        .server
+        .hub
+        .read(&bid, tavolo_board::Board::read)
+        .await
+        .unwrap();
+    assert_eq!(
+        on_board.items[&key].author.as_deref(),
+        Some(w.a.id.as_str())
+    );
     assert_eq!(text, "idea segreta");
 
     // breakouts with a copy of the plenary board, gather, close, next meeting
@@ -882,9 +898,7 @@ async fn meeting_flow(backend: Backend) {
         .find(|b| b.title == "Chi siede al tavolo")
         .unwrap();
     let c = w.connect(&copy.id, &fac_token).await.unwrap();
-    assert!(
-        item_keys(&c).contains(&"s-new".to_owned()) && item_keys(&c).contains(&"idea1".to_owned())
-    );
+    assert!(item_keys(&c).contains(&"s-new".to_owned()) && item_keys(&c).contains(&revealed_key));
 
     // snapshots: a manual one, then a restore that is a new change
     let snap = w
