@@ -45,16 +45,30 @@ pub async fn principal(
     headers: &HeaderMap,
     query_token: Option<&str>,
 ) -> ApiResult<Principal> {
-    resolve(state, headers, query_token, true).await
+    Ok(resolve(state, headers, query_token, true).await?.who)
 }
 
-/// As [`principal`], for REST routes: a token in the query must be a participant's.
-pub async fn rest_principal(
-    state: &AppState,
-    headers: &HeaderMap,
-    query_token: Option<&str>,
-) -> ApiResult<Principal> {
-    resolve(state, headers, query_token, false).await
+/// Who is asking, and for a member the token that says so (what their ballots are keyed
+/// with: `tavolo_rooms::auth::Ballot`).
+pub struct Credential {
+    pub who: Principal,
+    pub member_token: Option<String>,
+}
+
+impl Credential {
+    fn member(p: Option<Principal>, token: &str) -> Option<Credential> {
+        p.map(|who| Credential {
+            who,
+            member_token: Some(token.to_owned()),
+        })
+    }
+
+    fn facilitator(p: Option<Principal>) -> Option<Credential> {
+        p.map(|who| Credential {
+            who,
+            member_token: None,
+        })
+    }
 }
 
 async fn resolve(
@@ -62,12 +76,10 @@ async fn resolve(
     headers: &HeaderMap,
     query_token: Option<&str>,
     facilitator_in_query: bool,
-) -> ApiResult<Principal> {
+) -> ApiResult<Credential> {
     if let (Some(token), false) = (query_token, facilitator_in_query) {
-        return match member(state, token).await? {
-            Some(p) => Ok(p),
-            None => Err(ApiError::Unauthorized),
-        };
+        return Credential::member(member(state, token).await?, token)
+            .ok_or(ApiError::Unauthorized);
     }
     let bearer = headers
         .get(AUTHORIZATION)
@@ -78,24 +90,27 @@ async fn resolve(
         return by_token(state, token).await;
     }
     if let Some(token) = cookie(headers, LOGIN_COOKIE) {
-        if let Some(p) = login(state, token).await? {
-            return Ok(p);
+        if let Some(c) = Credential::facilitator(login(state, token).await?) {
+            return Ok(c);
         }
     }
     if let Some(token) = cookie(headers, MEMBER_COOKIE) {
-        if let Some(p) = member(state, token).await? {
-            return Ok(p);
+        if let Some(c) = Credential::member(member(state, token).await?, token) {
+            return Ok(c);
         }
     }
-    Ok(Principal::Anonymous)
+    Ok(Credential {
+        who: Principal::Anonymous,
+        member_token: None,
+    })
 }
 
-async fn by_token(state: &AppState, token: &str) -> ApiResult<Principal> {
-    if let Some(p) = member(state, token).await? {
-        return Ok(p);
+async fn by_token(state: &AppState, token: &str) -> ApiResult<Credential> {
+    if let Some(c) = Credential::member(member(state, token).await?, token) {
+        return Ok(c);
     }
-    if let Some(p) = login(state, token).await? {
-        return Ok(p);
+    if let Some(c) = Credential::facilitator(login(state, token).await?) {
+        return Ok(c);
     }
     Err(ApiError::Unauthorized)
 }
@@ -122,6 +137,21 @@ async fn member(state: &AppState, token: &str) -> ApiResult<Option<Principal>> {
         .map(Principal::Member))
 }
 
+/// Extractor: the request's [`Credential`], as REST routes take it: a token in the query
+/// must be a participant's.
+impl FromRequestParts<AppState> for Credential {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let q: Option<Query<TokenQuery>> = Query::from_request_parts(parts, state).await.ok();
+        let token = q.as_ref().and_then(|q| q.0.token.as_deref());
+        resolve(state, &parts.headers, token, false).await
+    }
+}
+
 /// Extractor: the request's principal (possibly anonymous).
 pub struct Who(pub Principal);
 
@@ -132,9 +162,7 @@ impl FromRequestParts<AppState> for Who {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let q: Option<Query<TokenQuery>> = Query::from_request_parts(parts, state).await.ok();
-        let token = q.as_ref().and_then(|q| q.0.token.as_deref());
-        Ok(Who(rest_principal(state, &parts.headers, token).await?))
+        Ok(Who(Credential::from_request_parts(parts, state).await?.who))
     }
 }
 
