@@ -56,7 +56,7 @@ export function startServer ({ dataDir, databaseUrl, extraArgs = [] } = {}) {
       `Tavolo binary not found at ${bin}: build it with \`cargo build -p tavolo\` ` +
       'or point TAVOLO_BIN at it'))
   }
-  const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir, '--anonymous-boards']
+  const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir, '--anonymous-boards', '--anonymous-boards-per-minute', '0']
   if (databaseUrl) args.push('--database-url', databaseUrl)
   args.push(...extraArgs)
 

@@ -58,6 +58,7 @@ impl Peer {
             access,
             lockable: false,
             locked: false,
+            max_board_bytes: None,
         };
         let (to_server, rx) = mpsc::unbounded_channel();
         let (tx, from_server) = mpsc::unbounded_channel();
