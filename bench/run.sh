@@ -179,12 +179,12 @@ start_server() {
     echo "--- start $(date -u +%H:%M:%S) mode=$mode data=$data $*" >> "$log"
     case "$key" in
         tavolo)
-            cmd "${TAVOLO#$ROOT/} --bind 127.0.0.1:$port --data-dir $data --anonymous-boards $*"
-            "$TAVOLO" --bind "127.0.0.1:$port" --data-dir "$data" --anonymous-boards "$@" >> "$log" 2>&1 &
+            cmd "${TAVOLO#$ROOT/} --bind 127.0.0.1:$port --data-dir $data --anonymous-boards --anonymous-boards-per-minute 0 --anonymous-board-mib 0 $*"
+            "$TAVOLO" --bind "127.0.0.1:$port" --data-dir "$data" --anonymous-boards --anonymous-boards-per-minute 0 --anonymous-board-mib 0 "$@" >> "$log" 2>&1 &
             SERVER_URL="ws://127.0.0.1:$port/sync" ;;
         tavolo-full)
-            cmd "${TAVOLO#$ROOT/} --bind 127.0.0.1:$port --data-dir $data --anonymous-boards --sqlite-sync full $*"
-            "$TAVOLO" --bind "127.0.0.1:$port" --data-dir "$data" --anonymous-boards --sqlite-sync full "$@" >> "$log" 2>&1 &
+            cmd "${TAVOLO#$ROOT/} --bind 127.0.0.1:$port --data-dir $data --anonymous-boards --anonymous-boards-per-minute 0 --anonymous-board-mib 0 --sqlite-sync full $*"
+            "$TAVOLO" --bind "127.0.0.1:$port" --data-dir "$data" --anonymous-boards --anonymous-boards-per-minute 0 --anonymous-board-mib 0 --sqlite-sync full "$@" >> "$log" 2>&1 &
             SERVER_URL="ws://127.0.0.1:$port/sync" ;;
         reference)
             if [ "$mode" = persistent ]; then

@@ -57,7 +57,8 @@ export function startServer ({ dataDir, databaseUrl, extraArgs = [], anonymousBo
       'or point TAVOLO_BIN at it'))
   }
   const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir]
-  if (anonymousBoards) args.push('--anonymous-boards')
+  // no limit on new anonymous boards per address: every test opens many from 127.0.0.1
+  if (anonymousBoards) args.push('--anonymous-boards', '--anonymous-boards-per-minute', '0')
   if (databaseUrl) args.push('--database-url', databaseUrl)
   args.push(...extraArgs)
 

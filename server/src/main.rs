@@ -91,6 +91,18 @@ struct Cli {
     #[arg(long, env = "TAVOLO_ANONYMOUS_BOARDS")]
     anonymous_boards: bool,
 
+    /// New anonymous boards (ones with nothing stored yet) one client address (IPv6: its
+    /// /64) may open per minute; past that the socket is refused with 429 and
+    /// Retry-After. 0: no limit.
+    #[arg(long, env = "TAVOLO_ANONYMOUS_BOARDS_PER_MINUTE", default_value_t = tavolo_http::DEFAULT_ANONYMOUS_BOARDS_PER_MINUTE)]
+    anonymous_boards_per_minute: u32,
+
+    /// The most an anonymous board may hold in the database (MiB, its snapshot and log);
+    /// an update that would take it past this is refused and its sender closed with
+    /// 4007 "this board is full". 0: no cap.
+    #[arg(long, env = "TAVOLO_ANONYMOUS_BOARD_MIB", default_value_t = tavolo_http::DEFAULT_ANONYMOUS_BOARD_MIB)]
+    anonymous_board_mib: usize,
+
     /// How SQLite commits reach the disk: `normal` (the commit is in the write-ahead log:
     /// it survives a crash of Tavolo, not a power cut) or `full` (fsync on every commit:
     /// survives a power cut too, slower). PostgreSQL is not affected.
@@ -338,6 +350,9 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
     let hub = Hub::with_bus(store.clone(), config, metrics, bus);
     let options = AppOptions {
         allow_anonymous_boards: cli.anonymous_boards,
+        anonymous_boards_per_minute: cli.anonymous_boards_per_minute,
+        anonymous_board_bytes: (cli.anonymous_board_mib > 0)
+            .then(|| cli.anonymous_board_mib.saturating_mul(1024 * 1024)),
         secure_cookies: !cli.insecure_cookies,
         passwords: tavolo_http::PasswordLimits {
             concurrent: cli

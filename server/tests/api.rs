@@ -742,21 +742,37 @@ async fn meeting_flow(backend: Backend) {
         .post(&format!("/api/boards/{}/reveal", w.board), json!({}))
         .await;
     assert_eq!(r.json["revealed"], 1, "{}", r.json);
-    a.wait_until("revealed", WAIT, |c| {
-        item_keys(c).contains(&"idea1".to_owned())
-    })
-    .await
-    .unwrap();
-    let text = {
-        let txn = a.doc().transact();
-        txn.get_map("texts")
-            .unwrap()
-            .get(&txn, "idea1")
-            .unwrap()
-            .cast::<yrs::TextRef>()
-            .unwrap()
-            .get_string(&txn)
+    // revealed under a fresh id, with its text, by its draft's owner
+    let revealed_text = |c: &Client| -> Option<(String, String)> {
+        let txn = c.doc().transact();
+        let texts = txn.get_map("texts")?;
+        let items = txn.get_map("items")?;
+        items.keys(&txn).find_map(|k| {
+            let t = texts
+                .get(&txn, k)?
+                .cast::<yrs::TextRef>()
+                .ok()?
+                .get_string(&txn);
+            (t == "idea segreta").then(|| (k.to_owned(), t))
+        })
     };
+    a.wait_until("revealed", WAIT, |c| revealed_text(c).is_some())
+        .await
+        .unwrap();
+    let (revealed_key, text) = revealed_text(&a).unwrap();
+    let key = revealed_key.clone();
+    assert_ne!(key, "idea1", "a fresh id");
+    let bid = tavolo_sync::BoardId::parse(&w.board).unwrap();
+    let on_board = w
+        .server
+        .hub
+        .read(&bid, tavolo_board::Board::read)
+        .await
+        .unwrap();
+    assert_eq!(
+        on_board.items[&key].author.as_deref(),
+        Some(w.a.id.as_str())
+    );
     assert_eq!(text, "idea segreta");
 
     // breakouts with a copy of the plenary board, gather, close, next meeting
@@ -882,9 +898,7 @@ async fn meeting_flow(backend: Backend) {
         .find(|b| b.title == "Chi siede al tavolo")
         .unwrap();
     let c = w.connect(&copy.id, &fac_token).await.unwrap();
-    assert!(
-        item_keys(&c).contains(&"s-new".to_owned()) && item_keys(&c).contains(&"idea1".to_owned())
-    );
+    assert!(item_keys(&c).contains(&"s-new".to_owned()) && item_keys(&c).contains(&revealed_key));
 
     // snapshots: a manual one, then a restore that is a new change
     let snap = w
@@ -1424,11 +1438,560 @@ async fn anonymous_boards_are_off_by_default(backend: Backend) {
     db.cleanup().await;
 }
 
+// ------------------------------------------------------------------ votes
+
+/// Writes items (id, text, author) into a board as the server does.
+async fn put_items(w: &World, board: &str, items: &[(&str, &str, &str)]) {
+    let items: Vec<(String, String, String)> = items
+        .iter()
+        .map(|(i, t, a)| (i.to_string(), t.to_string(), a.to_string()))
+        .collect();
+    let id = tavolo_sync::BoardId::parse(board).unwrap();
+    w.server
+        .hub
+        .change(&id, move |txn| {
+            for (i, (id, text, author)) in items.into_iter().enumerate() {
+                let mut b = tavolo_board::Board::from_json(&json!({
+                    "meta": { "schema": 1, "title": "" },
+                    "items": { id: {
+                        "type": "sticky", "x": 10 * i, "y": 10, "w": 200, "h": 100,
+                        "color": "yellow", "z": format!("a{i}"), "author": author, "text": text
+                    } },
+                    "links": {}
+                }))
+                .unwrap();
+                b.meta.kind = None;
+                b.write_items(txn);
+            }
+        })
+        .await
+        .unwrap();
+}
+
+async fn open_vote(w: &World, dots: i64) -> String {
+    let r = w
+        .fac
+        .post(
+            &format!("/api/boards/{}/votes", w.board),
+            json!({ "dots": dots }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    r.json["id"].as_str().unwrap().to_owned()
+}
+
+fn tally_of(view: &Value) -> std::collections::BTreeMap<String, i64> {
+    view["tally"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["item"].as_str().unwrap().to_owned(),
+                t["dots"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Many members placing dots at once, several at a time each: no 5xx, every member gets
+/// exactly their budget, the tally counts exactly the dots that were answered 200; then
+/// taking dots back at once is as exact.
+async fn concurrent_dots_keep_the_budget(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    put_items(
+        &w,
+        &w.board,
+        &[("i1", "uno", "x"), ("i2", "due", "x"), ("i3", "tre", "x")],
+    )
+    .await;
+    let mut members = vec![w.a.token.clone(), w.b.token.clone()];
+    for n in 0..6 {
+        let (status, j) = join(&w.server, &w.invite_p, &format!("Voter {n}")).await;
+        assert_eq!(status, 200, "{j}");
+        members.push(j["token"].as_str().unwrap().to_owned());
+    }
+    let budget = 3;
+    let vote = open_vote(&w, budget).await;
+    // 8 members x 5 dots each = 40 requests in flight together
+    let mut tasks = Vec::new();
+    for (m, token) in members.iter().enumerate() {
+        for k in 0..5 {
+            let mut h = Http::new(w.server.addr);
+            h.cookie = Some(format!("tavolo_member={token}"));
+            let path = format!("/api/votes/{vote}/dots");
+            let item = ["i1", "i2", "i3"][(m + k) % 3];
+            tasks.push(tokio::spawn(async move {
+                let r = h.post(&path, json!({ "item": item })).await;
+                (m, item, r.status, r.json)
+            }));
+        }
+    }
+    let mut placed = std::collections::BTreeMap::<String, i64>::new();
+    let mut per_member = vec![0; members.len()];
+    let mut got: Vec<Vec<&str>> = vec![Vec::new(); members.len()];
+    for t in tasks {
+        let (m, item, status, body) = t.await.unwrap();
+        match status {
+            200 => {
+                per_member[m] += 1;
+                got[m].push(item);
+                *placed.entry(item.to_owned()).or_default() += 1;
+            }
+            409 => assert_eq!(body["error"], "no dots left", "{body}"),
+            other => panic!("dot answered {other}: {body}"),
+        }
+    }
+    assert_eq!(
+        per_member,
+        vec![budget; members.len()],
+        "each member's budget, exactly"
+    );
+    let fac_view = w.fac.get(&format!("/api/votes/{vote}")).await.json;
+    assert_eq!(
+        tally_of(&fac_view),
+        placed,
+        "the tally is the dots answered 200"
+    );
+    let mut h = Http::new(w.server.addr);
+    h.cookie = Some(format!("tavolo_member={}", members[0]));
+    assert_eq!(
+        h.get(&format!("/api/votes/{vote}")).await.json["my_dots_left"],
+        0
+    );
+
+    // every member takes two of their dots back, all at once
+    let mut tasks = Vec::new();
+    for (m, token) in members.iter().enumerate() {
+        for &item in &got[m][..2] {
+            let mut h = Http::new(w.server.addr);
+            h.cookie = Some(format!("tavolo_member={token}"));
+            let path = format!("/api/votes/{vote}/dots");
+            tasks.push(tokio::spawn(async move {
+                let r = h.call("DELETE", &path, Some(json!({ "item": item }))).await;
+                (item, r.status, r.json)
+            }));
+        }
+    }
+    for t in tasks {
+        let (item, status, body) = t.await.unwrap();
+        assert_eq!(status, 200, "{item}: {body}");
+        *placed.get_mut(item).unwrap() -= 1;
+    }
+    placed.retain(|_, n| *n > 0);
+    let fac_view = w.fac.get(&format!("/api/votes/{vote}")).await.json;
+    assert_eq!(tally_of(&fac_view), placed);
+    assert_eq!(
+        h.get(&format!("/api/votes/{vote}")).await.json["my_dots_left"],
+        2
+    );
+    // a dot one does not have is not taken from someone else's (member 0 kept one dot)
+    let missing = ["i1", "i2", "i3"]
+        .into_iter()
+        .find(|i| got[0][2] != *i)
+        .unwrap();
+    let r = h
+        .call(
+            "DELETE",
+            &format!("/api/votes/{vote}/dots"),
+            Some(json!({ "item": missing })),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.json);
+    assert_eq!(
+        tally_of(&w.fac.get(&format!("/api/votes/{vote}")).await.json),
+        placed
+    );
+    w.stop(db).await;
+}
+
+/// A dot goes on an item of the board's document, or nowhere.
+async fn dots_need_an_item_of_the_board(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    put_items(&w, &w.board, &[("real", "c'è", "x")]).await;
+    let vote = open_vote(&w, 2).await;
+    let pa = w.member_http(&w.a);
+    for item in ["ghost", "real2", "s-new"] {
+        let r = pa
+            .post(&format!("/api/votes/{vote}/dots"), json!({ "item": item }))
+            .await;
+        assert_eq!(r.status, 400, "{item}: {}", r.json);
+        assert_eq!(
+            r.json["error"],
+            format!("this board has no item \"{item}\"")
+        );
+    }
+    // an item of another board of the same meeting is not this board's
+    let other = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/boards", w.session),
+            json!({ "kind": "free", "title": "Altro" }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    put_items(&w, &other, &[("elsewhere", "altrove", "x")]).await;
+    let r = pa
+        .post(
+            &format!("/api/votes/{vote}/dots"),
+            json!({ "item": "elsewhere" }),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.json);
+    let view = w.fac.get(&format!("/api/votes/{vote}")).await.json;
+    assert!(view["tally"].as_array().unwrap().is_empty(), "{view}");
+    let r = pa
+        .post(
+            &format!("/api/votes/{vote}/dots"),
+            json!({ "item": "real" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["my_dots_left"], 1);
+    w.stop(db).await;
+}
+
+/// Opening the same invitation link again from the same browser is the same participant:
+/// same id, same dots left; a browser without the credential is someone else.
+async fn rejoining_gives_no_extra_dots(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    put_items(&w, &w.board, &[("i1", "uno", "x")]).await;
+    let vote = open_vote(&w, 2).await;
+    let pa = w.member_http(&w.a);
+    assert_eq!(
+        pa.post(&format!("/api/votes/{vote}/dots"), json!({ "item": "i1" }))
+            .await
+            .status,
+        200
+    );
+    for _ in 0..9 {
+        let r = pa
+            .post(
+                "/api/join",
+                json!({ "token": w.invite_p, "display_name": "Bruno di nuovo" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        assert_eq!(r.json["id"], w.a.id.as_str(), "the same participant");
+        assert_eq!(r.json["token"], w.a.token.as_str());
+        let again = Http {
+            addr: w.server.addr,
+            cookie: r.cookie(),
+        };
+        assert_eq!(
+            again.get(&format!("/api/votes/{vote}")).await.json["my_dots_left"],
+            1
+        );
+    }
+    assert_eq!(
+        pa.post(&format!("/api/votes/{vote}/dots"), json!({ "item": "i1" }))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        pa.post(&format!("/api/votes/{vote}/dots"), json!({ "item": "i1" }))
+            .await
+            .status,
+        409,
+        "two dots, not eleven"
+    );
+    let names: Vec<String> = w
+        .server
+        .store
+        .list_participants(&w.session)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.display_name)
+        .collect();
+    assert_eq!(names.len(), 3, "nobody new: {names:?}");
+    assert!(
+        names.contains(&"Bruno di nuovo".to_owned()),
+        "the new name is kept"
+    );
+    // through another invitation (the observer link) it is another membership
+    let io = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/invites", w.session),
+            json!({ "role": "observer" }),
+        )
+        .await;
+    let r = pa
+        .post(
+            "/api/join",
+            json!({ "token": io.json["token"], "display_name": "Bruno" }),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_ne!(r.json["id"], w.a.id.as_str());
+    // a stale credential does not stop anyone from joining
+    let mut stale = Http::new(w.server.addr);
+    stale.cookie = Some(format!("tavolo_member={}", "0".repeat(64)));
+    let r = stale
+        .post(
+            "/api/join",
+            json!({ "token": w.invite_p, "display_name": "Nuova" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    w.stop(db).await;
+}
+
+/// What the database holds of a vote: a tally without voters; while it is open, ballots
+/// and marks named by an HMAC of the voter's token (which the database does not hold),
+/// never a participant id; once it is closed, the tally only.
+async fn votes_are_not_linkable_in_the_database(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    put_items(&w, &w.board, &[("i1", "uno", "x"), ("i2", "due", "x")]).await;
+    let vote = open_vote(&w, 2).await;
+    for (m, item) in [(&w.a, "i1"), (&w.a, "i2"), (&w.b, "i1")] {
+        let r = w
+            .member_http(m)
+            .post(&format!("/api/votes/{vote}/dots"), json!({ "item": item }))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    let rows = |sql: &'static str| {
+        let url = db.url.clone();
+        let vote = vote.clone();
+        async move { raw_rows(&url, sql, &vote).await }
+    };
+    let tally = rows("SELECT item_id || ':' || CAST(dots AS TEXT) FROM vote_tally WHERE vote_id = $1 ORDER BY item_id").await;
+    assert_eq!(tally, vec!["i1:2", "i2:1"]);
+    let ballots = rows("SELECT voter || ':' || CAST(used AS TEXT) FROM vote_ballots WHERE vote_id = $1 ORDER BY voter").await;
+    let marks =
+        rows("SELECT voter || ':' || mark FROM vote_marks WHERE vote_id = $1 ORDER BY voter, mark")
+            .await;
+    let ballot_a = tavolo_rooms::auth::Ballot::new(&w.a.token, &vote);
+    let ballot_b = tavolo_rooms::auth::Ballot::new(&w.b.token, &vote);
+    let mut want_ballots = vec![
+        format!("{}:2", ballot_a.voter),
+        format!("{}:1", ballot_b.voter),
+    ];
+    want_ballots.sort();
+    assert_eq!(ballots, want_ballots, "ballots under the token's HMAC");
+    let mut want_marks = vec![
+        format!("{}:{}", ballot_a.voter, ballot_a.mark("i1")),
+        format!("{}:{}", ballot_a.voter, ballot_a.mark("i2")),
+        format!("{}:{}", ballot_b.voter, ballot_b.mark("i1")),
+    ];
+    want_marks.sort();
+    assert_eq!(marks, want_marks);
+    // nothing in them is a participant id, a stored token hash or an item id
+    let held: Vec<String> = [&w.a, &w.b]
+        .iter()
+        .flat_map(|m| [m.id.clone(), tavolo_rooms::auth::token_hash(&m.token)])
+        .chain(["i1".into(), "i2".into()])
+        .collect();
+    for row in ballots.iter().chain(&marks) {
+        for part in row.split(':') {
+            assert!(
+                !held.contains(&part.to_owned()),
+                "{part} is in the database"
+            );
+        }
+    }
+    // the names are what the token makes: the token itself is nowhere in the database
+    let tokens = rows("SELECT token_hash FROM participants WHERE $1 <> ''").await;
+    assert!(
+        !tokens.contains(&w.a.token)
+            && tokens.contains(&tavolo_rooms::auth::token_hash(&w.a.token))
+    );
+    // closed: only the tally is left
+    let r = w
+        .fac
+        .post(&format!("/api/votes/{vote}/close"), json!({}))
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(tally_of(&r.json).get("i1"), Some(&2));
+    assert!(rows("SELECT voter FROM vote_ballots WHERE vote_id = $1")
+        .await
+        .is_empty());
+    assert!(rows("SELECT mark FROM vote_marks WHERE vote_id = $1")
+        .await
+        .is_empty());
+    assert_eq!(
+        rows("SELECT item_id || ':' || CAST(dots AS TEXT) FROM vote_tally WHERE vote_id = $1 ORDER BY item_id").await,
+        vec!["i1:2", "i2:1"]
+    );
+    let view = w
+        .member_http(&w.a)
+        .get(&format!("/api/votes/{vote}"))
+        .await
+        .json;
+    assert_eq!(
+        (view["open"].clone(), view["my_dots_left"].clone()),
+        (json!(false), json!(0))
+    );
+    w.stop(db).await;
+}
+
+/// One text column of a query with one text parameter, straight from the database.
+async fn raw_rows(url: &str, sql: &str, param: &str) -> Vec<String> {
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let rows: Vec<String> = sqlx::query_scalar(sql)
+            .bind(param)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let rows: Vec<String> = sqlx::query_scalar(sql)
+            .bind(param)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    }
+}
+
+// ------------------------------------------------------------------ reveal
+
+/// A hostile draft: participant B writes into their draft an item with the id of one of
+/// the board's items and A's id as its author, another item naming A as author, and a
+/// link; the board is locked; the reveal keeps the board's item as it was, adds B's items
+/// under fresh ids with B as author, and takes them out of the draft.
+async fn reveal_gives_fresh_ids_and_real_authors(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    put_items(&w, &w.board, &[("budget", "budget 10.000 EUR", &w.a.id)]).await;
+    w.fac
+        .post(
+            &format!("/api/boards/{}/private", w.board),
+            json!({ "on": true }),
+        )
+        .await;
+    let draft = tavolo_rooms::access::draft_id(&w.board, &w.b.id);
+    let d = w.connect(&draft, &w.b.token).await.expect("own draft");
+    let a_id = w.a.id.clone();
+    let (items, texts, links) = (
+        d.doc().get_or_insert_map("items"),
+        d.doc().get_or_insert_map("texts"),
+        d.doc().get_or_insert_map("links"),
+    );
+    d.change(|t| {
+        let forged: yrs::Any = serde_json::from_value(json!({"type":"sticky","x":0,"y":0,"w":200,"h":100,"color":"yellow","z":"a0","author": a_id})).unwrap();
+        items.insert(t, "budget", forged);
+        let tt: yrs::TextRef = texts.insert(t, "budget", yrs::TextPrelim::new("budget 0 EUR"));
+        let _ = tt;
+        let mine: yrs::Any = serde_json::from_value(json!({"type":"sticky","x":300,"y":0,"w":200,"h":100,"color":"blue","z":"a1","author": a_id})).unwrap();
+        items.insert(t, "mine", mine);
+        texts.insert(t, "mine", yrs::TextPrelim::new("idea di B"));
+        let link: yrs::Any = serde_json::from_value(json!({"from":"mine","to":"budget","kind":"arrow"})).unwrap();
+        links.insert(t, "l1", link);
+    });
+    common::committed(&w.url(&draft, &w.b.token), &d).await;
+    // locked, as in the report
+    assert_eq!(
+        w.fac
+            .call(
+                "PATCH",
+                &format!("/api/boards/{}", w.board),
+                Some(json!({ "locked": true }))
+            )
+            .await
+            .status,
+        200
+    );
+    let r = w
+        .fac
+        .post(&format!("/api/boards/{}/reveal", w.board), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["revealed"], 2);
+    let bid = tavolo_sync::BoardId::parse(&w.board).unwrap();
+    let board = w
+        .server
+        .hub
+        .read(&bid, tavolo_board::Board::read)
+        .await
+        .unwrap();
+    let original = &board.items["budget"];
+    assert_eq!(
+        original.text, "budget 10.000 EUR",
+        "the board's item is untouched"
+    );
+    assert_eq!(original.author.as_deref(), Some(w.a.id.as_str()));
+    let from_b: Vec<_> = board.items.values().filter(|i| i.id != "budget").collect();
+    assert_eq!(from_b.len(), 2);
+    for i in &from_b {
+        assert_eq!(
+            i.author.as_deref(),
+            Some(w.b.id.as_str()),
+            "{}: B wrote it",
+            i.id
+        );
+        assert!(
+            !["budget", "mine"].contains(&i.id.as_str()),
+            "a fresh id: {}",
+            i.id
+        );
+    }
+    let zero = from_b
+        .iter()
+        .find(|i| i.text == "budget 0 EUR")
+        .expect("B's copy, kept apart");
+    let idea = from_b
+        .iter()
+        .find(|i| i.text == "idea di B")
+        .expect("B's idea");
+    let link = board.links.values().next().expect("the link came along");
+    assert_eq!(board.links.len(), 1);
+    assert_eq!(
+        (link.from.as_str(), link.to.as_str()),
+        (idea.id.as_str(), zero.id.as_str())
+    );
+    assert_ne!(link.id, "l1");
+    // the draft gave up what was revealed
+    let left = w
+        .server
+        .hub
+        .read(
+            &tavolo_sync::BoardId::parse(&draft).unwrap(),
+            tavolo_board::Board::read,
+        )
+        .await
+        .unwrap();
+    assert!(left.items.is_empty() && left.links.is_empty());
+    // and after a restart the board reads the same from the database
+    let json_before = board.to_json();
+    let store = w.server.store.clone();
+    w.server.stop().await;
+    let server = TestServer::start(&db).await;
+    let again = server
+        .hub
+        .read(&bid, tavolo_board::Board::read)
+        .await
+        .unwrap();
+    assert_eq!(again.to_json(), json_before);
+    drop(store);
+    server.stop().await;
+    db.cleanup().await;
+}
+
 on_both_backends!(
     removed_member_is_out_at_once,
     member_sockets_close_when_the_invitation_expires,
     facilitator_sockets_close_when_the_login_expires,
     anonymous_boards_are_off_by_default,
+    concurrent_dots_keep_the_budget,
+    dots_need_an_item_of_the_board,
+    rejoining_gives_no_extra_dots,
+    votes_are_not_linkable_in_the_database,
+    reveal_gives_fresh_ids_and_real_authors,
     logout_closes_sockets,
     revoked_member_is_out_at_once,
     deleted_workspace_is_erased,

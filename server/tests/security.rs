@@ -775,3 +775,158 @@ async fn metrics_behind_a_token() {
     server.stop().await;
     db.cleanup().await;
 }
+
+// ------------------------------------------------------------------ anonymous boards
+
+/// A WebSocket handshake refused with its status and `Retry-After`, or `None` if it
+/// upgraded.
+async fn refused_upgrade(url: &str) -> Option<(u16, Option<String>)> {
+    match tavolo_client::Client::connect(url).await {
+        Ok(_) => None,
+        Err(tavolo_client::ClientError::WebSocket(
+            tokio_tungstenite::tungstenite::Error::Http(r),
+        )) => Some((
+            r.status().as_u16(),
+            r.headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned()),
+        )),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+/// `--anonymous-boards-per-minute`: new anonymous boards from one address beyond the
+/// limit are refused (429, Retry-After); boards that hold something open as before, and
+/// so do workspace boards.
+async fn new_anonymous_boards_are_rate_limited(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = AppOptions {
+        allow_anonymous_boards: true,
+        anonymous_boards_per_minute: 3,
+        ..AppOptions::default()
+    };
+    let server = TestServer::start_options(&db, app, ServeOptions::default()).await;
+    let first = server.client("prova-1").await;
+    let items = first.doc().get_or_insert_map("items");
+    first.change(|t| {
+        use yrs::Map;
+        items.insert(t, "nota", "ciao")
+    });
+    common::committed(&server.ws_url("prova-1"), &first).await;
+    server.client("prova-2").await;
+    server.client("prova-3").await;
+    let (status, retry) = refused_upgrade(&server.ws_url("prova-4"))
+        .await
+        .expect("a fourth new board in a minute is refused");
+    assert_eq!(status, 429);
+    let secs: u64 = retry.expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&secs), "{secs}");
+    let stored = server.store.load_board("prova-4").await.unwrap();
+    assert!(stored.snapshot.is_none() && stored.updates.is_empty());
+    // a board that holds something is not new: it opens (committed() opened it too)
+    let again = server.client("prova-1").await;
+    let notes = {
+        use yrs::{Map, Transact};
+        let m = again.doc().get_or_insert_map("items");
+        let txn = again.doc().transact();
+        m.len(&txn)
+    };
+    assert_eq!(notes, 1);
+    // workspace boards do not count
+    let (fac, _, _, board) = meeting(&server, "anna@comune.example").await;
+    let login = fac
+        .cookie
+        .as_deref()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let url = format!("{}?token={login}", server.ws_url(&board));
+    assert!(
+        refused_upgrade(&url).await.is_none(),
+        "a workspace board opens"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+
+/// `--anonymous-board-mib`: an update that would take an anonymous board past its cap is
+/// refused — its sender closed with 4007 and a reason that says so — and nothing accepted
+/// before is lost, live or after a restart; what still fits is accepted.
+async fn anonymous_boards_have_a_size_cap(backend: Backend) {
+    use yrs::{Map, Transact};
+    let db = TestDb::new(backend).await;
+    let app = AppOptions {
+        allow_anonymous_boards: true,
+        anonymous_board_bytes: Some(16 * 1024),
+        ..AppOptions::default()
+    };
+    let server = TestServer::start_options(&db, app.clone(), ServeOptions::default()).await;
+    let url = server.ws_url("piena");
+    let writer = server.client("piena").await;
+    let items = writer.doc().get_or_insert_map("items");
+    for i in 0..10 {
+        writer.change(|t| items.insert(t, format!("n{i}"), "x".repeat(1000)));
+    }
+    common::committed(&url, &writer).await;
+    writer.change(|t| items.insert(t, "big", "y".repeat(8 * 1024)));
+    let closed = writer
+        .wait_closed(common::WAIT)
+        .await
+        .unwrap()
+        .expect("a close frame");
+    assert_eq!(closed.code, 4007, "{closed:?}");
+    assert!(closed.reason.contains("board is full"), "{}", closed.reason);
+    let keys = |c: &tavolo_client::Client| {
+        let m = c.doc().get_or_insert_map("items");
+        let txn = c.doc().transact();
+        let mut k: Vec<String> = m.keys(&txn).map(str::to_owned).collect();
+        k.sort();
+        k
+    };
+    let want: Vec<String> = {
+        let mut k: Vec<String> = (0..10).map(|i| format!("n{i}")).collect();
+        k.sort();
+        k
+    };
+    let reader = server.client("piena").await;
+    assert_eq!(keys(&reader), want, "everything accepted, nothing refused");
+    // what still fits goes in
+    let small = reader.doc().get_or_insert_map("items");
+    reader.change(|t| small.insert(t, "piccola", "ok"));
+    common::committed(&url, &reader).await;
+    server.stop().await;
+    let server = TestServer::start_options(&db, app, ServeOptions::default()).await;
+    let after = server.client("piena").await;
+    let mut want = want;
+    want.push("piccola".into());
+    want.sort();
+    assert_eq!(keys(&after), want, "the same after a restart");
+    let stored = server.store.load_board("piena").await.unwrap();
+    let bytes = stored.snapshot.as_ref().map_or(0, |s| s.state.len())
+        + stored.updates.iter().map(|(_, d)| d.len()).sum::<usize>();
+    assert!(bytes <= 16 * 1024, "{bytes} bytes stored");
+    server.stop().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_anonymous_boards_are_rate_limited_sqlite() {
+    new_anonymous_boards_are_rate_limited(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_anonymous_boards_are_rate_limited_postgres() {
+    new_anonymous_boards_are_rate_limited(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_boards_have_a_size_cap_sqlite() {
+    anonymous_boards_have_a_size_cap(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_boards_have_a_size_cap_postgres() {
+    anonymous_boards_have_a_size_cap(Backend::Postgres).await;
+}

@@ -28,8 +28,11 @@ async fn start() -> Server {
         HubConfig::default(),
         Arc::new(Metrics::default()),
     );
+    // the load generator opens many boards from one address, as the benchmarks do
     let options = AppOptions {
         allow_anonymous_boards: true,
+        anonymous_boards_per_minute: 0,
+        anonymous_board_bytes: None,
         ..AppOptions::default()
     };
     let state = AppState::new(hub, store.clone(), 10_000, options);

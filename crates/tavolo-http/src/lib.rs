@@ -14,6 +14,7 @@
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ConnectInfo;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +23,7 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tavolo_hub::{Frame, Hub, Permit, ReadError};
@@ -60,6 +62,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Failed sign-ins, per email and per address.
     pub logins: throttle::LoginThrottle,
+    /// New anonymous boards, per address per minute.
+    pub new_anonymous_boards: throttle::RateLimit,
 }
 
 /// Policy options of the HTTP layer.
@@ -68,6 +72,13 @@ pub struct AppOptions {
     /// Whether boards that belong to no workspace may be opened by anyone with the link
     /// (off by default: `--anonymous-boards`; every such connection is an audit line).
     pub allow_anonymous_boards: bool,
+    /// New anonymous boards (nothing stored yet) one client address (IPv6: its /64) may
+    /// open per minute; more get 429 (`--anonymous-boards-per-minute`; 0: no limit).
+    pub anonymous_boards_per_minute: u32,
+    /// The most bytes an anonymous board may hold in the store (snapshot and log);
+    /// an update that would take it past this is refused and its sender closed with
+    /// 4007 (`--anonymous-board-mib`; `None`: no cap).
+    pub anonymous_board_bytes: Option<usize>,
     /// Whether credential cookies carry `Secure` (set false only behind plain HTTP).
     pub secure_cookies: bool,
     /// How much password hashing may go on at once.
@@ -96,6 +107,8 @@ impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
             allow_anonymous_boards: false,
+            anonymous_boards_per_minute: DEFAULT_ANONYMOUS_BOARDS_PER_MINUTE,
+            anonymous_board_bytes: Some(DEFAULT_ANONYMOUS_BOARD_MIB * 1024 * 1024),
             secure_cookies: true,
             passwords: PasswordLimits::default(),
             data_dir: None,
@@ -110,6 +123,11 @@ impl Default for AppOptions {
         }
     }
 }
+
+/// `--anonymous-boards-per-minute`'s default.
+pub const DEFAULT_ANONYMOUS_BOARDS_PER_MINUTE: u32 = 30;
+/// `--anonymous-board-mib`'s default.
+pub const DEFAULT_ANONYMOUS_BOARD_MIB: usize = 8;
 
 /// How long a setup link stays valid by default.
 pub const DEFAULT_SETUP_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -136,6 +154,11 @@ impl AppState {
             connections: Arc::new(Semaphore::new(max_connections)),
             passwords: Passwords::new(options.passwords.clone()),
             logins: throttle::LoginThrottle::new(options.login_throttle.clone()),
+            new_anonymous_boards: throttle::RateLimit::new(
+                options.anonymous_boards_per_minute,
+                Duration::from_secs(60),
+                10_000,
+            ),
             options: Arc::new(options),
             live,
         }
@@ -254,6 +277,7 @@ async fn sync(
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<SyncQuery>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -266,7 +290,7 @@ async fn sync(
     // Who is asking and what they may do, before anything is upgraded or loaded; the
     // socket closes when their credential expires.
     let permit = match api::credentials::principal(&s, &headers, q.token.as_deref()).await {
-        Ok(held) => api::sync_permit(&s, &held.who, &board)
+        Ok(held) => api::socket_permit(&s, &held.who, &board, peer.ip())
             .await
             .map(|p| Permit {
                 ends: held.deadline(),

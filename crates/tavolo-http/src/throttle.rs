@@ -223,6 +223,76 @@ impl Attempt {
     }
 }
 
+/// At most `limit` events per client address (IPv6 by /64, as for sign-ins) in any
+/// window of `window`: what bounds how many new anonymous boards one address makes
+/// (`--anonymous-boards-per-minute`). Each address keeps the times of its events in the
+/// window; at most `max_entries` addresses are remembered (those with no event in the
+/// window go first, then the least recent). Cheap to clone (one shared state).
+#[derive(Clone)]
+pub struct RateLimit {
+    limit: usize,
+    window: Duration,
+    max_entries: usize,
+    events: Arc<Mutex<HashMap<IpAddr, std::collections::VecDeque<Instant>>>>,
+}
+
+impl RateLimit {
+    /// `limit` 0: no limit.
+    pub fn new(limit: u32, window: Duration, max_entries: usize) -> RateLimit {
+        RateLimit {
+            limit: limit as usize,
+            window,
+            max_entries,
+            events: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Counts one event from `ip`, or says how long until it may have one more.
+    pub fn take(&self, ip: IpAddr) -> Result<(), Duration> {
+        if self.limit == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let ip = ip_key(ip);
+        let mut map = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = |times: &std::collections::VecDeque<Instant>| {
+            times
+                .back()
+                .is_some_and(|t| now.duration_since(*t) < self.window)
+        };
+        if !map.contains_key(&ip) && map.len() >= self.max_entries {
+            map.retain(|_, times| fresh(times));
+            if map.len() >= self.max_entries {
+                if let Some(oldest) = map
+                    .iter()
+                    .min_by_key(|(_, times)| times.back().copied())
+                    .map(|(k, _)| *k)
+                {
+                    map.remove(&oldest);
+                }
+            }
+        }
+        let times = map.entry(ip).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= self.limit {
+            let oldest = *times.front().expect("limit is at least 1");
+            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        times.push_back(now);
+        Ok(())
+    }
+
+    /// Addresses remembered now.
+    pub fn remembered(&self) -> usize {
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
 /// Whole seconds to put in `Retry-After` (rounded up, at least 1).
 pub fn retry_after_secs(wait: Duration) -> u64 {
     (wait.as_millis().div_ceil(1000) as u64).max(1)
@@ -269,6 +339,30 @@ mod tests {
             let _ = t.begin(&format!("{i}@x"), IP);
         }
         assert_eq!(t.len(), (4, 0));
+    }
+
+    #[test]
+    fn rate_limit_per_address_and_window() {
+        let r = RateLimit::new(3, Duration::from_millis(300), 2);
+        for _ in 0..3 {
+            r.take(IP).unwrap();
+        }
+        let wait = r.take(IP).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(300));
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        r.take(other).expect("another address has its own count");
+        std::thread::sleep(Duration::from_millis(320));
+        r.take(IP).expect("the window moved on");
+        // memory stays bounded
+        for i in 0..50u8 {
+            let _ = r.take(IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, i)));
+        }
+        assert!(r.remembered() <= 2);
+        // 0: no limit
+        let none = RateLimit::new(0, Duration::from_secs(60), 2);
+        for _ in 0..1000 {
+            none.take(IP).unwrap();
+        }
     }
 
     #[test]

@@ -44,6 +44,8 @@ struct Peer {
     /// when their states are removed.
     clients: HashSet<u64>,
     told_read_only: bool,
+    /// See `Permit::max_board_bytes`.
+    max_board_bytes: Option<usize>,
     /// Seconds of the board's time this peer may still spend on applying its updates
     /// (see [`APPLY_SHARE`]).
     apply_budget: f64,
@@ -89,6 +91,9 @@ struct Board {
     /// Where `doc` stands against the log (across nodes).
     order: LogOrder,
     since_snapshot: u64,
+    /// What the store holds for this board, in bytes (snapshot and log), as far as this
+    /// node knows: for `Permit::max_board_bytes`.
+    stored_bytes: usize,
     /// Applied but not yet committed updates of the current batch.
     pending: Vec<Vec<u8>>,
     /// Set when applying an update panicked: the document can no longer be trusted.
@@ -208,6 +213,12 @@ pub fn rebuild_stored(stored: &tavolo_store::StoredBoard) -> (Doc, Vec<String>) 
             .iter()
             .map(|(seq, data)| (*seq, data.as_slice())),
     )
+}
+
+/// The bytes a board holds in the store: its snapshot and the log after it.
+fn stored_size(stored: &tavolo_store::StoredBoard) -> usize {
+    stored.snapshot.as_ref().map_or(0, |s| s.state.len())
+        + stored.updates.iter().map(|(_, d)| d.len()).sum::<usize>()
 }
 
 /// What a board does with commands while its document is being rebuilt.
@@ -347,8 +358,7 @@ impl Board {
             .map_err(|e| e.to_string())?;
         let last_seq = stored.last_seq();
         let since_snapshot = stored.updates.len() as u64;
-        let size = stored.snapshot.as_ref().map_or(0, |s| s.state.len())
-            + stored.updates.iter().map(|(_, d)| d.len()).sum::<usize>();
+        let size = stored_size(&stored);
         let mut deferred = VecDeque::new();
         // connections answered from the stored snapshot while the document was built
         let mut answered = Vec::new();
@@ -412,6 +422,7 @@ impl Board {
         Ok(Board {
             order: LogOrder::new(last_seq),
             since_snapshot,
+            stored_bytes: size,
             shared,
             id,
             doc,
@@ -709,8 +720,13 @@ impl Board {
                     ));
                 }
             },
-            Inbound::Update { update: u, shape } => {
+            Inbound::Update {
+                update: u,
+                shape,
+                bytes,
+            } => {
                 let locked = self.locked;
+                let held = self.stored_bytes + self.pending.iter().map(Vec::len).sum::<usize>();
                 let peer = self.peers.get_mut(&conn).expect("checked by caller");
                 let denied = if peer.access == Access::ReadOnly {
                     Some(("read_only", "read-only: your changes are not saved"))
@@ -725,6 +741,11 @@ impl Board {
                         peer.told_read_only = true;
                         out.one(conn, wire::encode_auth_denied(message));
                     }
+                    return;
+                }
+                let cap = peer.max_board_bytes;
+                if let Some(cap) = cap.filter(|cap| held + bytes > *cap) {
+                    self.refuse_full(conn, cap, out);
                     return;
                 }
                 if let Some(why) = update::ahead(&self.doc, &shape) {
@@ -767,6 +788,16 @@ impl Board {
                                 ),
                             ),
                         ));
+                    }
+                    Ok(applied)
+                        if cap.is_some_and(|cap| {
+                            held + applied.delta.as_ref().map_or(0, Vec::len) > cap
+                        }) =>
+                    {
+                        // What the document took is larger than what arrived: applied but
+                        // never stored nor relayed, and the document rebuilt from the store.
+                        self.reload = true;
+                        self.refuse_full(conn, cap.unwrap_or_default(), out);
                     }
                     Ok(applied) => {
                         if let Some(delta) = applied.delta {
@@ -822,6 +853,21 @@ impl Board {
                 out.one(conn, wire::encode_awareness(&states));
             }
         }
+    }
+
+    /// Refuses an update that would take the board past `cap` bytes (see
+    /// `Permit::max_board_bytes`): nothing of it is stored or relayed, and its sender is
+    /// closed with a reason that says so.
+    fn refuse_full(&mut self, conn: u64, cap: usize, out: &mut Outbox) {
+        self.shared.metrics.reject("board_full");
+        tracing::warn!(board = %self.id, conn, cap, "update refused: the board is full");
+        out.kicks.push((
+            conn,
+            CloseReason::new(
+                close::BOARD_FULL,
+                &format!("this board is full ({cap} bytes): your last change was not saved"),
+            ),
+        ));
     }
 
     /// The entries of an awareness update that `conn` may make. A client id belongs to
@@ -1015,6 +1061,8 @@ impl Board {
             }
         }
         if let Some(snap) = snapshot {
+            // the store was compacted meanwhile: it holds this snapshot and the rows after
+            self.stored_bytes = snap.state.len();
             if let Ok(u) = update::decode_v1(&snap.state, &mut Budget::unlimited()) {
                 self.apply_remote(u, out);
             }
@@ -1024,6 +1072,7 @@ impl Board {
             if seq <= self.order.last_seq() {
                 continue;
             }
+            self.stored_bytes += data.len();
             if let Ok(u) = update::decode_v1(&data, &mut Budget::unlimited()) {
                 self.apply_remote(u, out);
             }
@@ -1061,6 +1110,7 @@ impl Board {
                     if first_seq + (i as i64) <= self.order.last_seq() {
                         continue;
                     }
+                    self.stored_bytes += data.len();
                     if let Ok(u) = update::decode_v1(&data, &mut Budget::unlimited()) {
                         self.apply_remote(u, out);
                     }
@@ -1107,6 +1157,7 @@ impl Board {
                 metrics.updates_persisted.fetch_add(n as u64, Relaxed);
                 metrics.commits.fetch_add(1, Relaxed);
                 self.since_snapshot += updates.len() as u64;
+                self.stored_bytes += updates.iter().map(Vec::len).sum::<usize>();
                 for u in &updates {
                     out.all(wire::encode_update(u));
                 }
@@ -1179,6 +1230,7 @@ impl Board {
         };
         let last_seq = stored.last_seq();
         let since_snapshot = stored.updates.len() as u64;
+        let stored_bytes = stored_size(&stored);
         let (doc, problems) = tokio::task::spawn_blocking(move || rebuild_stored(&stored))
             .await
             .map_err(|_| CloseReason::new(close::INTERNAL_ERROR, "board unavailable; reconnect"))?;
@@ -1188,6 +1240,7 @@ impl Board {
         self.doc = doc;
         self.order = LogOrder::new(last_seq);
         self.since_snapshot = since_snapshot;
+        self.stored_bytes = stored_bytes;
         Ok(())
     }
 
@@ -1219,6 +1272,7 @@ impl Board {
         {
             Ok(()) => {
                 self.since_snapshot = 0;
+                self.stored_bytes = state.len();
                 self.shared.metrics.compactions.fetch_add(1, Relaxed);
             }
             Err(e) => {
@@ -1266,6 +1320,7 @@ impl Peer {
             lockable: permit.lockable,
             clients: HashSet::new(),
             told_read_only: false,
+            max_board_bytes: permit.max_board_bytes,
             apply_budget: APPLY_BURST,
             apply_budget_at: Instant::now(),
         }

@@ -336,7 +336,11 @@ pub fn parse(data: &[u8]) -> Result<Vec<Inbound>, (&'static str, CloseReason)> {
             Message::SyncStep2(u) | Message::Update(u) => {
                 let (update, shape) =
                     update::decode_v1_shaped(u, &mut budget).map_err(|e| bad(e.label(), &e))?;
-                Inbound::Update { update, shape }
+                Inbound::Update {
+                    update,
+                    shape,
+                    bytes: u.len(),
+                }
             }
             Message::Awareness(a) => Inbound::Awareness(
                 awareness::decode_update(a).map_err(|e| bad("bad_awareness", &e))?,

@@ -387,6 +387,12 @@ impl Hub {
         self.shared.store.checkpoint_truncate().await
     }
 
+    /// Whether the board is live on this node (someone has it open, or had it lately).
+    pub fn is_live(&self, id: &BoardId) -> bool {
+        let boards = self.shared.boards.lock().unwrap_or_else(|e| e.into_inner());
+        boards.contains_key(id)
+    }
+
     /// The live boards on this node whose id starts with `prefix` (a board's private
     /// drafts: `{board}.draft.`).
     pub fn live_with_prefix(&self, prefix: &str) -> Vec<BoardId> {

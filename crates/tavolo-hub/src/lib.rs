@@ -58,4 +58,7 @@ pub mod close {
     /// The client did not read fast enough and its outgoing queue filled; reconnecting
     /// resyncs it.
     pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The board holds as many bytes as it may (`Permit::max_board_bytes`, anonymous
+    /// boards): the update that would have gone past it was refused, nothing of it kept.
+    pub const BOARD_FULL: u16 = 4007;
 }

@@ -63,6 +63,8 @@ pub enum Inbound {
     Update {
         update: Update,
         shape: tavolo_sync::validate::Shape,
+        /// The update's size as it arrived, in bytes.
+        bytes: usize,
     },
     Awareness(Vec<Entry>),
     QueryAwareness,
@@ -137,6 +139,10 @@ pub struct Permit {
     pub lockable: bool,
     /// Whether the board is locked now (from the database, at connection time).
     pub locked: bool,
+    /// The most bytes the board may hold in the store (its snapshot and log) for this
+    /// peer's updates to be accepted: an update that would take it past this is refused
+    /// and the peer closed (`close::BOARD_FULL`). `None`: no cap (workspace boards).
+    pub max_board_bytes: Option<usize>,
     /// When the credential that opened the connection ends (it expires): the connection
     /// is closed at that moment, without waiting for its next message.
     pub ends: Option<Deadline>,
@@ -175,6 +181,7 @@ impl Permit {
             lockable: false,
             locked: false,
             ends: None,
+            max_board_bytes: None,
         }
     }
 }

@@ -59,6 +59,7 @@ impl Peer {
             lockable: false,
             locked: false,
             ends: None,
+            max_board_bytes: None,
         };
         let (to_server, rx) = mpsc::unbounded_channel();
         let (tx, from_server) = mpsc::unbounded_channel();

@@ -74,14 +74,45 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&new_token()).expect("hashing a random password"))
 }
 
-/// The name a participant's dots are kept under in one vote: not their id, and not
-/// linkable across votes (each vote has its own salt).
-pub fn voter_pseudonym(vote_salt: &str, participant_id: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(vote_salt.as_bytes());
-    h.update([0]);
-    h.update(participant_id.as_bytes());
-    hex(&h.finalize())
+/// How one participant's dots in one vote are stored: `voter` names their ballot (how many
+/// dots they placed), [`Ballot::mark`] names each dot's item. Both are HMAC-SHA-256 keyed
+/// with the participant's token, which the database never holds (only its SHA-256): with
+/// the database alone nobody can compute them, so nobody can tell whose ballot is whose,
+/// nor which item a mark stands for; the token's holder gets the same names at every
+/// request, which is what the budget and taking a dot back need. Different votes give
+/// unrelated names.
+pub struct Ballot {
+    key: Vec<u8>,
+    vote_id: String,
+    pub voter: String,
+}
+
+impl Ballot {
+    pub fn new(member_token: &str, vote_id: &str) -> Ballot {
+        let key = member_token.as_bytes().to_vec();
+        let voter = keyed(&key, &["ballot", vote_id]);
+        Ballot {
+            key,
+            vote_id: vote_id.to_owned(),
+            voter,
+        }
+    }
+
+    /// The mark of one dot of this ballot on `item`.
+    pub fn mark(&self, item: &str) -> String {
+        keyed(&self.key, &["dot", &self.vote_id, item])
+    }
+}
+
+/// HMAC-SHA-256 of the parts, each followed by a 0 byte (no part holds one: ids, tokens).
+fn keyed(key: &[u8], parts: &[&str]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    for p in parts {
+        mac.update(p.as_bytes());
+        mac.update(&[0]);
+    }
+    hex(&mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
@@ -115,8 +146,24 @@ mod tests {
     }
 
     #[test]
-    fn pseudonyms_differ_per_vote() {
-        assert_ne!(voter_pseudonym("s1", "p"), voter_pseudonym("s2", "p"));
-        assert_eq!(voter_pseudonym("s1", "p"), voter_pseudonym("s1", "p"));
+    fn ballots_need_the_token() {
+        let token = new_token();
+        let a = Ballot::new(&token, "v1");
+        // the same token names the same ballot and marks at every request
+        assert_eq!(a.voter, Ballot::new(&token, "v1").voter);
+        assert_eq!(a.mark("item"), Ballot::new(&token, "v1").mark("item"));
+        assert_ne!(a.mark("item"), a.mark("other"));
+        // another vote, another participant: unrelated names
+        assert_ne!(a.voter, Ballot::new(&token, "v2").voter);
+        assert_ne!(a.mark("item"), Ballot::new(&token, "v2").mark("item"));
+        assert_ne!(a.voter, Ballot::new(&new_token(), "v1").voter);
+        // what the database holds of the token does not name the ballot
+        assert_ne!(a.voter, Ballot::new(&token_hash(&token), "v1").voter);
+        assert!(!a.voter.contains(&token) && !a.voter.contains(&token_hash(&token)));
+        // parts do not run into each other
+        assert_ne!(
+            Ballot::new(&token, "v").mark("1x"),
+            Ballot::new(&token, "v1").mark("x")
+        );
     }
 }

@@ -105,7 +105,16 @@ pub struct VoteRow {
     pub board_id: String,
     pub dots: i64,
     pub open: i64,
-    pub salt: String,
+}
+
+/// What became of a dot placed or taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DotOutcome {
+    Done,
+    /// The vote is closed: nothing changed.
+    Closed,
+    /// Placing: the voter has no dot left; taking back: the voter has no dot on that item.
+    NoneLeft,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -407,7 +416,9 @@ impl Store {
             // sessions, rooms, boards, invites, participants, votes follow by cascade;
             // delete children explicitly too, for SQLite connections without foreign keys
             for sql in [
-                "DELETE FROM vote_dots WHERE vote_id IN (SELECT v.id FROM votes v JOIN boards b ON b.id = v.board_id JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
+                "DELETE FROM vote_marks WHERE vote_id IN (SELECT v.id FROM votes v JOIN boards b ON b.id = v.board_id JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
+                "DELETE FROM vote_ballots WHERE vote_id IN (SELECT v.id FROM votes v JOIN boards b ON b.id = v.board_id JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
+                "DELETE FROM vote_tally WHERE vote_id IN (SELECT v.id FROM votes v JOIN boards b ON b.id = v.board_id JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
                 "DELETE FROM votes WHERE board_id IN (SELECT b.id FROM boards b JOIN rooms r ON r.id = b.room_id JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
                 "DELETE FROM boards WHERE room_id IN (SELECT r.id FROM rooms r JOIN sessions s ON s.id = r.session_id WHERE s.workspace_id = $1)",
                 "DELETE FROM participants WHERE session_id IN (SELECT id FROM sessions WHERE workspace_id = $1)",
@@ -743,6 +754,30 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// The invitation a participant joined through (`None`: none, or no such participant).
+    pub async fn participant_invite(&self, id: &str) -> Result<Option<String>, StoreError> {
+        with_pool!(self, |p| {
+            let row = sqlx::query("SELECT invite_id FROM participants WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await?;
+            Ok(match row {
+                Some(r) => r.try_get::<Option<String>, _>("invite_id")?,
+                None => None,
+            })
+        })
+    }
+
+    pub async fn rename_participant(&self, id: &str, name: &str) -> Result<(), StoreError> {
+        exec!(
+            self,
+            "UPDATE participants SET display_name = $2 WHERE id = $1",
+            id,
+            name
+        )?;
+        Ok(())
+    }
+
     pub async fn set_participant_group(
         &self,
         id: &str,
@@ -758,21 +793,20 @@ impl Store {
     }
 
     // ------------------------------------------------------------ votes
+    //
+    // A dot is counted in three tables that share no voter id (migration 0007): the tally
+    // (item → dots), the voter's ballot (how many they placed) and the voter's marks (one
+    // per dot, naming the item in a form only the voter's credential can compute). The
+    // names and marks are computed by the caller (`tavolo_rooms::auth::ballot`); this layer
+    // only keeps the counts exact and the budget whole under concurrency.
 
-    pub async fn create_vote(
-        &self,
-        id: &str,
-        board_id: &str,
-        dots: i64,
-        salt: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn create_vote(&self, id: &str, board_id: &str, dots: i64) -> Result<(), StoreError> {
         exec!(
             self,
-            "INSERT INTO votes (id, board_id, dots, salt, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO votes (id, board_id, dots, created_at) VALUES ($1, $2, $3, $4)",
             id,
             board_id,
             dots,
-            salt,
             now_ms()
         )?;
         Ok(())
@@ -783,83 +817,188 @@ impl Store {
             self,
             fetch_optional,
             VoteRow,
-            "SELECT id, board_id, dots, open, salt FROM votes WHERE id = $1",
+            "SELECT id, board_id, dots, open FROM votes WHERE id = $1",
             id
         )?)
     }
 
     pub async fn list_votes(&self, board_id: &str) -> Result<Vec<VoteRow>, StoreError> {
-        Ok(fetch!(self, fetch_all, VoteRow,
-            "SELECT id, board_id, dots, open, salt FROM votes WHERE board_id = $1 ORDER BY created_at", board_id)?)
-    }
-
-    pub async fn close_vote(&self, id: &str) -> Result<(), StoreError> {
-        exec!(
+        Ok(fetch!(
             self,
-            "UPDATE votes SET open = 0, closed_at = $2 WHERE id = $1",
-            id,
-            now_ms()
-        )?;
-        Ok(())
+            fetch_all,
+            VoteRow,
+            "SELECT id, board_id, dots, open FROM votes WHERE board_id = $1 ORDER BY created_at",
+            board_id
+        )?)
     }
 
-    /// Places a dot if the voter has one left; returns whether it was placed. One
-    /// transaction, so two quick clicks cannot exceed the allowance.
+    /// Closes a vote and forgets who placed its dots: its ballots and marks are deleted in
+    /// the same transaction, so a closed vote is only its tally. A dot being placed at the
+    /// same moment is either counted before the close or refused after it.
+    pub async fn close_vote(&self, id: &str) -> Result<(), StoreError> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // the vote's row first: a write, so on SQLite the transaction holds the write
+            // lock from here, and on PostgreSQL it waits for dots in flight (they lock it)
+            sqlx::query(
+                "UPDATE votes SET open = 0, closed_at = COALESCE(closed_at, $2) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            for sql in [
+                "DELETE FROM vote_marks WHERE vote_id = $1",
+                "DELETE FROM vote_ballots WHERE vote_id = $1",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Places a dot on `item_id` for the voter named `voter` (with `mark`, the voter's
+    /// mark for that item) if the vote is open and the voter has placed fewer than
+    /// `allowance`. One transaction whose first statement is a write: on SQLite it holds
+    /// the write lock throughout (no read-then-upgrade, which fails with "database is
+    /// locked" under concurrency), on PostgreSQL the vote's and the ballot's row locks
+    /// order concurrent dots, and the budget is checked by the `UPDATE … WHERE used <
+    /// allowance` itself.
     pub async fn place_dot(
         &self,
         vote_id: &str,
         voter: &str,
+        mark: &str,
         item_id: &str,
         allowance: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<DotOutcome, StoreError> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let used: i64 = sqlx::query(
-                "SELECT COUNT(*) AS n FROM vote_dots WHERE vote_id = $1 AND voter = $2",
+            let open = sqlx::query("UPDATE votes SET open = open WHERE id = $1 AND open <> 0")
+                .bind(vote_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if open == 0 {
+                tx.rollback().await?;
+                return Ok(DotOutcome::Closed);
+            }
+            sqlx::query(
+                "INSERT INTO vote_ballots (vote_id, voter, used) VALUES ($1, $2, 0) \
+                 ON CONFLICT (vote_id, voter) DO NOTHING",
             )
             .bind(vote_id)
             .bind(voter)
-            .fetch_one(&mut *tx)
+            .execute(&mut *tx)
+            .await?;
+            let counted = sqlx::query(
+                "UPDATE vote_ballots SET used = used + 1 WHERE vote_id = $1 AND voter = $2 AND used < $3",
+            )
+            .bind(vote_id)
+            .bind(voter)
+            .bind(allowance)
+            .execute(&mut *tx)
             .await?
-            .try_get("n")?;
-            if used >= allowance {
+            .rows_affected();
+            if counted == 0 {
                 tx.rollback().await?;
-                return Ok(false);
+                return Ok(DotOutcome::NoneLeft);
             }
-            sqlx::query("INSERT INTO vote_dots (vote_id, voter, item_id, placed_at) VALUES ($1, $2, $3, $4)")
-                .bind(vote_id).bind(voter).bind(item_id).bind(now_ms()).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO vote_marks (vote_id, voter, mark) VALUES ($1, $2, $3)")
+                .bind(vote_id)
+                .bind(voter)
+                .bind(mark)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO vote_tally (vote_id, item_id, dots) VALUES ($1, $2, 1) \
+                 ON CONFLICT (vote_id, item_id) DO UPDATE SET dots = vote_tally.dots + 1",
+            )
+            .bind(vote_id)
+            .bind(item_id)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
-            Ok(true)
+            Ok(DotOutcome::Done)
         })
     }
 
-    /// Takes back one of the voter's dots on an item; returns whether there was one.
+    /// Takes back one of the voter's dots on `item_id` (the one `mark` names), if the vote
+    /// is open and the voter has one there. Locked as [`Store::place_dot`] is.
     pub async fn remove_dot(
         &self,
         vote_id: &str,
         voter: &str,
+        mark: &str,
         item_id: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<DotOutcome, StoreError> {
         // one row of possibly several identical ones: by the backend's row address
-        let sql = match self.backend() {
+        let delete_mark = match self.backend() {
             Backend::Sqlite => {
-                "DELETE FROM vote_dots WHERE rowid IN (SELECT rowid FROM vote_dots \
-                 WHERE vote_id = $1 AND voter = $2 AND item_id = $3 LIMIT 1)"
+                "DELETE FROM vote_marks WHERE rowid IN (SELECT rowid FROM vote_marks \
+                 WHERE vote_id = $1 AND voter = $2 AND mark = $3 LIMIT 1)"
             }
             Backend::Postgres => {
-                "DELETE FROM vote_dots WHERE ctid IN (SELECT ctid FROM vote_dots \
-                 WHERE vote_id = $1 AND voter = $2 AND item_id = $3 LIMIT 1)"
+                "DELETE FROM vote_marks WHERE ctid IN (SELECT ctid FROM vote_marks \
+                 WHERE vote_id = $1 AND voter = $2 AND mark = $3 LIMIT 1)"
             }
         };
-        let n = exec!(self, sql, vote_id, voter, item_id)?;
-        Ok(n > 0)
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let open = sqlx::query("UPDATE votes SET open = open WHERE id = $1 AND open <> 0")
+                .bind(vote_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if open == 0 {
+                tx.rollback().await?;
+                return Ok(DotOutcome::Closed);
+            }
+            // the ballot's row lock orders this voter's changes before the mark is looked at
+            let ballot = sqlx::query(
+                "UPDATE vote_ballots SET used = used - 1 WHERE vote_id = $1 AND voter = $2 AND used > 0",
+            )
+            .bind(vote_id)
+            .bind(voter)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let marked = if ballot == 0 {
+                0
+            } else {
+                sqlx::query(delete_mark)
+                    .bind(vote_id)
+                    .bind(voter)
+                    .bind(mark)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+            };
+            if marked == 0 {
+                tx.rollback().await?;
+                return Ok(DotOutcome::NoneLeft);
+            }
+            for sql in [
+                "UPDATE vote_tally SET dots = dots - 1 WHERE vote_id = $1 AND item_id = $2",
+                "DELETE FROM vote_tally WHERE vote_id = $1 AND item_id = $2 AND dots <= 0",
+            ] {
+                sqlx::query(sql)
+                    .bind(vote_id)
+                    .bind(item_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(DotOutcome::Done)
+        })
     }
 
     /// Dots per item, most first.
     pub async fn vote_tally(&self, vote_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
         with_pool!(self, |p| {
             let rows = sqlx::query(
-                "SELECT item_id, COUNT(*) AS n FROM vote_dots WHERE vote_id = $1 GROUP BY item_id ORDER BY n DESC, item_id",
+                "SELECT item_id, dots FROM vote_tally WHERE vote_id = $1 AND dots > 0 ORDER BY dots DESC, item_id",
             )
             .bind(vote_id)
             .fetch_all(p)
@@ -868,7 +1007,7 @@ impl Store {
                 .map(|r| {
                     Ok((
                         r.try_get::<String, _>("item_id")?,
-                        r.try_get::<i64, _>("n")?,
+                        r.try_get::<i64, _>("dots")?,
                     ))
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -876,11 +1015,12 @@ impl Store {
         })
     }
 
-    /// How many dots a voter has placed.
+    /// How many dots the voter named `voter` has placed in an open vote (a closed vote
+    /// remembers nobody: 0).
     pub async fn dots_used(&self, vote_id: &str, voter: &str) -> Result<i64, StoreError> {
         with_pool!(self, |p| {
             let row = sqlx::query(
-                "SELECT COUNT(*) AS n FROM vote_dots WHERE vote_id = $1 AND voter = $2",
+                "SELECT COALESCE(MAX(used), 0) AS n FROM vote_ballots WHERE vote_id = $1 AND voter = $2",
             )
             .bind(vote_id)
             .bind(voter)

@@ -295,3 +295,132 @@ async fn unsupported_url_is_refused() {
         Err(tavolo_store::StoreError::UnsupportedUrl)
     ));
 }
+
+/// The vote queries: the budget holds under concurrency, the tally is exact, a dot is
+/// taken back only by its mark, a closed vote takes nothing and keeps only its tally.
+async fn votes_contract(store: Store) {
+    use tavolo_store::DotOutcome::{Closed, Done, NoneLeft};
+    store.migrate().await.unwrap();
+    store
+        .create_facilitator("f", "f@x", "F", "hash")
+        .await
+        .unwrap();
+    store.create_workspace("w", "f", "W").await.unwrap();
+    store
+        .create_session("s", "w", "S", "2026-12-01")
+        .await
+        .unwrap();
+    store
+        .create_room("r", "s", "plenary", "Plenaria")
+        .await
+        .unwrap();
+    store.create_board("b", "r", "free", "B").await.unwrap();
+    store.create_vote("v", "b", 3).await.unwrap();
+    let vote = store.get_vote("v").await.unwrap().unwrap();
+    assert_eq!((vote.dots, vote.open), (3, 1));
+
+    // 10 voters, 6 dots each at once on 2 items: 3 each, exactly
+    let mut tasks = Vec::new();
+    for voter in 0..10 {
+        for k in 0..6 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let item = if (voter + k) % 2 == 0 { "a" } else { "b" };
+                let mark = format!("m{voter}{item}");
+                let got = store
+                    .place_dot("v", &format!("voter{voter}"), &mark, item, 3)
+                    .await
+                    .unwrap();
+                (voter, item, got)
+            }));
+        }
+    }
+    let mut placed = [0; 10];
+    let mut on = std::collections::BTreeMap::<&str, i64>::new();
+    for t in tasks {
+        let (voter, item, got) = t.await.unwrap();
+        match got {
+            Done => {
+                placed[voter] += 1;
+                *on.entry(item).or_default() += 1;
+            }
+            NoneLeft => {}
+            Closed => panic!("the vote is open"),
+        }
+    }
+    assert_eq!(placed, [3; 10]);
+    let tally = store.vote_tally("v").await.unwrap();
+    assert_eq!(tally.iter().map(|(_, n)| n).sum::<i64>(), 30);
+    for (item, n) in &tally {
+        assert_eq!(on[item.as_str()], *n, "{item}");
+    }
+    assert_eq!(store.dots_used("v", "voter0").await.unwrap(), 3);
+    assert_eq!(store.dots_used("v", "nobody").await.unwrap(), 0);
+
+    // taking back needs the voter's own mark for that item; the last dot of an item
+    // takes it out of the tally
+    store.create_vote("v2", "b", 2).await.unwrap();
+    assert_eq!(
+        store.place_dot("v2", "p", "mpa", "a", 2).await.unwrap(),
+        Done
+    );
+    assert_eq!(
+        store.place_dot("v2", "q", "mqa", "a", 2).await.unwrap(),
+        Done
+    );
+    assert_eq!(
+        store.remove_dot("v2", "p", "mqa", "a").await.unwrap(),
+        NoneLeft
+    );
+    assert_eq!(
+        store.remove_dot("v2", "r", "mpa", "a").await.unwrap(),
+        NoneLeft
+    );
+    assert_eq!(
+        store.vote_tally("v2").await.unwrap(),
+        vec![("a".to_owned(), 2)]
+    );
+    assert_eq!(store.remove_dot("v2", "p", "mpa", "a").await.unwrap(), Done);
+    assert_eq!(store.dots_used("v2", "p").await.unwrap(), 0);
+    assert_eq!(
+        store.remove_dot("v2", "p", "mpa", "a").await.unwrap(),
+        NoneLeft
+    );
+    assert_eq!(store.remove_dot("v2", "q", "mqa", "a").await.unwrap(), Done);
+    assert!(store.vote_tally("v2").await.unwrap().is_empty());
+    let after = store.vote_tally("v").await.unwrap();
+
+    // closed: nothing placed or taken back, nobody remembered, the tally kept
+    store.close_vote("v").await.unwrap();
+    assert_eq!(store.get_vote("v").await.unwrap().unwrap().open, 0);
+    assert_eq!(
+        store.place_dot("v", "voter0", "m0a", "a", 3).await.unwrap(),
+        Closed
+    );
+    assert_eq!(
+        store.remove_dot("v", "voter0", "m0a", "a").await.unwrap(),
+        Closed
+    );
+    assert_eq!(store.dots_used("v", "voter0").await.unwrap(), 0);
+    assert_eq!(store.vote_tally("v").await.unwrap(), after);
+    assert_eq!(store.list_votes("b").await.unwrap().len(), 2);
+
+    // deleting the workspace takes its votes
+    store.delete_workspace("w").await.unwrap();
+    assert!(store.get_vote("v").await.unwrap().is_none());
+    assert!(store.vote_tally("v").await.unwrap().is_empty());
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_on_sqlite() {
+    let (_dir, url) = temp_sqlite();
+    votes_contract(Store::open(&url).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_on_postgres() {
+    let db = TestPostgres::create().await;
+    votes_contract(Store::open(&db.url).await.unwrap()).await;
+    db.drop_database().await;
+}

@@ -81,10 +81,14 @@ impl TestServer {
         Self::start_with(db, test_config()).await
     }
 
-    /// With anonymous boards on (most tests use a board outside every workspace).
+    /// With anonymous boards on (most tests use a board outside every workspace), without
+    /// their rate and size limits (tests open many boards from one address, and big ones;
+    /// `anonymous_boards_are_limited` tests the limits).
     pub async fn start_with(db: &TestDb, config: HubConfig) -> TestServer {
         let app = AppOptions {
             allow_anonymous_boards: true,
+            anonymous_boards_per_minute: 0,
+            anonymous_board_bytes: None,
             ..AppOptions::default()
         };
         Self::start_full(db, config, app, ServeOptions::default()).await
@@ -375,7 +379,11 @@ impl TavoloProcess {
         let data = tempfile::tempdir().unwrap();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
             .args(["--bind", "127.0.0.1:0", "--database-url", database_url])
-            .arg("--anonymous-boards")
+            .args([
+                "--anonymous-boards",
+                "--anonymous-boards-per-minute=0",
+                "--anonymous-board-mib=0",
+            ])
             .args(extra)
             .arg("--data-dir")
             .arg(data.path())

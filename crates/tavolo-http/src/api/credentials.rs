@@ -45,6 +45,8 @@ struct TokenQuery {
 pub struct Held {
     pub who: Principal,
     pub until: Option<i64>,
+    /// A member's token (what their ballots are keyed with: `tavolo_rooms::auth::Ballot`).
+    pub member_token: Option<String>,
 }
 
 impl Held {
@@ -52,6 +54,7 @@ impl Held {
         Held {
             who: Principal::Anonymous,
             until: None,
+            member_token: None,
         }
     }
 
@@ -165,7 +168,10 @@ async fn member(state: &AppState, token: &str) -> ApiResult<Option<Held>> {
         revoked_at: row.invite_revoked_at,
         removed_at: row.removed_at,
     };
-    Ok(held(Principal::Member(row.participant), &lifetime))
+    Ok(held(Principal::Member(row.participant), &lifetime).map(|h| Held {
+        member_token: Some(token.to_owned()),
+        ..h
+    }))
 }
 
 /// The credential's principal if it still holds (`access::decide`'s `Hold` case); a
@@ -173,7 +179,11 @@ async fn member(state: &AppState, token: &str) -> ApiResult<Option<Held>> {
 fn held(who: Principal, lifetime: &Lifetime) -> Option<Held> {
     let now = tavolo_store::now_ms();
     match access::decide(&who, &Request::Hold { lifetime, now }) {
-        Ok(Grant::Until(until)) => Some(Held { who, until }),
+        Ok(Grant::Until(until)) => Some(Held {
+            who,
+            until,
+            member_token: None,
+        }),
         _ => None,
     }
 }

@@ -27,6 +27,10 @@ pub enum ApiError {
     /// Too many failed sign-ins: 429 with `Retry-After` (whole seconds, at least 1).
     #[error("too many failed sign-ins: try again in {0} s")]
     Throttled(u64),
+    /// Too many of something else from one address: 429 with `Retry-After` (whole
+    /// seconds, at least 1) and the message.
+    #[error("{1}")]
+    RateLimited(u64, String),
     /// A request refused before any handler (cross-origin, form content type).
     #[error("{1}")]
     Refused(StatusCode, String),
@@ -46,7 +50,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Throttled(_) | ApiError::RateLimited(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Refused(status, _) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -66,7 +70,7 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
             );
         }
-        if let ApiError::Throttled(secs) = self {
+        if let ApiError::Throttled(secs) | ApiError::RateLimited(secs, _) = self {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, secs.max(1).into());

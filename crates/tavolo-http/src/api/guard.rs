@@ -147,8 +147,38 @@ impl BoardFacts {
     }
 }
 
-/// The access decision for a board id, as for the sync socket.
+/// The access decision for a board id, as for the sync socket (without counting it as a
+/// new anonymous board: see [`socket_permit`]).
 pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResult<Permit> {
+    Ok(decide_board(s, who, id).await?.0)
+}
+
+/// The access decision for the sync socket itself, from the client address `ip`: as
+/// [`sync_permit`], and a board outside every workspace that is not open on this node and
+/// has nothing stored (a new anonymous board) counts against that address's `--anonymous-boards-per-minute`
+/// (429 past it, with `Retry-After`).
+pub async fn socket_permit(
+    s: &AppState,
+    who: &Principal,
+    id: &BoardId,
+    ip: std::net::IpAddr,
+) -> ApiResult<Permit> {
+    let (permit, anonymous) = decide_board(s, who, id).await?;
+    // new: not open here, and nothing stored (no number was ever taken in its log;
+    // compaction keeps the head)
+    if anonymous && !s.hub.is_live(id) && s.store.heads(&[id.as_str().to_owned()]).await?[0] == 0 {
+        if let Err(wait) = s.new_anonymous_boards.take(ip) {
+            return Err(ApiError::RateLimited(
+                crate::throttle::retry_after_secs(wait),
+                "too many new boards from this address: try again in a minute".into(),
+            ));
+        }
+    }
+    Ok(permit)
+}
+
+/// The board access decision and whether the board belongs to no workspace.
+async fn decide_board(s: &AppState, who: &Principal, id: &BoardId) -> ApiResult<(Permit, bool)> {
     let facts = BoardFacts::of(s, id).await?;
     let grant = access::decide(
         who,
@@ -157,16 +187,24 @@ pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResu
             allow_anonymous: s.options.allow_anonymous_boards,
         },
     )?;
-    if facts.row.is_none() {
+    let anonymous = facts.row.is_none();
+    if anonymous {
         crate::audit::anonymous_board(id.as_str());
     }
-    Ok(match grant {
+    // what an anonymous board may hold, whoever writes to it
+    let max_board_bytes = if anonymous {
+        s.options.anonymous_board_bytes
+    } else {
+        None
+    };
+    let permit = match grant {
         Grant::Edit { lockable } => Permit {
             principal: who.id().to_owned(),
             access: Access::ReadWrite,
             lockable,
             locked: facts.row.as_ref().is_some_and(|b| b.locked != 0),
             ends: None,
+            max_board_bytes,
         },
         // (opening a board never grants `Manage`: the owner gets `Edit`)
         Grant::Manage => Permit {
@@ -175,6 +213,7 @@ pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResu
             lockable: false,
             locked: false,
             ends: None,
+            max_board_bytes,
         },
         // (`Until` answers `Hold` only)
         Grant::Watch | Grant::Until(_) => Permit {
@@ -183,8 +222,10 @@ pub async fn sync_permit(s: &AppState, who: &Principal, id: &BoardId) -> ApiResu
             lockable: false,
             locked: false,
             ends: None,
+            max_board_bytes,
         },
-    })
+    };
+    Ok((permit, anonymous))
 }
 
 /// Whether `who` may place and remove dots in a vote on this board.

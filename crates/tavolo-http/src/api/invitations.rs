@@ -1,6 +1,6 @@
 //! Invitation links of a meeting, and joining through one.
 
-use super::credentials::{self, Facilitator, MEMBER_COOKIE};
+use super::credentials::{self, Held, Facilitator, MEMBER_COOKIE};
 use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tavolo_rooms::access::Principal;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -118,8 +119,24 @@ struct Joined {
     token: String,
 }
 
-async fn join(State(s): State<AppState>, Json(b): Json<JoinBody>) -> ApiResult<Response> {
-    let (id, session, token) = service::join(&s.store, &b.token, &b.display_name).await?;
+/// Joins through an invitation; a browser that already joined through it (its member
+/// cookie or bearer token) comes back as the same participant (`service::join`).
+async fn join(
+    State(s): State<AppState>,
+    c: Result<Held, ApiError>,
+    Json(b): Json<JoinBody>,
+) -> ApiResult<Response> {
+    // a stale credential is no reason not to join: it is just not someone coming back
+    let current = match &c {
+        Ok(Held {
+            who: Principal::Member(p),
+            member_token: Some(token),
+            ..
+
+        }) => Some((p, token.as_str())),
+        _ => None,
+    };
+    let (id, session, token) = service::join(&s.store, &b.token, &b.display_name, current).await?;
     audit::joined(&id, &session);
     publish(&s, &session).await?;
     let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);

@@ -44,7 +44,7 @@ pub mod view;
 pub mod votes;
 pub mod workspaces;
 
-pub use guard::sync_permit;
+pub use guard::{socket_permit, sync_permit};
 
 use crate::AppState;
 use axum::response::{IntoResponse, Response};

@@ -6,7 +6,7 @@ use crate::passwords::{PasswordError, Passwords};
 use tavolo_board::{Board, BoardKind};
 use tavolo_hub::{AttachError, Hub};
 use tavolo_rooms::auth::{new_id, new_token, token_hash};
-use tavolo_store::{BoardAppend, Store, StoreError};
+use tavolo_store::{BoardAppend, ParticipantRow, Store, StoreError};
 use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
 
@@ -273,10 +273,16 @@ pub async fn create_invite(
 
 /// Joins a session through an invitation: a participant (or observer) with a display name
 /// and a token of their own. Refuses unknown, revoked and expired invitations.
+/// Joins a meeting through an invitation. `current`: the member credential the request
+/// already carries (a browser that joined before), with its token. Joining the same
+/// invitation again with it is the same person coming back: they keep their id, token,
+/// dots and drafts (only the name they typed is updated), rather than becoming a second
+/// participant with a second dot budget.
 pub async fn join(
     store: &Store,
     invite_token: &str,
     name: &str,
+    current: Option<(&ParticipantRow, &str)>,
 ) -> ServiceResult<(String, String, String)> {
     let name = text_field(name, "name", 80)?;
     if !tavolo_rooms::auth::plausible_token(invite_token) {
@@ -298,6 +304,12 @@ pub async fn join(
         .ok_or(ServiceError::NotFound)?;
     if session.closed_at.is_some() && invite.role == "participant" {
         return Err(ServiceError::Gone("this meeting is closed".into()));
+    }
+    if let Some((p, token)) = current {
+        if store.participant_invite(&p.id).await?.as_deref() == Some(invite.id.as_str()) {
+            store.rename_participant(&p.id, &name).await?;
+            return Ok((p.id.clone(), invite.session_id, token.to_owned()));
+        }
     }
     let token = new_token();
     let id = new_id();

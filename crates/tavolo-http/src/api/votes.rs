@@ -1,7 +1,9 @@
 //! Dot voting on a board: the facilitator opens and closes a vote; participants place and
-//! remove their dots, under a pseudonym of the vote's (nobody sees who voted what).
+//! remove their dots on the board's items. Nobody sees who voted what, and the database
+//! cannot tell either: a dot is stored as a tally and a ballot keyed with the voter's
+//! token (`tavolo_rooms::auth::Ballot`, `tavolo_store`'s votes, README "Security").
 
-use super::credentials::{Facilitator, Who};
+use super::credentials::{Held, Facilitator};
 use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard};
 use super::service::text_field;
@@ -13,8 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
-use tavolo_rooms::auth;
-use tavolo_store::{BoardRow, VoteRow};
+use tavolo_rooms::auth::{self, Ballot};
+use tavolo_store::{BoardRow, DotOutcome, VoteRow};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,9 +40,7 @@ async fn open_vote(
         return Err(ApiError::BadRequest("from 1 to 20 dots per person".into()));
     }
     let vote = auth::new_id();
-    s.store
-        .create_vote(&vote, &board.id, b.dots, &auth::new_token())
-        .await?;
+    s.store.create_vote(&vote, &board.id, b.dots).await?;
     let v2 = vote.clone();
     let id = board.id;
     change_state(&s, &board.session_id, move |st| {
@@ -92,22 +92,20 @@ struct VoteUpdate<'a> {
     tally: &'a [Tally],
 }
 
-async fn vote_view(s: &AppState, vote: &VoteRow, who: &Principal) -> ApiResult<VoteView> {
+/// The vote as `who` sees it; `ballot`: a voter's, for the dots they have left.
+async fn vote_view(s: &AppState, vote: &VoteRow, ballot: Option<&Ballot>) -> ApiResult<VoteView> {
     let tally = s.store.vote_tally(&vote.id).await?;
-    let used = match who {
-        Principal::Member(p) => {
-            s.store
-                .dots_used(&vote.id, &auth::voter_pseudonym(&vote.salt, &p.id))
-                .await?
-        }
+    let open = vote.open != 0;
+    let used = match ballot {
+        Some(b) if open => s.store.dots_used(&vote.id, &b.voter).await?,
         _ => 0,
     };
     Ok(VoteView {
         board: vote.board_id.clone(),
         dots: vote.dots,
         id: vote.id.clone(),
-        my_dots_left: (vote.dots - used).max(0),
-        open: vote.open != 0,
+        my_dots_left: if open { (vote.dots - used).max(0) } else { 0 },
+        open,
         tally: tally
             .into_iter()
             .map(|(item, dots)| Tally { dots, item })
@@ -115,14 +113,23 @@ async fn vote_view(s: &AppState, vote: &VoteRow, who: &Principal) -> ApiResult<V
     })
 }
 
+/// A member's ballot in this vote (nobody else has one).
+fn ballot_of(c: &Held, vote: &VoteRow) -> Option<Ballot> {
+    match (&c.who, &c.member_token) {
+        (Principal::Member(_), Some(token)) => Some(Ballot::new(token, &vote.id)),
+        _ => None,
+    }
+}
+
 async fn get_vote(
     State(s): State<AppState>,
-    Who(who): Who,
+    c: Held,
     Path(id): Path<String>,
 ) -> ApiResult<Json<VoteView>> {
     let (vote, board) = vote_and_board(&s, &id).await?;
-    sync_permit(&s, &who, &board_id(&board.id)?).await?;
-    Ok(Json(vote_view(&s, &vote, &who).await?))
+    sync_permit(&s, &c.who, &board_id(&board.id)?).await?;
+    let ballot = ballot_of(&c, &vote);
+    Ok(Json(vote_view(&s, &vote, ballot.as_ref()).await?))
 }
 
 async fn close_vote(
@@ -140,9 +147,7 @@ async fn close_vote(
     })
     .await?;
     let vote = VoteRow { open: 0, ..vote };
-    Ok(Json(
-        vote_view(&s, &vote, &Principal::Facilitator { id: fac }).await?,
-    ))
+    Ok(Json(vote_view(&s, &vote, None).await?))
 }
 
 #[derive(Deserialize)]
@@ -150,26 +155,31 @@ struct DotBody {
     item: String,
 }
 
-/// A dot from a participant, under the vote's pseudonym for them.
-async fn dot_voter(s: &AppState, who: &Principal, id: &str) -> ApiResult<(VoteRow, String)> {
+/// A dot from a participant: the vote, its board and the voter's ballot, once the access
+/// decision lets them vote on that board.
+async fn dot_voter(
+    s: &AppState,
+    c: &Held,
+    id: &str,
+) -> ApiResult<(VoteRow, BoardRow, Ballot)> {
     let (vote, board) = vote_and_board(s, id).await?;
-    may_vote(s, who, &board_id(&board.id)?).await?;
+    may_vote(s, &c.who, &board_id(&board.id)?).await?;
     if vote.open == 0 {
         return Err(ApiError::Conflict("this vote is closed".into()));
     }
-    let voter = auth::voter_pseudonym(&vote.salt, who.id());
-    Ok((vote, voter))
+    // may_vote lets members only, and a member's credential is a token
+    let ballot = ballot_of(c, &vote).ok_or(ApiError::Unauthorized)?;
+    Ok((vote, board, ballot))
 }
 
 /// Answers a dot with the vote as the voter sees it, and tells the session the new tally.
-async fn tell_tally(s: &AppState, vote: &VoteRow, who: &Principal) -> ApiResult<Json<VoteView>> {
-    let view = vote_view(s, vote, who).await?;
-    let session = s
-        .store
-        .get_board(&vote.board_id)
-        .await?
-        .ok_or(ApiError::NotFound)?
-        .session_id;
+async fn tell_tally(
+    s: &AppState,
+    vote: &VoteRow,
+    board: &BoardRow,
+    ballot: &Ballot,
+) -> ApiResult<Json<VoteView>> {
+    let view = vote_view(s, vote, Some(ballot)).await?;
     let message = VoteMessage {
         message_type: "vote",
         vote: VoteUpdate {
@@ -178,37 +188,68 @@ async fn tell_tally(s: &AppState, vote: &VoteRow, who: &Principal) -> ApiResult<
             tally: &view.tally,
         },
     };
-    publish_message(s, &session, &message);
+    publish_message(s, &board.session_id, &message);
     Ok(Json(view))
+}
+
+/// Whether the board's document has an item with this id (what a dot may go on).
+async fn board_has_item(s: &AppState, board: &BoardRow, item: &str) -> ApiResult<bool> {
+    let item = item.to_owned();
+    Ok(s.hub
+        .read(&board_id(&board.id)?, move |doc| {
+            use yrs::{Map, ReadTxn, Transact};
+            let txn = doc.transact();
+            txn.get_map("items")
+                .is_some_and(|items| items.contains_key(&txn, &item))
+        })
+        .await?)
 }
 
 async fn place_dot(
     State(s): State<AppState>,
-    Who(who): Who,
+    c: Held,
     Path(id): Path<String>,
     Json(b): Json<DotBody>,
 ) -> ApiResult<Json<VoteView>> {
-    let (vote, voter) = dot_voter(&s, &who, &id).await?;
+    let (vote, board, ballot) = dot_voter(&s, &c, &id).await?;
     let item = text_field(&b.item, "item", 64)?;
-    if !s
+    if !board_has_item(&s, &board, &item).await? {
+        return Err(ApiError::BadRequest(format!(
+            "this board has no item \"{item}\""
+        )));
+    }
+    match s
         .store
-        .place_dot(&vote.id, &voter, &item, vote.dots)
+        .place_dot(
+            &vote.id,
+            &ballot.voter,
+            &ballot.mark(&item),
+            &item,
+            vote.dots,
+        )
         .await?
     {
-        return Err(ApiError::Conflict("no dots left".into()));
+        DotOutcome::Done => tell_tally(&s, &vote, &board, &ballot).await,
+        DotOutcome::Closed => Err(ApiError::Conflict("this vote is closed".into())),
+        DotOutcome::NoneLeft => Err(ApiError::Conflict("no dots left".into())),
     }
-    tell_tally(&s, &vote, &who).await
 }
 
 async fn remove_dot(
     State(s): State<AppState>,
-    Who(who): Who,
+    c: Held,
     Path(id): Path<String>,
     Json(b): Json<DotBody>,
 ) -> ApiResult<Json<VoteView>> {
-    let (vote, voter) = dot_voter(&s, &who, &id).await?;
-    if !s.store.remove_dot(&vote.id, &voter, &b.item).await? {
-        return Err(ApiError::Conflict("you have no dot on this item".into()));
+    let (vote, board, ballot) = dot_voter(&s, &c, &id).await?;
+    let item = text_field(&b.item, "item", 64)?;
+    match s
+        .store
+        .remove_dot(&vote.id, &ballot.voter, &ballot.mark(&item), &item)
+        .await?
+    {
+        DotOutcome::Done => tell_tally(&s, &vote, &board, &ballot).await,
+        DotOutcome::Closed => Err(ApiError::Conflict("this vote is closed".into())),
+        DotOutcome::NoneLeft => Err(ApiError::Conflict("you have no dot on this item".into())),
     }
-    tell_tally(&s, &vote, &who).await
 }
