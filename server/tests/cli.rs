@@ -66,7 +66,13 @@ on_both_backends!(board_json_reads_what_clients_wrote);
 async fn an_unknown_time_zone_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
-        .args(["--bind", "127.0.0.1:0", "--time-zone", "Europa/Roma", "--data-dir"])
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--time-zone",
+            "Europa/Roma",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .await

@@ -168,10 +168,12 @@ async fn member(state: &AppState, token: &str) -> ApiResult<Option<Held>> {
         revoked_at: row.invite_revoked_at,
         removed_at: row.removed_at,
     };
-    Ok(held(Principal::Member(row.participant), &lifetime).map(|h| Held {
-        member_token: Some(token.to_owned()),
-        ..h
-    }))
+    Ok(
+        held(Principal::Member(row.participant), &lifetime).map(|h| Held {
+            member_token: Some(token.to_owned()),
+            ..h
+        }),
+    )
 }
 
 /// The credential's principal if it still holds (`access::decide`'s `Hold` case); a

@@ -1,6 +1,6 @@
 //! Invitation links of a meeting, and joining through one.
 
-use super::credentials::{self, Held, Facilitator, MEMBER_COOKIE};
+use super::credentials::{self, Facilitator, Held, MEMBER_COOKIE};
 use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
@@ -132,7 +132,6 @@ async fn join(
             who: Principal::Member(p),
             member_token: Some(token),
             ..
-
         }) => Some((p, token.as_str())),
         _ => None,
     };

@@ -3,7 +3,7 @@
 //! cannot tell either: a dot is stored as a tally and a ballot keyed with the voter's
 //! token (`tavolo_rooms::auth::Ballot`, `tavolo_store`'s votes, README "Security").
 
-use super::credentials::{Held, Facilitator};
+use super::credentials::{Facilitator, Held};
 use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard};
 use super::service::text_field;
@@ -157,11 +157,7 @@ struct DotBody {
 
 /// A dot from a participant: the vote, its board and the voter's ballot, once the access
 /// decision lets them vote on that board.
-async fn dot_voter(
-    s: &AppState,
-    c: &Held,
-    id: &str,
-) -> ApiResult<(VoteRow, BoardRow, Ballot)> {
+async fn dot_voter(s: &AppState, c: &Held, id: &str) -> ApiResult<(VoteRow, BoardRow, Ballot)> {
     let (vote, board) = vote_and_board(s, id).await?;
     may_vote(s, &c.who, &board_id(&board.id)?).await?;
     if vote.open == 0 {
