@@ -16,6 +16,7 @@
 //! | [`snapshots`] | labelled snapshots, restore |
 //! | [`export`] | exports, minutes, import |
 //! | [`control`] | the control channel (WebSocket) |
+//! | [`call`] | the call signalling socket (WebSocket) of a meeting |
 //!
 //! Shared by them, importing none of them: [`guard`] (the lookups before every access
 //! decision, and the extractors that make them), [`view`] (the session's view, state
@@ -24,6 +25,7 @@
 //! operations `tavolo admin` shares, with their own error type).
 
 pub mod boards;
+pub mod call;
 pub mod control;
 pub mod credentials;
 pub mod ending;
@@ -63,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .merge(snapshots::router())
         .merge(export::router())
         .merge(control::router())
+        .merge(call::router())
 }
 
 async fn openapi() -> Response {
