@@ -38,7 +38,7 @@ function Tile ({ name, stream, audio, video, speaking, self, listener }: {
       {/* audio of someone without video still plays */}
       {!video && stream && !self ? <Video stream={stream} muted={false} label={name} /> : null}
       <span class="call-name">{self ? t('call.you', { name }) : name}</span>
-      <span class="call-mic">{audio || listener ? '' : '🔇 '}{state}{speaking ? `, ${t('call.speaking')}` : ''}</span>
+      <span class="call-mic">{state}{speaking ? `, ${t('call.speaking')}` : ''}</span>
     </li>
   )
 }
@@ -97,7 +97,7 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
           ? (
             <>
               <button type="button" aria-pressed={!call.audio} onClick={() => call.setAudio(!call.audio)}>
-                {call.audio ? '🎙 ' : '🔇 '}{t('call.mute')}: {call.audio ? t('call.micOn') : t('call.micOff')}
+                {t('call.mute')}: {call.audio ? t('call.micOn') : t('call.micOff')}
               </button>
               {call.local.getVideoTracks().length > 0
                 ? <button type="button" aria-pressed={!call.video} onClick={() => call.setVideo(!call.video)}>{t('call.camera')}: {call.video ? t('call.cameraOn') : t('call.cameraOff')}</button>
