@@ -325,7 +325,8 @@ enum Propagate {
         mid: Mid,
         kind: Kind,
     },
-    Media(PeerId, MediaData),
+    /// Boxed: a media packet is large, and the other variants small.
+    Media(PeerId, Box<MediaData>),
     Keyframe {
         source: Source<Mid>,
     },
@@ -777,7 +778,7 @@ fn event(id: PeerId, peer: &mut Peer, e: Event) -> Option<Propagate> {
             };
             Some(Propagate::Publish { mid: m.mid, kind })
         }
-        Event::MediaData(data) => Some(Propagate::Media(id, data)),
+        Event::MediaData(data) => Some(Propagate::Media(id, Box::new(data))),
         Event::KeyframeRequest(req) => {
             let out = peer.outs.iter().find(|o| o.mid() == Some(req.mid))?;
             Some(Propagate::Keyframe {

@@ -74,7 +74,7 @@ export function SessionPage ({ sessionId, boardId }: { sessionId: string, boardI
   if (!control || !view?.me) return <p class="loading" role="status">{t('meeting.loading')}</p>
   const me = view.me
   const page = meetingPage(view, me, control, token, boardId, sessionId)
-  if (!call || view.closed) return page
+  if (!call) return page
   return (
     <div class="with-call">
       <div class="with-call-main">{page}</div>

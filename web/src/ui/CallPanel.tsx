@@ -45,16 +45,11 @@ function Tile ({ name, stream, audio, video, speaking, self, listener }: {
 
 export function CallPanel ({ call, view, myName }: { call: CallClient, view: SessionView, myName: string }) {
   useCall(call)
-  const [open, setOpen] = useState(true)
+  // hidden: the panel folded away while in the call
+  const [hidden, setHidden] = useState(false)
   const room = view.rooms.find((r) => r.id === call.call)
   const active = call.status === 'connecting' || call.status === 'connected' || call.status === 'reconnecting'
-  if (!open) {
-    return (
-      <aside class="call-panel closed" aria-label={t('call.title')}>
-        <button type="button" onClick={() => setOpen(true)} aria-expanded="false">{t('call.show')}</button>
-      </aside>
-    )
-  }
+  if (view.closed && !active) return null
   const status = call.status === 'connecting'
     ? t('call.connecting')
     : call.status === 'reconnecting'
@@ -68,18 +63,30 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
   const problem = call.problem === 'denied'
     ? t('call.denied')
     : call.problem === 'noCamera' ? t('call.noCamera') : call.problem === 'noDevices' ? t('call.noDevices') : null
+  if (!active || hidden) {
+    // not in the call (or folded away): a small box over the page's corner, so that the
+    // board and the console keep their whole width
+    return (
+      <aside class="call-panel floating" aria-label={t('call.title')}>
+        {ended ? <p class="call-error" role="alert">{ended}</p> : null}
+        {problem ? <p class="call-error" role="alert">{problem}</p> : null}
+        {active
+          ? <button type="button" onClick={() => setHidden(false)} aria-expanded="false">{t('call.show')}</button>
+          : <button type="button" class="primary" onClick={() => { setHidden(false); call.join() }}>{call.status === 'idle' ? t('call.join') : t('call.rejoin')}</button>}
+      </aside>
+    )
+  }
   return (
     <aside class="call-panel" aria-label={t('call.title')}>
       <div class="call-head">
         <h2>{room ? t('call.room', { room: room.name }) : t('call.title')}</h2>
-        <button type="button" class="call-hide" onClick={() => setOpen(false)} aria-expanded="true">{t('call.hide')}</button>
+        <button type="button" class="call-hide" onClick={() => setHidden(true)} aria-expanded="true">{t('call.hide')}</button>
       </div>
       {status ? <p class="call-status" role="status">{status}</p> : null}
       {ended ? <p class="call-error" role="alert">{ended}</p> : null}
       {problem ? <p class="call-error" role="alert">{problem}</p> : null}
-      {active && !call.publish ? <p class="call-note">{t('call.observer')}</p> : null}
-      {active
-        ? (
+      {!call.publish ? <p class="call-note">{t('call.observer')}</p> : null}
+      {(
           <ul class="call-tiles">
             {call.publish && call.local
               ? <Tile name={myName} stream={call.local} audio={call.audio} video={call.video && call.local.getVideoTracks().length > 0}
@@ -90,10 +97,9 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
                 speaking={call.speaking.has(p.stream)} self={false} listener={p.role === 'observer'} />
             ))}
           </ul>
-          )
-        : null}
+          )}
       <div class="call-controls">
-        {active && call.publish && call.local
+        {call.publish && call.local
           ? (
             <>
               <button type="button" aria-pressed={!call.audio} onClick={() => call.setAudio(!call.audio)}>
@@ -105,9 +111,7 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
             </>
             )
           : null}
-        {active
-          ? <button type="button" class="call-leave" onClick={() => call.leave()}>{t('call.leave')}</button>
-          : <button type="button" class="primary" onClick={() => call.join()}>{call.status === 'idle' ? t('call.join') : t('call.rejoin')}</button>}
+        <button type="button" class="call-leave" onClick={() => call.leave()}>{t('call.leave')}</button>
       </div>
     </aside>
   )
