@@ -490,7 +490,7 @@ impl Sfu {
             Ok(a) => a,
             Err(e) => return refuse(format!("offer not accepted: {e}")),
         };
-        let _ = events.send(PeerEvent::Answer(answer.to_sdp_string()));
+        let answer = answer.to_sdp_string();
         self.router.join(id, info);
         self.peers.insert(
             id,
@@ -508,6 +508,10 @@ impl Sfu {
                 last_peers: String::new(),
             },
         );
+        // the answer is the peer's first event; the call list follows
+        if let Some(p) = self.peers.get(&id) {
+            let _ = p.events.send(PeerEvent::Answer(answer));
+        }
         self.changed();
     }
 

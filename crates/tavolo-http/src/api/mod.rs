@@ -116,6 +116,7 @@ mod tests {
             include_str!("snapshots.rs"),
             include_str!("export.rs"),
             include_str!("control.rs"),
+            include_str!("call.rs"),
             include_str!("../lib.rs"),
         ];
         let flat: String = sources
