@@ -14,9 +14,12 @@ COPY . .
 COPY --from=web /src/web/dist web/dist
 RUN cargo build --release --locked -p tavolo
 
+# libssl3: the media server's DTLS and SRTP (str0m on OpenSSL). Calls from outside the
+# container need TAVOLO_MEDIA_UDP=0.0.0.0:13478, TAVOLO_MEDIA_PUBLIC_IP and the UDP port
+# published (README: Calls).
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl \
+ && apt-get install -y --no-install-recommends ca-certificates curl libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /data tavolo \
  && mkdir -p /data && chown tavolo /data

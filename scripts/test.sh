@@ -33,6 +33,10 @@ pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.
 psql "$PG_ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'tavolo_test_%'" 2>/dev/null |
   while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true; done
 
+log "OpenSSL headers for the media server (str0m's DTLS and SRTP), iproute2 for the call test's network namespace"
+{ command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; } || apt_install libssl-dev pkg-config
+command -v ip >/dev/null 2>&1 || apt_install iproute2
+
 log "Redis (the cross-node bus tests start their own on a free port)"
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 

@@ -134,7 +134,8 @@ export async function startTavoloWithSetup (cleanup) {
   const readline = await import('node:readline')
   const dataDir = makeDataDir()
   cleanup.add(() => removeDataDir(dataDir))
-  const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir, '--anonymous-boards', '--anonymous-boards-per-minute', '0']
+  // any free UDP port for the media server: several servers run side by side
+  const args = ['--bind', '127.0.0.1:0', '--media-udp', '127.0.0.1:0', '--data-dir', dataDir, '--anonymous-boards', '--anonymous-boards-per-minute', '0']
   if (process.env.E2E_DATABASE_URL) args.push('--database-url', process.env.E2E_DATABASE_URL)
   const child = spawn(serverBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
   let stderr = ''

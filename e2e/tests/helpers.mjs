@@ -56,7 +56,8 @@ export function startServer ({ dataDir, databaseUrl, extraArgs = [], anonymousBo
       `Tavolo binary not found at ${bin}: build it with \`cargo build -p tavolo\` ` +
       'or point TAVOLO_BIN at it'))
   }
-  const args = ['--bind', '127.0.0.1:0', '--data-dir', dataDir]
+  // any free UDP port for the media server: several servers run side by side
+  const args = ['--bind', '127.0.0.1:0', '--media-udp', '127.0.0.1:0', '--data-dir', dataDir]
   // no limit on new anonymous boards per address: every test opens many from 127.0.0.1
   if (anonymousBoards) args.push('--anonymous-boards', '--anonymous-boards-per-minute', '0')
   if (databaseUrl) args.push('--database-url', databaseUrl)

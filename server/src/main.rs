@@ -185,6 +185,20 @@ struct Cli {
     /// The time zone of the times in exports and minutes (an IANA name).
     #[arg(long, env = "TAVOLO_TIME_ZONE", default_value = tavolo_export::DEFAULT_TIME_ZONE)]
     time_zone: String,
+
+    /// The UDP address of the media server (voice and video): one port for every
+    /// browser's call (port 0: any free port, logged).
+    #[arg(long, env = "TAVOLO_MEDIA_UDP", default_value_t = SocketAddr::from(([127, 0, 0, 1], tavolo_media::sfu::DEFAULT_MEDIA_PORT)))]
+    media_udp: SocketAddr,
+
+    /// The address browsers reach the media server at (announced to them); default: the
+    /// address of --media-udp, which must then not be 0.0.0.0.
+    #[arg(long, env = "TAVOLO_MEDIA_PUBLIC_IP")]
+    media_public_ip: Option<std::net::IpAddr>,
+
+    /// No calls: do not start the media server (the call socket answers 410).
+    #[arg(long, env = "TAVOLO_NO_MEDIA")]
+    no_media: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -387,7 +401,17 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
             )
         })?,
     };
-    let state = AppState::new(hub, store.clone(), cli.max_connections, options);
+    let mut state = AppState::new(hub, store.clone(), cli.max_connections, options);
+    if !cli.no_media {
+        let media = tavolo_media::Media::start(tavolo_media::MediaOptions {
+            bind: cli.media_udp,
+            public_ip: cli.media_public_ip,
+        })
+        .await
+        .with_context(|| format!("starting the media server on UDP {}", cli.media_udp))?;
+        tracing::info!(media = %media.local_addr(), "media server listening (UDP)");
+        state = state.with_media(media);
+    }
     let listener =
         tavolo_http::listen(cli.bind).with_context(|| format!("binding {}", cli.bind))?;
     let addr = listener.local_addr()?;

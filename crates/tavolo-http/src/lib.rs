@@ -64,6 +64,8 @@ pub struct AppState {
     pub logins: throttle::LoginThrottle,
     /// New anonymous boards, per address per minute.
     pub new_anonymous_boards: throttle::RateLimit,
+    /// The media server (voice and video); `None` with `--no-media`.
+    pub media: Option<tavolo_media::Media>,
 }
 
 /// Policy options of the HTTP layer.
@@ -161,7 +163,14 @@ impl AppState {
             ),
             options: Arc::new(options),
             live,
+            media: None,
         }
+    }
+
+    /// With calls: the meetings' voice and video go through this media server.
+    pub fn with_media(mut self, media: tavolo_media::Media) -> AppState {
+        self.media = Some(media);
+        self
     }
 
     /// Sends a control message to every client of the session, on every node.
@@ -258,6 +267,9 @@ fn metrics_text(s: &AppState, headers: &HeaderMap) -> Response {
     }
     let mut text = s.hub.metrics().render();
     s.passwords.render(&mut text);
+    if let Some(media) = &s.media {
+        media.metrics.render(&mut text);
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -382,6 +394,11 @@ fn from_axum(m: Result<Message, axum::Error>) -> Result<Frame, ReadError> {
             }
         }
     }
+}
+
+/// Whether a WebSocket read error is a frame over the socket's size limit (close 1009).
+pub(crate) fn is_too_big(e: axum::Error) -> bool {
+    matches!(from_axum(Err(e)), Err(ReadError::TooBig))
 }
 
 /// Connections the kernel completes and queues for us before we accept them. The standard

@@ -80,6 +80,8 @@ pub enum Denied {
     Removed,
     #[error("this credential has expired")]
     Expired,
+    #[error("the meeting is closed: its calls have ended")]
+    MeetingClosed,
 }
 
 /// What a credential's lifetime depends on, as stored: a facilitator's login has an
@@ -116,6 +118,14 @@ pub enum Request<'a> {
         /// Whether boards that belong to no workspace may be opened by anyone.
         allow_anonymous: bool,
     },
+    /// Being in a meeting's calls (the call signalling socket): `Edit` may publish audio
+    /// and video (the facilitator, participants), `Watch` only listens and watches
+    /// (observers). Which call is not asked here: the room state places each member.
+    Call {
+        session: &'a str,
+        owner: Option<&'a str>,
+        closed: bool,
+    },
     /// Placing or removing a dot in a vote on a board.
     Vote {
         place: &'a Place<'a>,
@@ -151,6 +161,26 @@ pub fn decide(who: &Principal, request: &Request) -> Result<Grant, Denied> {
             place,
             allow_anonymous,
         } => open_board(who, place, *allow_anonymous),
+        Request::Call {
+            session,
+            owner,
+            closed,
+        } => {
+            decide(
+                who,
+                &Request::SeeSession {
+                    session,
+                    owner: *owner,
+                },
+            )?;
+            if *closed {
+                return Err(Denied::MeetingClosed);
+            }
+            Ok(match who {
+                Principal::Member(p) if p.role != "participant" => Grant::Watch,
+                _ => Grant::Edit { lockable: false },
+            })
+        }
         Request::Vote {
             place,
             allow_anonymous,
@@ -550,6 +580,45 @@ mod tests {
             hold(&Principal::Anonymous, Lifetime::default()),
             Err(Denied::NoCredential)
         );
+    }
+
+    #[test]
+    fn calls() {
+        let fac = Principal::Facilitator { id: "f1".into() };
+        let other_fac = Principal::Facilitator { id: "f2".into() };
+        let p = member("participant", "s1", "w1", Some("g1"));
+        let obs = member("observer", "s1", "w1", None);
+        let call = |owner, closed| Request::Call {
+            session: "s1",
+            owner,
+            closed,
+        };
+        let publishes = Ok(Grant::Edit { lockable: false });
+        assert_eq!(decide(&fac, &call(Some("f1"), false)), publishes);
+        assert_eq!(decide(&p, &call(None, false)), publishes);
+        assert_eq!(
+            decide(&obs, &call(None, false)),
+            Ok(Grant::Watch),
+            "observers listen only"
+        );
+        assert_eq!(
+            decide(&other_fac, &call(Some("f1"), false)),
+            Err(Denied::NotYourWorkspace)
+        );
+        assert_eq!(
+            decide(&member("participant", "s2", "w1", None), &call(None, false)),
+            Err(Denied::OtherMeeting)
+        );
+        assert_eq!(
+            decide(&Principal::Anonymous, &call(None, false)),
+            Err(Denied::NoCredential)
+        );
+        for who in [&fac, &p, &obs] {
+            assert_eq!(
+                decide(who, &call(Some("f1"), true)),
+                Err(Denied::MeetingClosed)
+            );
+        }
     }
 
     #[test]

@@ -108,7 +108,15 @@ impl TestServer {
         let store = Store::open(&db.url).await.expect("open store");
         store.migrate().await.expect("migrate");
         let hub = Hub::new(store.clone(), config, Arc::new(Metrics::default()));
-        let state = AppState::new(hub.clone(), store.clone(), 10_000, app);
+        // the media server too, as `tavolo` starts it (on any free UDP port)
+        let media = tavolo_media::Media::start(tavolo_media::MediaOptions {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            public_ip: None,
+        })
+        .await
+        .expect("media server");
+        let state =
+            AppState::new(hub.clone(), store.clone(), 10_000, app).with_media(media.clone());
         let passwords = state.passwords.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -379,6 +387,8 @@ impl TavoloProcess {
         let data = tempfile::tempdir().unwrap();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
             .args(["--bind", "127.0.0.1:0", "--database-url", database_url])
+            // any free UDP port for the media server: tests run side by side
+            .args(["--media-udp", "127.0.0.1:0"])
             .args([
                 "--anonymous-boards",
                 "--anonymous-boards-per-minute=0",

@@ -15,6 +15,8 @@ import { MeetingBar } from '../ui/MeetingBar'
 import { navigate } from '../ui/router'
 import { lazy } from 'preact/compat'
 import { MeetingBoard } from './MeetingBoard'
+import { CallClient } from '../sync/call'
+import { CallPanel } from '../ui/CallPanel'
 
 // the console loads on demand (participants never need it)
 const ConsolePage = lazy(() => import('./ConsolePage').then((m) => ({ default: m.ConsolePage })))
@@ -58,6 +60,14 @@ export function SessionPage ({ sessionId, boardId }: { sessionId: string, boardI
     return () => { alive = false; ch?.destroy(); setControl(null) }
   }, [sessionId])
   const view = useControl(control)
+  // the call lives as long as the meeting page: boards and rooms change under it
+  const [call, setCall] = useState<CallClient | null>(null)
+  useEffect(() => {
+    const c = new CallClient(sessionId, memberToken(sessionId))
+    ;(window as unknown as { tavoloCall?: unknown }).tavoloCall = c
+    setCall(c)
+    return () => { c.destroy(); setCall(null) }
+  }, [sessionId])
   useEffect(() => { if (view) document.title = `${view.title} — ${t('app.name')}` }, [view?.title])
 
   if (error) return <SessionError error={error} sessionId={sessionId} />
@@ -65,6 +75,17 @@ export function SessionPage ({ sessionId, boardId }: { sessionId: string, boardI
   const me = view.me
   // the server ended this credential's access: the boards close (unmounted) and say why
   if (control.ended !== null) return <SessionEnded code={control.ended} facilitator={me.role === 'facilitator'} sessionId={sessionId} />
+  const page = meetingPage(view, me, control, token, boardId, sessionId)
+  if (!call) return page
+  return (
+    <div class="with-call">
+      <div class="with-call-main">{page}</div>
+      <CallPanel call={call} view={view} myName={me.name ?? t('role.facilitator')} />
+    </div>
+  )
+}
+
+function meetingPage (view: SessionView, me: Me, control: ControlChannel, token: string | null, boardId: string | null, sessionId: string) {
   if (me.role === 'facilitator') {
     if (!boardId) return <ConsolePage view={view} control={control} />
     return (

@@ -81,7 +81,7 @@ export class ControlChannel {
   }
 
   private send (): void {
-    if (this.ws?.readyState === WebSocket.OPEN && this.here) this.ws.send(JSON.stringify({ type: 'here', board: this.here }))
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'here', board: this.here }))
   }
 
   private connect (): void {

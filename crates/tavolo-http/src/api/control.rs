@@ -32,7 +32,19 @@ async fn control(
     let ends = held.deadline();
     let who = held.who;
     let session = visible_session(&s, &who, &id).await?;
-    let presence = match &who {
+    let presence = presence_of(&s, &who).await?;
+    Ok(ws
+        .max_message_size(16 * 1024)
+        .read_buffer_size(crate::READ_BUFFER)
+        .on_upgrade(move |socket| {
+            let hub = s.hub.clone();
+            hub.track(control_loop(s, session.id, presence, ends, socket))
+        }))
+}
+
+/// How a connection of `who` shows in the session's presence.
+pub async fn presence_of(s: &AppState, who: &Principal) -> ApiResult<Presence> {
+    Ok(match who {
         Principal::Member(p) => Presence {
             id: p.id.clone(),
             name: p.display_name.clone(),
@@ -51,14 +63,7 @@ async fn control(
             board: None,
         },
         Principal::Anonymous => return Err(ApiError::Unauthorized),
-    };
-    Ok(ws
-        .max_message_size(16 * 1024)
-        .read_buffer_size(crate::READ_BUFFER)
-        .on_upgrade(move |socket| {
-            let hub = s.hub.clone();
-            hub.track(control_loop(s, session.id, presence, ends, socket))
-        }))
+    })
 }
 
 /// Sends the session's view on connect and whenever it changes; takes `{"type":"here",
@@ -138,7 +143,7 @@ struct PresenceMessage {
 
 /// Presence is per node (each node knows its own control connections), so it goes to
 /// this node's clients only; with several nodes the console shows who is on its node.
-fn publish_presence(s: &AppState, session: &str) {
+pub fn publish_presence(s: &AppState, session: &str) {
     let message = PresenceMessage {
         present: s.live.presence(session),
         message_type: "presence",
@@ -148,7 +153,7 @@ fn publish_presence(s: &AppState, session: &str) {
     }
 }
 
-async fn shutdown_of(s: &AppState) {
+pub async fn shutdown_of(s: &AppState) {
     while !s.hub.is_shutting_down() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }

@@ -83,6 +83,34 @@ pub async fn visible_session(s: &AppState, who: &Principal, id: &str) -> ApiResu
     s.store.get_session(id).await?.ok_or(ApiError::NotFound)
 }
 
+/// A meeting whose calls the principal may be in, and how (`Grant::Watch`: listen and
+/// watch only): `access::decide`'s `Request::Call`, with the workspace's owner looked up
+/// for a facilitator.
+pub async fn call_session(
+    s: &AppState,
+    who: &Principal,
+    id: &str,
+) -> ApiResult<(SessionRow, Grant)> {
+    let session = s.store.get_session(id).await?.ok_or(ApiError::NotFound)?;
+    let owner = match who {
+        Principal::Facilitator { .. } => s
+            .store
+            .get_workspace(&session.workspace_id)
+            .await?
+            .map(|w| w.owner_id),
+        _ => None,
+    };
+    let grant = access::decide(
+        who,
+        &Request::Call {
+            session: id,
+            owner: owner.as_deref(),
+            closed: session.closed_at.is_some(),
+        },
+    )?;
+    Ok((session, grant))
+}
+
 /// What an access decision about a board needs: its row (none for a board outside every
 /// workspace), its workspace's owner, its session's state, and whose draft it is.
 struct BoardFacts {

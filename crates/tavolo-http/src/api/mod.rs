@@ -17,6 +17,7 @@
 //! | [`snapshots`] | labelled snapshots, restore |
 //! | [`export`] | exports, minutes, import |
 //! | [`control`] | the control channel (WebSocket) |
+//! | [`call`] | the call signalling socket (WebSocket) of a meeting |
 //!
 //! Shared by them, importing none of them: [`guard`] (the lookups before every access
 //! decision, and the extractors that make them), [`view`] (the session's view, state
@@ -25,6 +26,7 @@
 //! operations `tavolo admin` shares, with their own error type).
 
 pub mod boards;
+pub mod call;
 pub mod control;
 pub mod credentials;
 pub mod ending;
@@ -66,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(snapshots::router())
         .merge(export::router())
         .merge(control::router())
+        .merge(call::router())
 }
 
 async fn openapi() -> Response {
@@ -117,6 +120,7 @@ mod tests {
             include_str!("snapshots.rs"),
             include_str!("export.rs"),
             include_str!("control.rs"),
+            include_str!("call.rs"),
             include_str!("../lib.rs"),
         ];
         let flat: String = sources

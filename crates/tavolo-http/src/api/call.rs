@@ -1,0 +1,342 @@
+//! A meeting's calls (`GET /api/sessions/{id}/call`, a WebSocket of JSON text frames
+//! documented in `docs/calls.md`): the signalling of one browser's connection to the
+//! media server (`tavolo-media`).
+//!
+//! Authenticated as the control channel is (cookie or `?token=`), decided once by
+//! `access::decide` (`Request::Call`: may be in the meeting's calls, may publish). The
+//! socket follows the session's channel like a control socket, so the call it is in is
+//! the one the room state says, recomputed on every change: breakouts starting and
+//! ending, a person moved, the facilitator (or an observer) looking at another room's
+//! board. Changing call changes only what the SFU forwards: the browser's connection,
+//! camera and microphone stay. A revoked credential's socket closes at once (the `end`
+//! message), and with it the browser's media; closing the meeting ends its calls.
+
+use super::control::{presence_of, publish_presence, shutdown_of};
+use super::credentials::Who;
+use super::error::{ApiError, ApiResult};
+use super::guard::call_session;
+use super::view::session_message;
+use crate::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tavolo_media::routing::{PeerInfo, Placement, Seat};
+use tavolo_media::{Media, PeerEvent, PeerHandle};
+use tavolo_rooms::access::{Grant, Principal};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/sessions/{id}/call", get(call))
+}
+
+async fn call(
+    State(s): State<AppState>,
+    Who(who): Who,
+    Path(id): Path<String>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let Some(media) = s.media.clone() else {
+        return Err(ApiError::Gone(
+            "calls are switched off on this server (--no-media)".into(),
+        ));
+    };
+    let (session, grant) = call_session(&s, &who, &id).await?;
+    let presence = presence_of(&s, &who).await?;
+    let may_publish = grant != Grant::Watch;
+    Ok(ws
+        // an answer for a plenary of 40 fits with room to spare; larger frames close (1009)
+        .max_message_size(tavolo_media::sdp::MAX_SDP_BYTES + 4096)
+        .read_buffer_size(crate::READ_BUFFER)
+        .on_upgrade(move |socket| {
+            let hub = s.hub.clone();
+            let seat = Caller {
+                id: presence.id.clone(),
+                name: presence.name.clone(),
+                role: presence.role.clone(),
+                participant: matches!(&who, Principal::Member(p) if p.role == "participant"),
+                member: matches!(&who, Principal::Member(_)),
+                may_publish,
+            };
+            hub.track(call_loop(s, media, session.id, presence, seat, socket))
+        }))
+}
+
+/// Who is on the socket.
+struct Caller {
+    id: String,
+    name: String,
+    role: String,
+    /// A participant (placed by their group); otherwise placed where they look.
+    participant: bool,
+    /// A member (not the facilitator): one that is no longer in the meeting is out.
+    member: bool,
+    may_publish: bool,
+}
+
+/// What the socket knows of the room state, from the session's channel.
+#[derive(Default)]
+struct Seen {
+    closed: bool,
+    breakout: bool,
+    plenary: String,
+    groups: Vec<String>,
+    /// Each board's room.
+    rooms_of: HashMap<String, String>,
+    /// Whether the caller is still a member of the meeting (always for the facilitator).
+    present: bool,
+    group: Option<String>,
+    /// The board the caller looks at (from presence).
+    board: Option<String>,
+}
+
+impl Seen {
+    /// Takes what a channel message says; returns whether it said anything relevant.
+    fn update(&mut self, caller: &Caller, v: &serde_json::Value) -> bool {
+        let of_me = |list: &serde_json::Value| {
+            list.as_array()
+                .and_then(|a| a.iter().find(|m| m["id"] == caller.id.as_str()))
+                .cloned()
+        };
+        let set_board = |seen: &mut Seen, present: &serde_json::Value| {
+            seen.board = of_me(present).and_then(|p| p["board"].as_str().map(str::to_owned));
+        };
+        match v["type"].as_str() {
+            Some("session") => {
+                self.closed = v["closed"].as_bool().unwrap_or(false);
+                self.breakout = v["state"]["phase"] == "breakout";
+                self.groups = strings(&v["state"]["groups"]);
+                self.rooms_of.clear();
+                self.plenary.clear();
+                for room in v["rooms"].as_array().into_iter().flatten() {
+                    let id = room["id"].as_str().unwrap_or_default();
+                    if room["kind"] == "plenary" && self.plenary.is_empty() {
+                        self.plenary = id.to_owned();
+                    }
+                    for b in room["boards"].as_array().into_iter().flatten() {
+                        if let Some(b) = b["id"].as_str() {
+                            self.rooms_of.insert(b.to_owned(), id.to_owned());
+                        }
+                    }
+                }
+                let me = of_me(&v["members"]);
+                self.present = !caller.member || me.is_some();
+                self.group = me.and_then(|m| m["group"].as_str().map(str::to_owned));
+                set_board(self, &v["present"]);
+                true
+            }
+            Some("presence") => {
+                set_board(self, &v["present"]);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The call the room state puts the caller in.
+    fn call(&self, caller: &Caller) -> String {
+        let placement = Placement {
+            breakout: self.breakout,
+            plenary: &self.plenary,
+            groups: &self.groups,
+        };
+        let room = self.board.as_ref().and_then(|b| {
+            // a private draft is its board's
+            let base = tavolo_rooms::access::parse_draft(b).map_or(b.as_str(), |(b, _)| b);
+            self.rooms_of.get(base).map(String::as_str)
+        });
+        placement.call_of(if caller.participant {
+            Seat::Participant {
+                group: self.group.as_deref(),
+            }
+        } else {
+            Seat::Visitor { room }
+        })
+    }
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// What a browser may say.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum ClientCall {
+    /// The first offer: joins the call.
+    Offer { sdp: String },
+    /// The answer to the server's latest offer.
+    Answer { sdp: String },
+    /// Microphone and camera on or off (shown to the others).
+    State { audio: bool, video: bool },
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ServerCall<'a> {
+    /// On connect: whether this browser may publish.
+    Hello {
+        publish: bool,
+    },
+    Answer {
+        sdp: &'a str,
+    },
+    Offer {
+        sdp: &'a str,
+    },
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    // a close reason is at most 123 bytes
+    let mut reason = reason.to_owned();
+    while reason.len() > 123 {
+        reason.pop();
+    }
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+async fn call_loop(
+    s: AppState,
+    media: Media,
+    session: String,
+    presence: super::live::Presence,
+    caller: Caller,
+    socket: WebSocket,
+) {
+    let (conn, mut rx, mut ended) = s.live.subscribe(&session, presence);
+    publish_presence(&s, &session);
+    let (mut tx_ws, mut rx_ws) = socket.split();
+    let mut seen = Seen::default();
+    // the room state now; then every change from the channel
+    if let Ok(Some(row)) = s.store.get_session(&session).await {
+        if let Ok(v) = session_message(&s, &row)
+            .await
+            .and_then(|v| serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string())))
+        {
+            seen.update(&caller, &v);
+        }
+    }
+    let hello = serde_json::to_string(&ServerCall::Hello {
+        publish: caller.may_publish,
+    })
+    .unwrap_or_default();
+    let mut peer: Option<PeerHandle> = None;
+    let mut shutdown = std::pin::pin!(shutdown_of(&s));
+    let ending = if tx_ws.send(Message::Text(hello.into())).await.is_err() {
+        None
+    } else {
+        loop {
+            if seen.closed {
+                break Some(close(4002, "the meeting is closed: its calls have ended"));
+            }
+            if !seen.present {
+                break Some(close(4003, "you are no longer in this meeting"));
+            }
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Ok(text) => {
+                        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+                        if seen.update(&caller, &v) {
+                            if let Some(p) = &peer {
+                                p.set_call(Some(seen.call(&caller)));
+                            }
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // missed some: read the room state again
+                        if let Ok(Some(row)) = s.store.get_session(&session).await {
+                            if let Ok(v) = session_message(&s, &row).await.and_then(|v| {
+                                serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
+                            }) {
+                                seen.update(&caller, &v);
+                                if let Some(p) = &peer {
+                                    p.set_call(Some(seen.call(&caller)));
+                                }
+                            }
+                        }
+                    }
+                    Err(_) => break None,
+                },
+                msg = rx_ws.next() => match msg {
+                    Some(Ok(Message::Text(t))) => match serde_json::from_str::<ClientCall>(&t) {
+                        Ok(ClientCall::Offer { sdp }) if peer.is_none() => {
+                            let info = PeerInfo {
+                                member: caller.id.clone(),
+                                session: session.clone(),
+                                call: Some(seen.call(&caller)),
+                                may_publish: caller.may_publish,
+                            };
+                            peer = Some(media.join(info, caller.name.clone(), caller.role.clone(), sdp));
+                        }
+                        Ok(ClientCall::Offer { .. }) => {
+                            break Some(close(1008, "one offer per connection: reconnect to start over"));
+                        }
+                        Ok(ClientCall::Answer { sdp }) => match &peer {
+                            Some(p) => p.answer(sdp),
+                            None => break Some(close(1008, "an answer before any offer")),
+                        },
+                        Ok(ClientCall::State { audio, video }) => {
+                            if let Some(p) = &peer {
+                                p.set_state(audio, video);
+                            }
+                        }
+                        Err(e) => break Some(close(1008, &format!("bad call message: {e}"))),
+                    },
+                    Some(Ok(Message::Close(_))) | None => break None,
+                    Some(Err(e)) => {
+                        let too_big = crate::is_too_big(e);
+                        break too_big.then(|| close(1009, "message too large"));
+                    }
+                    Some(Ok(_)) => {}
+                },
+                ev = next_event(&mut peer) => match ev {
+                    Some(PeerEvent::Answer(sdp)) => {
+                        let text = serde_json::to_string(&ServerCall::Answer { sdp: &sdp }).unwrap_or_default();
+                        if tx_ws.send(Message::Text(text.into())).await.is_err() { break None; }
+                    }
+                    Some(PeerEvent::Offer(sdp)) => {
+                        let text = serde_json::to_string(&ServerCall::Offer { sdp: &sdp }).unwrap_or_default();
+                        if tx_ws.send(Message::Text(text.into())).await.is_err() { break None; }
+                    }
+                    Some(PeerEvent::Peers(json)) => {
+                        if tx_ws.send(Message::Text(json.into())).await.is_err() { break None; }
+                    }
+                    Some(PeerEvent::Closed(why)) => break Some(close(1008, &why)),
+                    None => break Some(close(1011, "the media server stopped")),
+                },
+                Ok(()) = ended.changed() => {
+                    let reason = ended.borrow().clone();
+                    if let Some((code, reason)) = reason {
+                        break Some(close(code, &reason));
+                    }
+                }
+                _ = &mut shutdown => break Some(close(1001, "server shutting down")),
+            }
+        }
+    };
+    // the browser's media stops here, before anything else
+    drop(peer);
+    if let Some(frame) = ending {
+        let _ = tx_ws.send(frame).await;
+    }
+    s.live.leave(&session, conn);
+    publish_presence(&s, &session);
+}
+
+/// The next event of the peer, or never while there is none.
+async fn next_event(peer: &mut Option<PeerHandle>) -> Option<PeerEvent> {
+    match peer {
+        Some(p) => p.events.recv().await,
+        None => std::future::pending().await,
+    }
+}

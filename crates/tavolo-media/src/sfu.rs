@@ -1,0 +1,835 @@
+//! The SFU: one task owns the UDP socket and every browser's [`Rtc`] (str0m is sans-IO:
+//! it is handed datagrams and the time, and says what to send and when to wake it), and
+//! forwards each publisher's RTP to the peers [`Router`] says should get it.
+//!
+//! Every browser is multiplexed over the one socket: an incoming datagram goes to the
+//! `Rtc` that [`Rtc::accepts`] it (ICE credentials, then the remote address). Signalling
+//! is not here: a signalling socket joins with the browser's offer ([`Media::join`]) and
+//! then relays answers, call changes and mute states through its [`PeerHandle`];
+//! renegotiations go the other way as [`PeerEvent::Offer`].
+//!
+//! Untrusted input: datagrams larger than [`MAX_DATAGRAM`] are cut there (and then fail
+//! to parse); SDP is bounded by [`crate::sdp::check`] before str0m parses it; anything a
+//! peer's `Rtc` refuses disconnects that peer only.
+
+use crate::routing::{Kind, PeerId, PeerInfo, Router, Source};
+use crate::sdp;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// The largest datagram read; WebRTC keeps packets under the path MTU (about 1,200 bytes).
+pub const MAX_DATAGRAM: usize = 2000;
+
+/// The default UDP port of the media server.
+pub const DEFAULT_MEDIA_PORT: u16 = 3478 + 10_000;
+
+#[derive(Debug, Clone)]
+pub struct MediaOptions {
+    /// The UDP address to listen on.
+    pub bind: SocketAddr,
+    /// The address announced to browsers (the host candidate); `None`: the bound address
+    /// (which must then not be a wildcard).
+    pub public_ip: Option<IpAddr>,
+}
+
+/// What the SFU tells a signalling socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerEvent {
+    /// The answer to the browser's offer.
+    Answer(String),
+    /// A new offer from the server (tracks to add or stop): the browser answers it.
+    Offer(String),
+    /// Who else is in the call now (JSON, the `peers` message of `docs/calls.md`).
+    Peers(String),
+    /// The peer was disconnected (why); its socket should close.
+    Closed(String),
+}
+
+enum Command {
+    Join {
+        peer: PeerId,
+        info: PeerInfo,
+        name: String,
+        role: String,
+        offer: String,
+        events: mpsc::UnboundedSender<PeerEvent>,
+    },
+    Answer(PeerId, String),
+    SetCall(PeerId, Option<String>),
+    SetState {
+        peer: PeerId,
+        audio: bool,
+        video: bool,
+    },
+    Leave(PeerId),
+    EndSession(String),
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct MediaMetrics {
+    pub calls: AtomicU64,
+    pub peers: AtomicU64,
+    pub publishers: AtomicU64,
+    pub forwarded: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    pub refused_tracks: AtomicU64,
+    pub keyframe_requests: AtomicU64,
+}
+
+impl MediaMetrics {
+    /// Appends the media metrics in Prometheus' text format.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let rows: [(&str, &str, &str, &AtomicU64); 8] = [
+            (
+                "tavolo_media_calls",
+                "Calls with someone in them now.",
+                "gauge",
+                &self.calls,
+            ),
+            (
+                "tavolo_media_peers",
+                "Browsers connected to the media server now.",
+                "gauge",
+                &self.peers,
+            ),
+            (
+                "tavolo_media_publishers",
+                "Peers in a call publishing at least one track now.",
+                "gauge",
+                &self.publishers,
+            ),
+            (
+                "tavolo_media_forwarded_streams",
+                "Tracks forwarded now, once per receiver.",
+                "gauge",
+                &self.forwarded,
+            ),
+            (
+                "tavolo_media_bytes_in_total",
+                "UDP bytes received by the media server.",
+                "counter",
+                &self.bytes_in,
+            ),
+            (
+                "tavolo_media_bytes_out_total",
+                "UDP bytes sent by the media server.",
+                "counter",
+                &self.bytes_out,
+            ),
+            (
+                "tavolo_media_refused_tracks_total",
+                "Tracks refused (observers' offers to send, bad SDP).",
+                "counter",
+                &self.refused_tracks,
+            ),
+            (
+                "tavolo_media_keyframe_requests_total",
+                "Keyframe requests sent to publishers.",
+                "counter",
+                &self.keyframe_requests,
+            ),
+        ];
+        for (name, help, kind, v) in rows {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                v.load(Relaxed)
+            );
+        }
+    }
+}
+
+/// The running media server: cheap to clone, one per process.
+#[derive(Clone)]
+pub struct Media {
+    commands: mpsc::UnboundedSender<Command>,
+    next: Arc<AtomicU64>,
+    pub metrics: Arc<MediaMetrics>,
+    local: SocketAddr,
+}
+
+impl std::fmt::Debug for Media {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Media").field("local", &self.local).finish()
+    }
+}
+
+/// One browser's place in the SFU, held by its signalling socket; dropping it disconnects
+/// the browser's media at once.
+pub struct PeerHandle {
+    pub id: PeerId,
+    commands: mpsc::UnboundedSender<Command>,
+    pub events: mpsc::UnboundedReceiver<PeerEvent>,
+}
+
+impl PeerHandle {
+    /// The browser's answer to a [`PeerEvent::Offer`].
+    pub fn answer(&self, sdp: String) {
+        let _ = self.commands.send(Command::Answer(self.id, sdp));
+    }
+
+    /// Moves the peer to another call (`None`: out of every call).
+    pub fn set_call(&self, call: Option<String>) {
+        let _ = self.commands.send(Command::SetCall(self.id, call));
+    }
+
+    /// Whether the peer's microphone and camera are on (shown to the others).
+    pub fn set_state(&self, audio: bool, video: bool) {
+        let _ = self.commands.send(Command::SetState {
+            peer: self.id,
+            audio,
+            video,
+        });
+    }
+}
+
+impl Drop for PeerHandle {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Leave(self.id));
+    }
+}
+
+impl Media {
+    /// Binds the UDP socket and starts the SFU task.
+    pub async fn start(options: MediaOptions) -> std::io::Result<Media> {
+        // Every Rtc uses the process's crypto provider (OpenSSL); installing it twice is
+        // harmless (the tests start several servers in one process).
+        let _ = std::panic::catch_unwind(|| {
+            str0m::crypto::from_feature_flags().install_process_default();
+        });
+        let socket = UdpSocket::bind(options.bind).await?;
+        let local = socket.local_addr()?;
+        let announced = SocketAddr::new(options.public_ip.unwrap_or(local.ip()), local.port());
+        if announced.ip().is_unspecified() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the media server listens on a wildcard address: give --media-public-ip",
+            ));
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let metrics = Arc::new(MediaMetrics::default());
+        let sfu = Sfu {
+            socket,
+            local,
+            announced,
+            peers: BTreeMap::new(),
+            router: Router::default(),
+            metrics: metrics.clone(),
+        };
+        tokio::spawn(sfu.run(rx));
+        Ok(Media {
+            commands: tx,
+            next: Arc::new(AtomicU64::new(1)),
+            metrics,
+            local,
+        })
+    }
+
+    /// The UDP address the SFU listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Joins a browser with its first offer; the answer (or why it was refused) comes as
+    /// its first event.
+    pub fn join(&self, info: PeerInfo, name: String, role: String, offer: String) -> PeerHandle {
+        let id = self.next.fetch_add(1, Relaxed);
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let _ = self.commands.send(Command::Join {
+            peer: id,
+            info,
+            name,
+            role,
+            offer,
+            events: events_tx,
+        });
+        PeerHandle {
+            id,
+            commands: self.commands.clone(),
+            events,
+        }
+    }
+
+    /// Ends every call of a meeting (it was closed): its peers are disconnected.
+    pub fn end_session(&self, session: &str) {
+        let _ = self.commands.send(Command::EndSession(session.to_owned()));
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutState {
+    ToOpen,
+    Negotiating(Mid),
+    Open(Mid),
+    ToStop(Mid),
+    NegotiatingStop(Mid),
+}
+
+struct Out {
+    source: Source<Mid>,
+    kind: Kind,
+    state: OutState,
+}
+
+impl Out {
+    fn mid(&self) -> Option<Mid> {
+        match self.state {
+            OutState::ToOpen => None,
+            OutState::Negotiating(m)
+            | OutState::Open(m)
+            | OutState::ToStop(m)
+            | OutState::NegotiatingStop(m) => Some(m),
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        matches!(
+            self.state,
+            OutState::ToStop(_) | OutState::NegotiatingStop(_)
+        )
+    }
+}
+
+struct Peer {
+    rtc: Rtc,
+    name: String,
+    role: String,
+    audio: bool,
+    video: bool,
+    connected: bool,
+    pending: Option<SdpPendingOffer>,
+    outs: Vec<Out>,
+    /// The last keyframe request sent for each of this peer's tracks.
+    keyframes: BTreeMap<Mid, Instant>,
+    events: mpsc::UnboundedSender<PeerEvent>,
+    last_peers: String,
+}
+
+/// What one peer's output means for the others.
+enum Propagate {
+    /// A track the browser sends (refused unless the peer may publish).
+    Publish {
+        mid: Mid,
+        kind: Kind,
+    },
+    /// Boxed: a media packet is large, and the other variants small.
+    Media(PeerId, Box<MediaData>),
+    Keyframe {
+        source: Source<Mid>,
+    },
+    Changed,
+}
+
+struct Sfu {
+    socket: UdpSocket,
+    local: SocketAddr,
+    announced: SocketAddr,
+    peers: BTreeMap<PeerId, Peer>,
+    router: Router<Mid>,
+    metrics: Arc<MediaMetrics>,
+}
+
+#[derive(Serialize)]
+struct PeersMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    call: Option<&'a str>,
+    peers: Vec<PeerView<'a>>,
+}
+
+#[derive(Serialize)]
+struct PeerView<'a> {
+    /// The stream id of this peer's tracks (`msid`), as the browser sees it.
+    stream: String,
+    member: &'a str,
+    name: &'a str,
+    role: &'a str,
+    audio: bool,
+    video: bool,
+}
+
+fn stream_id(peer: PeerId) -> String {
+    format!("p{peer}")
+}
+
+impl Sfu {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        loop {
+            let deadline = self.drive();
+            let wait = deadline.saturating_duration_since(Instant::now());
+            tokio::select! {
+                r = self.socket.recv_from(&mut buf) => match r {
+                    Ok((n, source)) => {
+                        self.metrics.bytes_in.fetch_add(n as u64, Relaxed);
+                        self.receive(&buf[..n], source);
+                    }
+                    Err(e) => {
+                        // ICMP port unreachable and the like: a browser went away.
+                        tracing::debug!(error = %e, "media socket read");
+                    }
+                },
+                c = commands.recv() => match c {
+                    Some(c) => self.command(c),
+                    None => break,
+                },
+                _ = tokio::time::sleep(wait) => {}
+            }
+            let now = Instant::now();
+            for peer in self.peers.values_mut() {
+                if peer.rtc.handle_input(Input::Timeout(now)).is_err() {
+                    peer.rtc.disconnect();
+                }
+            }
+        }
+        for (_, p) in std::mem::take(&mut self.peers) {
+            let _ = p
+                .events
+                .send(PeerEvent::Closed("media server stopped".into()));
+        }
+    }
+
+    fn receive(&mut self, data: &[u8], source: SocketAddr) {
+        let Ok(contents) = data.try_into() else {
+            return; // not STUN, DTLS, RTP or RTCP
+        };
+        let input = Input::Receive(
+            Instant::now(),
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination: self.local,
+                contents,
+            },
+        );
+        if let Some((id, peer)) = self.peers.iter_mut().find(|(_, p)| p.rtc.accepts(&input)) {
+            if let Err(e) = peer.rtc.handle_input(input) {
+                tracing::info!(peer = id, error = %e, "media peer refused input: disconnected");
+                peer.rtc.disconnect();
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Join {
+                peer,
+                info,
+                name,
+                role,
+                offer,
+                events,
+            } => self.join(peer, info, name, role, offer, events),
+            Command::Answer(id, answer) => self.answer(id, answer),
+            Command::SetCall(id, call) => {
+                if self.router.set_call(id, call) {
+                    self.changed();
+                }
+            }
+            Command::SetState { peer, audio, video } => {
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.audio = audio;
+                    p.video = video;
+                    self.changed();
+                }
+            }
+            Command::Leave(id) => self.remove(id, None),
+            Command::EndSession(session) => {
+                for id in self.router.peers_of_session(&session) {
+                    self.remove(id, Some("the meeting was closed"));
+                }
+            }
+        }
+    }
+
+    fn join(
+        &mut self,
+        id: PeerId,
+        info: PeerInfo,
+        name: String,
+        role: String,
+        offer: String,
+        events: mpsc::UnboundedSender<PeerEvent>,
+    ) {
+        let refuse = |why: String| {
+            let _ = events.send(PeerEvent::Closed(why));
+        };
+        if let Err(e) = sdp::check(&offer) {
+            self.metrics.refused_tracks.fetch_add(1, Relaxed);
+            return refuse(e.to_string());
+        }
+        if !info.may_publish && sdp::sends_media(&offer) {
+            self.metrics.refused_tracks.fetch_add(1, Relaxed);
+            return refuse(sdp::SdpRefused::SendsMedia.to_string());
+        }
+        let offer = match SdpOffer::from_sdp_string(&offer) {
+            Ok(o) => o,
+            Err(e) => return refuse(format!("bad SDP offer: {e}")),
+        };
+        let mut rtc = Rtc::builder().build(Instant::now());
+        match Candidate::host(self.announced, "udp") {
+            Ok(c) => {
+                rtc.add_local_candidate(c);
+            }
+            Err(e) => return refuse(format!("no media address: {e}")),
+        }
+        let answer = match rtc.sdp_api().accept_offer(offer) {
+            Ok(a) => a,
+            Err(e) => return refuse(format!("offer not accepted: {e}")),
+        };
+        let answer = answer.to_sdp_string();
+        self.router.join(id, info);
+        self.peers.insert(
+            id,
+            Peer {
+                rtc,
+                name,
+                role,
+                audio: true,
+                video: true,
+                connected: false,
+                pending: None,
+                outs: Vec::new(),
+                keyframes: BTreeMap::new(),
+                events,
+                last_peers: String::new(),
+            },
+        );
+        // the answer is the peer's first event; the call list follows
+        if let Some(p) = self.peers.get(&id) {
+            let _ = p.events.send(PeerEvent::Answer(answer));
+        }
+        self.changed();
+    }
+
+    fn answer(&mut self, id: PeerId, answer: String) {
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        let parsed = sdp::check(&answer)
+            .map_err(|e| e.to_string())
+            .and_then(|()| SdpAnswer::from_sdp_string(&answer).map_err(|e| e.to_string()));
+        let Some(pending) = peer.pending.take() else {
+            return; // an answer nobody asked for: ignored
+        };
+        let accepted = parsed.and_then(|a| {
+            peer.rtc
+                .sdp_api()
+                .accept_answer(pending, a)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = accepted {
+            tracing::info!(peer = id, error = %e, "media peer's answer refused: disconnected");
+            self.remove(id, Some(&format!("answer refused: {e}")));
+            return;
+        }
+        let mut opened = Vec::new();
+        for out in &mut peer.outs {
+            if let OutState::Negotiating(m) = out.state {
+                out.state = OutState::Open(m);
+                opened.push(out.source.clone());
+            }
+        }
+        peer.outs
+            .retain(|o| !matches!(o.state, OutState::NegotiatingStop(_)));
+        // A receiver that starts getting a video needs a keyframe to show anything.
+        for source in opened {
+            self.request_keyframe(&source, true);
+        }
+        self.changed();
+    }
+
+    fn remove(&mut self, id: PeerId, why: Option<&str>) {
+        self.router.leave(id);
+        if let Some(mut p) = self.peers.remove(&id) {
+            p.rtc.disconnect();
+            if let Some(why) = why {
+                let _ = p.events.send(PeerEvent::Closed(why.to_owned()));
+            }
+        }
+        self.changed();
+    }
+
+    fn request_keyframe(&mut self, source: &Source<Mid>, force: bool) {
+        let Some(p) = self.peers.get_mut(&source.peer) else {
+            return;
+        };
+        let now = Instant::now();
+        if !force
+            && p.keyframes
+                .get(&source.track)
+                .is_some_and(|t| now.duration_since(*t) < Duration::from_millis(500))
+        {
+            return;
+        }
+        if let Some(mut w) = p.rtc.writer(source.track) {
+            if w.request_keyframe(None, KeyframeRequestKind::Pli).is_ok() {
+                p.keyframes.insert(source.track, now);
+                self.metrics.keyframe_requests.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// After any change of who is where: every peer's forwarded tracks and call list are
+    /// made to match the router, and the metrics updated.
+    fn changed(&mut self) {
+        let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        for id in ids {
+            let wanted = self.router.wanted(id);
+            let Some(peer) = self.peers.get_mut(&id) else {
+                continue;
+            };
+            for out in &mut peer.outs {
+                if !wanted.contains_key(&out.source) {
+                    match out.state {
+                        OutState::Open(m) => out.state = OutState::ToStop(m),
+                        OutState::ToOpen => {}
+                        _ => {}
+                    }
+                }
+            }
+            peer.outs
+                .retain(|o| o.state != OutState::ToOpen || wanted.contains_key(&o.source));
+            for (source, kind) in &wanted {
+                if !peer
+                    .outs
+                    .iter()
+                    .any(|o| &o.source == source && !o.stopping())
+                {
+                    peer.outs.push(Out {
+                        source: source.clone(),
+                        kind: *kind,
+                        state: OutState::ToOpen,
+                    });
+                }
+            }
+            negotiate(id, peer);
+        }
+        // the call lists
+        let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        for id in ids {
+            let mates = self.router.call_mates(id);
+            let call = self.router.peer(id).and_then(|i| i.call.as_deref());
+            let peers = mates
+                .iter()
+                .filter_map(|m| {
+                    let p = self.peers.get(m)?;
+                    let info = self.router.peer(*m)?;
+                    Some(PeerView {
+                        stream: stream_id(*m),
+                        member: &info.member,
+                        name: &p.name,
+                        role: &p.role,
+                        audio: p.audio && info.may_publish,
+                        video: p.video && info.may_publish,
+                    })
+                })
+                .collect();
+            let text = serde_json::to_string(&PeersMessage {
+                kind: "peers",
+                call,
+                peers,
+            })
+            .unwrap_or_default();
+            if let Some(p) = self.peers.get_mut(&id) {
+                if p.last_peers != text {
+                    p.last_peers = text.clone();
+                    let _ = p.events.send(PeerEvent::Peers(text));
+                }
+            }
+        }
+        let m = &self.metrics;
+        m.calls.store(self.router.calls().len() as u64, Relaxed);
+        m.peers.store(self.peers.len() as u64, Relaxed);
+        m.publishers.store(self.router.publishers() as u64, Relaxed);
+        m.forwarded.store(self.router.forwarded() as u64, Relaxed);
+    }
+
+    /// Polls every peer until each is waiting, sending what they transmit and acting on
+    /// their events; returns when the earliest of them wants to be woken.
+    fn drive(&mut self) -> Instant {
+        loop {
+            let mut deadline = Instant::now() + Duration::from_millis(100);
+            let mut propagate = Vec::new();
+            let mut dead = Vec::new();
+            for (id, peer) in self.peers.iter_mut() {
+                loop {
+                    if !peer.rtc.is_alive() {
+                        dead.push(*id);
+                        break;
+                    }
+                    match peer.rtc.poll_output() {
+                        Ok(Output::Timeout(t)) => {
+                            deadline = deadline.min(t);
+                            break;
+                        }
+                        Ok(Output::Transmit(t)) => {
+                            if self.socket.try_send_to(&t.contents, t.destination).is_ok() {
+                                self.metrics
+                                    .bytes_out
+                                    .fetch_add(t.contents.len() as u64, Relaxed);
+                            }
+                        }
+                        Ok(Output::Event(e)) => {
+                            if let Some(p) = event(*id, peer, e) {
+                                propagate.push((*id, p));
+                            }
+                        }
+                        Err(e) => {
+                            tracing::info!(peer = id, error = %e, "media peer failed");
+                            peer.rtc.disconnect();
+                        }
+                    }
+                }
+            }
+            for id in dead {
+                self.remove(id, Some("media connection lost"));
+            }
+            if propagate.is_empty() {
+                return deadline;
+            }
+            for (id, p) in propagate {
+                self.propagate(id, p);
+            }
+        }
+    }
+
+    fn propagate(&mut self, id: PeerId, p: Propagate) {
+        match p {
+            Propagate::Publish { mid, kind } => match self.router.publish(id, mid, kind) {
+                Ok(()) => self.changed(),
+                Err(e) => {
+                    // An observer's browser sends media (a hand-written offer, or an
+                    // answer that turned a section around): the peer is disconnected.
+                    self.metrics.refused_tracks.fetch_add(1, Relaxed);
+                    tracing::info!(peer = id, "media refused: {e}");
+                    self.remove(id, Some(&e.to_string()));
+                }
+            },
+            Propagate::Changed => {
+                // tracks added or refused, or the connection is up: reconcile everyone
+                self.changed();
+            }
+            Propagate::Keyframe { source } => self.request_keyframe(&source, false),
+            Propagate::Media(from, data) => {
+                let source = Source {
+                    peer: from,
+                    track: data.mid,
+                };
+                if !data.contiguous {
+                    self.request_keyframe(&source, false);
+                }
+                for to in self.router.receivers(&source) {
+                    let Some(peer) = self.peers.get_mut(&to) else {
+                        continue;
+                    };
+                    let Some(mid) = peer
+                        .outs
+                        .iter()
+                        .find(|o| o.source == source && matches!(o.state, OutState::Open(_)))
+                        .and_then(Out::mid)
+                    else {
+                        continue;
+                    };
+                    let Some(writer) = peer.rtc.writer(mid) else {
+                        continue;
+                    };
+                    let Some(pt) = writer.match_params(data.params) else {
+                        continue;
+                    };
+                    if let Err(e) =
+                        writer.write(pt, data.network_time, data.time, data.data.clone())
+                    {
+                        tracing::info!(peer = to, error = %e, "media write failed: disconnected");
+                        peer.rtc.disconnect();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Acts on one event of one peer; what concerns the others is returned.
+fn event(id: PeerId, peer: &mut Peer, e: Event) -> Option<Propagate> {
+    match e {
+        Event::Connected => {
+            peer.connected = true;
+            Some(Propagate::Changed)
+        }
+        Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+            peer.rtc.disconnect();
+            None
+        }
+        Event::MediaAdded(m) if m.direction.is_receiving() => {
+            // Media the browser sends. What the server offered to send (its own SendOnly
+            // sections) comes back here too, and is not a track.
+            let kind = match m.kind {
+                MediaKind::Audio => Kind::Audio,
+                MediaKind::Video => Kind::Video,
+            };
+            Some(Propagate::Publish { mid: m.mid, kind })
+        }
+        Event::MediaData(data) => Some(Propagate::Media(id, Box::new(data))),
+        Event::KeyframeRequest(req) => {
+            let out = peer.outs.iter().find(|o| o.mid() == Some(req.mid))?;
+            Some(Propagate::Keyframe {
+                source: out.source.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Offers the browser the tracks to add and to stop, unless an offer is already waiting
+/// for its answer or the connection is not up yet.
+fn negotiate(id: PeerId, peer: &mut Peer) {
+    if !peer.connected || peer.pending.is_some() {
+        return;
+    }
+    let mut change = peer.rtc.sdp_api();
+    for out in &mut peer.outs {
+        match out.state {
+            OutState::ToOpen => {
+                let kind = match out.kind {
+                    Kind::Audio => MediaKind::Audio,
+                    Kind::Video => MediaKind::Video,
+                };
+                let mid = change.add_media(
+                    kind,
+                    Direction::SendOnly,
+                    Some(stream_id(out.source.peer)),
+                    None,
+                    None,
+                );
+                out.state = OutState::Negotiating(mid);
+            }
+            OutState::ToStop(mid) => {
+                change.stop_media(mid);
+                out.state = OutState::NegotiatingStop(mid);
+            }
+            _ => {}
+        }
+    }
+    if !change.has_changes() {
+        return;
+    }
+    let Some((offer, pending)) = change.apply() else {
+        return;
+    };
+    peer.pending = Some(pending);
+    tracing::debug!(peer = id, "media renegotiation offered");
+    let _ = peer.events.send(PeerEvent::Offer(offer.to_sdp_string()));
+}

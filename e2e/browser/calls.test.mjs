@@ -1,0 +1,308 @@
+// Issue 15, calls, end to end: a facilitator, three participants and an observer, each in
+// their own Chromium context with a fake camera and microphone, in a meeting whose calls
+// go through the media server inside tavolo.
+//
+// Media stays on loopback: the test creates a network namespace with only `lo` up and
+// runs the server and Chromium inside it (`ip netns exec`; root is needed), and the SFU
+// announces 127.0.0.1. What each browser receives is read from its own getStats():
+// someone is "heard and seen" when the inbound audio bytes and the decoded video frames of
+// their stream grow.
+//
+// The plenary call: everyone receives the others. Breakouts start: a member receives only
+// their group. A person is moved: they follow. The facilitator visits a group: heard
+// there only. Breakouts end: everyone again, on the same connections (no new camera
+// prompt: one getUserMedia per browser). The observer is heard by nobody, and a
+// hand-written offer with a track is refused. A revoked member's streams stop at once.
+
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import readline from 'node:readline'
+import { chromium } from 'playwright-core'
+
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Cleanup, serverBinary, waitFor } from './helpers.mjs'
+import { makeDataDir, removeDataDir } from '../tests/helpers.mjs'
+
+const NS = `tavolo-calls-${process.pid}`
+const PEOPLE = ['Anna', 'Bruno', 'Carla']
+const EMAIL = 'facilitatrice@comune.example'
+const PASSWORD = 'una password lunga'
+
+let cleanup
+let server // { url, setupUrl }
+let browser
+const ctx = {} // name → page
+const s = {} // ids learnt on the way
+
+function ip (...args) { return execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString() }
+
+before(async () => {
+  cleanup = new Cleanup()
+  // the namespace, with only loopback
+  ip('netns', 'add', NS)
+  cleanup.add(() => { try { ip('netns', 'del', NS) } catch { /* already gone */ } })
+  ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up')
+  const links = ip('netns', 'exec', NS, 'ip', '-o', 'link', 'show', 'up')
+  assert.deepEqual(links.trim().split('\n').map((l) => l.split(':')[1].trim()), ['lo'], 'only lo is up in the namespace')
+
+  // the server, inside it: the SFU on 127.0.0.1, any free port
+  const dataDir = makeDataDir()
+  cleanup.add(() => removeDataDir(dataDir))
+  const child = spawn('ip', ['netns', 'exec', NS, serverBinary(), '--bind', '127.0.0.1:0', '--media-udp', '127.0.0.1:0',
+    '--data-dir', dataDir, '--insecure-cookies'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (c) => { stderr = (stderr + c).slice(-8000); if (process.env.E2E_VERBOSE === '1') process.stderr.write(c) })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  cleanup.add(async () => {
+    if (child.exitCode !== null) return
+    child.kill('SIGTERM')
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(t)
+  })
+  server = await new Promise((resolve, reject) => {
+    let url = null
+    const timer = setTimeout(() => reject(new Error(`tavolo did not start within 30 s\n${stderr}`)), 30_000)
+    exited.then((c) => reject(new Error(`tavolo exited (${c})\n${stderr}`)))
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const a = /listening on (http:\/\/\S+)/.exec(line)
+      if (a) url = a[1]
+      const setup = /(http:\/\/\S+\/setup\/[0-9a-f]+)/.exec(line)
+      if (url && setup) { clearTimeout(timer); resolve({ url, setupUrl: setup[1] }) }
+    })
+  })
+
+  // Chromium, inside it too (playwright talks to it over pipes)
+  const wrapper = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tavolo-calls-')), 'chromium')
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${NS} ${CHROMIUM} "$@"\n`, { mode: 0o755 })
+  cleanup.add(() => fs.rmSync(path.dirname(wrapper), { recursive: true, force: true }))
+  browser = await chromium.launch({
+    executablePath: wrapper,
+    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required']
+  })
+  cleanup.add(() => browser.close())
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+})
+after(async () => { await cleanup?.run() })
+
+async function person (name, viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport, baseURL: server.url })
+  // count the camera prompts: moving between calls must never ask again
+  await context.addInitScript(() => {
+    window.gumCalls = 0
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices)
+    navigator.mediaDevices.getUserMedia = (c) => { window.gumCalls++; return real(c) }
+  })
+  const page = await context.newPage()
+  page.errors = []
+  page.on('pageerror', (e) => page.errors.push(e))
+  ctx[name] = page
+  return page
+}
+
+/** Goes to another page of the app without reloading it (as its own links do). */
+async function inApp (page, url) {
+  await page.evaluate((url) => { history.pushState(null, '', url); dispatchEvent(new PopStateEvent('popstate')) }, url)
+}
+
+/** A REST call from the facilitator's page (the server is reachable only inside the namespace). */
+async function api (method, url, body) {
+  return ctx.fac.evaluate(async ([method, url, body]) => {
+    const r = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })
+    return { status: r.status, json: await r.json().catch(() => null) }
+  }, [method, url, body])
+}
+
+/**
+ * What a page receives now: for each stream (person) the inbound audio bytes and decoded
+ * video frames of its live tracks, by name.
+ */
+function received (page) {
+  return page.evaluate(async () => {
+    const call = window.tavoloCall
+    const pc = call?.pc
+    if (!pc) return {}
+    const nameOf = new Map(call.peers.map((p) => [p.stream, p.name]))
+    const byMid = new Map()
+    for (const t of pc.getTransceivers()) {
+      if (t.stopped || t.currentDirection === 'stopped' || t.currentDirection === 'inactive' || !t.mid) continue
+      const stream = call.streams.get([...call.streams.keys()].find((k) => call.streams.get(k).getTracks().includes(t.receiver.track)))
+      if (stream) byMid.set(t.mid, stream.id)
+    }
+    const out = {}
+    const stats = await pc.getStats()
+    stats.forEach((r) => {
+      if (r.type !== 'inbound-rtp' || !byMid.has(r.mid)) return
+      const name = nameOf.get(byMid.get(r.mid)) ?? byMid.get(r.mid)
+      out[name] ??= { audio: 0, frames: 0 }
+      if (r.kind === 'audio') out[name].audio += r.bytesReceived ?? 0
+      if (r.kind === 'video') out[name].frames += r.framesDecoded ?? 0
+    })
+    return out
+  })
+}
+
+/** Whom a page hears and sees now: names whose audio bytes and video frames grow. */
+async function hears (page) {
+  const a = await received(page)
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const b = await received(page)
+  return Object.keys(b).filter((n) => b[n].audio > (a[n]?.audio ?? 0) && b[n].frames > (a[n]?.frames ?? 0)).sort()
+}
+
+/** Waits until `name`'s page hears exactly `expected`. */
+async function expectHears (name, expected, what) {
+  let last = null
+  await waitFor(async () => {
+    last = await hears(ctx[name])
+    return JSON.stringify(last) === JSON.stringify([...expected].sort())
+  }, 30_000, `${what}: ${name} hears ${JSON.stringify(expected)} (last: ${JSON.stringify(last)})`)
+}
+
+test('a facilitator, three participants and an observer join the meeting', async () => {
+  const fac = await person('fac')
+  await fac.goto(server.setupUrl)
+  await fac.fill('input[name="name"]', 'Francesca')
+  await fac.fill('input[name="email"]', EMAIL)
+  await fac.fill('input[name="password"]', PASSWORD)
+  await fac.click('button[type="submit"]')
+  await fac.waitForURL('**/w')
+  const ws = await api('POST', '/api/workspaces', { name: 'Tavolo anziani' })
+  assert.equal(ws.status, 201, JSON.stringify(ws))
+  const session = await api('POST', `/api/workspaces/${ws.json.id}/sessions`, { title: 'Incontro in chiamata', date: '2026-12-01' })
+  s.session = session.json.id
+  const board = await api('POST', `/api/sessions/${s.session}/boards`, { kind: 'free', title: 'Idee' })
+  s.board = board.json.id
+  const invite = async (role) => (await api('POST', `/api/sessions/${s.session}/invites`, { role })).json
+  s.inviteAB = await invite('participant')
+  s.inviteC = await invite('participant') // Carla's own, revoked at the end
+  s.inviteO = await invite('observer')
+  const links = { Anna: s.inviteAB, Bruno: s.inviteAB, Carla: s.inviteC, Osvaldo: s.inviteO }
+  await Promise.all(Object.entries(links).map(async ([name, inv], i) => {
+    // two sizes of screen, as the meeting room has
+    const page = await person(name, i % 2 ? { width: 1024, height: 640 } : { width: 1366, height: 768 })
+    await page.goto(`/join/${inv.token}`)
+    await page.fill('input[name="name"]', name)
+    await page.click('button[type="submit"]')
+    await page.waitForURL(`**/s/${s.session}`)
+    await page.waitForSelector('.canvas', { timeout: 15_000 })
+  }))
+  await fac.goto(`/s/${s.session}`)
+  await fac.waitForSelector('.console')
+  const view = await fac.evaluate(() => window.tavoloControl.view)
+  s.members = Object.fromEntries(view.members.map((m) => [m.name, m.id]))
+})
+
+test('in the plenary call everyone receives everyone else; the observer is heard by nobody', async () => {
+  const everyone = ['fac', ...PEOPLE, 'Osvaldo']
+  for (const name of everyone) {
+    await ctx[name].click('.call-panel button.primary')
+  }
+  for (const name of everyone) {
+    await waitFor(() => ctx[name].evaluate(() => window.tavoloCall?.status === 'connected'), 20_000, `${name} connected`)
+  }
+  const all = ['Francesca', ...PEOPLE]
+  for (const name of everyone) {
+    const me = name === 'fac' ? 'Francesca' : name
+    await expectHears(name, all.filter((n) => n !== me), 'plenary')
+  }
+  // the panel lists the observer as listening, and nobody receives anything from them
+  await ctx.Anna.waitForSelector('.call-tile[data-name="Osvaldo"] .call-mic:has-text("ascolta")')
+  assert.equal(await ctx.Osvaldo.evaluate(() => window.gumCalls), 0, 'the observer was never asked for a camera')
+  assert.equal(await ctx.Osvaldo.evaluate(() => window.tavoloCall.pc.getSenders().filter((x) => x.track).length), 0)
+  for (const name of PEOPLE) {
+    const names = Object.keys(await received(ctx[name]))
+    assert.ok(!names.includes('Osvaldo'), `${name} receives no stream of the observer`)
+  }
+  // the panel beside the board: tiles, and the board still usable at 1366x768 and 1024x640
+  await ctx.Anna.waitForSelector('.call-tile[data-name="Bruno"] video')
+  const canvas = await ctx.Anna.evaluate(() => document.querySelector('.canvas').getBoundingClientRect().width)
+  assert.ok(canvas > 600, `the board keeps ${canvas}px at 1366x768`)
+  const small = await ctx.Bruno.evaluate(() => document.querySelector('.canvas').getBoundingClientRect().width)
+  assert.ok(small > 400, `the board keeps ${small}px at 1024x640`)
+  await ctx.Anna.screenshot({ path: path.join(ARTIFACTS, 'calls-plenary-1366.png') })
+  await ctx.Bruno.screenshot({ path: path.join(ARTIFACTS, 'calls-plenary-1024.png') })
+  await ctx.fac.screenshot({ path: path.join(ARTIFACTS, 'calls-console-1366.png') })
+})
+
+test('breakouts split the call; a moved person and a visiting facilitator follow; ending joins it again', async () => {
+  const spawned = await api('POST', `/api/sessions/${s.session}/breakouts`, { groups: 2, kind: 'free', assign: 'balanced' })
+  assert.equal(spawned.status, 201, JSON.stringify(spawned))
+  // Anna and Bruno together in the first group, Carla alone in the second
+  const view = (await api('GET', `/api/sessions/${s.session}`)).json
+  const groups = view.rooms.filter((r) => r.kind === 'breakout')
+  s.g1 = groups[0]
+  s.g2 = groups[1]
+  const moved = await api('POST', `/api/sessions/${s.session}/assignments`, {
+    [s.members.Anna]: s.g1.id, [s.members.Bruno]: s.g1.id, [s.members.Carla]: s.g2.id
+  })
+  assert.equal(moved.status, 200, JSON.stringify(moved))
+  assert.equal((await api('POST', `/api/sessions/${s.session}/breakouts/start`, {})).status, 200)
+  await expectHears('Anna', ['Bruno'], 'breakouts')
+  await expectHears('Bruno', ['Anna'], 'breakouts')
+  await expectHears('Carla', [], 'breakouts')
+  await expectHears('Osvaldo', ['Francesca'], 'breakouts: the observer stays with the facilitator in the plenary')
+  await expectHears('fac', [], 'breakouts: nobody in the plenary publishes but the facilitator')
+  // each one's board followed too
+  await waitFor(async () => (await ctx.Anna.evaluate(() => window.tavolo?.boardId)) === s.g1.boards[0].id, 15_000, 'Anna on her group board')
+
+  // Bruno is moved to Carla's group
+  assert.equal((await api('POST', `/api/sessions/${s.session}/assignments`, { [s.members.Bruno]: s.g2.id })).status, 200)
+  await expectHears('Bruno', ['Carla'], 'moved')
+  await expectHears('Carla', ['Bruno'], 'moved')
+  await expectHears('Anna', [], 'moved')
+
+  // the facilitator visits the second group: heard there, no longer in the plenary
+  await inApp(ctx.fac, `/s/${s.session}/b/${s.g2.boards[0].id}`)
+  await ctx.fac.waitForSelector('.canvas')
+  await expectHears('Carla', ['Bruno', 'Francesca'], 'visit')
+  await expectHears('fac', ['Bruno', 'Carla'], 'visit')
+  await expectHears('Osvaldo', [], 'visit: the facilitator left the plenary call')
+  await ctx.fac.screenshot({ path: path.join(ARTIFACTS, 'calls-visit-1366.png') })
+
+  // back to the plenary
+  assert.equal((await api('POST', `/api/sessions/${s.session}/breakouts/end`, {})).status, 200)
+  await inApp(ctx.fac, `/s/${s.session}`)
+  await ctx.fac.waitForSelector('.console')
+  for (const name of PEOPLE) await expectHears(name, ['Francesca', ...PEOPLE].filter((n) => n !== name), 'ended')
+  // the same connection and camera all along: one getUserMedia per participant
+  for (const name of ['fac', ...PEOPLE]) {
+    assert.equal(await ctx[name].evaluate(() => window.gumCalls), 1, `${name} was asked for the camera once`)
+  }
+})
+
+test('an observer\'s hand-written offer with a track is refused by the server', async () => {
+  const result = await ctx.Osvaldo.evaluate(async (session) => {
+    const pc = new RTCPeerConnection()
+    pc.addTransceiver('audio', { direction: 'sendrecv' })
+    pc.addTransceiver('video', { direction: 'sendonly' })
+    const offer = await pc.createOffer()
+    await pc.setLocalDescription(offer)
+    const ws = new WebSocket(`ws://${location.host}/api/sessions/${session}/call`)
+    return new Promise((resolve) => {
+      ws.onmessage = (ev) => {
+        const m = JSON.parse(ev.data)
+        if (m.type === 'hello') ws.send(JSON.stringify({ type: 'offer', sdp: offer.sdp }))
+        if (m.type === 'answer') resolve({ answered: true })
+      }
+      ws.onclose = (ev) => { pc.close(); resolve({ code: ev.code, reason: ev.reason }) }
+      setTimeout(() => resolve({ timeout: true }), 10_000)
+    })
+  }, s.session)
+  assert.equal(result.code, 1008, JSON.stringify(result))
+  assert.match(result.reason, /observers/)
+  // and the observer's own call goes on
+  await expectHears('Osvaldo', ['Francesca', ...PEOPLE], 'after the refused offer')
+})
+
+test('a revoked member\'s streams stop at once, and the page says so', async () => {
+  assert.equal((await api('POST', `/api/invites/${s.inviteC.id}/revoke`, {})).status, 200)
+  await waitFor(() => ctx.Carla.evaluate(() => window.tavoloCall.status === 'ended'), 10_000, 'Carla\'s call ended')
+  await ctx.Carla.waitForSelector('.call-panel [role="alert"]')
+  await expectHears('Anna', ['Bruno', 'Francesca'], 'after the revocation')
+  for (const name of ['fac', ...PEOPLE, 'Osvaldo']) assert.deepEqual(ctx[name].errors, [], `${name}: no page errors`)
+})

@@ -1,0 +1,249 @@
+// The meeting's call: one RTCPeerConnection to the media server inside tavolo, signalled
+// on /api/sessions/{id}/call (docs/calls.md). The server decides which call (room) this
+// browser is in from the room state and changes only what it forwards: moving between
+// the plenary and the groups renegotiates this same connection (the server's offers), so
+// the camera and microphone are asked for once.
+
+export type CallStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'left' | 'ended'
+
+/** Someone else in the same call, as the server lists them. */
+export interface CallPeer {
+  stream: string
+  member: string
+  name: string
+  role: string
+  audio: boolean
+  video: boolean
+}
+
+/** Why there is no (or only part of the) local media: a message key of the panel. */
+export type MediaProblem = 'denied' | 'noCamera' | 'noDevices' | null
+
+export function callUrl (sessionId: string, token: string | null, loc: { protocol: string, host: string } = location): string {
+  const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/sessions/${encodeURIComponent(sessionId)}/call`
+  return token ? `${base}?token=${encodeURIComponent(token)}` : base
+}
+
+/** Close codes after which the browser does not come back by itself. */
+const FINAL = new Set([1008, 1009, 4001, 4002, 4003])
+
+export class CallClient {
+  readonly sessionId: string
+  status: CallStatus = 'idle'
+  /** The server's reason when it ended the call (refused offer, meeting closed…). */
+  reason: string | null = null
+  problem: MediaProblem = null
+  /** Whether this browser may publish (the server says; observers only listen). */
+  publish = false
+  /** The room id of the call this browser is in now. */
+  call: string | null = null
+  peers: CallPeer[] = []
+  /** Remote streams by their id (the server's `stream` of each peer). */
+  readonly streams = new Map<string, MediaStream>()
+  local: MediaStream | null = null
+  audio = true
+  video = true
+  /** Stream ids speaking now (audio level), this browser's own as `self`. */
+  speaking = new Set<string>()
+  pc: RTCPeerConnection | null = null
+  private ws: WebSocket | null = null
+  private readonly token: string | null
+  private listeners = new Set<() => void>()
+  private retry: ReturnType<typeof setTimeout> | null = null
+  private levels: ReturnType<typeof setInterval> | null = null
+  private trackStream = new Map<string, string>()
+
+  constructor (sessionId: string, token: string | null) {
+    this.sessionId = sessionId
+    this.token = token
+  }
+
+  on (fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => { this.listeners.delete(fn) }
+  }
+
+  private emit (): void { for (const fn of this.listeners) fn() }
+
+  /** Joins the call (asks for the camera and microphone the first time only). */
+  join (): void {
+    if (this.ws) return
+    this.reason = null
+    this.status = this.status === 'reconnecting' ? 'reconnecting' : 'connecting'
+    this.emit()
+    const ws = new WebSocket(callUrl(this.sessionId, this.token))
+    this.ws = ws
+    ws.onmessage = (ev) => { void this.message(ws, String(ev.data)) }
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return
+      this.ws = null
+      this.closePc()
+      if (this.status === 'left') return
+      if (FINAL.has(ev.code)) {
+        this.status = 'ended'
+        this.reason = ev.reason || null
+        this.stopLocal()
+      } else {
+        // a restart or a network blip: back in by itself, with the same camera
+        this.status = 'reconnecting'
+        this.retry = setTimeout(() => this.join(), 1000)
+      }
+      this.emit()
+    }
+  }
+
+  private async message (ws: WebSocket, text: string): Promise<void> {
+    let msg: Record<string, unknown>
+    try { msg = JSON.parse(text) } catch { return }
+    if (msg.type === 'hello') {
+      this.publish = msg.publish === true
+      await this.start(ws)
+    } else if (msg.type === 'answer' && this.pc) {
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: String(msg.sdp) })
+    } else if (msg.type === 'offer' && this.pc) {
+      const pc = this.pc
+      await pc.setRemoteDescription({ type: 'offer', sdp: String(msg.sdp) })
+      const answer = await pc.createAnswer()
+      await pc.setLocalDescription(answer)
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'answer', sdp: answer.sdp }))
+    } else if (msg.type === 'peers') {
+      this.call = typeof msg.call === 'string' ? msg.call : null
+      this.peers = Array.isArray(msg.peers) ? msg.peers as CallPeer[] : []
+      this.emit()
+    }
+  }
+
+  private async localMedia (): Promise<MediaStream | null> {
+    if (this.local && this.local.getTracks().some((t) => t.readyState === 'live')) return this.local
+    this.problem = null
+    try {
+      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } })
+    } catch (e) {
+      const name = (e as { name?: string }).name
+      if (name === 'NotAllowedError' || name === 'SecurityError') {
+        this.problem = 'denied'
+        return null
+      }
+      // no camera (or it is busy): audio only
+      try {
+        this.local = await navigator.mediaDevices.getUserMedia({ audio: true })
+        this.problem = 'noCamera'
+        this.video = false
+      } catch {
+        this.problem = 'noDevices'
+        return null
+      }
+    }
+    for (const t of this.local.getAudioTracks()) t.enabled = this.audio
+    for (const t of this.local.getVideoTracks()) t.enabled = this.video
+    return this.local
+  }
+
+  private async start (ws: WebSocket): Promise<void> {
+    const local = this.publish ? await this.localMedia() : null
+    if (this.ws !== ws) return
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' })
+    this.pc = pc
+    if (local) {
+      for (const track of local.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [local] })
+    }
+    // a data channel, so that a browser that only listens still has something to offer
+    pc.createDataChannel('tavolo')
+    pc.ontrack = (ev) => {
+      const stream = ev.streams[0]
+      if (!stream) return
+      this.trackStream.set(ev.track.id, stream.id)
+      this.streams.set(stream.id, stream)
+      ev.track.onended = () => this.emit()
+      this.emit()
+    }
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'connected') { this.status = 'connected'; this.emit() }
+      if (pc.connectionState === 'failed') ws.close()
+    }
+    const offer = await pc.createOffer()
+    await pc.setLocalDescription(offer)
+    ws.send(JSON.stringify({ type: 'offer', sdp: offer.sdp }))
+    if (this.publish) this.sendState()
+    this.levels = setInterval(() => { void this.measure() }, 300)
+    this.emit()
+  }
+
+  /** Who is speaking, from the audio levels the browser measures. */
+  private async measure (): Promise<void> {
+    const pc = this.pc
+    if (!pc) return
+    const speaking = new Set<string>()
+    for (const r of pc.getReceivers()) {
+      if (r.track.kind !== 'audio') continue
+      const level = r.getSynchronizationSources()[0]?.audioLevel ?? 0
+      const stream = this.trackStream.get(r.track.id)
+      if (stream && level > 0.02) speaking.add(stream)
+    }
+    if (this.local && this.audio) {
+      const stats = await pc.getStats()
+      stats.forEach((s: { type?: string, kind?: string, audioLevel?: number }) => {
+        if (s.type === 'media-source' && s.kind === 'audio' && (s.audioLevel ?? 0) > 0.02) speaking.add('self')
+      })
+    }
+    const changed = speaking.size !== this.speaking.size || [...speaking].some((s) => !this.speaking.has(s))
+    this.speaking = speaking
+    if (changed) this.emit()
+  }
+
+  private sendState (): void {
+    const hasVideo = (this.local?.getVideoTracks().length ?? 0) > 0
+    const hasAudio = (this.local?.getAudioTracks().length ?? 0) > 0
+    if (this.ws?.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({ type: 'state', audio: this.audio && hasAudio, video: this.video && hasVideo }))
+    }
+  }
+
+  setAudio (on: boolean): void {
+    this.audio = on
+    for (const t of this.local?.getAudioTracks() ?? []) t.enabled = on
+    this.sendState()
+    this.emit()
+  }
+
+  setVideo (on: boolean): void {
+    this.video = on
+    for (const t of this.local?.getVideoTracks() ?? []) t.enabled = on
+    this.sendState()
+    this.emit()
+  }
+
+  /** Leaves the call: the connection closes and the camera and microphone turn off. */
+  leave (): void {
+    this.status = 'left'
+    if (this.retry) clearTimeout(this.retry)
+    const ws = this.ws
+    this.ws = null
+    ws?.close()
+    this.closePc()
+    this.stopLocal()
+    this.emit()
+  }
+
+  private stopLocal (): void {
+    for (const t of this.local?.getTracks() ?? []) t.stop()
+    this.local = null
+  }
+
+  private closePc (): void {
+    if (this.levels) clearInterval(this.levels)
+    this.levels = null
+    this.pc?.close()
+    this.pc = null
+    this.peers = []
+    this.streams.clear()
+    this.trackStream.clear()
+    this.speaking = new Set()
+    this.call = null
+  }
+
+  destroy (): void {
+    this.leave()
+    this.listeners.clear()
+  }
+}

@@ -1,0 +1,118 @@
+// The call panel beside the board: a tile per person in this browser's call (name,
+// microphone state, a ring while they speak), mute, camera on/off, leave and rejoin.
+// The call itself (CallClient) lives as long as the meeting page: moving between boards
+// and rooms keeps it, and the server moves it between calls.
+
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { t } from '../i18n'
+import type { CallClient, CallPeer } from '../sync/call'
+import type { SessionView } from '../sync/session'
+
+function useCall (call: CallClient): void {
+  const [, setN] = useState(0)
+  useEffect(() => call.on(() => setN((n) => n + 1)), [call])
+}
+
+function Video ({ stream, muted, label }: { stream: MediaStream | null, muted: boolean, label: string }) {
+  const ref = useRef<HTMLVideoElement>(null)
+  useEffect(() => {
+    const v = ref.current
+    if (v && v.srcObject !== stream) v.srcObject = stream
+  }, [stream])
+  return <video ref={ref} autoplay playsInline muted={muted} aria-label={label} />
+}
+
+function Tile ({ name, stream, audio, video, speaking, self, listener }: {
+  name: string
+  stream: MediaStream | null
+  audio: boolean
+  video: boolean
+  speaking: boolean
+  self: boolean
+  listener: boolean
+}) {
+  const state = listener ? t('call.listener') : audio ? t('call.micOn') : t('call.micOff')
+  return (
+    <li class={`call-tile${speaking ? ' speaking' : ''}`} data-name={name}>
+      {video && stream ? <Video stream={stream} muted={self} label={name} /> : <div class="call-avatar" aria-hidden="true">{name.slice(0, 1).toUpperCase()}</div>}
+      {/* audio of someone without video still plays */}
+      {!video && stream && !self ? <Video stream={stream} muted={false} label={name} /> : null}
+      <span class="call-name">{self ? t('call.you', { name }) : name}</span>
+      <span class="call-mic">{state}{speaking ? `, ${t('call.speaking')}` : ''}</span>
+    </li>
+  )
+}
+
+export function CallPanel ({ call, view, myName }: { call: CallClient, view: SessionView, myName: string }) {
+  useCall(call)
+  // hidden: the panel folded away while in the call
+  const [hidden, setHidden] = useState(false)
+  const room = view.rooms.find((r) => r.id === call.call)
+  const active = call.status === 'connecting' || call.status === 'connected' || call.status === 'reconnecting'
+  if (view.closed && !active) return null
+  const status = call.status === 'connecting'
+    ? t('call.connecting')
+    : call.status === 'reconnecting'
+      ? t('call.reconnecting')
+      : call.status === 'connected'
+        ? (call.peers.length === 0 ? t('call.alone') : t('call.connected'))
+        : call.status === 'left' ? t('call.left') : ''
+  const ended = call.status === 'ended'
+    ? (call.reason ? t('call.ended', { reason: call.reason }) : t('call.endedNoReason'))
+    : null
+  const problem = call.problem === 'denied'
+    ? t('call.denied')
+    : call.problem === 'noCamera' ? t('call.noCamera') : call.problem === 'noDevices' ? t('call.noDevices') : null
+  if (!active || hidden) {
+    // not in the call (or folded away): a small box over the page's corner, so that the
+    // board and the console keep their whole width
+    return (
+      <aside class="call-panel floating" aria-label={t('call.title')}>
+        {ended ? <p class="call-error" role="alert">{ended}</p> : null}
+        {problem ? <p class="call-error" role="alert">{problem}</p> : null}
+        {active
+          ? <button type="button" onClick={() => setHidden(false)} aria-expanded="false">{t('call.show')}</button>
+          : <button type="button" class="primary" onClick={() => { setHidden(false); call.join() }}>{call.status === 'idle' ? t('call.join') : t('call.rejoin')}</button>}
+      </aside>
+    )
+  }
+  return (
+    <aside class="call-panel" aria-label={t('call.title')}>
+      <div class="call-head">
+        <h2>{room ? t('call.room', { room: room.name }) : t('call.title')}</h2>
+        <button type="button" class="call-hide" onClick={() => setHidden(true)} aria-expanded="true">{t('call.hide')}</button>
+      </div>
+      {status ? <p class="call-status" role="status">{status}</p> : null}
+      {ended ? <p class="call-error" role="alert">{ended}</p> : null}
+      {problem ? <p class="call-error" role="alert">{problem}</p> : null}
+      {!call.publish ? <p class="call-note">{t('call.observer')}</p> : null}
+      {(
+          <ul class="call-tiles">
+            {call.publish && call.local
+              ? <Tile name={myName} stream={call.local} audio={call.audio} video={call.video && call.local.getVideoTracks().length > 0}
+                  speaking={call.speaking.has('self')} self listener={false} />
+              : null}
+            {call.peers.map((p: CallPeer) => (
+              <Tile key={p.stream} name={p.name} stream={call.streams.get(p.stream) ?? null} audio={p.audio} video={p.video}
+                speaking={call.speaking.has(p.stream)} self={false} listener={p.role === 'observer'} />
+            ))}
+          </ul>
+          )}
+      <div class="call-controls">
+        {call.publish && call.local
+          ? (
+            <>
+              <button type="button" aria-pressed={!call.audio} onClick={() => call.setAudio(!call.audio)}>
+                {t('call.mute')}: {call.audio ? t('call.micOn') : t('call.micOff')}
+              </button>
+              {call.local.getVideoTracks().length > 0
+                ? <button type="button" aria-pressed={!call.video} onClick={() => call.setVideo(!call.video)}>{t('call.camera')}: {call.video ? t('call.cameraOn') : t('call.cameraOff')}</button>
+                : null}
+            </>
+            )
+          : null}
+        <button type="button" class="call-leave" onClick={() => call.leave()}>{t('call.leave')}</button>
+      </div>
+    </aside>
+  )
+}
