@@ -302,7 +302,11 @@ test('an observer\'s hand-written offer with a track is refused by the server', 
 test('a revoked member\'s streams stop at once, and the page says so', async () => {
   assert.equal((await api('POST', `/api/invites/${s.inviteC.id}/revoke`, {})).status, 200)
   await waitFor(() => ctx.Carla.evaluate(() => window.tavoloCall.status === 'ended'), 10_000, 'Carla\'s call ended')
-  await ctx.Carla.waitForSelector('.call-panel [role="alert"]')
+  // the meeting page gives way to the page that says her invitation was revoked (the
+  // control channel ended too: 4003), with no call panel left on it
+  await ctx.Carla.waitForSelector('[data-ended="4003"] [role="alert"]', { timeout: 10_000 })
+  assert.match(await ctx.Carla.textContent('[data-ended] [role="alert"]'), /ritirato/)
+  assert.equal(await ctx.Carla.locator('.call-panel').count(), 0)
   await expectHears('Anna', ['Bruno', 'Francesca'], 'after the revocation')
   for (const name of ['fac', ...PEOPLE, 'Osvaldo']) assert.deepEqual(ctx[name].errors, [], `${name}: no page errors`)
 })
