@@ -191,7 +191,12 @@ impl Item {
             for entry in list.into_iter().flatten() {
                 if let Some(o) = entry.as_object_mut() {
                     if o.get("id").and_then(Value::as_str) == Some(ind_id) {
-                        o.insert(key.to_owned(), value.clone().into());
+                        // an empty field is no field (`drop_empty_fields`)
+                        if value.is_empty() {
+                            o.remove(key);
+                        } else {
+                            o.insert(key.to_owned(), value.clone().into());
+                        }
                     }
                 }
             }
@@ -318,7 +323,7 @@ fn string(obj: &JsonMap<String, Value>, key: &str) -> Option<String> {
 
 impl Item {
     fn from_object(id: &str, obj: &JsonMap<String, Value>, text: String) -> Item {
-        Item {
+        let mut item = Item {
             id: id.to_owned(),
             item_type: string(obj, "type").unwrap_or_default(),
             x: num(obj, "x"),
@@ -342,6 +347,30 @@ impl Item {
                 .unwrap_or_default(),
             author: string(obj, "author"),
             text,
+        };
+        item.drop_empty_fields();
+        item
+    }
+
+    /// An empty free-text field is no field: its `Y.Text` reads back as nothing, so the
+    /// JSON form (an import, a fixture) must not keep `""` either, or the same board would
+    /// read two ways (found by the `import_json` fuzz target: an indicator's `"baseline":
+    /// ""` gone after the Yjs round trip).
+    fn drop_empty_fields(&mut self) {
+        let empty = |v: Option<&Value>| v.and_then(Value::as_str) == Some("");
+        for key in self.data_fields() {
+            if empty(self.data.get(*key)) {
+                self.data.remove(*key);
+            }
+        }
+        if let Some(Value::Array(list)) = self.data.get_mut("indicators") {
+            for entry in list.iter_mut().filter_map(Value::as_object_mut) {
+                for key in INDICATOR_FIELDS {
+                    if empty(entry.get(key)) {
+                        entry.remove(key);
+                    }
+                }
+            }
         }
     }
 
