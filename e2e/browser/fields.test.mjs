@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 
-import { boardJSON, dragBoard, openBoard, placeWithTool, screenshot, serverBinary, setCamera, setupSuite, toPage, uniqueBoard, waitFor } from './helpers.mjs'
+import { addCard, boardJSON, dragBoard, openBoard, placeWithTool, screenshot, serverBinary, setCamera, setupSuite, toPage, uniqueBoard, waitFor } from './helpers.mjs'
 
 const run = promisify(execFile)
 let suite
@@ -31,17 +31,6 @@ async function openAll (ps, board, kind, title) {
   await openBoard(ps[0].page, board, { kind, title })
   await Promise.all(ps.slice(1).map((p) => openBoard(p.page, board)))
   for (const p of ps) await setCamera(p.page, -40, -120, 0.5)
-}
-
-async function addCard (page, role, x, y, text) {
-  const before = new Set(Object.keys((await boardJSON(page)).items))
-  await placeWithTool(page, `card:${role}`, x, y)
-  await page.waitForSelector('textarea.text-editor:focus')
-  await page.keyboard.type(text)
-  await page.keyboard.press('Escape')
-  const id = Object.keys((await boardJSON(page)).items).find((k) => !before.has(k))
-  assert.ok(id, 'a card was created')
-  return id
 }
 
 /** Selects an item by clicking it on the canvas, once everyone has it. */

@@ -176,3 +176,16 @@ export async function axeProblems (page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
 }
+
+/** Places a card of `role` at board point (x, y) with its toolbar tool and types `text`
+ * into it; returns the new card's id. */
+export async function addCard (page, role, x, y, text) {
+  const before = new Set(Object.keys((await boardJSON(page)).items))
+  await placeWithTool(page, `card:${role}`, x, y)
+  await page.waitForSelector('textarea.text-editor:focus')
+  await page.keyboard.type(text)
+  await page.keyboard.press('Escape')
+  const id = Object.keys((await boardJSON(page)).items).find((k) => !before.has(k))
+  if (!id) throw new Error(`no ${role} card was created`)
+  return id
+}

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 
-import { addSticky, axeProblems, boardJSON, dragBoard, openBoard, placeWithTool, screenshot, setCamera, setupSuite, toPage, uniqueBoard, waitFor } from './helpers.mjs'
+import { addCard, addSticky, axeProblems, boardJSON, dragBoard, openBoard, placeWithTool, screenshot, setCamera, setupSuite, toPage, uniqueBoard, waitFor } from './helpers.mjs'
 
 let suite
 before(async () => { suite = await setupSuite() })
@@ -30,16 +30,6 @@ async function selectItem (page, id) {
   await page.mouse.click(p.x, p.y)
   // the side panel must show this item before the test types into it
   await page.waitForSelector(`.inspector[data-item="${id}"]`)
-}
-
-async function addCard (page, role, x, y, text) {
-  const before = new Set(Object.keys((await boardJSON(page)).items))
-  await placeWithTool(page, `card:${role}`, x, y)
-  await page.waitForSelector('textarea.text-editor:focus')
-  await page.keyboard.type(text)
-  await page.keyboard.press('Escape')
-  const j = await boardJSON(page)
-  return Object.keys(j.items).find((k) => !before.has(k))
 }
 
 test('the start page: Italian by default, English on request, accessible', async () => {
