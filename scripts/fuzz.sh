@@ -5,10 +5,14 @@
 # Fails on the first crash, leak or timeout (libFuzzer writes the input to
 # fuzz/artifacts/<target>/); prints the executions of each target.
 #
-# TAVOLO_FUZZ_SEED fixes libFuzzer's seed (scripts/test.sh sets it under CI): from the
-# committed seeds alone, a run then tries the same inputs every time, so CI replays what
-# was checked before it was submitted instead of failing on whatever a new random walk
-# happens to find. Unset, every run explores afresh (what a fuzzing session wants).
+# TAVOLO_FUZZ_SEED fixes libFuzzer's seed and TAVOLO_FUZZ_RUNS (default 100000 when
+# seeded) the number of inputs each target tries, the time then being only a cap
+# (scripts/test.sh sets both under CI). A seed alone is not enough: a time-bound run
+# goes as far as the machine's speed lets it, so a slower or faster CI machine walked
+# past the inputs checked before submitting and failed on a new one. With the same seed,
+# committed seeds and number of runs, CI replays (nearly: the code under test hashes
+# with random keys, so coverage can differ a little) what was checked. Unset, every run
+# explores afresh for the given time (what a fuzzing session wants).
 #
 # Works on the stable toolchain alone: cargo-fuzz passes nightly-only flags, which
 # RUSTC_BOOTSTRAP=1 lets stable accept, and runs without AddressSanitizer (`-s none`; the
@@ -38,10 +42,10 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
   dict=()
   seed=()
-  [ -z "${TAVOLO_FUZZ_SEED:-}" ] || seed=(-seed="$TAVOLO_FUZZ_SEED")
+  [ -z "${TAVOLO_FUZZ_SEED:-}" ] || seed=(-seed="$TAVOLO_FUZZ_SEED" -runs="${TAVOLO_FUZZ_RUNS:-100000}")
   case "$t" in import_json | control) dict=(-dict=fuzz/dict/json.dict) ;; esac
   log="fuzz/work/$t.log"
-  echo "==> fuzzing $t for $secs s"
+  echo "==> fuzzing $t for $secs s${seed:+ at most (seed ${TAVOLO_FUZZ_SEED:-}, ${TAVOLO_FUZZ_RUNS:-100000} runs)}"
   if ! cargo fuzz run "${flags[@]}" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 "${seed[@]}" "${dict[@]}" >"$log" 2>&1; then
@@ -51,7 +55,7 @@ for t in "${targets[@]}"; do
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)
-  summary+=("$(printf '%-14s %10s executions in %s s, %s' "$t" "${execs:-?}" "$secs" "${cov:-cov: ?}")")
+  summary+=("$(printf '%-14s %10s executions (at most %s s), %s' "$t" "${execs:-?}" "$secs" "${cov:-cov: ?}")")
 done
 echo
 echo "==> fuzzing: no crash"

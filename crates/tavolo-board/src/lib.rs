@@ -191,7 +191,7 @@ impl Item {
             for entry in list.into_iter().flatten() {
                 if let Some(o) = entry.as_object_mut() {
                     if o.get("id").and_then(Value::as_str) == Some(ind_id) {
-                        // an empty field is no field (`drop_empty_fields`)
+                        // an empty field is no field (`normalize_fields`)
                         if value.is_empty() {
                             o.remove(key);
                         } else {
@@ -348,27 +348,38 @@ impl Item {
             author: string(obj, "author"),
             text,
         };
-        item.drop_empty_fields();
+        item.normalize_fields();
         item
     }
 
-    /// An empty free-text field is no field: its `Y.Text` reads back as nothing, so the
-    /// JSON form (an import, a fixture) must not keep `""` either, or the same board would
-    /// read two ways (found by the `import_json` fuzz target: an indicator's `"baseline":
-    /// ""` gone after the Yjs round trip).
-    fn drop_empty_fields(&mut self) {
-        let empty = |v: Option<&Value>| v.and_then(Value::as_str) == Some("");
-        for key in self.data_fields() {
-            if empty(self.data.get(*key)) {
-                self.data.remove(*key);
+    /// A free-text field holds text, and an empty one is no field: its `Y.Text` reads
+    /// back as nothing, so the JSON form (an import, a fixture) must not keep `""` either,
+    /// or the same board would read two ways (found by the `import_json` fuzz target: an
+    /// indicator's `"baseline": ""` gone after the Yjs round trip). A number there (`"target":
+    /// 300` in a hand-written file) becomes its text; any other value (`true`, `null`, a
+    /// list) is no text and is dropped, as the Yjs round trip would drop it (found by
+    /// `import_yjs`: a `frequency` stored as a number vanished once written).
+    fn normalize_fields(&mut self) {
+        fn norm(obj: &mut JsonMap<String, Value>, key: &str) {
+            match obj.get(key) {
+                None => {}
+                Some(Value::String(s)) if !s.is_empty() => {}
+                Some(Value::Number(n)) => {
+                    let text = n.to_string();
+                    obj.insert(key.to_owned(), text.into());
+                }
+                Some(_) => {
+                    obj.remove(key);
+                }
             }
+        }
+        for key in self.data_fields() {
+            norm(&mut self.data, key);
         }
         if let Some(Value::Array(list)) = self.data.get_mut("indicators") {
             for entry in list.iter_mut().filter_map(Value::as_object_mut) {
                 for key in INDICATOR_FIELDS {
-                    if empty(entry.get(key)) {
-                        entry.remove(key);
-                    }
+                    norm(entry, key);
                 }
             }
         }
