@@ -54,6 +54,10 @@ fi
 log "Web client: unit tests and build (the server embeds web/dist)"
 (cd web && npm test && npm run build)
 
+log "publiccode.yml against the standard (scripts/check-publiccode.py)"
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyyaml
+python3 scripts/check-publiccode.py publiccode.yml
+
 log "Rust formatting and lints"
 cargo fmt --all -- --check
 (cd fuzz && cargo fmt -- --check)
