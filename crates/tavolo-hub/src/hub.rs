@@ -264,10 +264,6 @@ impl Hub {
         &self.shared.metrics
     }
 
-    pub fn store(&self) -> &Store {
-        &self.shared.store
-    }
-
     pub fn is_shutting_down(&self) -> bool {
         self.shared.shutdown.is_cancelled()
     }

@@ -27,10 +27,6 @@ impl Principal {
             Principal::Anonymous => "anonymous",
         }
     }
-
-    pub fn is_observer(&self) -> bool {
-        matches!(self, Principal::Member(p) if p.role == "observer")
-    }
 }
 
 /// What a principal may do with what they asked for.

@@ -649,10 +649,9 @@ export class Editor {
     return ids
   }
 
-  undoLast (): void { this.stopEditingSoft(); this.undo.undo() }
-  redoLast (): void { this.stopEditingSoft(); this.undo.redo() }
-
-  private stopEditingSoft (): void { /* the text editor follows Y.Text changes, so editing may go on */ }
+  // the text editor follows Y.Text changes, so editing may go on across an undo
+  undoLast (): void { this.undo.undo() }
+  redoLast (): void { this.undo.redo() }
 
   // ---- text editing -------------------------------------------------------------------
 
