@@ -7,7 +7,7 @@
 #
 # TAVOLO_FUZZ_SEED fixes libFuzzer's seed and TAVOLO_FUZZ_RUNS (default 100000 when
 # seeded) the number of inputs each target tries, the time then being only a cap
-# (scripts/test.sh sets both under CI). A seed alone is not enough: a time-bound run
+# (scripts/test.sh sets the seed under CI). A seed alone is not enough: a time-bound run
 # goes as far as the machine's speed lets it, so a slower or faster CI machine walked
 # past the inputs checked before submitting and failed on a new one. With the same seed,
 # committed seeds and number of runs, CI replays (nearly: the code under test hashes
@@ -21,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs="${1:-20}"
+runs="${TAVOLO_FUZZ_RUNS:-100000}"
 export RUSTC_BOOTSTRAP=1
 # The same flags for the build and the runs, so `cargo fuzz run` does not build again.
 flags=(-s none --codegen-units 16)
@@ -42,10 +43,10 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/work/$t" "fuzz/corpus/$t"
   dict=()
   seed=()
-  [ -z "${TAVOLO_FUZZ_SEED:-}" ] || seed=(-seed="$TAVOLO_FUZZ_SEED" -runs="${TAVOLO_FUZZ_RUNS:-100000}")
+  [ -z "${TAVOLO_FUZZ_SEED:-}" ] || seed=(-seed="$TAVOLO_FUZZ_SEED" -runs="$runs")
   case "$t" in import_json | control) dict=(-dict=fuzz/dict/json.dict) ;; esac
   log="fuzz/work/$t.log"
-  echo "==> fuzzing $t for $secs s${seed:+ at most (seed ${TAVOLO_FUZZ_SEED:-}, ${TAVOLO_FUZZ_RUNS:-100000} runs)}"
+  echo "==> fuzzing $t for $secs s${seed:+ at most (seed ${TAVOLO_FUZZ_SEED:-}, $runs runs)}"
   if ! cargo fuzz run "${flags[@]}" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 "${seed[@]}" "${dict[@]}" >"$log" 2>&1; then
