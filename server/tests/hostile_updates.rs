@@ -59,6 +59,25 @@ fn type_chain(levels: usize) -> Vec<u8> {
     txn.encode_update_v1()
 }
 
+/// `levels` arrays, each hung from a key of the one before (a crafted shape: Yjs encodes
+/// an item's parent and key, never the parent's kind). An earlier nesting check read
+/// arrays only as lists and missed this chain.
+fn keyed_array_chain(levels: usize) -> Vec<u8> {
+    use yrs::branch::BranchPtr;
+    use yrs::{Array, Map};
+    let doc = yrs::Doc::with_client_id(778);
+    let root = doc.get_or_insert_array("a");
+    let mut txn = doc.transact_mut();
+    let mut array = root.insert(&mut txn, 0, yrs::ArrayPrelim::default());
+    for _ in 1..levels {
+        let keyed = yrs::MapRef::from(BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(
+            &array,
+        )));
+        array = keyed.insert(&mut txn, "k", yrs::ArrayPrelim::default());
+    }
+    txn.encode_update_v1()
+}
+
 /// An item with `ContentJSON` (yrs reads one string more than it writes).
 fn content_json() -> Vec<u8> {
     let mut u = Vec::new();
@@ -239,6 +258,19 @@ async fn nested_types_deep_enough_to_abort(b: Backend) {
     .await;
 }
 
+async fn types_nested_under_keys_of_arrays(b: Backend) {
+    let f = wire::encode_update(&keyed_array_chain(10_000));
+    attack(
+        b,
+        config(),
+        vec![f],
+        1007,
+        "shared types nested deeper",
+        "too_deep",
+    )
+    .await;
+}
+
 async fn json_content(b: Backend) {
     let f = wire::encode_update(&content_json());
     attack(
@@ -360,6 +392,7 @@ both!(
     deep_maps,
     nested_types,
     nested_types_deep_enough_to_abort,
+    types_nested_under_keys_of_arrays,
     json_content,
     clock_near_overflow,
     huge_state_vector_count,

@@ -159,42 +159,56 @@ pub const MAX_TYPE_DEPTH: usize = 32;
 
 /// Whether some live shared type of the document nests deeper than [`MAX_TYPE_DEPTH`]
 /// (roots count as level 1). Walks every shared type once, with an explicit stack.
+///
+/// Each type is read both ways, keyed and listed, whatever its kind: a crafted update can
+/// put keyed entries under an array or a text and listed ones under a map (Yjs encodes
+/// only the parent and the key, never the parent's kind), and a chain nested that way is
+/// deleted recursively like any other (found in review: a walk that read an array only as
+/// a list missed a chain hung from its keys). The list is read as a text's chunks (one per
+/// run of items, shared types among them): read as an array, a long string would be
+/// walked from its start once per character (found by fuzzing: minutes for 1.8 KB).
+///
+/// The cost is linear in the board, not in the update: yrs exposes no item's parent, so
+/// the walk cannot start from the types an update created. Boards are capped in size
+/// (the hub's `max_board_bytes`) and updates holding shared types are rate-limited with
+/// every other message, which bounds it.
 pub fn nests_too_deep<T: ReadTxn>(txn: &T) -> bool {
+    use yrs::branch::BranchPtr;
     use yrs::types::text::Text as _;
-    let is_type = |o: &Out| !matches!(o, Out::Any(_));
-    let mut stack: Vec<(Out, usize)> = txn.root_refs().map(|(_, o)| (o, 1)).collect();
-    while let Some((out, depth)) = stack.pop() {
+    let branch = |o: &Out| -> Option<BranchPtr> {
+        match o {
+            Out::YMap(m) => Some(BranchPtr::from(m.as_ref())),
+            Out::YArray(a) => Some(BranchPtr::from(a.as_ref())),
+            Out::YText(t) => Some(BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(t))),
+            Out::UndefinedRef(b) => Some(*b),
+            // XML types, weak links and sub-documents are refused by the validator.
+            _ => None,
+        }
+    };
+    let mut stack: Vec<(BranchPtr, usize)> = txn
+        .root_refs()
+        .filter_map(|(_, o)| branch(&o))
+        .map(|b| (b, 1))
+        .collect();
+    while let Some((b, depth)) = stack.pop() {
         if depth > MAX_TYPE_DEPTH {
             return true;
         }
-        let mut children = Vec::new();
-        match &out {
-            Out::YMap(m) => children.extend(m.iter(txn).map(|(_, v)| v)),
-            // read as a text's chunks too: a crafted array of string items, read as an
-            // array, is walked from each string's start once per character
-            Out::YArray(a) => children.extend(
-                yrs::TextRef::from(yrs::branch::BranchPtr::from(a.as_ref()))
-                    .diff(txn, |_| ())
-                    .into_iter()
-                    .map(|d| d.insert),
-            ),
-            Out::YText(t) => children.extend(t.diff(txn, |_| ()).into_iter().map(|d| d.insert)),
-            // A root nobody has named the type of yet: its children are keyed, listed or
-            // both. The list is read as a text's chunks (one per run of items, shared
-            // types among them): read as an array, a long string would be walked from
-            // its start once per character (found by fuzzing: minutes for 1.8 KB).
-            Out::UndefinedRef(b) => {
-                children.extend(yrs::MapRef::from(*b).iter(txn).map(|(_, v)| v));
-                children.extend(
-                    yrs::TextRef::from(*b)
-                        .diff(txn, |_| ())
-                        .into_iter()
-                        .map(|d| d.insert),
-                );
-            }
-            _ => {}
-        }
-        stack.extend(children.into_iter().filter(is_type).map(|c| (c, depth + 1)));
+        let keyed = yrs::MapRef::from(b)
+            .iter(txn)
+            .map(|(_, v)| v)
+            .collect::<Vec<_>>();
+        let listed = yrs::TextRef::from(b)
+            .diff(txn, |_| ())
+            .into_iter()
+            .map(|d| d.insert);
+        stack.extend(
+            keyed
+                .into_iter()
+                .chain(listed)
+                .filter_map(|c| branch(&c))
+                .map(|c| (c, depth + 1)),
+        );
     }
     false
 }
@@ -515,6 +529,49 @@ mod tests {
         assert!(!unchecked.too_deep, "checked only when asked");
         let (_, shape) = decode_v1_shaped(&deep, &mut Budget::unlimited()).unwrap();
         assert_eq!(shape.types, MAX_TYPE_DEPTH as u64);
+    }
+
+    /// Keyed entries under an array (and listed ones under a map) nest like any others.
+    fn chain_across_kinds(levels: usize) -> Vec<u8> {
+        use yrs::branch::BranchPtr;
+        let doc = Doc::new();
+        let root = doc.get_or_insert_array("a");
+        let mut txn = doc.transact_mut();
+        let mut array = root.insert(&mut txn, 0, yrs::ArrayPrelim::default());
+        for i in 1..levels {
+            if i % 2 == 1 {
+                // a key of the array holds the next array
+                let as_map = yrs::MapRef::from(BranchPtr::from(array.as_ref()));
+                array = as_map.insert(&mut txn, "k", yrs::ArrayPrelim::default());
+            } else {
+                // a map whose list holds the next array
+                let map = array.insert(&mut txn, 0, yrs::MapPrelim::default());
+                let as_array = yrs::ArrayRef::from(BranchPtr::from(map.as_ref()));
+                array = as_array.insert(&mut txn, 0, yrs::ArrayPrelim::default());
+            }
+        }
+        txn.encode_update_v1()
+    }
+
+    #[test]
+    fn nesting_is_counted_across_keyed_and_listed_children() {
+        // levels: root, then one type per step, plus the maps of the even steps
+        let deep = chain_across_kinds(MAX_TYPE_DEPTH);
+        let applied = apply(
+            &Doc::new(),
+            decode_v1(&deep, &mut Budget::unlimited()).unwrap(),
+            true,
+        )
+        .unwrap();
+        assert!(applied.too_deep);
+        let shallow = chain_across_kinds(8);
+        let applied = apply(
+            &Doc::new(),
+            decode_v1(&shallow, &mut Budget::unlimited()).unwrap(),
+            true,
+        )
+        .unwrap();
+        assert!(!applied.too_deep);
     }
 
     #[test]
