@@ -25,11 +25,11 @@ export async function launchBrowser () {
  * `user(name)` opens a new browser context (its own storage, like another computer) whose
  * display name is already saved.
  */
-export async function setupSuite ({ anonymousBoards = true } = {}) {
+export async function setupSuite ({ anonymousBoards = true, extraArgs = [] } = {}) {
   const cleanup = new Cleanup()
   const dataDir = makeDataDir()
   cleanup.add(() => removeDataDir(dataDir))
-  const server = await startServer({ dataDir, databaseUrl: process.env.E2E_DATABASE_URL || undefined, anonymousBoards })
+  const server = await startServer({ dataDir, databaseUrl: process.env.E2E_DATABASE_URL || undefined, anonymousBoards, extraArgs })
   cleanup.add(() => server.stop())
   const browser = await launchBrowser()
   cleanup.add(() => browser.close())

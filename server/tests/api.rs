@@ -1258,6 +1258,29 @@ async fn removed_member_is_out_at_once(backend: Backend) {
     ))
     .await
     .is_err());
+    // their browser cannot rejoin through the meeting's link as someone new (its cookie
+    // names them; a bearer token is read the same way); the link still works for a browser that holds neither
+    // (a link is a bearer secret: only revoking it keeps a removed person out elsewhere)
+    let body = json!({ "token": w.invite_p, "display_name": "Bruno di nuovo" });
+    let again = by_cookie.post("/api/join", body.clone()).await;
+    assert_eq!(again.status, 403, "{}", again.json);
+    assert!(
+        again.json.to_string().contains("removed you"),
+        "{}",
+        again.json
+    );
+    let view = w.fac.get(&format!("/api/sessions/{}", w.session)).await;
+    assert!(
+        !view.json["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "Bruno di nuovo"),
+        "{}",
+        view.json
+    );
+    let (status, j) = join(&w.server, &w.invite_p, "Ospite").await;
+    assert_eq!(status, 200, "{j}");
     // what they wrote stays; the other member of their invitation carries on
     assert!(!b.is_ended());
     assert!(item_keys(&b).contains(&"nota-di-bruno".to_owned()));

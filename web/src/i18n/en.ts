@@ -42,6 +42,7 @@ export const en: Record<MessageKey, string> = {
   'conn.reconnecting': 'Reconnecting…',
   'conn.offline': 'Offline: changes are saved on this computer',
   'conn.deleted': 'This board was deleted: no copy of it is left on this computer',
+  'conn.full': 'Board full',
   'conn.label': 'Connection state',
   'conn.denied': 'Access denied',
   'denied.title': 'You cannot open this board',
@@ -50,6 +51,8 @@ export const en: Record<MessageKey, string> = {
   'denied.missing': 'This board does not exist, or cannot be opened with your credentials.',
   'denied.home': 'Back to the start page',
 
+  'board.full': 'This board has reached its maximum size: your last change was not saved and the board is now read-only. Reload the page to continue from the saved version.',
+  'board.reload': 'Reload the page',
   'board.loading': 'Loading the board…',
   'board.invalidId': 'Invalid board code.',
   'board.home': 'All boards',
@@ -347,6 +350,7 @@ export const en: Record<MessageKey, string> = {
   'join.privacy': 'The name you write is the only personal data Tavolo keeps about you: it shows you to the other participants and stays on the organiser\'s server. A first name or your organisation\'s name is fine.',
   'join.submit': 'Join the meeting',
   'join.invalid': 'This invitation link is not valid. Ask the facilitator for a new link.',
+  'join.removed': 'The facilitator removed you from this meeting: you cannot rejoin it from this browser. If you think this is a mistake, talk to the facilitator.',
   'join.gone': 'This invitation no longer works ({reason}). Ask the facilitator for a new link.',
 
   'meeting.loading': 'Loading…',

@@ -41,6 +41,7 @@ export const it = {
   'conn.reconnecting': 'Riconnessione…',
   'conn.offline': 'Offline: le modifiche sono salvate su questo computer',
   'conn.deleted': 'Questa lavagna è stata eliminata: non ne resta copia su questo computer',
+  'conn.full': 'Lavagna piena',
   'conn.label': 'Stato della connessione',
   'conn.denied': 'Accesso negato',
   'denied.title': 'Non puoi aprire questa lavagna',
@@ -49,6 +50,8 @@ export const it = {
   'denied.missing': 'Questa lavagna non esiste, oppure non è accessibile con le tue credenziali.',
   'denied.home': 'Torna alla pagina iniziale',
 
+  'board.full': 'Questa lavagna ha raggiunto la dimensione massima consentita: l\'ultima modifica non è stata salvata e la lavagna è ora in sola lettura. Ricarica la pagina per ripartire dalla versione salvata.',
+  'board.reload': 'Ricarica la pagina',
   'board.loading': 'Caricamento della lavagna…',
   'board.invalidId': 'Codice di lavagna non valido.',
   'board.home': 'Tutte le lavagne',
@@ -346,6 +349,7 @@ export const it = {
   'join.privacy': 'Il nome che scrivi è l\'unico dato personale che Tavolo conserva su di te: serve a mostrarti agli altri partecipanti e resta sul server di chi organizza l\'incontro. Puoi usare anche solo il nome di battesimo o il nome del tuo ente.',
   'join.submit': 'Entra nell\'incontro',
   'join.invalid': 'Questo link di invito non è valido. Chiedi al facilitatore un nuovo link.',
+  'join.removed': 'Il facilitatore ti ha tolto da questo incontro: da questo browser non puoi rientrare. Se pensi che sia un errore, parlane con il facilitatore.',
   'join.gone': 'Questo invito non vale più ({reason}). Chiedi al facilitatore un nuovo link.',
 
   'meeting.loading': 'Caricamento…',

@@ -7,7 +7,7 @@ import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'deleted' | 'denied'
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'deleted' | 'denied' | 'full'
 
 /** Why the server does not let this browser open the board (status `denied`). */
 export type Denial = 'login' | 'forbidden' | 'missing'
@@ -30,6 +30,13 @@ export function denialOf (status: number): Denial | 'deleted' | null {
 
 /** The close code with which the server ends the sockets of a board it erased. */
 export const BOARD_DELETED = 4004
+
+/**
+ * The close code with which the server refuses a change that would take a size-capped
+ * (anonymous) board past its cap. Reconnecting would send the same change and be refused
+ * again, so the browser stops and drops its copy: reloading starts from what was saved.
+ */
+export const BOARD_FULL = 4007
 
 /** ws:// or wss:// + the page's host + /sync (the provider appends /{boardId}). */
 export function syncUrl (loc: { protocol: string, host: string } = location): string {
@@ -62,12 +69,13 @@ export class BoardConnection {
   private last: ConnectionStatus = 'connecting'
   private destroyed = false
   private deleted = false
+  private full = false
   /** Set when the server refuses this browser the board (see `denialOf`). */
   denial: Denial | null = null
   private probing = false
   private readonly probeUrl: string
   private onOffline = () => { this.browserOffline = true; this.provider.disconnect(); this.emit() }
-  private onOnline = () => { this.browserOffline = false; if (!this.deleted && !this.denial) this.provider.connect(); this.emit() }
+  private onOnline = () => { this.browserOffline = false; if (!this.stopped) this.provider.connect(); this.emit() }
 
   constructor (boardId: string, opts: ConnectionOptions = {}) {
     this.boardId = boardId
@@ -102,6 +110,7 @@ export class BoardConnection {
     // so that nothing of it stays on this computer either.
     this.provider.on('connection-close', (event: CloseEvent | null) => {
       if (event?.code === BOARD_DELETED) this.end('deleted')
+      else if (event?.code === BOARD_FULL) this.end('full')
       // a refused upgrade (the browser sees 1006) or a socket the server ended (revoked,
       // logged out, removed): ask the endpoint whether this browser may still open it
       else void this.probe()
@@ -115,7 +124,7 @@ export class BoardConnection {
 
   /** Asks the sync endpoint (a plain GET) whether this browser may open the board; at most one at a time. */
   private async probe (): Promise<void> {
-    if (this.probing || this.deleted || this.denial || this.destroyed || typeof fetch === 'undefined') return
+    if (this.probing || this.stopped || this.destroyed || typeof fetch === 'undefined') return
     this.probing = true
     try {
       const res = await fetch(this.probeUrl, { credentials: 'same-origin', cache: 'no-store' })
@@ -131,15 +140,20 @@ export class BoardConnection {
     }
   }
 
+  /** The server ended this board for this browser: no more reconnecting. */
+  private get stopped (): boolean { return this.deleted || this.full || this.denial !== null }
+
   /**
-   * The server will not serve this board to this browser: stop reconnecting. An erased
-   * board's copy is dropped from this computer, and so is the copy of a board this
-   * browser is no longer allowed to see; a login that ended keeps it (logging in again
-   * sends what was written offline).
+   * The server will not serve this board to this browser, or not take its changes: stop
+   * reconnecting. An erased board's copy is dropped from this computer, and so is the copy
+   * of a board this browser is no longer allowed to see, and of a full board (its copy holds
+   * the change the server refused); a login that ended keeps it (logging in again sends
+   * what was written offline).
    */
-  private end (why: Denial | 'deleted'): void {
-    if (this.deleted || this.denial) return
+  private end (why: Denial | 'deleted' | 'full'): void {
+    if (this.stopped) return
     if (why === 'deleted') this.deleted = true
+    else if (why === 'full') this.full = true
     else this.denial = why
     this.provider.shouldConnect = false
     this.provider.disconnect()
@@ -149,6 +163,7 @@ export class BoardConnection {
 
   get status (): ConnectionStatus {
     if (this.deleted) return 'deleted'
+    if (this.full) return 'full'
     if (this.denial) return 'denied'
     if (this.browserOffline) return 'offline'
     if (this.wsStatus === 'connected') return this.provider.synced ? 'connected' : 'connecting'

@@ -70,7 +70,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
     return () => { editor.board.meta.unobserve(f); editor.board.fields.unobserveDeep(onTitle) }
   }, [editor])
   const meta = editor.board.getMeta()
-  editor.readOnly = meta?.locked === true || readOnly === true
+  editor.readOnly = meta?.locked === true || readOnly === true || status === 'full'
   const kind = meta?.kind ?? 'free'
   const title = meta?.title || t('board.untitled')
   useEffect(() => { if (status !== 'denied') document.title = `${title} — ${t('app.name')}` }, [title, status])
@@ -119,6 +119,14 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
     <div class="board-page">
       <a class="skip-link" href="#board-canvas" onClick={(e) => { e.preventDefault(); document.querySelector<HTMLElement>('.canvas')?.focus() }}>{t('board.skipToCanvas')}</a>
       {top}
+      {status === 'full'
+        ? (
+          <div class="board-full" role="alert">
+            <p>{t('board.full')}</p>
+            <button type="button" onClick={() => location.reload()}>{t('board.reload')}</button>
+          </div>
+          )
+        : null}
       <header class="board-head">
         <a class="home" href={home?.href ?? '/'} onClick={(e) => { e.preventDefault(); navigate(home?.href ?? '/') }} aria-label={home?.label ?? t('board.home')} title={home?.label ?? t('board.home')}>{t('app.name')}</a>
         <label class="title-field">
@@ -153,7 +161,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
           <LangSwitch />
         </div>
       </header>
-      {editor.readOnly ? <p class="locked-banner" role="status">{readOnly && readOnlyMessage ? readOnlyMessage : t('board.locked')}</p> : null}
+      {editor.readOnly && status !== 'full' ? <p class="locked-banner" role="status">{readOnly && readOnlyMessage ? readOnlyMessage : t('board.locked')}</p> : null}
       <div class="board-body">
         <Toolbar editor={editor} listMode={listMode} onToggleList={() => setListMode((l) => !l)} onHelp={() => setHelp(true)} />
         <main class="board-main">

@@ -26,6 +26,7 @@ export function JoinPage ({ token }: { token: string }) {
       navigate(`/s/${r.session}`, true)
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) setError(t('join.invalid'))
+      else if (err instanceof ApiError && err.status === 403) setError(t('join.removed'))
       else if (err instanceof ApiError && err.status === 410) setError(t('join.gone', { reason: err.message }))
       else setError(err instanceof ApiError && err.status === 0 ? t('error.network') : t('error.withReason', { reason: err instanceof Error ? err.message : String(err) }))
     } finally { setBusy(false) }

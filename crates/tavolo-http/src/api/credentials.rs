@@ -18,6 +18,7 @@ use serde::Deserialize;
 use tavolo_hub::{CloseReason, Deadline};
 use tavolo_rooms::access::{self, Grant, Lifetime, Principal, Request};
 use tavolo_rooms::auth::{plausible_token, token_hash};
+use tavolo_store::ParticipantRow;
 
 pub const LOGIN_COOKIE: &str = "tavolo_login";
 pub const MEMBER_COOKIE: &str = "tavolo_member";
@@ -174,6 +175,33 @@ async fn member(state: &AppState, token: &str) -> ApiResult<Option<Held>> {
             ..h
         }),
     )
+}
+
+/// The member the request's own credential (bearer token, else member cookie) names, if
+/// the facilitator removed them: a browser that was removed and opens its meeting's link
+/// again is that person coming back, and must not rejoin as someone new
+/// (`service::join`). Expired or revoked credentials name nobody here: their invitation
+/// ended for everyone, not for this person.
+pub async fn removed_member(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> ApiResult<Option<ParticipantRow>> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = bearer.or_else(|| cookie(headers, MEMBER_COOKIE)) else {
+        return Ok(None);
+    };
+    if !plausible_token(token) {
+        return Ok(None);
+    }
+    Ok(state
+        .store
+        .member_by_token(&token_hash(token))
+        .await?
+        .filter(|row| row.removed_at.is_some())
+        .map(|row| row.participant))
 }
 
 /// The credential's principal if it still holds (`access::decide`'s `Hold` case); a

@@ -9,6 +9,7 @@ use super::view::{ok, publish, Done};
 use crate::{audit, AppState};
 use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -120,9 +121,11 @@ struct Joined {
 }
 
 /// Joins through an invitation; a browser that already joined through it (its member
-/// cookie or bearer token) comes back as the same participant (`service::join`).
+/// cookie or bearer token) comes back as the same participant, and one whose member the
+/// facilitator removed is refused (`service::join`).
 async fn join(
     State(s): State<AppState>,
+    headers: HeaderMap,
     c: Result<Held, ApiError>,
     Json(b): Json<JoinBody>,
 ) -> ApiResult<Response> {
@@ -135,7 +138,15 @@ async fn join(
         }) => Some((p, token.as_str())),
         _ => None,
     };
-    let (id, session, token) = service::join(&s.store, &b.token, &b.display_name, current).await?;
+    let removed = credentials::removed_member(&s, &headers).await?;
+    let (id, session, token) = service::join(
+        &s.store,
+        &b.token,
+        &b.display_name,
+        current,
+        removed.as_ref(),
+    )
+    .await?;
     audit::joined(&id, &session);
     publish(&s, &session).await?;
     let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);

@@ -277,12 +277,17 @@ pub async fn create_invite(
 /// already carries (a browser that joined before), with its token. Joining the same
 /// invitation again with it is the same person coming back: they keep their id, token,
 /// dots and drafts (only the name they typed is updated), rather than becoming a second
-/// participant with a second dot budget.
+/// participant with a second dot budget. `removed`: the member the request's credential
+/// names if the facilitator removed them (`credentials::removed_member`); such a browser
+/// may not rejoin that meeting through any of its links. (A link is a bearer secret: from
+/// another browser the removed person is a stranger holding the link, and only revoking
+/// it keeps them out.)
 pub async fn join(
     store: &Store,
     invite_token: &str,
     name: &str,
     current: Option<(&ParticipantRow, &str)>,
+    removed: Option<&ParticipantRow>,
 ) -> ServiceResult<(String, String, String)> {
     let name = text_field(name, "name", 80)?;
     if !tavolo_rooms::auth::plausible_token(invite_token) {
@@ -304,6 +309,11 @@ pub async fn join(
         .ok_or(ServiceError::NotFound)?;
     if session.closed_at.is_some() && invite.role == "participant" {
         return Err(ServiceError::Gone("this meeting is closed".into()));
+    }
+    if removed.is_some_and(|r| r.session_id == invite.session_id) {
+        return Err(ServiceError::Forbidden(
+            "the facilitator removed you from this meeting".into(),
+        ));
     }
     if let Some((p, token)) = current {
         if store.participant_invite(&p.id).await?.as_deref() == Some(invite.id.as_str()) {
