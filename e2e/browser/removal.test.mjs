@@ -140,6 +140,18 @@ test('the participant\'s page says they were removed and can no longer edit', as
   assert.equal(socket, 'refused')
   assert.deepEqual(await axeProblems(bruno), [])
   await screenshot(bruno, 'removal-participant-1024')
+  // opening the invitation link again from this browser does not let him back in as
+  // someone new: the page says why, and the member list stays empty
+  await bruno.goto(s.link)
+  await bruno.waitForSelector('#join-privacy')
+  await bruno.fill('input[name="name"]', 'Bruno di nuovo')
+  await bruno.click('button[type="submit"]')
+  await bruno.waitForSelector('.start [role="alert"], .start .error', { timeout: 10_000 })
+  assert.match(await bruno.textContent('.start'), /Il facilitatore ti ha rimosso da questo incontro: da questo browser non puoi rientrare/)
+  assert.doesNotMatch(await bruno.textContent('.start'), /removed/)
+  assert.ok(bruno.url().includes('/join/'), 'still on the join page')
+  assert.deepEqual(await axeProblems(bruno), [])
+  assert.equal(await fac.textContent('#members-title'), 'Iscritti (0)')
   assert.deepEqual(bruno.errors, [])
 })
 

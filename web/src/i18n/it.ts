@@ -349,7 +349,7 @@ export const it = {
   'join.privacy': 'Il nome che scrivi è l\'unico dato personale che Tavolo conserva su di te: serve a mostrarti agli altri partecipanti e resta sul server di chi organizza l\'incontro. Puoi usare anche solo il nome di battesimo o il nome del tuo ente.',
   'join.submit': 'Entra nell\'incontro',
   'join.invalid': 'Questo link di invito non è valido. Chiedi al facilitatore un nuovo link.',
-  'join.removed': 'Il facilitatore ti ha tolto da questo incontro: da questo browser non puoi rientrare. Se pensi che sia un errore, parlane con il facilitatore.',
+  'join.removed': 'Il facilitatore ti ha rimosso da questo incontro: da questo browser non puoi rientrare. Se pensi che sia un errore, parlane con il facilitatore.',
   'join.gone': 'Questo invito non vale più ({reason}). Chiedi al facilitatore un nuovo link.',
 
   'meeting.loading': 'Caricamento…',
