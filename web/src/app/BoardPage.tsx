@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { Board } from '../model/board'
 import { isBoardKind } from '../model/schema'
 import { initialBoard, toObjectiveTree } from '../model/templates'
+import { apiPath, get } from '../sync/api'
 import { BoardConnection } from '../sync/connection'
 import { colorFor, displayName, participantId, setDisplayName } from '../sync/identity'
 import { Presence } from '../sync/presence'
@@ -28,7 +29,31 @@ export function initialiseIfEmpty (board: Board, kind: string | null, title: str
   return true
 }
 
+/**
+ * `/b/{id}`: a board of a meeting opens inside its meeting (`/s/{session}/b/{id}`), with the
+ * meeting's bar, rules and tools; only a board no meeting holds (an anonymous board) opens
+ * here. Asked before anything connects, so that nothing here writes into a meeting's board.
+ */
 export function BoardPage ({ boardId }: { boardId: string }) {
+  const [standalone, setStandalone] = useState(false)
+  useEffect(() => {
+    let alive = true
+    setStandalone(false)
+    get<{ registered: boolean, session: string | null }>(apiPath('boards', boardId))
+      .then((b) => {
+        if (!alive) return
+        if (b.registered && b.session) navigate(`/s/${b.session}/b/${boardId}`, true)
+        else setStandalone(true)
+      })
+      // refused or unknown: the board's own connection finds out and says why
+      .catch(() => { if (alive) setStandalone(true) })
+    return () => { alive = false }
+  }, [boardId])
+  if (!standalone) return <p class="loading" role="status">{t('board.loading')}</p>
+  return <StandaloneBoard boardId={boardId} />
+}
+
+function StandaloneBoard ({ boardId }: { boardId: string }) {
   const [name, setName] = useState(displayName())
   const [renaming, setRenaming] = useState(false)
   const [session, setSession] = useState<Session | null>(null)

@@ -17,6 +17,7 @@ import { BoardView } from '../ui/BoardView'
 import { MeetingBar, roleLabel } from '../ui/MeetingBar'
 import { isVotable, useVote, VoteDots, VotePanel } from '../ui/Vote'
 import { navigate } from '../ui/router'
+import { convertInMeeting } from '../sync/convert'
 
 interface Live { conn: BoardConnection, board: Board, editor: Editor }
 
@@ -133,6 +134,15 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     try { await patch(apiPath('boards', boardId), { locked: !info.board.locked }) } catch (e) { setNotice(e instanceof ApiError ? e.message : t('error.generic')) }
   }
 
+  // problem tree → objective tree: the facilitator's, into this board's room
+  const convert = me.role === 'facilitator' && !view.closed && info && live
+    ? async () => {
+      try {
+        navigate(`/s/${view.id}/b/${await convertInMeeting(view.id, info.room.id, boardId, live.board.toJSON())}`)
+      } catch (e) { setNotice(e instanceof ApiError ? e.message : t('error.generic')) }
+    }
+    : undefined
+
   const bar = (
     <MeetingBar view={view} me={me} boardId={boardId} offset={control.offset} onPick={onPick}>
       {me.role === 'facilitator'
@@ -171,6 +181,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
         : drafting ? <section class="private-panel"><h2>{t('private.title')}</h2><p>{t('private.help')}</p></section> : null}
       overlay={voteId ? <VoteDots editor={live.editor} tally={vote.tally} mine={vote.mine} /> : null}
       onItemClick={canVote ? onItemClick : undefined}
+      onConvert={drafting ? undefined : convert}
     />
   )
 }

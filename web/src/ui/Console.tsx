@@ -8,9 +8,10 @@ import { BOARD_KINDS } from '../model/schema'
 import { ApiError, apiPath, get, patch, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import {
-  assignUnassigned, boardLabel, groupColumns, shuffleIntoGroups, groupRooms, plenaryRoom, timerRunning,
+  assignUnassigned, boardLabel, findBoard, groupColumns, shuffleIntoGroups, groupRooms, plenaryRoom, timerRunning,
   type BoardInfo, type MemberInfo, type SessionView, type Tally
 } from '../sync/session'
+import { convertBoardInMeeting } from '../sync/convert'
 import { LiveBoardPreview } from './BoardPreview'
 import { Confirm } from './Dialog'
 import { Link } from './Account'
@@ -305,6 +306,7 @@ function VoteControl ({ view, board, control }: { view: SessionView, board: Boar
 
 function BoardRow ({ view, board, control, onSnapshots }: { view: SessionView, board: BoardInfo, control: ControlChannel, onSnapshots: (b: BoardInfo) => void }) {
   const [error, run] = useRun()
+  const [converting, setConverting] = useState(false)
   const href = `/s/${view.id}/b/${board.id}`
   return (
     <li class="board-row" data-board={board.id}>
@@ -327,6 +329,19 @@ function BoardRow ({ view, board, control, onSnapshots }: { view: SessionView, b
             )
           : <button type="button" class="small" data-action="private-on" disabled={view.closed} onClick={() => run(() => post(apiPath('boards', board.id, 'private'), { on: true }))}>{t('private.on')}</button>}
         <button type="button" class="small" data-action="snapshots" onClick={() => onSnapshots(board)}>{t('snapshots.open')}</button>
+        {board.kind === 'problem_tree' && !view.closed
+          ? (
+            <button type="button" class="small" data-action="convert" disabled={converting} onClick={async () => {
+              setConverting(true)
+              await run(async () => {
+                const room = findBoard(view, board.id)?.room
+                if (!room) return
+                navigate(`/s/${view.id}/b/${await convertBoardInMeeting(view.id, room.id, board.id)}`)
+              })
+              setConverting(false)
+            }}>{converting ? t('tree.converting') : t('tree.convert')}</button>
+            )
+          : null}
       </div>
       {!view.closed ? <VoteControl view={view} board={board} control={control} /> : null}
       <Err error={error} />

@@ -1,0 +1,175 @@
+// Issue 14, point 2: in a meeting, the facilitator converts a problem tree into an
+// objective tree, from the board and from the console. The objective tree belongs to the
+// problem tree's room (tabs, console, minutes), and nobody without the meeting's rights can
+// open it: before, the conversion made an anonymous board that anyone with its link could
+// read and edit. A meeting's board opened at /b/{id} opens inside its meeting.
+
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+
+import { ARTIFACTS, Cleanup, addCard, axeProblems, launchBrowser, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
+
+let cleanup
+let server
+let browser
+const s = {}
+const pages = {}
+
+before(async () => {
+  cleanup = new Cleanup()
+  server = await startTavoloWithSetup(cleanup)
+  browser = await launchBrowser()
+  cleanup.add(() => browser.close())
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+})
+after(async () => { await cleanup?.run() })
+
+async function person (name, viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport, baseURL: server.url })
+  const page = await context.newPage()
+  page.errors = []
+  page.on('pageerror', (e) => page.errors.push(e))
+  pages[name] = page
+  return page
+}
+
+const view = (page) => page.evaluate(() => window.tavoloControl?.view ?? null)
+const boardOf = (page) => page.evaluate(() => window.tavolo?.boardId ?? null)
+const synced = (page) => page.evaluate(() => window.tavolo?.conn.provider.synced === true)
+const boardsOf = (v) => v.rooms.flatMap((r) => r.boards.map((b) => ({ ...b, room: r.id })))
+
+async function onBoard (page, id) {
+  await waitFor(async () => (await boardOf(page)) === id && (await synced(page)), 15_000, `board ${id}`)
+  await page.waitForSelector('.canvas', { timeout: 10_000 })
+}
+
+test('a meeting with a problem tree in the plenary, and a participant', async () => {
+  const fac = await person('fac')
+  await fac.goto(server.setupUrl)
+  await fac.fill('input[name="name"]', 'Francesca Facilitatrice')
+  await fac.fill('input[name="email"]', 'facilitatrice@comune.example')
+  await fac.fill('input[name="password"]', 'una password lunga')
+  await fac.click('button[type="submit"]')
+  await fac.waitForURL('**/w')
+  await fac.fill('input[name="workspace"]', 'Dispersione scolastica')
+  await fac.click('form[aria-labelledby="ws-create"] button[type="submit"]')
+  await fac.click('a.ws-name:has-text("Dispersione scolastica")')
+  await fac.waitForURL(/\/w\/[0-9a-f]+$/)
+  await fac.fill('input[name="title"]', 'Incontro 2: problemi e obiettivi')
+  await fac.fill('input[name="date"]', '2026-12-02')
+  await fac.click('form[aria-labelledby="m-create"] button[type="submit"]')
+  await fac.waitForURL(/\/s\/[0-9a-f]+$/)
+  s.session = fac.url().split('/s/')[1]
+  await fac.waitForSelector('.console')
+  await fac.selectOption('.add-board select[name="kind"]', 'problem_tree')
+  await fac.fill('.add-board input[name="board-title"]', 'Perché i ragazzi lasciano la scuola')
+  await fac.click('.add-board button[type="submit"]')
+  await fac.waitForSelector('.board-row .br-title:has-text("Perché i ragazzi lasciano la scuola")')
+  s.problem = await fac.getAttribute('.board-row', 'data-board')
+  await fac.click('[data-action="invite-participant"]')
+  await fac.waitForSelector('.invite-list li[data-role="participant"] input')
+  s.link = await fac.inputValue('.invite-list li[data-role="participant"] input')
+
+  const anna = await person('Anna')
+  await anna.goto(s.link)
+  await anna.waitForSelector('#join-privacy')
+  await anna.fill('input[name="name"]', 'Anna')
+  await anna.click('button[type="submit"]')
+  await anna.waitForURL(`**/s/${s.session}`)
+  await onBoard(anna, s.problem)
+  // Anna writes the core problem and a cause
+  await setCamera(anna, 0, 0, 0.5)
+  await addCard(anna, 'core_problem', 700, 500, 'I ragazzi lasciano la scuola')
+  await addCard(anna, 'cause', 500, 800, 'Pochi servizi di orientamento')
+})
+
+test('the facilitator converts the tree from the board: the objective tree is in the meeting, not on a public link', async () => {
+  const fac = pages.fac
+  await fac.goto(`/s/${s.session}/b/${s.problem}`)
+  await onBoard(fac, s.problem)
+  await waitFor(async () => (await fac.evaluate(() => window.tavolo.board.items.size)) >= 2, 10_000, 'Anna\'s cards')
+  const before = boardsOf(await view(fac)).map((b) => b.id)
+  await fac.click('[data-action="convert"]')
+  await waitFor(async () => { const b = await boardOf(fac); return b && b !== s.problem }, 15_000, 'the new board opens')
+  s.objective = await boardOf(fac)
+  assert.ok(!before.includes(s.objective))
+  assert.ok(fac.url().endsWith(`/s/${s.session}/b/${s.objective}`), fac.url())
+  await onBoard(fac, s.objective)
+  const json = await fac.evaluate(() => window.tavolo.board.toJSON())
+  assert.equal(json.meta.kind, 'objective_tree')
+  assert.equal(json.meta.source_board, s.problem)
+  assert.equal(json.meta.title, 'Perché i ragazzi lasciano la scuola — obiettivi')
+  // every card came over, its role mapped (core problem → objective, cause → means)
+  const source = await pages.Anna.evaluate(() => window.tavolo.board.toJSON())
+  const mapped = { core_problem: 'objective', cause: 'means', effect: 'end' }
+  assert.equal(Object.keys(json.items).length, Object.keys(source.items).length)
+  for (const [id, item] of Object.entries(source.items)) {
+    assert.equal(json.items[id]?.role, mapped[item.role] ?? item.role, id)
+  }
+  assert.ok(Object.values(json.items).some((i) => i.text === 'Pochi servizi di orientamento' && i.role === 'means'))
+  // it is a board of the plenary, for everyone in the meeting
+  const v = await view(fac)
+  const made = boardsOf(v).find((b) => b.id === s.objective)
+  assert.ok(made, 'listed in the meeting')
+  assert.equal(made.room, v.rooms.find((r) => r.kind === 'plenary').id)
+  assert.equal(made.kind, 'objective_tree')
+  // the participant's tabs list it, and she can open it
+  const anna = pages.Anna
+  await anna.waitForSelector(`.meeting-bar [data-board="${s.objective}"]`, { timeout: 10_000 })
+  await fac.screenshot({ path: path.join(ARTIFACTS, 'meeting-converted-1366x768.png') })
+  assert.deepEqual(await axeProblems(fac), [])
+  // a stranger holding only the link sees nothing of it
+  const stranger = await person('stranger')
+  // with a name already given, so that the board page would connect at once
+  await stranger.goto('/')
+  await stranger.evaluate(() => localStorage.setItem('tavolo.name', 'Estraneo'))
+  await stranger.goto(`/b/${s.objective}`)
+  await stranger.waitForSelector('main.denied', { timeout: 15_000 })
+  assert.equal(await stranger.locator('.canvas').count(), 0)
+  const status = await stranger.evaluate((id) => fetch(`/api/boards/${id}/export/json`).then((r) => r.status), s.objective)
+  assert.ok(status === 401 || status === 403, `export status ${status}`)
+  // its page is in the minutes
+  const zip = await fac.evaluate((id) => fetch(`/api/sessions/${id}/minutes.zip`).then(async (r) => ({ status: r.status, bytes: (await r.arrayBuffer()).byteLength })), s.session)
+  assert.equal(zip.status, 200)
+  assert.ok(zip.bytes > 0)
+  assert.deepEqual(fac.errors, [])
+  assert.deepEqual(stranger.errors, [])
+})
+
+test('a meeting board opened at /b/{id} opens inside its meeting', async () => {
+  const fac = pages.fac
+  await fac.goto(`/b/${s.problem}`)
+  await fac.waitForURL(`**/s/${s.session}/b/${s.problem}`)
+  await onBoard(fac, s.problem)
+  assert.equal(await fac.locator('.meeting-bar').count(), 1)
+  // and from the source link of the objective tree
+  await fac.goto(`/s/${s.session}/b/${s.objective}`)
+  await onBoard(fac, s.objective)
+  await fac.click('a.source')
+  await fac.waitForURL(`**/s/${s.session}/b/${s.problem}`)
+  await onBoard(fac, s.problem)
+})
+
+test('the facilitator converts from the console too, at 1024x640', async () => {
+  const fac = pages.fac
+  await fac.setViewportSize({ width: 1024, height: 640 })
+  await fac.goto(`/s/${s.session}`)
+  await fac.waitForSelector(`.board-row[data-board="${s.problem}"] [data-action="convert"]`)
+  // only problem trees offer it
+  assert.equal(await fac.locator(`.board-row[data-board="${s.objective}"] [data-action="convert"]`).count(), 0)
+  await fac.screenshot({ path: path.join(ARTIFACTS, 'meeting-console-convert-1024x640.png') })
+  await fac.click(`.board-row[data-board="${s.problem}"] [data-action="convert"]`)
+  await waitFor(async () => { const b = await boardOf(fac); return b && b !== s.problem && b !== s.objective }, 15_000, 'the second objective tree opens')
+  const second = await boardOf(fac)
+  await onBoard(fac, second)
+  const json = await fac.evaluate(() => window.tavolo.board.toJSON())
+  assert.equal(json.meta.kind, 'objective_tree')
+  assert.ok(Object.values(json.items).some((i) => i.text === 'I ragazzi lasciano la scuola' && i.role === 'objective'))
+  assert.ok(boardsOf(await view(fac)).some((b) => b.id === second))
+  assert.deepEqual(await axeProblems(fac), [])
+  assert.deepEqual(fac.errors, [])
+  // participants have no conversion control
+  assert.equal(await pages.Anna.locator('[data-action="convert"]').count(), 0)
+})
