@@ -173,3 +173,70 @@ test('the facilitator converts from the console too, at 1024x640', async () => {
   // participants have no conversion control
   assert.equal(await pages.Anna.locator('[data-action="convert"]').count(), 0)
 })
+
+// Issue 14, point 7: a vote or private writing opening on another board is announced to
+// participants, who get there with one click; the facilitator's confirmations are on
+// screen, not for screen readers only.
+test('a vote or private writing on another board is announced, with a button that goes there', async () => {
+  const fac = pages.fac
+  const anna = pages.Anna
+  await fac.setViewportSize({ width: 1366, height: 768 })
+  await fac.goto(`/s/${s.session}`)
+  await fac.selectOption('.add-board select[name="kind"]', 'free')
+  await fac.fill('.add-board input[name="board-title"]', 'Idee per l\'orientamento')
+  await fac.click('.add-board button[type="submit"]')
+  await fac.waitForSelector('.board-row .br-title:has-text("Idee per l\'orientamento")')
+  s.ideas = await fac.getAttribute('.board-row:has(.br-title:has-text("Idee per l\'orientamento"))', 'data-board')
+  // Anna is on the problem tree
+  await anna.click(`.meeting-bar [data-board="${s.problem}"]`)
+  await onBoard(anna, s.problem)
+  assert.equal(await anna.locator('.cue-bar p').count(), 0, 'no cue before anything opens')
+
+  await fac.click(`.board-row[data-board="${s.ideas}"] [data-action="vote-open"]`)
+  const cue = anna.locator(`.cue-bar p[data-cue="vote"][data-board="${s.ideas}"]`)
+  await cue.waitFor({ timeout: 10_000 })
+  assert.match(await cue.innerText(), /È aperta una votazione sulla lavagna «Idee per l'orientamento»/)
+  assert.deepEqual(await axeProblems(anna), [])
+  await anna.screenshot({ path: path.join(ARTIFACTS, 'meeting-cue-vote-1366x768.png') })
+  await cue.getByRole('button', { name: 'Vai alla lavagna' }).click()
+  await onBoard(anna, s.ideas)
+  assert.equal(await anna.locator('.cue-bar p').count(), 0, 'no cue for the board one is on')
+  await fac.click(`.board-row[data-board="${s.ideas}"] [data-action="vote-close"]`)
+
+  // private writing on the problem tree, seen from the ideas board at 1024x640
+  await anna.setViewportSize({ width: 1024, height: 640 })
+  await fac.click(`.board-row[data-board="${s.problem}"] [data-action="private-on"]`)
+  const priv = anna.locator(`.cue-bar p[data-cue="private"][data-board="${s.problem}"]`)
+  await priv.waitFor({ timeout: 10_000 })
+  assert.match(await priv.innerText(), /Sulla lavagna «Perché i ragazzi lasciano la scuola» si scrive ora in privato/)
+  assert.deepEqual(await axeProblems(anna), [])
+  await anna.screenshot({ path: path.join(ARTIFACTS, 'meeting-cue-private-1024x640.png') })
+  await priv.getByRole('button', { name: 'Vai alla lavagna' }).click()
+  await waitFor(async () => (await boardOf(anna)) === s.problem, 15_000, 'Anna on the problem tree')
+  await fac.click(`.board-row[data-board="${s.problem}"] [data-action="private-off"]`)
+  await waitFor(async () => (await anna.locator('.cue-bar p').count()) === 0, 10_000, 'the cue goes when private writing ends')
+  assert.deepEqual(anna.errors, [])
+})
+
+test('the facilitator sees the confirmations of what they did', async () => {
+  const fac = pages.fac
+  await fac.context().grantPermissions(['clipboard-read', 'clipboard-write'])
+  await fac.click('.invite-list li[data-role="participant"] [data-action="copy"]')
+  const copied = fac.locator('section[aria-labelledby="inv-title"] .notice')
+  await waitFor(async () => /copiato/i.test(await copied.innerText()), 5000, 'the copy is confirmed')
+  const box = await copied.boundingBox()
+  assert.ok(box && box.width > 20 && box.height > 8, `visible on screen: ${JSON.stringify(box)}`)
+  // "bring everyone here" on a board
+  await fac.goto(`/s/${s.session}/b/${s.ideas}`)
+  await onBoard(fac, s.ideas)
+  await fac.click('[data-action="follow"]')
+  const sent = fac.locator('.fac-actions .notice')
+  await waitFor(async () => (await sent.innerText()) === 'Tutti vedono ora questa parte della lavagna.', 5000, 'the follow is confirmed')
+  const b2 = await sent.boundingBox()
+  assert.ok(b2 && b2.width > 20, `visible on screen: ${JSON.stringify(b2)}`)
+  await fac.screenshot({ path: path.join(ARTIFACTS, 'meeting-confirmation-1366x768.png') })
+  assert.deepEqual(await axeProblems(fac), [])
+  // it goes after a few seconds, the region stays for the next one
+  await waitFor(async () => (await sent.innerText()) === '', 10_000, 'the confirmation fades')
+  assert.deepEqual(fac.errors, [])
+})

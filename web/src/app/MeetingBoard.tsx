@@ -17,6 +17,7 @@ import { BoardView } from '../ui/BoardView'
 import { MeetingBar, roleLabel } from '../ui/MeetingBar'
 import { isVotable, useVote, VoteDots, VotePanel } from '../ui/Vote'
 import { navigate } from '../ui/router'
+import { Notice, useNotice } from '../ui/Notice'
 import { convertInMeeting } from '../sync/convert'
 
 interface Live { conn: BoardConnection, board: Board, editor: Editor }
@@ -47,7 +48,8 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
   const [live, setLive] = useState<Live & { presence: Presence } | null>(null)
   const [ready, setReady] = useState(false)
   const [draft, setDraft] = useState<Live | null>(null)
-  const [notice, setNotice] = useState<string | null>(null)
+  const [notice, say] = useNotice()
+  const [failure, setFailure] = useState<string | null>(null)
   const name = me.name ?? displayName() ?? roleLabel(me.role)
 
   useEffect(() => {
@@ -126,12 +128,17 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     const v = live.editor.visible()
     try {
       await post(apiPath('sessions', view.id, 'follow'), { board: boardId, x: v.x + v.w / 2, y: v.y + v.h / 2, zoom: live.editor.camera.zoom })
-      setNotice(t('follow.sent'))
-    } catch (e) { setNotice(e instanceof ApiError ? e.message : t('error.generic')) }
+      setFailure(null)
+      say(t('follow.sent'))
+    } catch (e) { setFailure(e instanceof ApiError ? e.message : t('error.generic')) }
   }
   const toggleLock = async () => {
     if (!info) return
-    try { await patch(apiPath('boards', boardId), { locked: !info.board.locked }) } catch (e) { setNotice(e instanceof ApiError ? e.message : t('error.generic')) }
+    try {
+      await patch(apiPath('boards', boardId), { locked: !info.board.locked })
+      setFailure(null)
+      say(info.board.locked ? t('board.unlockedNow') : t('board.lockedNow'))
+    } catch (e) { setFailure(e instanceof ApiError ? e.message : t('error.generic')) }
   }
 
   // problem tree → objective tree: the facilitator's, into this board's room
@@ -139,7 +146,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     ? async () => {
       try {
         navigate(`/s/${view.id}/b/${await convertInMeeting(view.id, info.room.id, boardId, live.board.toJSON())}`)
-      } catch (e) { setNotice(e instanceof ApiError ? e.message : t('error.generic')) }
+      } catch (e) { setFailure(e instanceof ApiError ? e.message : t('error.generic')) }
     }
     : undefined
 
@@ -151,7 +158,8 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
             <a class="button-link" href={`/s/${view.id}`} onClick={(e) => { e.preventDefault(); navigate(`/s/${view.id}`) }}>{t('console.back')}</a>
             <button type="button" data-action="follow" onClick={bringHere}>{t('follow.bring')}</button>
             {info ? <button type="button" data-action="lock" aria-pressed={info.board.locked} onClick={toggleLock}>{info.board.locked ? t('board.unlock') : t('board.lock')}</button> : null}
-            <span class="sr-only" role="status">{notice ?? ''}</span>
+            <Notice said={notice} />
+            {failure ? <span class="error" role="alert">{failure}</span> : null}
           </div>
           )
         : null}

@@ -53,6 +53,11 @@ export const en: Record<MessageKey, string> = {
 
   'board.full': 'This board has reached its maximum size: your last change was not saved and the board is now read-only. Reload the page to continue from the saved version.',
   'board.reload': 'Reload the page',
+  'cue.vote': 'A vote is open on the board “{board}”',
+  'cue.private': 'Private writing is on for the board “{board}”',
+  'cue.go': 'Go to the board',
+  'board.lockedNow': 'Board locked: participants can now only look at it',
+  'board.unlockedNow': 'Board unlocked: participants can edit it again',
   'board.loading': 'Loading the board…',
   'board.invalidId': 'Invalid board code.',
   'board.home': 'All boards',

@@ -52,6 +52,11 @@ export const it = {
 
   'board.full': 'Questa lavagna ha raggiunto la dimensione massima consentita: l\'ultima modifica non è stata salvata e la lavagna è ora in sola lettura. Ricarica la pagina per ripartire dalla versione salvata.',
   'board.reload': 'Ricarica la pagina',
+  'cue.vote': 'È aperta una votazione sulla lavagna «{board}»',
+  'cue.private': 'Sulla lavagna «{board}» si scrive ora in privato',
+  'cue.go': 'Vai alla lavagna',
+  'board.lockedNow': 'Lavagna bloccata: i partecipanti ora possono solo guardarla',
+  'board.unlockedNow': 'Lavagna sbloccata: i partecipanti possono di nuovo modificarla',
   'board.loading': 'Caricamento della lavagna…',
   'board.invalidId': 'Codice di lavagna non valido.',
   'board.home': 'Tutte le lavagne',

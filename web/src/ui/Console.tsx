@@ -13,6 +13,7 @@ import {
 } from '../sync/session'
 import { convertBoardInMeeting } from '../sync/convert'
 import { LiveBoardPreview } from './BoardPreview'
+import { Notice, useNotice } from './Notice'
 import { Confirm } from './Dialog'
 import { Link } from './Account'
 import { roleLabel } from './MeetingBar'
@@ -134,7 +135,7 @@ export function PresentPanel ({ view }: { view: SessionView }) {
 /** Everyone who joined through an invitation, each of whom the facilitator may remove. */
 export function MembersPanel ({ view }: { view: SessionView }) {
   const [removing, setRemoving] = useState<MemberInfo | null>(null)
-  const [status, setStatus] = useState('')
+  const [status, setStatus] = useNotice()
   const [error, run] = useRun()
   const present = new Set(view.present.map((p) => p.id))
   return (
@@ -155,7 +156,7 @@ export function MembersPanel ({ view }: { view: SessionView }) {
             ))}
           </ul>
           )}
-      <p class="sr-only" role="status">{status}</p>
+      <Notice said={status} />
       <Err error={error} />
       {removing
         ? (
@@ -204,7 +205,7 @@ export function InvitesPanel ({ view }: { view: SessionView }) {
   const [list, setList] = useState<Invite[] | null>(null)
   const [hours, setHours] = useState('168')
   const [links, setLinks] = useState(savedLinks())
-  const [status, setStatus] = useState('')
+  const [status, setStatus] = useNotice()
   const [error, run] = useRun()
   const load = () => get<Invite[]>(apiPath('sessions', view.id, 'invites')).then(setList).catch(() => setList([]))
   useEffect(() => { void load() }, [view.id])
@@ -234,7 +235,7 @@ export function InvitesPanel ({ view }: { view: SessionView }) {
         <button type="button" class="primary" data-action="invite-participant" disabled={view.closed} onClick={() => create('participant')}>{t('invites.newParticipant')}</button>
         <button type="button" data-action="invite-observer" onClick={() => create('observer')}>{t('invites.newObserver')}</button>
       </div>
-      <p class="sr-only" role="status">{status}</p>
+      <Notice said={status} />
       <Err error={error} />
       {list?.length
         ? (

@@ -48,6 +48,7 @@ export function MeetingBar ({ view, me, boardId, offset, onPick, children }: {
         </div>
       </div>
       <MessageBanner message={view.state.message} />
+      <ActivityCue view={view} me={me} boardId={boardId} onPick={onPick} />
     </>
   )
 }
@@ -65,6 +66,32 @@ export function MessageBanner ({ message }: { message: MessageState | null }) {
       <span class="broadcast-label">{t('message.from')}</span>
       <span class="broadcast-text">{message.text}</span>
       <button type="button" class="small" onClick={() => setDismissed(message.at)} aria-label={t('message.dismiss')}>{t('message.dismissShort')}</button>
+    </div>
+  )
+}
+
+/**
+ * Tells a participant that a vote or private writing is open on a board other than the
+ * one they are on, with a button that takes them there (the boards they may open only).
+ */
+export function ActivityCue ({ view, me, boardId, onPick }: {
+  view: SessionView, me: Me, boardId: string | null, onPick: (board: string) => void
+}) {
+  const elsewhere = me.role === 'participant' && !view.closed
+    ? openableRooms(view, me).flatMap((r) => r.boards).filter((b) => b.id !== boardId)
+    : []
+  const cues = [
+    ...elsewhere.filter((b) => view.state.votes[b.id]).map((b) => ({ board: b, text: t('cue.vote', { board: b.title }), what: 'vote' })),
+    ...elsewhere.filter((b) => view.state.private[b.id] === true).map((b) => ({ board: b, text: t('cue.private', { board: b.title }), what: 'private' }))
+  ]
+  return (
+    <div class={cues.length ? 'cue-bar' : 'cue-bar empty'} role="status" aria-live="polite">
+      {cues.map((c) => (
+        <p key={`${c.what}:${c.board.id}`} data-cue={c.what} data-board={c.board.id}>
+          <span>{c.text}</span>
+          <button type="button" class="small primary" onClick={() => onPick(c.board.id)}>{t('cue.go')}</button>
+        </p>
+      ))}
     </div>
   )
 }

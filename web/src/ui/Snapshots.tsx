@@ -9,6 +9,7 @@ import { ApiError, apiPath, get, post } from '../sync/api'
 import { JsonBoardPreview } from './BoardPreview'
 import { Confirm, Modal } from './Dialog'
 import { ExportMenu } from './ExportMenu'
+import { Notice, useNotice } from './Notice'
 
 interface SnapshotRow { id: number, kind: string, label: string, session: string | null, created_at: number }
 interface SnapshotContent { id: number, board: string, kind: string, label: string, created_at: number, content: BoardJSON }
@@ -23,7 +24,7 @@ export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: s
   const [list, setList] = useState<SnapshotRow[] | null>(null)
   const [label, setLabel] = useState('')
   const [error, setError] = useState<string | null>(null)
-  const [status, setStatus] = useState('')
+  const [status, setStatus] = useNotice()
   const [previews, setPreviews] = useState<Record<number, BoardJSON>>({})
   const [restoring, setRestoring] = useState<SnapshotRow | null>(null)
   const load = useCallback(() => get<SnapshotRow[]>(apiPath('boards', boardId, 'snapshots')).then(setList).catch((e) => setError(e instanceof ApiError ? e.message : t('error.generic'))), [boardId])
@@ -52,7 +53,7 @@ export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: s
         </label>
         <button type="submit" class="primary">{t('snapshots.take')}</button>
       </form>
-      <p class="sr-only" role="status">{status}</p>
+      <Notice said={status} />
       {error ? <p class="error" role="alert">{error}</p> : null}
       {list === null
         ? <p role="status">{t('meeting.loading')}</p>
