@@ -24,16 +24,6 @@ pub fn role(role: &str) -> &str {
     }
 }
 
-pub fn placeholder(role: &str) -> &'static str {
-    match role {
-        "core_problem" => "Qual è il problema centrale?",
-        "objective" => "Qual è l'obiettivo?",
-        "impact" => "Quale impatto cerchiamo?",
-        "stakeholder" => "Nome dello stakeholder",
-        _ => "",
-    }
-}
-
 pub fn item_type(t: &str) -> &str {
     match t {
         "sticky" => "Post-it",

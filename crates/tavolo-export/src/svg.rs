@@ -826,17 +826,11 @@ fn content_item(item: &Item, g: Rect, fill: &str, grid: Option<Rect>, out: &mut 
     }
     let text_bottom = bottom - feet_h;
 
-    // the text itself, or the card's placeholder
+    // the text itself; an empty card stays empty (the editor's placeholder, "Qual è il
+    // problema centrale?", is a prompt on screen, and printed it reads as content)
     let font = Font::new(size, false);
     let lh = size * 1.25;
-    let (content, color) = if item.text.trim().is_empty() && t == "card" {
-        (
-            item.role.as_deref().map(labels::placeholder).unwrap_or(""),
-            "#4A4A4A",
-        )
-    } else {
-        (item.text.as_str(), TEXT_COLOR)
-    };
+    let (content, color) = (item.text.as_str(), TEXT_COLOR);
     if content.is_empty() {
         return;
     }
@@ -953,6 +947,17 @@ mod tests {
         assert_eq!(n(1.234), "1.23");
         assert_eq!(n(0.5), "0.5");
         assert_eq!(n(f64::NAN), "0");
+    }
+
+    #[test]
+    fn an_empty_card_prints_no_placeholder() {
+        let board = Board::template(tavolo_board::BoardKind::ProblemTree, "Albero");
+        assert!(board
+            .items
+            .values()
+            .any(|i| i.role.as_deref() == Some("core_problem") && i.text.trim().is_empty()));
+        let out = svg(&board);
+        assert!(!out.contains("Qual è il problema centrale?"), "{out}");
     }
 
     #[test]
