@@ -10,6 +10,16 @@ export function useConnectionStatus (conn: BoardConnection): ConnectionStatus {
   return status
 }
 
+/**
+ * Up to two initials of a display name: the first letter or digit of each word, so that
+ * punctuation is skipped ("Anna (Comune)" → "AC", not "A(") and a name without letters
+ * still shows something.
+ */
+export function initialsOf (name: string): string {
+  const firsts = name.split(/\s+/).map((w) => /[\p{L}\p{N}]/u.exec(w)?.[0] ?? '').join('')
+  return (firsts || name.trim().slice(0, 1) || '?').slice(0, 2).toUpperCase()
+}
+
 /** The page shown instead of a board the server does not let this browser open. */
 export function AccessDenied ({ why }: { why: Denial }) {
   useEffect(() => { document.title = `${t('denied.title')} — ${t('app.name')}` }, [])
@@ -46,7 +56,7 @@ export function PresenceBar ({ presence, following, onFollow, onRename }: {
       <ul class="people" aria-label={t('presence.label')}>
         {peers.map((p) => {
           const u = p.state.user!
-          const initials = u.name.split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase()
+          const initials = initialsOf(u.name)
           return (
             <li key={p.clientId}>
               {p.self && !onRename
