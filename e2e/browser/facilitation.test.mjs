@@ -373,6 +373,10 @@ test('closing the meeting keeps snapshots, participants become read-only, the ne
   for (const name of PEOPLE) {
     await ctx[name].page.waitForSelector('.locked-banner:has-text("chiuso")', { timeout: 10_000 })
   }
+  // a participant's board in the closed meeting, also at 1024x640 where the side panel scrolls
+  assert.deepEqual(await axeProblems(ctx.Anna.page), [])
+  await ctx.Anna.page.setViewportSize({ width: 1024, height: 640 })
+  assert.deepEqual(await axeProblems(ctx.Anna.page), [])
   // the snapshot of the stakeholder map, with a preview
   await fac.click(`.board-row[data-board="${s.map}"] [data-action="snapshots"]`)
   await fac.waitForSelector('.snapshot-list li[data-kind="closing"]')

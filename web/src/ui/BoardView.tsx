@@ -170,7 +170,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
             : <Canvas editor={editor} presence={presence} title={title} commands={commands} onUserView={stopFollow} underlay={underlay} onItemClick={onItemClick} />}
           {listMode ? null : overlay}
         </main>
-        <aside class="side">
+        <aside class="side" tabIndex={0} aria-label={t('panel.label')}>
           {side}
           <Inspector editor={editor} />
         </aside>
