@@ -254,6 +254,9 @@ test('the facilitator visits a group, calls everyone back, shows the groups side
   await fac.waitForSelector('.console')
   await fac.click('[data-action="end"]')
   await Promise.all(PEOPLE.map((name) => onBoard(ctx[name].page, s.map, `${name} back in the plenary`)))
+  // the console no longer says anyone is in a group
+  await waitFor(async () => (await fac.locator('.present-list li').count()) === PEOPLE.length + 1, 10_000, 'everyone present')
+  assert.equal(await fac.locator('.present-list .p-group').count(), 0, 'no "in Gruppo" once the groups ended')
   // side by side: a live, read-only preview of each group's board
   await fac.click('[data-action="gallery"]')
   for (const b of s.groupBoards) {

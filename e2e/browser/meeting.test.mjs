@@ -240,3 +240,25 @@ test('the facilitator sees the confirmations of what they did', async () => {
   await waitFor(async () => (await sent.innerText()) === '', 10_000, 'the confirmation fades')
   assert.deepEqual(fac.errors, [])
 })
+
+// Issue 14: renaming a board in its header updates the meeting's tabs and console, and
+// only the facilitator may do it.
+test('the facilitator renames a board in its header; tabs and console follow; participants cannot', async () => {
+  const fac = pages.fac
+  const anna = pages.Anna
+  await fac.goto(`/s/${s.session}/b/${s.ideas}`)
+  await onBoard(fac, s.ideas)
+  const field = fac.locator('.title-field input')
+  await field.fill('Idee per orientare i ragazzi')
+  await field.press('Enter')
+  await waitFor(async () => (await fac.locator('.fac-actions .notice').innerText()).includes('Lavagna rinominata'), 5000, 'the rename is confirmed')
+  await waitFor(async () => (await anna.locator(`.meeting-bar [data-board="${s.ideas}"]`).innerText()).includes('Idee per orientare i ragazzi'), 10_000, 'Anna\'s tab follows')
+  await anna.click(`.meeting-bar [data-board="${s.ideas}"]`)
+  await onBoard(anna, s.ideas)
+  assert.equal(await anna.locator('.title-field input').isDisabled(), true, 'a participant cannot rename')
+  assert.equal(await anna.locator('.title-field input').inputValue(), 'Idee per orientare i ragazzi')
+  await fac.goto(`/s/${s.session}`)
+  await fac.waitForSelector(`.board-row[data-board="${s.ideas}"] .br-title:has-text("Idee per orientare i ragazzi")`)
+  assert.deepEqual(fac.errors, [])
+  assert.deepEqual(anna.errors, [])
+})

@@ -150,6 +150,14 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     }
     : undefined
 
+  // the facilitator renamed the board in its header: the meeting's tabs and console follow
+  const rename = (title: string) => {
+    if (!info || !title || title === info.board.title) return
+    patch(apiPath('boards', boardId), { title })
+      .then(() => { setFailure(null); say(t('board.renamed', { title })) })
+      .catch((e) => setFailure(e instanceof ApiError ? e.message : t('error.generic')))
+  }
+
   const bar = (
     <MeetingBar view={view} me={me} boardId={boardId} offset={control.offset} onPick={onPick}>
       {me.role === 'facilitator'
@@ -190,6 +198,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
       overlay={voteId ? <VoteDots editor={live.editor} tally={vote.tally} mine={vote.mine} /> : null}
       onItemClick={canVote ? onItemClick : undefined}
       onConvert={drafting ? undefined : convert}
+      title={{ editable: me.role === 'facilitator' && !drafting, onTitle: me.role === 'facilitator' ? rename : undefined }}
     />
   )
 }

@@ -58,6 +58,7 @@ export const en: Record<MessageKey, string> = {
   'cue.go': 'Go to the board',
   'board.lockedNow': 'Board locked: participants can now only look at it',
   'board.unlockedNow': 'Board unlocked: participants can edit it again',
+  'board.renamed': 'Board renamed: “{title}”',
   'board.loading': 'Loading the board…',
   'board.invalidId': 'Invalid board code.',
   'board.home': 'All boards',

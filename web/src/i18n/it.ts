@@ -57,6 +57,7 @@ export const it = {
   'cue.go': 'Vai alla lavagna',
   'board.lockedNow': 'Lavagna bloccata: i partecipanti ora possono solo guardarla',
   'board.unlockedNow': 'Lavagna sbloccata: i partecipanti possono di nuovo modificarla',
+  'board.renamed': 'Lavagna rinominata: «{title}»',
   'board.loading': 'Caricamento della lavagna…',
   'board.invalidId': 'Codice di lavagna non valido.',
   'board.home': 'Tutte le lavagne',

@@ -47,9 +47,15 @@ interface Props {
   underlay?: Editor
   /** Takes a click on an item instead of selecting it (dot voting); true when handled. */
   onItemClick?: (id: string) => boolean
+  /**
+   * Who may rename the board in the header, and what else a rename must update. In a
+   * meeting only the facilitator renames, and the meeting's tabs and console follow
+   * (`onTitle` with the new title when the field is left). Default: whoever may edit.
+   */
+  title?: { editable: boolean, onTitle?: (title: string) => void }
 }
 
-export function BoardView ({ editor, conn, presence, onRename, onConvert, readOnly, readOnlyMessage, home, top, side, overlay, underlay, onItemClick }: Props) {
+export function BoardView ({ editor, conn, presence, onRename, onConvert, readOnly, readOnlyMessage, home, top, side, overlay, underlay, onItemClick, title: titleRule }: Props) {
   useLang()
   useEditor(editor, ['selection', 'items', 'view'])
   const [listMode, setListMode] = useState(false)
@@ -131,7 +137,9 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
         <a class="home" href={home?.href ?? '/'} onClick={(e) => { e.preventDefault(); navigate(home?.href ?? '/') }} aria-label={home?.label ?? t('board.home')} title={home?.label ?? t('board.home')}>{t('app.name')}</a>
         <label class="title-field">
           <span class="sr-only">{t('board.titleLabel')}</span>
-          <FieldInput board={editor.board} path={TITLE_FIELD} fallback={meta?.title ?? ''} placeholder={t('board.untitled')} disabled={editor.readOnly} maxLength={200} />
+          <FieldInput board={editor.board} path={TITLE_FIELD} fallback={meta?.title ?? ''} placeholder={t('board.untitled')} disabled={editor.readOnly || titleRule?.editable === false} maxLength={200}
+            onKeyDown={(e: KeyboardEvent) => { if (e.key === 'Enter') (e.currentTarget as HTMLInputElement).blur() }}
+            onBlur={titleRule?.onTitle ? (e: FocusEvent) => titleRule.onTitle!((e.currentTarget as HTMLInputElement).value.trim()) : undefined} />
         </label>
         <span class="kind-badge">{t(`kind.${kind}`)}</span>
         {meta?.source_board

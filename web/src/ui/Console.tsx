@@ -105,7 +105,7 @@ export function PresentPanel ({ view }: { view: SessionView }) {
   // the group someone belongs to, when the board they are on does not say it already
   const groupName = (id: string, board: string | null) => {
     const g = view.members.find((m) => m.id === id)?.group
-    if (!g || !view.state.groups.includes(g)) return null
+    if (!g || view.state.phase !== 'breakout' || !view.state.groups.includes(g)) return null
     const room = view.rooms.find((r) => r.id === g)
     return room && !room.boards.some((b) => board?.startsWith(b.id)) ? room.name : null
   }
