@@ -75,6 +75,9 @@ test('a meeting with a problem tree in the plenary, and a participant', async ()
   const anna = await person('Anna')
   await anna.goto(s.link)
   await anna.waitForSelector('#join-privacy')
+  // the join page names the meeting before she types her name
+  await anna.waitForSelector('.join-meeting')
+  assert.match(await anna.textContent('.join-meeting'), /Incontro 2: problemi e obiettivi, 2 dicembre 2026/)
   await anna.fill('input[name="name"]', 'Anna')
   await anna.click('button[type="submit"]')
   await anna.waitForURL(`**/s/${s.session}`)
@@ -261,4 +264,22 @@ test('the facilitator renames a board in its header; tabs and console follow; pa
   await fac.waitForSelector(`.board-row[data-board="${s.ideas}"] .br-title:has-text("Idee per orientare i ragazzi")`)
   assert.deepEqual(fac.errors, [])
   assert.deepEqual(anna.errors, [])
+})
+
+// Issue 14: a revoked link says so before anyone types a name, in Italian.
+test('a revoked invitation link says so at once, in Italian', async () => {
+  const fac = pages.fac
+  await fac.goto(`/s/${s.session}`)
+  await fac.click('.invite-list li[data-role="participant"] [data-action="revoke"]')
+  await fac.waitForSelector('.invite-list li[data-role="participant"] [data-action="revoke"]', { state: 'detached', timeout: 10_000 })
+  const late = await person('late', { width: 1024, height: 640 })
+  await late.goto(s.link)
+  await late.waitForSelector('.card-form [role="alert"]', { timeout: 10_000 })
+  const text = await late.textContent('.card-form')
+  assert.match(text, /Il facilitatore ha ritirato questo link di invito/)
+  assert.doesNotMatch(text, /revoked|invitation/)
+  assert.equal(await late.locator('input[name="name"]').count(), 0, 'no name to type for nothing')
+  assert.deepEqual(await axeProblems(late), [])
+  await late.screenshot({ path: path.join(ARTIFACTS, 'join-revoked-1024x640.png') })
+  assert.deepEqual(late.errors, [])
 })

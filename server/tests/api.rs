@@ -366,6 +366,27 @@ async fn expired_and_revoked_invites_are_refused(backend: Backend) {
             .len()
     };
     let n = count().await;
+    let preview = |token: String| {
+        let addr = w.server.addr;
+        async move {
+            let r = Http::new(addr)
+                .post("/api/join/preview", json!({ "token": token }))
+                .await;
+            (r.status, r.json)
+        }
+    };
+    // before: the link names its meeting and the role it gives, and creates nobody
+    let (status, body) = preview(w.invite_p.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "participant");
+    let title = w
+        .fac
+        .get(&format!("/api/sessions/{}", w.session))
+        .await
+        .json["title"]
+        .clone();
+    assert_eq!(body["title"], title);
+    assert_eq!(count().await, n, "a preview creates nobody");
     // revoked
     let invites = w
         .fac
@@ -382,6 +403,15 @@ async fn expired_and_revoked_invites_are_refused(backend: Backend) {
     );
     let (status, body) = join(&w.server, &w.invite_p, "Tardivo").await;
     assert_eq!(status, 410, "{body}");
+    assert_eq!(
+        body["code"], "invite_revoked",
+        "a code the web client translates"
+    );
+    let (status, body) = preview(w.invite_p.clone()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("invite_revoked"))
+    );
     // expired: an invitation whose time is up
     let (_, token) =
         tavolo_http::api::service::create_invite(&w.server.store, &w.session, "participant", 1)
@@ -389,11 +419,21 @@ async fn expired_and_revoked_invites_are_refused(backend: Backend) {
             .unwrap();
     let hash = tavolo_rooms::auth::token_hash(&token);
     expire(&w.server.store, &hash, &db.url).await;
-    let (status, _) = join(&w.server, &token, "Tardivo").await;
-    assert_eq!(status, 410);
+    let (status, body) = join(&w.server, &token, "Tardivo").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("invite_expired"))
+    );
+    let (status, body) = preview(token.clone()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("invite_expired"))
+    );
     // unknown
     let (status, _) = join(&w.server, &tavolo_rooms::auth::new_token(), "Chi").await;
     assert_eq!(status, 404);
+    assert_eq!(preview(tavolo_rooms::auth::new_token()).await.0, 404);
+    assert_eq!(preview("nonsense".into()).await.0, 404);
     assert_eq!(count().await, n, "nobody joined");
     w.stop(db).await;
 }

@@ -357,7 +357,11 @@ export const en: Record<MessageKey, string> = {
   'join.submit': 'Join the meeting',
   'join.invalid': 'This invitation link is not valid. Ask the facilitator for a new link.',
   'join.removed': 'The facilitator removed you from this meeting: you cannot rejoin it from this browser. If you think this is a mistake, talk to the facilitator.',
-  'join.gone': 'This invitation no longer works ({reason}). Ask the facilitator for a new link.',
+  'join.revoked': 'The facilitator withdrew this invitation link: ask them for a new one.',
+  'join.expired': 'This invitation link has expired: ask the facilitator for a new one.',
+  'join.closed': 'This meeting was closed: nobody can join it as a participant any more.',
+  'join.asObserver': 'You will join as an observer: you can look at the boards, not change them.',
+  'join.gone': 'This invitation is no longer valid. Ask the facilitator for a new link.',
 
   'meeting.loading': 'Loading…',
   'meeting.bar': 'Meeting',

@@ -356,7 +356,11 @@ export const it = {
   'join.submit': 'Entra nell\'incontro',
   'join.invalid': 'Questo link di invito non è valido. Chiedi al facilitatore un nuovo link.',
   'join.removed': 'Il facilitatore ti ha rimosso da questo incontro: da questo browser non puoi rientrare. Se pensi che sia un errore, parlane con il facilitatore.',
-  'join.gone': 'Questo invito non vale più ({reason}). Chiedi al facilitatore un nuovo link.',
+  'join.revoked': 'Il facilitatore ha ritirato questo link di invito: chiedigliene uno nuovo.',
+  'join.expired': 'Questo link di invito è scaduto: chiedi al facilitatore un nuovo link.',
+  'join.closed': 'Questo incontro è stato chiuso: non si può più entrare come partecipante.',
+  'join.asObserver': 'Entrerai come osservatore: potrai guardare le lavagne, senza modificarle.',
+  'join.gone': 'Questo invito non vale più. Chiedi al facilitatore un nuovo link.',
 
   'meeting.loading': 'Caricamento…',
   'meeting.bar': 'Incontro',

@@ -5,9 +5,12 @@
 
 export class ApiError extends Error {
   readonly status: number
-  constructor (status: number, message: string) {
+  /** The server's stable code for some refusals (`invite_revoked`…), to translate. */
+  readonly code: string | null
+  constructor (status: number, message: string, code: string | null = null) {
     super(message)
     this.status = status
+    this.code = code
   }
 }
 
@@ -31,7 +34,8 @@ export async function api<T = unknown> (method: string, path: string, body?: unk
   try { json = text ? JSON.parse(text) : null } catch { json = null }
   if (!res.ok) {
     const msg = json && typeof json === 'object' && 'error' in json ? String((json as { error: unknown }).error) : (text || res.statusText)
-    throw new ApiError(res.status, msg)
+    const code = json && typeof json === 'object' && 'code' in json ? String((json as { code: unknown }).code) : null
+    throw new ApiError(res.status, msg, code)
   }
   return json as T
 }

@@ -6,14 +6,42 @@ import { t } from '../i18n'
 import { ApiError, post } from '../sync/api'
 import { settleMemberToken } from '../sync/credentials'
 import { displayName, setDisplayName } from '../sync/identity'
+import { formatDate } from './HomePage'
 import { LangSwitch } from './LangSwitch'
 import { navigate } from './router'
+
+interface Preview { title: string, date: string, role: 'participant' | 'observer' }
+
+/** Why joining did not work, in the UI's language (the server's codes, never its English). */
+function joinError (err: unknown): string {
+  if (!(err instanceof ApiError)) return t('error.generic')
+  if (err.status === 0) return t('error.network')
+  if (err.status === 404) return t('join.invalid')
+  if (err.status === 403) return t('join.removed')
+  if (err.status === 410) {
+    return err.code === 'invite_revoked'
+      ? t('join.revoked')
+      : err.code === 'invite_expired' ? t('join.expired') : err.code === 'meeting_closed' ? t('join.closed') : t('join.gone')
+  }
+  return t('error.generic')
+}
+
+/** A link that leads nowhere any more (unknown, revoked, expired, closed): no form to fill. */
+const ended = (err: unknown) => err instanceof ApiError && (err.status === 404 || err.status === 410)
 
 export function JoinPage ({ token }: { token: string }) {
   const [name, setName] = useState(displayName() ?? '')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  const [preview, setPreview] = useState<Preview | null>(null)
+  const [gone, setGone] = useState<string | null>(null)
   useEffect(() => { document.title = `${t('join.title')} — ${t('app.name')}` }, [])
+  // the meeting the link opens, or why it no longer opens anything, before a name is typed
+  useEffect(() => {
+    post<Preview>('/api/join/preview', { token })
+      .then(setPreview)
+      .catch((err) => { if (ended(err)) setGone(joinError(err)) })
+  }, [token])
   const submit = async (e: Event) => {
     e.preventDefault()
     const n = name.trim()
@@ -25,18 +53,32 @@ export function JoinPage ({ token }: { token: string }) {
       await settleMemberToken(r.session, r.token)
       navigate(`/s/${r.session}`, true)
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) setError(t('join.invalid'))
-      else if (err instanceof ApiError && err.status === 403) setError(t('join.removed'))
-      else if (err instanceof ApiError && err.status === 410) setError(t('join.gone', { reason: err.message }))
-      else setError(err instanceof ApiError && err.status === 0 ? t('error.network') : t('error.withReason', { reason: err instanceof Error ? err.message : String(err) }))
+      if (ended(err)) setGone(joinError(err))
+      else setError(joinError(err))
     } finally { setBusy(false) }
   }
   return (
     <div class="start narrow">
       <header class="start-head"><h1>{t('app.name')}</h1><LangSwitch /></header>
       <main>
+        {gone
+          ? (
+            <section class="card-form" aria-labelledby="join-title">
+              <h2 id="join-title">{t('join.title')}</h2>
+              <p class="error" role="alert">{gone}</p>
+            </section>
+            )
+          : (
         <form class="card-form" aria-labelledby="join-title" onSubmit={submit}>
           <h2 id="join-title">{t('join.title')}</h2>
+          {preview
+            ? (
+              <p class="join-meeting" data-role={preview.role}>
+                <strong>{preview.title}</strong>{preview.date ? <>, {formatDate(preview.date)}</> : null}
+                {preview.role === 'observer' ? <><br />{t('join.asObserver')}</> : null}
+              </p>
+              )
+            : null}
           <p>{t('join.help')}</p>
           <label class="field">{t('name.label')}
             <input type="text" name="name" value={name} required maxLength={80} autoComplete="nickname" aria-describedby="join-privacy"
@@ -46,6 +88,7 @@ export function JoinPage ({ token }: { token: string }) {
           {error ? <p class="error" role="alert">{error}</p> : null}
           <button type="submit" class="primary" disabled={busy}>{t('join.submit')}</button>
         </form>
+            )}
       </main>
     </div>
   )

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::service::{text_field, ServiceError};
+use super::service::{text_field, InviteEnd, ServiceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -21,6 +21,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Gone(String),
+    /// 410 for an invitation nobody may join through any more, with its `code`.
+    #[error("{}", .0.message())]
+    InviteEnded(InviteEnd),
     /// The server is busy (the password hashing queue is full): 503 with `Retry-After`.
     #[error("{0}")]
     Busy(String),
@@ -48,7 +51,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::Gone(_) | ApiError::InviteEnded(_) => StatusCode::GONE,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Throttled(_) | ApiError::RateLimited(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Refused(status, _) => *status,
@@ -62,7 +65,12 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        let body = serde_json::json!({ "error": self.to_string() });
+        let body = match &self {
+            ApiError::InviteEnded(why) => {
+                serde_json::json!({ "error": self.to_string(), "code": why.code() })
+            }
+            _ => serde_json::json!({ "error": self.to_string() }),
+        };
         let mut response = (self.status(), Json(body)).into_response();
         if let ApiError::Busy(_) = self {
             response.headers_mut().insert(
@@ -99,6 +107,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(m) => ApiError::Conflict(m),
             ServiceError::Gone(m) => ApiError::Gone(m),
             ServiceError::Forbidden(m) => ApiError::Forbidden(m),
+            ServiceError::InviteEnded(why) => ApiError::InviteEnded(why),
             ServiceError::Store(e) => e.into(),
             ServiceError::Hub(e) => e.into(),
             ServiceError::Password(e) => e.into(),

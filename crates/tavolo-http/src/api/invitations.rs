@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/invites/{id}/revoke", post(revoke_invite))
         .route("/api/join", post(join))
+        .route("/api/join/preview", post(preview))
 }
 
 #[derive(Deserialize)]
@@ -118,6 +119,35 @@ struct Joined {
     id: String,
     session: String,
     token: String,
+}
+
+#[derive(Deserialize)]
+struct PreviewBody {
+    token: String,
+}
+
+#[derive(Serialize)]
+struct Preview {
+    /// The meeting's title and date, as its facilitator wrote them.
+    title: String,
+    date: String,
+    /// `participant` or `observer`: what joining through this link makes one.
+    role: String,
+}
+
+/// What a link opens, before anyone types their name: the meeting it leads to, or why it
+/// no longer leads anywhere (the same refusals as joining: 404, 410 with a `code`). Holding
+/// the link is all it takes, as for joining; nothing is created.
+async fn preview(
+    State(s): State<AppState>,
+    Json(b): Json<PreviewBody>,
+) -> ApiResult<Json<Preview>> {
+    let (invite, session) = service::invitation(&s.store, &b.token).await?;
+    Ok(Json(Preview {
+        title: session.title,
+        date: session.date,
+        role: invite.role,
+    }))
 }
 
 /// Joins through an invitation; a browser that already joined through it (its member

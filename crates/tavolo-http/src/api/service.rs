@@ -6,7 +6,7 @@ use crate::passwords::{PasswordError, Passwords};
 use tavolo_board::{Board, BoardKind};
 use tavolo_hub::{AttachError, Hub};
 use tavolo_rooms::auth::{new_id, new_token, token_hash};
-use tavolo_store::{BoardAppend, ParticipantRow, Store, StoreError};
+use tavolo_store::{BoardAppend, InviteRow, ParticipantRow, SessionRow, Store, StoreError};
 use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
 
@@ -29,12 +29,44 @@ pub enum ServiceError {
     /// The credential given for it does not allow it (an invalid setup link…).
     #[error("{0}")]
     Forbidden(String),
+    /// Nobody may join through this invitation any more (410, with a code the web client
+    /// translates).
+    #[error("{}", .0.message())]
+    InviteEnded(InviteEnd),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Hub(#[from] AttachError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+}
+
+/// Why an invitation no longer lets anyone join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteEnd {
+    Revoked,
+    Expired,
+    /// A participant's invitation to a meeting that was closed (observers may still look).
+    MeetingClosed,
+}
+
+impl InviteEnd {
+    /// The stable code the error carries (`code` in the JSON body).
+    pub fn code(self) -> &'static str {
+        match self {
+            InviteEnd::Revoked => "invite_revoked",
+            InviteEnd::Expired => "invite_expired",
+            InviteEnd::MeetingClosed => "meeting_closed",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            InviteEnd::Revoked => "this invitation was revoked",
+            InviteEnd::Expired => "this invitation has expired",
+            InviteEnd::MeetingClosed => "this meeting is closed",
+        }
+    }
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -271,6 +303,36 @@ pub async fn create_invite(
     Ok((id, token))
 }
 
+/// The invitation a link's token opens, and its meeting, if someone may still join
+/// through it: refuses unknown (404), revoked and expired invitations and, for
+/// participants, closed meetings (410). What joining and the join page's preview ask.
+pub async fn invitation(
+    store: &Store,
+    invite_token: &str,
+) -> ServiceResult<(InviteRow, SessionRow)> {
+    if !tavolo_rooms::auth::plausible_token(invite_token) {
+        return Err(ServiceError::NotFound);
+    }
+    let invite = store
+        .invite_by_token(&token_hash(invite_token))
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if invite.revoked_at.is_some() {
+        return Err(ServiceError::InviteEnded(InviteEnd::Revoked));
+    }
+    if invite.expires_at <= tavolo_store::now_ms() {
+        return Err(ServiceError::InviteEnded(InviteEnd::Expired));
+    }
+    let session = store
+        .get_session(&invite.session_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if session.closed_at.is_some() && invite.role == "participant" {
+        return Err(ServiceError::InviteEnded(InviteEnd::MeetingClosed));
+    }
+    Ok((invite, session))
+}
+
 /// Joins a session through an invitation: a participant (or observer) with a display name
 /// and a token of their own. Refuses unknown, revoked and expired invitations.
 /// Joins a meeting through an invitation. `current`: the member credential the request
@@ -290,26 +352,7 @@ pub async fn join(
     removed: Option<&ParticipantRow>,
 ) -> ServiceResult<(String, String, String)> {
     let name = text_field(name, "name", 80)?;
-    if !tavolo_rooms::auth::plausible_token(invite_token) {
-        return Err(ServiceError::NotFound);
-    }
-    let invite = store
-        .invite_by_token(&token_hash(invite_token))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if invite.revoked_at.is_some() {
-        return Err(ServiceError::Gone("this invitation was revoked".into()));
-    }
-    if invite.expires_at <= tavolo_store::now_ms() {
-        return Err(ServiceError::Gone("this invitation has expired".into()));
-    }
-    let session = store
-        .get_session(&invite.session_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if session.closed_at.is_some() && invite.role == "participant" {
-        return Err(ServiceError::Gone("this meeting is closed".into()));
-    }
+    let (invite, _) = invitation(store, invite_token).await?;
     if removed.is_some_and(|r| r.session_id == invite.session_id) {
         return Err(ServiceError::Forbidden(
             "the facilitator removed you from this meeting".into(),
