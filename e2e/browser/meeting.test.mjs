@@ -266,6 +266,26 @@ test('the facilitator renames a board in its header; tabs and console follow; pa
   assert.deepEqual(anna.errors, [])
 })
 
+// Issue 14: a participant changes the name the others see, inside the meeting.
+test('a participant renames herself from her avatar; the console and the others follow', async () => {
+  const fac = pages.fac
+  const anna = pages.Anna
+  await anna.setViewportSize({ width: 1366, height: 768 })
+  await anna.click('.presence button.avatar.self')
+  await anna.waitForSelector('dialog, [role="dialog"]')
+  assert.deepEqual(await axeProblems(anna), [])
+  await anna.fill('[role="dialog"] input[name="name"]', 'Anna Bianchi (Il Ponte)')
+  await anna.click('[role="dialog"] button[type="submit"]')
+  await anna.waitForSelector('[role="dialog"]', { state: 'detached' })
+  await fac.goto(`/s/${s.session}`)
+  await fac.waitForSelector('.member-list li:has-text("Anna Bianchi (Il Ponte)")', { timeout: 10_000 })
+  await waitFor(async () => (await fac.locator('.present-list li:has-text("Anna Bianchi (Il Ponte)")').count()) === 1, 10_000, 'present under the new name')
+  assert.equal(await anna.evaluate(() => window.tavoloControl.view.me.name), 'Anna Bianchi (Il Ponte)')
+  // the initials skip the punctuation
+  assert.equal(await anna.locator('.presence .avatar.self').innerText(), 'AB')
+  assert.deepEqual(anna.errors, [])
+})
+
 // Issue 14: a revoked link says so before anyone types a name, in Italian.
 test('a revoked invitation link says so at once, in Italian', async () => {
   const fac = pages.fac

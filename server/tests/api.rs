@@ -2045,7 +2045,66 @@ async fn reveal_gives_fresh_ids_and_real_authors(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A participant changes their display name in the meeting: everyone's member list
+/// follows; nobody else may do it for them, and not once the meeting is closed.
+async fn members_rename_themselves(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let a = w.member_http(&w.a);
+    let r = a
+        .call(
+            "PATCH",
+            "/api/me",
+            Some(json!({ "name": "Anna (Coop. Il Ponte)" })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let view = w
+        .fac
+        .get(&format!("/api/sessions/{}", w.session))
+        .await
+        .json;
+    let me = view["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == w.a.id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(me["name"], "Anna (Coop. Il Ponte)");
+    assert_eq!(a.get("/api/me").await.json["name"], "Anna (Coop. Il Ponte)");
+    // an empty or too long name, a facilitator, nobody
+    for bad in ["  ", &"x".repeat(81)] {
+        let r = a
+            .call("PATCH", "/api/me", Some(json!({ "name": bad })))
+            .await;
+        assert_eq!(r.status, 400, "{bad:?}: {}", r.json);
+    }
+    let r = w
+        .fac
+        .call("PATCH", "/api/me", Some(json!({ "name": "Altro" })))
+        .await;
+    assert_eq!(r.status, 403);
+    let r = Http::new(w.server.addr)
+        .call("PATCH", "/api/me", Some(json!({ "name": "Altro" })))
+        .await;
+    assert_eq!(r.status, 401);
+    // once the meeting is closed, names stay as the minutes have them
+    let r = w
+        .fac
+        .post(&format!("/api/sessions/{}/close", w.session), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let obs = w.member_http(&w.obs);
+    let r = obs
+        .call("PATCH", "/api/me", Some(json!({ "name": "Osservatore" })))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.json);
+    w.stop(db).await;
+}
+
 on_both_backends!(
+    members_rename_themselves,
     removed_member_is_out_at_once,
     member_sockets_close_when_the_invitation_expires,
     facilitator_sockets_close_when_the_login_expires,

@@ -8,7 +8,7 @@ import { Board } from '../model/board'
 import { Editor } from '../editor/editor'
 import { BoardConnection } from '../sync/connection'
 import { Presence } from '../sync/presence'
-import { colorFor, displayName } from '../sync/identity'
+import { colorFor, displayName, setDisplayName } from '../sync/identity'
 import { ApiError, apiPath, patch, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import { draftId, findBoard, readOnlyReason, type FollowState, type Me, type SessionView } from '../sync/session'
@@ -17,6 +17,7 @@ import { BoardView } from '../ui/BoardView'
 import { MeetingBar, roleLabel } from '../ui/MeetingBar'
 import { isVotable, useVote, VoteDots, VotePanel } from '../ui/Vote'
 import { navigate } from '../ui/router'
+import { NameDialog } from '../ui/NameDialog'
 import { Notice, useNotice } from '../ui/Notice'
 import { convertInMeeting } from '../sync/convert'
 
@@ -150,6 +151,15 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     }
     : undefined
 
+  // a member changes the name the others see (their avatar in the header)
+  const [renaming, setRenaming] = useState(false)
+  const [renameError, setRenameError] = useState<string | null>(null)
+  const renameSelf = (n: string) => {
+    patch('/api/me', { name: n })
+      .then(() => { setDisplayName(n); setRenaming(false); setRenameError(null) })
+      .catch((e) => setRenameError(e instanceof ApiError && e.status === 400 ? t('name.invalid') : t('error.generic')))
+  }
+
   // the facilitator renamed the board in its header: the meeting's tabs and console follow
   const rename = (title: string) => {
     if (!info || !title || title === info.board.title) return
@@ -182,6 +192,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
   if (drafting) live.editor.readOnly = true
   const shown = drafting ? draft.editor : live.editor
   return (
+    <>
     <BoardView
       key={`${boardId}${drafting ? ':draft' : ''}`}
       editor={shown}
@@ -199,6 +210,9 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
       onItemClick={canVote ? onItemClick : undefined}
       onConvert={drafting ? undefined : convert}
       title={{ editable: me.role === 'facilitator' && !drafting, onTitle: me.role === 'facilitator' ? rename : undefined }}
+      onRename={me.role !== 'facilitator' && !view.closed ? () => setRenaming(true) : undefined}
     />
+    {renaming ? <NameDialog initial={name} error={renameError} onDone={renameSelf} onCancel={() => { setRenaming(false); setRenameError(null) }} /> : null}
+    </>
   )
 }

@@ -35,6 +35,8 @@ export const en: Record<MessageKey, string> = {
   'name.help': 'Other participants see it next to your cursor. It stays on this computer.',
   'name.label': 'Display name',
   'name.submit': 'Join',
+  'name.cancel': 'Cancel',
+  'name.invalid': 'Write a name of at most 80 characters.',
   'name.change': 'Change name',
 
   'conn.connecting': 'Connecting…',

@@ -34,6 +34,8 @@ export const it = {
   'name.help': 'Il nome compare agli altri partecipanti accanto al tuo cursore. Resta su questo computer.',
   'name.label': 'Nome da mostrare',
   'name.submit': 'Entra',
+  'name.cancel': 'Annulla',
+  'name.invalid': 'Scrivi un nome di al massimo 80 caratteri.',
   'name.change': 'Cambia nome',
 
   'conn.connecting': 'Connessione…',

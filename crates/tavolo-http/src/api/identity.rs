@@ -4,7 +4,7 @@ use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
 use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::service;
-use super::view::{ok, Created};
+use super::view::{ok, publish, Created, Done};
 use crate::security::ClientIp;
 use crate::{audit, AppState};
 use axum::extract::State;
@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/setup", post(setup))
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
-        .route("/api/me", get(me))
+        .route("/api/me", get(me).patch(rename_me))
 }
 
 #[derive(Deserialize)]
@@ -175,4 +175,42 @@ async fn me(State(s): State<AppState>, Who(who): Who) -> ApiResult<Json<MeView>>
             setup_needed: s.store.facilitator_count().await? == 0,
         },
     }))
+}
+
+#[derive(Deserialize)]
+struct RenameBody {
+    name: String,
+}
+
+/// A member changes the name the others see (the only personal data kept about them):
+/// everyone's member list and presence follow. Only members have such a name here; a
+/// facilitator's is their account's. Refused once the meeting is closed (its minutes
+/// name who took part).
+async fn rename_me(
+    State(s): State<AppState>,
+    Who(who): Who,
+    Json(b): Json<RenameBody>,
+) -> ApiResult<Json<Done>> {
+    let p = match who {
+        Principal::Member(p) => p,
+        Principal::Facilitator { .. } => {
+            return Err(ApiError::Forbidden(
+                "a facilitator's name is their account's".into(),
+            ))
+        }
+        Principal::Anonymous => return Err(ApiError::Unauthorized),
+    };
+    let name = service::text_field(&b.name, "name", 80)?;
+    let session = s
+        .store
+        .get_session(&p.session_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if session.closed_at.is_some() {
+        return Err(ApiError::Conflict("the meeting is closed".into()));
+    }
+    s.store.rename_participant(&p.id, &name).await?;
+    s.live.rename(&p.session_id, &p.id, &name);
+    publish(&s, &p.session_id).await?;
+    Ok(ok())
 }

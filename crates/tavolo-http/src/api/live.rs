@@ -164,6 +164,16 @@ impl Live {
         v
     }
 
+    /// A member renamed themselves: their connections on this node go by the new name.
+    pub fn rename(&self, session: &str, member: &str, name: &str) {
+        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get_mut(session) {
+            for p in s.presence.values_mut().filter(|p| p.id == member) {
+                p.name = name.to_owned();
+            }
+        }
+    }
+
     /// How many sessions have clients connected on this node (what `leave` cleans up).
     pub fn open_sessions(&self) -> usize {
         self.sessions
