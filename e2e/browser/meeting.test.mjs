@@ -286,6 +286,32 @@ test('a participant renames herself from her avatar; the console and the others 
   assert.deepEqual(anna.errors, [])
 })
 
+// Issue 14, point 6: the group columns show whole names, however long.
+for (const size of [{ width: 1366, height: 768 }, { width: 1024, height: 640 }]) {
+  test(`group columns show long names whole (${size.width}x${size.height})`, async () => {
+    const fac = pages.fac
+    await fac.setViewportSize(size)
+    await fac.goto(`/s/${s.session}`)
+    if (await fac.locator('.group-col[data-group]:not([data-group=""])').count() === 0) {
+      await fac.fill('.spawn-form input[name="groups"]', '3')
+      await fac.click('[data-action="spawn"]')
+      await fac.waitForSelector('.group-col[data-group]:not([data-group=""])')
+    }
+    const chip = fac.locator('.member-chip:has-text("Anna Bianchi (Il Ponte)") .m-name')
+    await chip.waitFor()
+    assert.equal(await chip.innerText(), 'Anna Bianchi (Il Ponte)')
+    const clipped = await chip.evaluate((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+    assert.equal(clipped, false, 'the name is not cut')
+    // and the group menu is still whole and reachable
+    const menu = fac.locator('.member-chip:has-text("Anna Bianchi (Il Ponte)") select')
+    const box = await menu.boundingBox()
+    const col = await fac.locator('.group-col:has(.member-chip:has-text("Anna Bianchi (Il Ponte)"))').boundingBox()
+    assert.ok(box && col && box.x >= col.x && box.x + box.width <= col.x + col.width + 1, 'the menu fits in its column')
+    await fac.locator('.groups').screenshot({ path: path.join(ARTIFACTS, `meeting-groups-${size.width}x${size.height}.png`) })
+    assert.deepEqual(await axeProblems(fac), [])
+  })
+}
+
 // Issue 14: a revoked link says so before anyone types a name, in Italian.
 test('a revoked invitation link says so at once, in Italian', async () => {
   const fac = pages.fac
