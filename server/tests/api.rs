@@ -2014,7 +2014,9 @@ async fn extractor_refusals_are_json_errors(backend: Backend) {
     let w = world(backend, &db).await;
     let cookie = w.fac.cookie.as_deref();
     let json = Some("application/json");
-    let cases: [(&str, String, Option<&str>, &[u8], u16); 7] = [
+    // method, path, Content-Type, body, the status expected
+    type Case<'a> = (&'a str, String, Option<&'a str>, &'a [u8], u16);
+    let cases: [Case; 7] = [
         // no Content-Type
         (
             "POST",
