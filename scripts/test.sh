@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the web client's unit tests, rustfmt and clippy, the Rust unit and integration tests (on
-# SQLite and PostgreSQL), the end-to-end interoperability tests with the official Yjs
+# SQLite and PostgreSQL), schemathesis against the served OpenAPI document, the end-to-end interoperability tests with the official Yjs
 # clients, the browser tests in headless Chromium and a short run of each fuzz target. Installs and starts what it needs
-# first (PostgreSQL, Redis, Node packages, Debian's chromium); safe to run again.
+# first (PostgreSQL, Redis, Node packages, Debian's chromium, schemathesis from PyPI); safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,6 +73,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # tests; a separate `cargo build -p tavolo` would resolve features differently and
 # rebuild half the tree.
 export TAVOLO_BIN="$PWD/target/debug/tavolo"
+
+log "The API against its OpenAPI document (schemathesis: no 5xx, every answer as documented)"
+bash scripts/schemathesis.sh
 
 log "End-to-end tests with the official yjs and y-websocket clients"
 (cd e2e && npm test)

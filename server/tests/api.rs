@@ -2103,8 +2103,78 @@ async fn members_rename_themselves(backend: Backend) {
     w.stop(db).await;
 }
 
+/// What axum's extractors refuse before a handler runs (found by scripts/schemathesis.sh)
+/// is answered as every other refusal: a 4xx with `{"error": "…"}` in JSON, as
+/// openapi.json documents, not axum's plain text; a JSON body of the wrong shape is a 400
+/// (axum's 422 is not in the document).
+async fn extractor_refusals_are_json_errors(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let cookie = w.fac.cookie.as_deref();
+    let json = Some("application/json");
+    // method, path, Content-Type, body, the status expected
+    type Case<'a> = (&'a str, String, Option<&'a str>, &'a [u8], u16);
+    let cases: [Case; 7] = [
+        // no Content-Type
+        (
+            "POST",
+            "/api/workspaces".into(),
+            None,
+            br#"{"name":"x"}"#,
+            415,
+        ),
+        // not JSON
+        ("POST", "/api/workspaces".into(), json, b"{not json", 400),
+        // JSON of the wrong shape
+        (
+            "POST",
+            "/api/workspaces".into(),
+            json,
+            br#"{"name":5}"#,
+            400,
+        ),
+        ("POST", "/api/login".into(), json, b"[]", 400),
+        // a query and a path parameter of the wrong type
+        (
+            "GET",
+            format!("/api/boards/{}/export/svg?snapshot=null", w.board),
+            None,
+            b"",
+            400,
+        ),
+        ("GET", "/api/snapshots/not-a-number".into(), None, b"", 400),
+        // a WebSocket route asked without the upgrade
+        (
+            "GET",
+            format!("/api/sessions/{}/control", w.session),
+            None,
+            b"",
+            400,
+        ),
+    ];
+    for (method, path, content_type, body, status) in cases {
+        let r = common::request(w.server.addr, method, &path, cookie, content_type, body).await;
+        assert_eq!(r.status, status, "{method} {path}");
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("application/json")),
+            "{method} {path}: {:?}",
+            r.header("content-type")
+        );
+        let error = r.json()["error"].as_str().map(str::to_owned);
+        assert!(
+            error.is_some_and(|e| !e.is_empty()),
+            "{method} {path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    w.server.stop().await;
+    db.cleanup().await;
+}
+
 on_both_backends!(
     members_rename_themselves,
+    extractor_refusals_are_json_errors,
     removed_member_is_out_at_once,
     member_sockets_close_when_the_invitation_expires,
     facilitator_sockets_close_when_the_login_expires,

@@ -87,6 +87,44 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The longest rejection text [`json_rejections`] carries over (axum's are one line).
+const MAX_REJECTION_BYTES: usize = 4096;
+
+/// Rewrites the refusals axum's extractors answer with before a handler runs (a body that
+/// is not JSON or not the expected shape, a missing `Content-Type: application/json`, a
+/// query or path parameter of the wrong type, a body over the limit, a plain GET on a
+/// WebSocket route) from `text/plain` into the API's own error, `{"error": "…"}`, as
+/// openapi.json documents every refusal. A JSON body of the wrong shape (axum: 422) is a
+/// 400, like every other input the API refuses.
+pub async fn json_rejections(response: Response) -> Response {
+    let status = response.status();
+    let plain_text = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !status.is_client_error() || !plain_text {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_REJECTION_BYTES)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let status = if status == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
+    let mut json = ApiError::Refused(status, text).into_response();
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    for (name, value) in parts.headers.iter() {
+        json.headers_mut().append(name, value.clone());
+    }
+    json
+}
+
 /// What a busy answer asks the client to wait, in seconds.
 pub const RETRY_AFTER_SECS: &str = "1";
 

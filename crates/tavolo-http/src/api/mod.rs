@@ -69,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(control::router())
         .merge(call::router())
+        // every refusal as JSON, those of axum's extractors too
+        .layer(axum::middleware::map_response(error::json_rejections))
 }
 
 async fn openapi() -> Response {
