@@ -1,7 +1,6 @@
-//! Inputs the fuzz targets (fuzz/) found that still fail, for the owner of
-//! `validate.rs` / `update.rs` to fix. Each is `#[ignore]`d until then; run them with
-//! `cargo test -p tavolo-sync --test fuzz_regressions -- --ignored`. The raw fuzz inputs are
-//! in fuzz/regressions/ (replay: `cargo fuzz run -s none update_apply <file>`).
+//! Inputs the fuzz targets (fuzz/) found, each kept as a test of what now holds. None is
+//! open; one that is would be `#[ignore]`d until fixed (`cargo test -p tavolo-sync --test
+//! fuzz_regressions -- --ignored`). The raw fuzz inputs are in fuzz/regressions/ (replay: `cargo fuzz run -s none update_apply <file>`).
 
 use tavolo_sync::update::{self, Applied};
 use tavolo_sync::validate::Budget;
@@ -38,24 +37,33 @@ fn a_gc_struct_ahead_of_its_clock_changes_nothing_the_log_does_not_hold() {
 
 /// Found by `update_apply` (minimised by `cargo fuzz tmin`): two updates of client 101
 /// that both wait for structs never received (a string "c" at clock 8 whose origin is
-/// 101:7, then a GC range of 80 at clock 205,520,895) pass the validator and are parked;
-/// `apply` reports no `parked_broken`, yet `verify_state` refuses the document's own state
-/// ("state vector or deletions differ"). The hub then never compacts that board (its log
-/// stays and grows). The third piece of the fuzz input (`[105]`) is refused and plays no
-/// part.
+/// 101:7, then a GC range of 80 at clock 205,520,895). Applied as they are, `verify_state`
+/// refused the document's own state ("state vector or deletions differ"), so the hub would
+/// never have compacted that board. The second is a GC range ahead of its client's clock,
+/// which `update::ahead` refuses before yrs sees it (as the hub and the import do); the
+/// first alone stays parked, and the document with it compacts.
 #[test]
-#[ignore = "open: update.rs (see fuzz/regressions/)"]
 fn verify_state_accepts_a_document_with_parked_structs() {
     let updates: [&[u8]; 2] = [
         &[1, 1, 101, 8, 132, 101, 7, 1, 99, 0],
         &[1, 1, 101, 255, 255, 255, 98, 0, 80, 0],
     ];
     let doc = Doc::new();
+    let mut refused = 0;
     for u in updates {
-        let u = update::decode_v1(u, &mut Budget::new(Budget::FRAME)).unwrap();
+        let (u, shape) = update::decode_v1_shaped(u, &mut Budget::new(Budget::FRAME)).unwrap();
+        if update::ahead(&doc, &shape).is_some() {
+            refused += 1;
+            continue;
+        }
         let applied = update::apply(&doc, u, true).unwrap();
         assert!(applied.rejected.is_none() && !applied.parked_broken);
     }
+    assert_eq!(refused, 1, "the GC range ahead of its clock is refused");
+    assert!(
+        doc.transact().store().pending_update().is_some(),
+        "the string is parked"
+    );
     let state = update::encode_state(&doc).unwrap();
     assert_eq!(update::verify_state(&doc, &state), Ok(()));
 }
@@ -160,4 +168,71 @@ fn a_reference_to_another_clients_parked_struct_is_refused() {
     )
     .unwrap();
     assert_eq!(update::ahead(&doc, &shape), Some(update::Ahead::Reference));
+}
+
+/// The fuzz target's input format: up to `max` pieces, each `varUint(len) bytes`.
+fn pieces(data: &[u8], max: usize) -> Vec<&[u8]> {
+    use yrs::encoding::read::{Cursor, Read};
+    let mut out = Vec::new();
+    let mut cur = Cursor::new(data);
+    while cur.next < data.len() && out.len() < max {
+        let Ok(len) = cur.read_var::<u32>() else {
+            break;
+        };
+        let start = cur.next;
+        let end = start.saturating_add(len as usize).min(data.len());
+        out.push(&data[start..end]);
+        cur.next = end;
+    }
+    out
+}
+
+/// Found by `update_apply` once the target stopped tolerating a refused state when
+/// something is parked (fuzz/regressions/update_apply-parked-structs-in-the-compacted-state):
+/// the whole state, with yrs's pending update merged in as `encode_state_as_update` does,
+/// held a client section starting past its client's clock, which the rebuild in
+/// `verify_state` refuses, so the board would never compact. The state compaction stores
+/// no longer merges the pending update in (`update::encode_state`).
+#[test]
+fn a_document_with_parked_structs_compacts() {
+    let input = include_bytes!(
+        "../../../fuzz/regressions/update_apply-parked-structs-in-the-compacted-state"
+    );
+    let doc = Doc::new();
+    let mut deltas = Vec::new();
+    for piece in pieces(input, 8) {
+        let Ok((u, shape)) = update::decode_v1_shaped(piece, &mut Budget::new(Budget::FRAME))
+        else {
+            continue;
+        };
+        if update::ahead(&doc, &shape).is_some() {
+            continue;
+        }
+        let applied = update::apply(&doc, u, true).unwrap();
+        assert!(!applied.too_deep && !applied.parked_broken);
+        deltas.extend(applied.delta);
+    }
+    assert!(
+        doc.transact().store().pending_update().is_some(),
+        "something is parked"
+    );
+    let state = update::encode_state(&doc).unwrap();
+    assert_eq!(update::verify_state(&doc, &state), Ok(()));
+    // and the compacted board is the board the log holds
+    let (logged, _) = update::rebuild(None, deltas.iter().map(|d| (1, d.as_slice())));
+    let (compacted, problems) = update::rebuild(Some(&state), std::iter::empty());
+    assert!(problems.is_empty(), "{problems:?}");
+    let known = |d: &Doc| {
+        let s = d.transact().snapshot();
+        let mut v: Vec<_> = s
+            .state_map
+            .iter()
+            .filter(|(_, c)| **c > 0)
+            .map(|(k, c)| (*k, *c))
+            .collect();
+        v.sort();
+        (v, s.delete_set)
+    };
+    assert_eq!(known(&logged), known(&compacted));
+    assert_eq!(known(&doc), known(&compacted));
 }
