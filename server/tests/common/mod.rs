@@ -112,6 +112,7 @@ impl TestServer {
         let media = tavolo_media::Media::start(tavolo_media::MediaOptions {
             bind: "127.0.0.1:0".parse().unwrap(),
             public_ip: None,
+            turn: None,
         })
         .await
         .expect("media server");
