@@ -135,7 +135,10 @@ mod tests {
         assert_eq!(server.urls, ["turn:turn.example:3478?transport=udp"]);
         let json = serde_json::to_value(&server).unwrap();
         assert_eq!(json["username"], "1767225600:m_0123456789abcdef");
-        assert!(!format!("{turn:?}").contains(SECRET), "Debug hides the secret");
+        assert!(
+            !format!("{turn:?}").contains(SECRET),
+            "Debug hides the secret"
+        );
     }
 
     #[test]
@@ -150,8 +153,16 @@ mod tests {
         };
         assert!(ok(&["turn:127.0.0.1:3478", "turns:turn.example:5349"], SECRET).is_ok());
         assert!(ok(&[], SECRET).unwrap_err().contains("no TURN URL"));
-        for bad in ["stun:turn.example", "https://turn.example", "turn:", "turn:a b"] {
-            assert!(ok(&[bad], SECRET).unwrap_err().contains("TURN URL"), "{bad}");
+        for bad in [
+            "stun:turn.example",
+            "https://turn.example",
+            "turn:",
+            "turn:a b",
+        ] {
+            assert!(
+                ok(&[bad], SECRET).unwrap_err().contains("TURN URL"),
+                "{bad}"
+            );
         }
         let short = ok(&["turn:turn.example"], "short").unwrap_err();
         assert!(short.contains("at least 16"), "{short}");
