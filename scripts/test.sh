@@ -43,6 +43,8 @@ command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 log "Chromium and PDF tools for the browser and export tests"
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || apt_install chromium
 command -v pdftotext >/dev/null 2>&1 || apt_install poppler-utils
+# the TURN server the browser calls test relays a call through (e2e/browser/calls.test.mjs)
+command -v turnserver >/dev/null 2>&1 || [ -x /usr/bin/turnserver ] || apt_install coturn
 
 log "Node.js packages"
 if ! command -v npm >/dev/null 2>&1; then

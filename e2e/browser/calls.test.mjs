@@ -13,6 +13,12 @@
 // there only. Breakouts end: everyone again, on the same connections (no new camera
 // prompt: one getUserMedia per browser). The observer is heard by nobody, and a
 // hand-written offer with a track is refused. A revoked member's streams stop at once.
+//
+// TURN: a coturn of the test's own runs in the namespace too (use-auth-secret, on
+// 127.0.0.1), and tavolo hands each browser credentials for it (--turn-url,
+// --turn-secret). A late participant whose browser may only relay
+// (window.tavoloIceTransportPolicy = 'relay') still hears and sees the others, and is
+// heard, through it: their selected candidate pair is a relay one.
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -21,6 +27,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
+import crypto from 'node:crypto'
 import { chromium } from 'playwright-core'
 
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Cleanup, serverBinary, waitFor } from './helpers.mjs'
@@ -30,6 +37,9 @@ const NS = `tavolo-calls-${process.pid}`
 const PEOPLE = ['Anna', 'Bruno', 'Carla']
 const EMAIL = 'facilitatrice@comune.example'
 const PASSWORD = 'una password lunga'
+const TURN_PORT = 3478 // the namespace is the test's own: nothing else listens there
+const TURN_SECRET = crypto.randomBytes(24).toString('hex')
+const TURNSERVER = process.env.TURNSERVER ?? '/usr/bin/turnserver'
 
 let cleanup
 let server // { url, setupUrl }
@@ -48,11 +58,38 @@ before(async () => {
   const links = ip('netns', 'exec', NS, 'ip', '-o', 'link', 'show', 'up')
   assert.deepEqual(links.trim().split('\n').map((l) => l.split(':')[1].trim()), ['lo'], 'only lo is up in the namespace')
 
+  // coturn, inside it: the TURN REST API's shared secret, UDP only, relaying to loopback
+  // (which it refuses by default) from a small port range
+  const turnDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tavolo-turn-'))
+  cleanup.add(() => fs.rmSync(turnDir, { recursive: true, force: true }))
+  const turn = spawn('ip', ['netns', 'exec', NS, TURNSERVER, '--use-auth-secret', `--static-auth-secret=${TURN_SECRET}`,
+    '--realm=tavolo.test', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${TURN_PORT}`,
+    '--min-port=49160', '--max-port=49200', '--no-tls', '--no-dtls', '--no-tcp-relay', '--allow-loopback-peers', '--no-cli',
+    '--log-file=stdout', '--simple-log', `--pidfile=${path.join(turnDir, 'turnserver.pid')}`,
+    `--userdb=${path.join(turnDir, 'turndb')}`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let turnLog = ''
+  const keep = (c) => { turnLog = (turnLog + c).slice(-8000); if (process.env.E2E_VERBOSE === '1') process.stderr.write(c) }
+  turn.stdout.on('data', keep)
+  turn.stderr.on('data', keep)
+  const turnExited = new Promise((resolve) => turn.once('exit', resolve))
+  cleanup.add(async () => {
+    if (turn.exitCode !== null || turn.signalCode !== null) return
+    turn.kill('SIGTERM')
+    const t = setTimeout(() => turn.kill('SIGKILL'), 5_000)
+    await turnExited
+    clearTimeout(t)
+  })
+  await waitFor(() => {
+    if (turn.exitCode !== null) throw new Error(`turnserver exited (${turn.exitCode})\n${turnLog}`)
+    return ip('netns', 'exec', NS, 'ss', '-Hlun', `sport = :${TURN_PORT}`).trim() !== ''
+  }, 15_000, () => `turnserver listening on UDP ${TURN_PORT}\n${turnLog}`)
+
   // the server, inside it: the SFU on 127.0.0.1, any free port
   const dataDir = makeDataDir()
   cleanup.add(() => removeDataDir(dataDir))
   const child = spawn('ip', ['netns', 'exec', NS, serverBinary(), '--bind', '127.0.0.1:0', '--media-udp', '127.0.0.1:0',
-    '--data-dir', dataDir, '--insecure-cookies'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    '--data-dir', dataDir, '--insecure-cookies', '--turn-url', `turn:127.0.0.1:${TURN_PORT}?transport=udp`],
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAVOLO_TURN_SECRET: TURN_SECRET } })
   let stderr = ''
   child.stderr.on('data', (c) => { stderr = (stderr + c).slice(-8000); if (process.env.E2E_VERBOSE === '1') process.stderr.write(c) })
   const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -89,8 +126,10 @@ before(async () => {
 })
 after(async () => { await cleanup?.run() })
 
-async function person (name, viewport = { width: 1366, height: 768 }) {
+async function person (name, viewport = { width: 1366, height: 768 }, { relayOnly = false } = {}) {
   const context = await browser.newContext({ viewport, baseURL: server.url })
+  // call.ts reads this when the call starts: every candidate through TURN
+  if (relayOnly) await context.addInitScript(() => { window.tavoloIceTransportPolicy = 'relay' })
   // count the camera prompts: moving between calls must never ask again
   await context.addInitScript(() => {
     window.gumCalls = 0
@@ -309,4 +348,54 @@ test('a revoked member\'s streams stop at once, and the page says so', async () 
   assert.equal(await ctx.Carla.locator('.call-panel').count(), 0)
   await expectHears('Anna', ['Bruno', 'Francesca'], 'after the revocation')
   for (const name of ['fac', ...PEOPLE, 'Osvaldo']) assert.deepEqual(ctx[name].errors, [], `${name}: no page errors`)
+})
+
+/** The local and remote candidate types of a page's selected candidate pair. */
+function selectedPair (page) {
+  return page.evaluate(async () => {
+    const stats = await window.tavoloCall.pc.getStats()
+    const byId = new Map()
+    stats.forEach((r) => byId.set(r.id, r))
+    const transport = [...byId.values()].find((r) => r.type === 'transport' && r.selectedCandidatePairId)
+    const pair = transport && byId.get(transport.selectedCandidatePairId)
+    if (!pair) return null
+    const local = byId.get(pair.localCandidateId)
+    const remote = byId.get(pair.remoteCandidateId)
+    const locals = [...byId.values()].filter((r) => r.type === 'local-candidate').map((r) => r.candidateType)
+    return { local: local?.candidateType, relayProtocol: local?.relayProtocol, remote: remote?.candidateType, locals }
+  })
+}
+
+async function metricValue (name) {
+  const text = await ctx.fac.evaluate(async () => (await fetch('/metrics')).text())
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  assert.ok(line, `${name} on /metrics`)
+  return Number(line.split(' ')[1])
+}
+
+test('a browser that may only relay through TURN (coturn) is heard and seen, and hears and sees the others', async () => {
+  const before = await metricValue('tavolo_media_turn_credentials_total')
+  assert.ok(before >= 5, `everyone who joined got TURN credentials (${before})`)
+  const inv = (await api('POST', `/api/sessions/${s.session}/invites`, { role: 'participant' })).json
+  const dario = await person('Dario', { width: 1366, height: 768 }, { relayOnly: true })
+  await dario.goto(`/join/${inv.token}`)
+  await dario.fill('input[name="name"]', 'Dario')
+  await dario.click('button[type="submit"]')
+  await dario.waitForURL(`**/s/${s.session}`)
+  await dario.waitForSelector('.canvas', { timeout: 15_000 })
+  await dario.click('.call-panel button.primary')
+  await waitFor(() => dario.evaluate(() => window.tavoloCall?.status === 'connected'), 30_000, 'Dario connected through TURN')
+  const config = await dario.evaluate(() => window.tavoloCall.pc.getConfiguration())
+  assert.equal(config.iceTransportPolicy, 'relay')
+  assert.equal(config.iceServers.length, 1, JSON.stringify(config))
+  assert.deepEqual(config.iceServers[0].urls, [`turn:127.0.0.1:${TURN_PORT}?transport=udp`])
+  await expectHears('Dario', ['Anna', 'Bruno', 'Francesca'], 'relayed')
+  await expectHears('Anna', ['Bruno', 'Dario', 'Francesca'], 'Dario relayed, heard by the others')
+  const pair = await selectedPair(dario)
+  assert.equal(pair?.local, 'relay', `Dario's selected pair: ${JSON.stringify(pair)}`)
+  assert.ok(pair.locals.every((t) => t === 'relay'), `only relay candidates: ${JSON.stringify(pair)}`)
+  // the others still go straight to the SFU
+  assert.equal((await selectedPair(ctx.Anna))?.local, 'host')
+  assert.ok(await metricValue('tavolo_media_turn_credentials_total') >= before + 1, 'Dario\'s credentials counted')
+  assert.deepEqual(dario.errors, [], 'Dario: no page errors')
 })

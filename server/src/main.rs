@@ -199,6 +199,21 @@ struct Cli {
     /// No calls: do not start the media server (the call socket answers 410).
     #[arg(long, env = "TAVOLO_NO_MEDIA")]
     no_media: bool,
+
+    /// A TURN server browsers may relay their media through when UDP to the media server
+    /// is blocked (e.g. turn:turn.example.it:3478?transport=udp, turns:…:5349?transport=tcp);
+    /// repeat the flag, or separate with commas, for several. Needs --turn-secret.
+    #[arg(long = "turn-url", env = "TAVOLO_TURN_URL", value_delimiter = ',')]
+    turn_urls: Vec<String>,
+
+    /// The secret shared with the TURN server (coturn: use-auth-secret,
+    /// static-auth-secret): each browser joining a call gets credentials made from it.
+    #[arg(long, env = "TAVOLO_TURN_SECRET", hide_env_values = true)]
+    turn_secret: Option<String>,
+
+    /// How long the TURN credentials handed to a browser are valid.
+    #[arg(long, env = "TAVOLO_TURN_TTL_SECS", default_value_t = tavolo_media::turn::DEFAULT_TTL_SECS)]
+    turn_ttl_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -331,7 +346,37 @@ async fn board_json(store: &Store, board: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The TURN settings, checked: a URL without a secret (or the reverse), a bad URL or a
+/// short secret stops the start with the reason.
+fn turn_options(cli: &Cli) -> anyhow::Result<Option<tavolo_media::turn::TurnOptions>> {
+    let secret = cli.turn_secret.clone().filter(|s| !s.is_empty());
+    let urls: Vec<String> = cli
+        .turn_urls
+        .iter()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .collect();
+    match (urls.is_empty(), secret) {
+        (true, None) => Ok(None),
+        (false, None) => anyhow::bail!(
+            "--turn-url needs --turn-secret (TAVOLO_TURN_SECRET): the secret shared with the TURN server"
+        ),
+        (true, Some(_)) => anyhow::bail!("--turn-secret without --turn-url: which TURN server?"),
+        (false, Some(secret)) => tavolo_media::turn::TurnOptions::new(
+            urls,
+            secret,
+            Duration::from_secs(cli.turn_ttl_secs),
+        )
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--turn-url/--turn-secret/--turn-ttl-secs: {e}")),
+    }
+}
+
 async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
+    let turn = turn_options(cli)?;
+    if turn.is_some() && cli.no_media {
+        tracing::warn!("--turn-url with --no-media: there are no calls to relay");
+    }
     let ping = Duration::from_secs(cli.ping_secs.max(1));
     let config = HubConfig {
         max_message_bytes: cli.max_message_bytes,
@@ -406,10 +451,14 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         let media = tavolo_media::Media::start(tavolo_media::MediaOptions {
             bind: cli.media_udp,
             public_ip: cli.media_public_ip,
+            turn: turn.clone(),
         })
         .await
         .with_context(|| format!("starting the media server on UDP {}", cli.media_udp))?;
         tracing::info!(media = %media.local_addr(), "media server listening (UDP)");
+        if let Some(turn) = &turn {
+            tracing::info!(?turn, "browsers get TURN credentials");
+        }
         state = state.with_media(media);
     }
     let listener =

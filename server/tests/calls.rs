@@ -8,6 +8,7 @@ mod common;
 use common::{facilitator, Backend, Http, TestDb, TestServer, WAIT};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 type Ws =
@@ -41,7 +42,10 @@ struct Meeting {
 }
 
 async fn meeting(db: &TestDb) -> Meeting {
-    let server = TestServer::start(db).await;
+    meeting_on(TestServer::start(db).await).await
+}
+
+async fn meeting_on(server: TestServer) -> Meeting {
     let fac = facilitator(&server, "fac@comune.example").await;
     let ws = fac
         .post("/api/workspaces", json!({ "name": "Tavolo" }))
@@ -312,7 +316,126 @@ async fn revoked_and_closed_end_the_call_at_once(backend: Backend) {
     db.cleanup().await;
 }
 
+const TURN_SECRET: &str = "a secret shared with coturn";
+const TURN_TTL: u64 = 600;
+
+/// The hello's ice servers, checked as coturn (use-auth-secret) would check them: the
+/// credential is the HMAC of the username with the shared secret, the username the
+/// expiry (now + ttl) and who. Returns who.
+fn check_ice_servers(hello: &Value) -> String {
+    assert_eq!(hello["type"], "hello", "{hello}");
+    let servers = hello["ice_servers"].as_array().expect("ice_servers");
+    assert_eq!(servers.len(), 1, "{hello}");
+    let s = &servers[0];
+    assert_eq!(
+        s["urls"],
+        json!([
+            "turn:127.0.0.1:3478?transport=udp",
+            "turns:turn.example:5349"
+        ])
+    );
+    let username = s["username"].as_str().unwrap();
+    let (expiry, who) = username.split_once(':').expect("expiry:who");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expiry: u64 = expiry.parse().unwrap();
+    assert!(
+        (now + TURN_TTL - 5..=now + TURN_TTL).contains(&expiry),
+        "expiry {expiry}, now {now}"
+    );
+    assert_eq!(
+        s["credential"].as_str().unwrap(),
+        tavolo_media::turn::credential(TURN_SECRET, username),
+        "the credential verifies with the secret"
+    );
+    assert_ne!(
+        s["credential"].as_str().unwrap(),
+        tavolo_media::turn::credential("another secret entirely", username)
+    );
+    who.to_owned()
+}
+
+async fn members_get_turn_credentials_on_each_join(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let turn = tavolo_media::turn::TurnOptions::new(
+        vec![
+            "turn:127.0.0.1:3478?transport=udp".into(),
+            "turns:turn.example:5349".into(),
+        ],
+        TURN_SECRET.into(),
+        std::time::Duration::from_secs(TURN_TTL),
+    )
+    .unwrap();
+    let m = meeting_on(TestServer::start_turn(&db, turn).await).await;
+    let counted = "tavolo_media_turn_credentials_total";
+    assert_eq!(metric(&m, counted).await, 0.0);
+    // refused before the socket opens: no credentials for them
+    assert_eq!(m.connect(None).await.err(), Some(401));
+    assert_eq!(m.connect(Some("not-a-token")).await.err(), Some(401));
+    assert_eq!(metric(&m, counted).await, 0.0);
+
+    let mut p = m.connect(Some(&m.participant)).await.unwrap();
+    let hello = next_json(&mut p).await;
+    assert_eq!(hello["publish"], true);
+    let who_p = check_ice_servers(&hello);
+    let (_, me) =
+        common::http_get(m.server.addr, &format!("/api/me?token={}", m.participant)).await;
+    let me: Value = serde_json::from_str(&me).unwrap();
+    assert_eq!(who_p, me["id"].as_str().unwrap(), "the member's id: {me}");
+
+    let mut o = m.connect(Some(&m.observer)).await.unwrap();
+    let hello = next_json(&mut o).await;
+    assert_eq!(hello["publish"], false);
+    assert_ne!(check_ice_servers(&hello), who_p);
+    // the facilitator (cookie): their credentials name the facilitator
+    let mut req = format!("ws://{}/api/sessions/{}/call", m.server.addr, m.session)
+        .into_client_request()
+        .unwrap();
+    let cookie = m.fac.cookie.clone().expect("the facilitator's cookie");
+    req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    let (mut f, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let who_f = check_ice_servers(&next_json(&mut f).await);
+    assert!(who_f != who_p && !who_f.is_empty());
+    assert_eq!(metric(&m, counted).await, 3.0);
+
+    // each join gets its own: the participant comes back
+    drop(p);
+    let mut p = m.connect(Some(&m.participant)).await.unwrap();
+    assert_eq!(check_ice_servers(&next_json(&mut p).await), who_p);
+    assert_eq!(metric(&m, counted).await, 4.0);
+
+    // a revoked member gets none
+    let r = m
+        .fac
+        .post(&format!("/api/invites/{}/revoke", m.invite_p), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(m.connect(Some(&m.participant)).await.err(), Some(401));
+    assert_eq!(metric(&m, counted).await, 4.0);
+    m.server.stop().await;
+    db.cleanup().await;
+}
+
+async fn without_turn_no_ice_servers(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let m = meeting(&db).await;
+    let mut p = m.connect(Some(&m.participant)).await.unwrap();
+    let hello = next_json(&mut p).await;
+    assert_eq!(
+        hello,
+        json!({"type": "hello", "publish": true}),
+        "no ice_servers"
+    );
+    assert_eq!(metric(&m, "tavolo_media_turn_credentials_total").await, 0.0);
+    m.server.stop().await;
+    db.cleanup().await;
+}
+
 on_both_backends!(
+    members_get_turn_credentials_on_each_join,
+    without_turn_no_ice_servers,
     who_may_connect_and_publish,
     hostile_signalling_closes_only_that_socket,
     revoked_and_closed_end_the_call_at_once,

@@ -40,6 +40,9 @@ pub struct MediaOptions {
     /// The address announced to browsers (the host candidate); `None`: the bound address
     /// (which must then not be a wildcard).
     pub public_ip: Option<IpAddr>,
+    /// TURN servers handed to browsers with fresh credentials on each join (networks
+    /// that block UDP to the SFU); `None`: browsers reach the SFU directly only.
+    pub turn: Option<crate::turn::TurnOptions>,
 }
 
 /// What the SFU tells a signalling socket.
@@ -86,13 +89,14 @@ pub struct MediaMetrics {
     pub bytes_out: AtomicU64,
     pub refused_tracks: AtomicU64,
     pub keyframe_requests: AtomicU64,
+    pub turn_credentials: AtomicU64,
 }
 
 impl MediaMetrics {
     /// Appends the media metrics in Prometheus' text format.
     pub fn render(&self, out: &mut String) {
         use std::fmt::Write;
-        let rows: [(&str, &str, &str, &AtomicU64); 8] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 9] = [
             (
                 "tavolo_media_calls",
                 "Calls with someone in them now.",
@@ -141,6 +145,12 @@ impl MediaMetrics {
                 "counter",
                 &self.keyframe_requests,
             ),
+            (
+                "tavolo_media_turn_credentials_total",
+                "TURN credentials handed to browsers joining a call.",
+                "counter",
+                &self.turn_credentials,
+            ),
         ];
         for (name, help, kind, v) in rows {
             let _ = writeln!(
@@ -159,6 +169,7 @@ pub struct Media {
     next: Arc<AtomicU64>,
     pub metrics: Arc<MediaMetrics>,
     local: SocketAddr,
+    turn: Option<Arc<crate::turn::TurnOptions>>,
 }
 
 impl std::fmt::Debug for Media {
@@ -235,7 +246,21 @@ impl Media {
             next: Arc::new(AtomicU64::new(1)),
             metrics,
             local,
+            turn: options.turn.map(Arc::new),
         })
+    }
+
+    /// The ICE servers for a browser joining a call (`who`: the member's or the
+    /// facilitator's id), with credentials made now: empty without TURN. Each one handed
+    /// out is counted (`tavolo_media_turn_credentials_total`).
+    pub fn ice_servers(&self, who: &str) -> Vec<crate::turn::IceServer> {
+        match &self.turn {
+            Some(turn) => {
+                self.metrics.turn_credentials.fetch_add(1, Relaxed);
+                vec![turn.ice_server(who)]
+            }
+            None => Vec::new(),
+        }
     }
 
     /// The UDP address the SFU listens on.

@@ -105,6 +105,28 @@ impl TestServer {
         app: AppOptions,
         serve: ServeOptions,
     ) -> TestServer {
+        Self::start_media(db, config, app, serve, None).await
+    }
+
+    /// With TURN servers handed to the browsers joining a call (`--turn-url`).
+    pub async fn start_turn(db: &TestDb, turn: tavolo_media::turn::TurnOptions) -> TestServer {
+        Self::start_media(
+            db,
+            test_config(),
+            AppOptions::default(),
+            ServeOptions::default(),
+            Some(turn),
+        )
+        .await
+    }
+
+    async fn start_media(
+        db: &TestDb,
+        config: HubConfig,
+        app: AppOptions,
+        serve: ServeOptions,
+        turn: Option<tavolo_media::turn::TurnOptions>,
+    ) -> TestServer {
         let store = Store::open(&db.url).await.expect("open store");
         store.migrate().await.expect("migrate");
         let hub = Hub::new(store.clone(), config, Arc::new(Metrics::default()));
@@ -112,6 +134,7 @@ impl TestServer {
         let media = tavolo_media::Media::start(tavolo_media::MediaOptions {
             bind: "127.0.0.1:0".parse().unwrap(),
             public_ip: None,
+            turn,
         })
         .await
         .expect("media server");

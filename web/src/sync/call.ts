@@ -24,6 +24,30 @@ export function callUrl (sessionId: string, token: string | null, loc: { protoco
   return token ? `${base}?token=${encodeURIComponent(token)}` : base
 }
 
+/**
+ * The connection's configuration from the server's hello: its TURN servers (short-lived
+ * credentials, `--turn-url`) as they come, anything malformed left out. `relayOnly`
+ * forces every candidate through TURN (`window.tavoloIceTransportPolicy = 'relay'`, set
+ * before the call starts: how the browser tests, or an operator in the console, check
+ * that the TURN server carries a call).
+ */
+export function rtcConfiguration (iceServers: unknown, relayOnly = false): RTCConfiguration {
+  const servers: RTCIceServer[] = []
+  for (const s of Array.isArray(iceServers) ? iceServers as unknown[] : []) {
+    const { urls, username, credential } = (s ?? {}) as Record<string, unknown>
+    if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) continue
+    if (typeof username !== 'string' || typeof credential !== 'string') continue
+    servers.push({ urls: urls as string[], username, credential })
+  }
+  const config: RTCConfiguration = { bundlePolicy: 'max-bundle', iceServers: servers }
+  if (relayOnly) config.iceTransportPolicy = 'relay'
+  return config
+}
+
+function relayOnly (): boolean {
+  return (globalThis as { tavoloIceTransportPolicy?: unknown }).tavoloIceTransportPolicy === 'relay'
+}
+
 /** Close codes after which the browser does not come back by itself. */
 const FINAL = new Set([1008, 1009, 4001, 4002, 4003])
 
@@ -52,6 +76,8 @@ export class CallClient {
   private retry: ReturnType<typeof setTimeout> | null = null
   private levels: ReturnType<typeof setInterval> | null = null
   private trackStream = new Map<string, string>()
+  /** The TURN servers of this connection's hello (fresh credentials on each join). */
+  private iceServers: unknown = []
 
   constructor (sessionId: string, token: string | null) {
     this.sessionId = sessionId
@@ -97,6 +123,7 @@ export class CallClient {
     try { msg = JSON.parse(text) } catch { return }
     if (msg.type === 'hello') {
       this.publish = msg.publish === true
+      this.iceServers = msg.ice_servers ?? []
       await this.start(ws)
     } else if (msg.type === 'answer' && this.pc) {
       await this.pc.setRemoteDescription({ type: 'answer', sdp: String(msg.sdp) })
@@ -142,7 +169,7 @@ export class CallClient {
   private async start (ws: WebSocket): Promise<void> {
     const local = this.publish ? await this.localMedia() : null
     if (this.ws !== ws) return
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' })
+    const pc = new RTCPeerConnection(rtcConfiguration(this.iceServers, relayOnly()))
     this.pc = pc
     if (local) {
       for (const track of local.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [local] })

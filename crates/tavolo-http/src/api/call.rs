@@ -181,9 +181,12 @@ enum ClientCall {
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ServerCall<'a> {
-    /// On connect: whether this browser may publish.
+    /// On connect: whether this browser may publish, and the TURN servers it may relay
+    /// through (fresh credentials for this connection; absent without `--turn-url`).
     Hello {
         publish: bool,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        ice_servers: Vec<tavolo_media::turn::IceServer>,
     },
     Answer {
         sdp: &'a str,
@@ -226,8 +229,10 @@ async fn call_loop(
             seen.update(&caller, &v);
         }
     }
+    // made only now, once the access decision (before the upgrade) let the caller in
     let hello = serde_json::to_string(&ServerCall::Hello {
         publish: caller.may_publish,
+        ice_servers: media.ice_servers(&caller.id),
     })
     .unwrap_or_default();
     let mut peer: Option<PeerHandle> = None;
