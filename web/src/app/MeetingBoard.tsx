@@ -174,7 +174,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
         ? <VotePanel editor={live.editor} vote={vote} canVote={canVote} />
         : drafting
           ? <section class="private-panel"><h2>{t('private.title')}</h2><p>{t('private.help')}</p></section>
-          : closedResult ? <VoteResultPanel editor={live.editor} result={closedResult} hidden={countsHidden} onHidden={setCountsHidden} /> : null}
+          : closedResult ? <VoteResultPanel result={closedResult} hidden={countsHidden} onHidden={setCountsHidden} /> : null}
       overlay={voteId
         ? <VoteDots editor={live.editor} tally={vote.tally} mine={vote.mine} />
         : closedResult && !countsHidden && !drafting ? <VoteDots editor={live.editor} tally={closedResult.items} mine={{}} closed /> : null}

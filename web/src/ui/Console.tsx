@@ -17,7 +17,7 @@ import { Link } from './Account'
 import { roleLabel } from './MeetingBar'
 import { SnapshotsDialog } from './Snapshots'
 import { MinutesButton, VoteResultsDownloads } from './ExportMenu'
-import { formatWhen, ResultList, resultLabel, useVoteResults } from './Vote'
+import { formatWhen, ResultList, useVoteResults } from './Vote'
 import { TimerDisplay } from './Timer'
 import { navigate } from './router'
 import { formatDate, today } from './HomePage'
@@ -130,7 +130,7 @@ export function VoteResultsPanel ({ view }: { view: SessionView }) {
                   <li key={r.id} data-vote={r.id} data-board={r.board}>
                     <h3>{r.board_title} <span class="muted small">— {r.room}</span></h3>
                     <p class="muted small">{t('vote.closedAt', { when: formatWhen(r.closed_at) })} · {tCount('vote.perPerson', r.dots)} · {tCount('vote.total', r.total)}</p>
-                    <ResultList result={r} name={(_, label) => resultLabel(label)} />
+                    <ResultList result={r} />
                   </li>
                 ))}
               </ul>

@@ -180,15 +180,18 @@ export function resultLabel (label: string): string {
   return label === '(elemento eliminato)' ? t('vote.deletedItem') : label
 }
 
-/** A closed vote's items, ranked (equal counts share a rank), with their counts. */
-export function ResultList ({ result, name }: { result: VoteResult, name: (item: string, label: string) => string }) {
+/**
+ * A closed vote's items, ranked (equal counts share a rank), with their counts, named as
+ * the server names them (the text when the vote was read), on the board as in the console.
+ */
+export function ResultList ({ result }: { result: VoteResult }) {
   if (!result.items.length) return <p class="muted small">{t('vote.noDots')}</p>
   return (
     <ol class="tally results" aria-label={t('vote.tally')}>
       {result.items.map((i) => (
         <li key={i.item} data-item={i.item} data-rank={i.rank}>
           <span class="tally-rank">{t('vote.rank', { n: i.rank })}</span>
-          <span class="tally-name">{name(i.item, i.label)}</span>
+          <span class="tally-name" title={resultLabel(i.label)}>{resultLabel(i.label)}</span>
           <span class="tally-dots" data-dots={i.dots}>{tCount('vote.dots', i.dots)}</span>
         </li>
       ))}
@@ -197,12 +200,7 @@ export function ResultList ({ result, name }: { result: VoteResult, name: (item:
 }
 
 /** The side panel of a board whose latest vote is closed: its results and the hide toggle. */
-export function VoteResultPanel ({ editor, result, hidden, onHidden }: { editor: Editor, result: VoteResult, hidden: boolean, onHidden: (h: boolean) => void }) {
-  useEditor(editor, ['items'])
-  const name = (id: string, label: string) => {
-    const it = editor.board.getItem(id)
-    return it ? itemName(it, editor.board.textOf(id)) : resultLabel(label)
-  }
+export function VoteResultPanel ({ result, hidden, onHidden }: { result: VoteResult, hidden: boolean, onHidden: (h: boolean) => void }) {
   return (
     <section class="vote-panel vote-results" aria-labelledby="vote-results-title" data-vote={result.id}>
       <h2 id="vote-results-title">{t('vote.results')}</h2>
@@ -210,7 +208,7 @@ export function VoteResultPanel ({ editor, result, hidden, onHidden }: { editor:
       <button type="button" class="small" data-action="vote-counts" onClick={() => onHidden(!hidden)}>{hidden ? t('vote.showCounts') : t('vote.hideCounts')}</button>
       {hidden
         ? <p class="muted small" role="status">{t('vote.countsHidden')}</p>
-        : <ResultList result={result} name={name} />}
+        : <ResultList result={result} />}
     </section>
   )
 }
