@@ -994,7 +994,7 @@ async fn closed_votes_are_exported_and_in_the_minutes(backend: Backend) {
     let lines: Vec<&str> = csv.trim_start_matches('\u{FEFF}').split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "Lavagna;Stanza;Chiusa il;Puntini a testa;Posizione;Elemento;Puntini;Puntini in tutto"
+        "Lavagna;Stanza;Chiusa il;Punti a testa;Posizione;Elemento;Punti;Punti in tutto"
     );
     assert!(lines[1].starts_with("Idee libere;Plenaria;"), "{csv}");
     assert!(lines[1].ends_with(";3;1;È già così;2;3"), "{csv}");
@@ -1059,9 +1059,9 @@ async fn closed_votes_are_exported_and_in_the_minutes(backend: Backend) {
     for t in [
         "Risultati delle votazioni (1):",
         "Plenaria — Idee libere",
-        "3 puntini a testa, 3 in tutto",
-        "1. È già così — 2 puntini",
-        "2. <script>alert(1)</script> — 1 puntino",
+        "3 punti a testa, 3 in tutto",
+        "1. È già così — 2 punti",
+        "2. <script>alert(1)</script> — 1 punto",
         "votazioni.csv",
         "votazioni.md",
     ] {

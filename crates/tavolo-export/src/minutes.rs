@@ -169,7 +169,7 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
         for v in &m.votes {
             push(
                 format!(
-                    "    {} — {}, chiusa il {}: {} puntini a testa, {} in tutto",
+                    "    {} — {}, chiusa il {}: {} punti a testa, {} in tutto",
                     v.room,
                     if v.board_title.trim().is_empty() {
                         "Senza titolo"
@@ -184,7 +184,7 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
                 true,
             );
             if v.items.is_empty() {
-                push("        nessun puntino".into(), 10.0, false);
+                push("        nessun punto".into(), 10.0, false);
             }
             for i in &v.items {
                 push(
@@ -193,7 +193,7 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
                         i.rank,
                         i.label,
                         i.dots,
-                        if i.dots == 1 { "puntino" } else { "puntini" }
+                        if i.dots == 1 { "punto" } else { "punti" }
                     ),
                     10.0,
                     false,

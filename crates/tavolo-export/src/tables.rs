@@ -595,11 +595,11 @@ pub const VOTE_HEADERS: [&str; 8] = [
     "Lavagna",
     "Stanza",
     "Chiusa il",
-    "Puntini a testa",
+    "Punti a testa",
     "Posizione",
     "Elemento",
-    "Puntini",
-    "Puntini in tutto",
+    "Punti",
+    "Punti in tutto",
 ];
 
 fn board_title(v: &VoteResult) -> String {
@@ -658,7 +658,7 @@ pub fn votes_markdown(title: &str, votes: &[VoteResult], tz: &crate::TimeZone) -
     }
     for v in votes {
         out.push_str(&format!(
-            "\n## {} — {}\n\n*Chiusa il {}; {} puntini a testa, {} in tutto.*\n\n",
+            "\n## {} — {}\n\n*Chiusa il {}; {} punti a testa, {} in tutto.*\n\n",
             md(&board_title(v)),
             md(&v.room),
             crate::format_time(v.closed_at, tz),
@@ -666,7 +666,7 @@ pub fn votes_markdown(title: &str, votes: &[VoteResult], tz: &crate::TimeZone) -
             v.total()
         ));
         if v.items.is_empty() {
-            out.push_str("*(nessun puntino)*\n");
+            out.push_str("*(nessun punto)*\n");
             continue;
         }
         let rows: Vec<Vec<String>> = v
@@ -674,7 +674,7 @@ pub fn votes_markdown(title: &str, votes: &[VoteResult], tz: &crate::TimeZone) -
             .iter()
             .map(|i| vec![i.rank.to_string(), i.label.clone(), i.dots.to_string()])
             .collect();
-        md_table(&mut out, &["Posizione", "Elemento", "Puntini"], &rows);
+        md_table(&mut out, &["Posizione", "Elemento", "Punti"], &rows);
     }
     out
 }
@@ -754,7 +754,7 @@ mod tests {
         let lines: Vec<&str> = csv.trim_start_matches('\u{FEFF}').split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "Lavagna;Stanza;Chiusa il;Puntini a testa;Posizione;Elemento;Puntini;Puntini in tutto"
+            "Lavagna;Stanza;Chiusa il;Punti a testa;Posizione;Elemento;Punti;Punti in tutto"
         );
         assert_eq!(lines[1], "Idee;Plenaria;28/05/2026 20:26 UTC;3;1;Orti;3;9");
         assert_eq!(
@@ -766,6 +766,6 @@ mod tests {
         assert!(md.contains("## Idee — Plenaria"), "{md}");
         assert!(md.contains("| 1 | Orti | 3 |"), "{md}");
         assert!(md.contains("| 4 | =Luce | 1 |"), "{md}");
-        assert!(md.contains("3 puntini a testa, 9 in tutto"), "{md}");
+        assert!(md.contains("3 punti a testa, 9 in tutto"), "{md}");
     }
 }
