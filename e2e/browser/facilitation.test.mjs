@@ -315,7 +315,9 @@ test('dot voting, private writing, locking and "bring everyone to me" on the ple
   await screenshot(ctx.Carla.page, 'facilitation-vote')
   assert.deepEqual(await axeProblems(ctx.Carla.page), [])
   await fac.click(`${row} [data-action="vote-close"]`)
-  await anna.waitForSelector('.vote-panel', { state: 'detached', timeout: 10_000 })
+  // closed: no more dots to place, but the results stay (issue 14 point 4; browser/votes.test.mjs)
+  await anna.waitForSelector('.vote-panel [data-dots-left]', { state: 'detached', timeout: 10_000 })
+  await anna.waitForSelector(`.vote-results .tally li[data-item="${note}"][data-rank="1"]`, { timeout: 10_000 })
 
   // private writing: Bruno's note stays in his own draft until the facilitator reveals it
   await fac.click(`${row} [data-action="private-on"]`)

@@ -2172,7 +2172,220 @@ async fn extractor_refusals_are_json_errors(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Issue 14, point 4: a closed vote keeps its results. Everyone in the meeting gets them
+/// (counts per item, ranked, ties sharing a rank, nothing about who voted); a stranger, a
+/// member of another meeting and another workspace's facilitator do not.
+async fn closed_vote_keeps_its_results(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    put_items(
+        &w,
+        &w.board,
+        &[
+            ("i1", "Orti urbani", "x"),
+            ("i2", "Panchine", "x"),
+            ("i3", "Luce", "x"),
+        ],
+    )
+    .await;
+    let vote = open_vote(&w, 3).await;
+    let results = format!("/api/sessions/{}/votes", w.session);
+    assert_eq!(
+        w.fac.get(&results).await.json["votes"],
+        json!([]),
+        "an open vote is not a result yet"
+    );
+    for (m, items) in [(&w.a, ["i1", "i1", "i2"].as_slice()), (&w.b, &["i1", "i3"])] {
+        for item in items {
+            let r = w
+                .member_http(m)
+                .post(&format!("/api/votes/{vote}/dots"), json!({ "item": item }))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.json);
+        }
+    }
+    let r = w
+        .fac
+        .post(&format!("/api/votes/{vote}/close"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["open"], false);
+    // the facilitator, a participant and an observer read the same results
+    let expected = json!([
+        { "rank": 1, "item": "i1", "label": "Orti urbani", "dots": 3 },
+        { "rank": 2, "item": "i3", "label": "Luce", "dots": 1 },
+        { "rank": 2, "item": "i2", "label": "Panchine", "dots": 1 },
+    ]);
+    let mut fac = Http::new(w.server.addr);
+    fac.cookie = w.fac.cookie.clone();
+    for h in [fac, w.member_http(&w.a), w.member_http(&w.obs)] {
+        let r = h.get(&results).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        let votes = r.json["votes"].as_array().unwrap();
+        assert_eq!(votes.len(), 1, "{}", r.json);
+        let v = &votes[0];
+        assert_eq!(v["id"], vote.as_str());
+        assert_eq!(v["board"], w.board.as_str());
+        assert_eq!(v["board_title"], "Chi siede al tavolo");
+        assert_eq!(v["room"], "Plenaria");
+        assert_eq!(
+            (v["dots"].as_i64(), v["total"].as_i64()),
+            (Some(3), Some(5))
+        );
+        assert!(v["closed_at"].as_i64().unwrap() >= v["opened_at"].as_i64().unwrap());
+        assert_eq!(v["items"], expected, "{}", r.json);
+        // counts per item, and nothing that could tell who voted
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "board",
+                "board_title",
+                "closed_at",
+                "dots",
+                "id",
+                "items",
+                "opened_at",
+                "room",
+                "total"
+            ]
+        );
+    }
+    // the vote's own tally is still there after closing, and takes no more dots
+    let r = w.member_http(&w.a).get(&format!("/api/votes/{vote}")).await;
+    assert_eq!(
+        (r.json["open"].as_bool(), r.json["my_dots_left"].as_i64()),
+        (Some(false), Some(0))
+    );
+    assert_eq!(tally_of(&r.json).get("i1"), Some(&3));
+    let r = w
+        .member_http(&w.a)
+        .post(&format!("/api/votes/{vote}/dots"), json!({ "item": "i2" }))
+        .await;
+    assert_eq!(r.status, 409);
+    // strangers
+    assert_eq!(Http::new(w.server.addr).get(&results).await.status, 401);
+    let export = format!("/api/sessions/{}/votes/export/csv", w.session);
+    assert_eq!(Http::new(w.server.addr).get(&export).await.status, 401);
+    let other = facilitator(&w.server, "bea@altro.example").await;
+    assert_eq!(other.get(&results).await.status, 403);
+    assert_eq!(other.get(&export).await.status, 403);
+    let ws = other
+        .post("/api/workspaces", json!({ "name": "Altro tavolo" }))
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = other
+        .post(
+            &format!("/api/workspaces/{ws}/sessions"),
+            json!({ "title": "X", "date": "2026-12-02" }),
+        )
+        .await
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let invite = other
+        .post(
+            &format!("/api/sessions/{s}/invites"),
+            json!({ "role": "participant" }),
+        )
+        .await
+        .json["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, j) = join(&w.server, &invite, "Estranea").await;
+    assert_eq!(status, 200, "{j}");
+    let mut elsewhere = Http::new(w.server.addr);
+    elsewhere.cookie = Some(format!("tavolo_member={}", j["token"].as_str().unwrap()));
+    assert_eq!(elsewhere.get(&results).await.status, 403);
+    assert_eq!(elsewhere.get(&export).await.status, 403);
+    // and our facilitator cannot read theirs
+    assert_eq!(
+        w.fac.get(&format!("/api/sessions/{s}/votes")).await.status,
+        403
+    );
+    w.stop(db).await;
+}
+
+/// The next `session` message on a control socket that `pred` accepts (presence and
+/// other messages in between are skipped).
+async fn next_session(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..20 {
+        let m = next_json(ws).await;
+        if m["type"] == "session" && pred(&m) {
+            return m;
+        }
+    }
+    panic!("no such session message");
+}
+
+/// Issue 14, point 8: the facilitator replaces and withdraws the broadcast message, and a
+/// connected member's control socket is told each time (the session's view, as for every
+/// change); nobody else may withdraw it.
+async fn withdrawn_message_leaves_every_screen(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let mut control = member_control(&w, &w.a).await;
+    let path = format!("/api/sessions/{}/message", w.session);
+    let r = w.fac.post(&path, json!({ "text": "Pausa caffè" })).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let m = next_session(&mut control, |m| !m["state"]["message"].is_null()).await;
+    assert_eq!(m["state"]["message"]["text"], "Pausa caffè");
+    let first_at = m["state"]["message"]["at"].as_i64().unwrap();
+    // replaced: the new text, on the same socket
+    let r = w
+        .fac
+        .post(&path, json!({ "text": "Riprendiamo alle 11" }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let m = next_session(&mut control, |m| {
+        m["state"]["message"]["text"] == "Riprendiamo alle 11"
+    })
+    .await;
+    assert!(m["state"]["message"]["at"].as_i64().unwrap() >= first_at);
+    // nobody but the facilitator may withdraw it
+    let participant = w.member_http(&w.a).call("DELETE", &path, None).await;
+    assert_eq!(participant.status, 403, "{}", participant.json);
+    let observer = w.member_http(&w.obs).call("DELETE", &path, None).await;
+    assert_eq!(observer.status, 403, "{}", observer.json);
+    let stranger = Http::new(w.server.addr).call("DELETE", &path, None).await;
+    assert_eq!(stranger.status, 401);
+    let other = facilitator(&w.server, "bea@altro.example").await;
+    assert_eq!(other.call("DELETE", &path, None).await.status, 403);
+    let view = w
+        .fac
+        .get(&format!("/api/sessions/{}", w.session))
+        .await
+        .json;
+    assert_eq!(view["state"]["message"]["text"], "Riprendiamo alle 11");
+    // withdrawn: the member's socket gets a view without it
+    let r = w.fac.call("DELETE", &path, None).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert!(r.json["state"]["message"].is_null(), "{}", r.json);
+    let m = next_session(&mut control, |m| m["state"]["message"].is_null()).await;
+    assert!(m["state"]["message"].is_null());
+    let view = w
+        .member_http(&w.b)
+        .get(&format!("/api/sessions/{}", w.session))
+        .await
+        .json;
+    assert!(
+        view["state"]["message"].is_null(),
+        "a late joiner sees none"
+    );
+    // withdrawing again changes nothing
+    assert_eq!(w.fac.call("DELETE", &path, None).await.status, 200);
+    w.stop(db).await;
+}
+
 on_both_backends!(
+    closed_vote_keeps_its_results,
+    withdrawn_message_leaves_every_screen,
     members_rename_themselves,
     extractor_refusals_are_json_errors,
     removed_member_is_out_at_once,

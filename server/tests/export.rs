@@ -952,7 +952,126 @@ async fn minutes_of_a_meeting(backend: Backend) {
     w.stop(db).await;
 }
 
+// ------------------------------------------------------------------ vote results
+
+/// Issue 14, point 4: a closed dot vote's results are exported (CSV, Markdown) and are in
+/// the minutes (the cover, `votazioni.csv`, `votazioni.md`), ranked, counts only.
+async fn closed_votes_are_exported_and_in_the_minutes(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let addr = w.server.addr;
+    let free = create_board(&w, "free", "Idee libere").await;
+    put_items(&w, &free, notes()).await;
+    let vote = w
+        .fac
+        .post(&format!("/api/boards/{free}/votes"), json!({ "dots": 3 }))
+        .await;
+    assert_eq!(vote.status, 201, "{}", vote.json);
+    let vote = vote.json["id"].as_str().unwrap().to_owned();
+    let mut bruno = Http::new(addr);
+    bruno.cookie = Some(w.participant.clone());
+    for item in ["s3", "s3", "s2"] {
+        let r = bruno
+            .post(&format!("/api/votes/{vote}/dots"), json!({ "item": item }))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    let r = w
+        .fac
+        .post(&format!("/api/votes/{vote}/close"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+
+    let csv_path = format!("/api/sessions/{}/votes/export/csv", w.session);
+    let r = get(addr, &csv_path, Some(&w.observer)).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"votazioni-incontro-1-chi-c-e-2026-12-01.csv\"")
+    );
+    let csv = String::from_utf8(r.body).unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{FEFF}').split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "Lavagna;Stanza;Chiusa il;Punti a testa;Posizione;Elemento;Punti;Punti in tutto"
+    );
+    assert!(lines[1].starts_with("Idee libere;Plenaria;"), "{csv}");
+    assert!(lines[1].ends_with(";3;1;È già così;2;3"), "{csv}");
+    assert!(lines[2].ends_with(&format!(";3;2;{SCRIPT};1;3")), "{csv}");
+    assert_eq!(
+        lines.len(),
+        4,
+        "two voted items and the last line's end: {csv}"
+    );
+    let r = get(
+        addr,
+        &format!("/api/sessions/{}/votes/export/md", w.session),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/markdown; charset=utf-8")
+    );
+    let md = String::from_utf8(r.body).unwrap();
+    assert!(md.starts_with("# Risultati delle votazioni"), "{md}");
+    assert!(md.contains("## Idee libere — Plenaria"), "{md}");
+    assert!(md.contains("| 1 | È già così | 2 |"), "{md}");
+    assert!(!md.contains("<script>"), "user text stays inert: {md}");
+    // only csv and md; and not for strangers
+    let r = get(
+        addr,
+        &format!("/api/sessions/{}/votes/export/png", w.session),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(get(addr, &csv_path, None).await.status, 401);
+    let other = facilitator(&w.server, "bea@altro.example").await;
+    assert_eq!(
+        get(addr, &csv_path, other.cookie.as_deref()).await.status,
+        403
+    );
+
+    // the minutes: the cover lists the results and the two files, the ZIP holds them
+    let r = get(
+        addr,
+        &format!("/api/sessions/{}/minutes.zip", w.session),
+        Some(&w.participant),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let entries = tavolo_export::zip::read(&r.body).unwrap();
+    let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    assert!(
+        names.contains(&"votazioni.csv") && names.contains(&"votazioni.md"),
+        "{names:?}"
+    );
+    let file = |name: &str| {
+        String::from_utf8(entries.iter().find(|e| e.0 == name).unwrap().1.clone()).unwrap()
+    };
+    assert_eq!(file("votazioni.csv"), csv, "the same table as the export");
+    assert!(file("votazioni.md").contains("| 1 | È già così | 2 |"));
+    let pdf = &entries.iter().find(|e| e.0 == "verbale.pdf").unwrap().1;
+    let cover = pdf_text(pdf, Some(1), Some(1));
+    for t in [
+        "Risultati delle votazioni (1):",
+        "Plenaria — Idee libere",
+        "3 punti a testa, 3 in tutto",
+        "1. È già così — 2 punti",
+        "2. <script>alert(1)</script> — 1 punto",
+        "votazioni.csv",
+        "votazioni.md",
+    ] {
+        assert!(cover.contains(t), "{t:?} on the cover:\n{cover}");
+    }
+    w.stop(db).await;
+}
+
 on_both_backends!(
+    closed_votes_are_exported_and_in_the_minutes,
     board_pictures,
     who_may_export,
     tables_match_the_board,

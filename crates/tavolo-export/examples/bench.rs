@@ -354,6 +354,7 @@ fn main() {
         observers: 2,
         groups: (1..=8).map(|g| (format!("Gruppo {g}"), 3)).collect(),
         boards,
+        votes: Vec::new(),
     };
     reset_peak();
     let t = Instant::now();

@@ -1,9 +1,11 @@
 //! A meeting's minutes in one ZIP: `verbale.pdf` (a cover, then one page per board) and,
 //! for each board, its picture (PNG, SVG), its content (JSON in the schema's form) and, for
-//! template boards, its tables (CSV, Markdown). The cover lists exactly the files of the
-//! archive.
+//! template boards, its tables (CSV, Markdown); and, when the meeting has closed dot votes,
+//! their results (on the cover, and as `votazioni.csv` and `votazioni.md`). The cover lists
+//! exactly the files of the archive.
 
 use crate::render::{self, PageHeader};
+use crate::tables::VoteResult;
 use crate::{format_time, labels, local_time, slug, svg, tables, ExportError, TimeZone};
 use tavolo_board::Board;
 
@@ -35,9 +37,13 @@ pub struct Minutes {
     /// Breakout groups: name and number of members.
     pub groups: Vec<(String, usize)>,
     pub boards: Vec<MinutesBoard>,
+    /// The meeting's closed dot votes, in the order they were opened (counts per item).
+    pub votes: Vec<VoteResult>,
 }
 
 pub const PDF_NAME: &str = "verbale.pdf";
+pub const VOTES_CSV: &str = "votazioni.csv";
+pub const VOTES_MD: &str = "votazioni.md";
 
 /// The file names of one board's files: `NN-room-title.ext`.
 fn board_files(index: usize, b: &MinutesBoard) -> (String, Vec<&'static str>) {
@@ -60,6 +66,9 @@ pub fn file_names(m: &Minutes) -> Vec<String> {
     for (i, b) in m.boards.iter().enumerate() {
         let (stem, ext) = board_files(i, b);
         names.extend(ext.iter().map(|e| format!("{stem}.{e}")));
+    }
+    if !m.votes.is_empty() {
+        names.extend([VOTES_CSV.to_owned(), VOTES_MD.to_owned()]);
     }
     names
 }
@@ -151,6 +160,48 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
         );
     }
     push(String::new(), 6.0, false);
+    if !m.votes.is_empty() {
+        push(
+            format!("Risultati delle votazioni ({}):", m.votes.len()),
+            12.0,
+            true,
+        );
+        for v in &m.votes {
+            push(
+                format!(
+                    "    {} — {}, chiusa il {}: {} punti a testa, {} in tutto",
+                    v.room,
+                    if v.board_title.trim().is_empty() {
+                        "Senza titolo"
+                    } else {
+                        &v.board_title
+                    },
+                    format_time(v.closed_at, &m.time_zone),
+                    v.dots,
+                    v.total()
+                ),
+                10.0,
+                true,
+            );
+            if v.items.is_empty() {
+                push("        nessun punto".into(), 10.0, false);
+            }
+            for i in &v.items {
+                push(
+                    format!(
+                        "        {}. {} — {} {}",
+                        i.rank,
+                        i.label,
+                        i.dots,
+                        if i.dots == 1 { "punto" } else { "punti" }
+                    ),
+                    10.0,
+                    false,
+                );
+            }
+        }
+        push(String::new(), 6.0, false);
+    }
     push(
         format!("Contenuto dell'archivio ({} file):", file_names(m).len()),
         12.0,
@@ -247,6 +298,19 @@ pub fn zip(m: &Minutes) -> Result<Vec<u8>, ExportError> {
             z.add(&format!("{stem}.csv"), csv.as_bytes(), true)?;
             z.add(&format!("{stem}.md"), md.as_bytes(), true)?;
         }
+    }
+    if !m.votes.is_empty() {
+        let title = format!("{} ({})", m.session, m.date);
+        z.add(
+            VOTES_CSV,
+            tables::votes_csv(&m.votes, &m.time_zone).as_bytes(),
+            true,
+        )?;
+        z.add(
+            VOTES_MD,
+            tables::votes_markdown(&title, &m.votes, &m.time_zone).as_bytes(),
+            true,
+        )?;
     }
     debug_assert_eq!(z.names(), file_names(m).as_slice());
     if z.names() != file_names(m).as_slice() {

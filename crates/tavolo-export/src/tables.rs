@@ -519,6 +519,166 @@ fn assumption_target(board: &Board, item: &Item) -> String {
     " — si riferisce a tutta la teoria".into()
 }
 
+// ------------------------------------------------------------------ dot votes
+
+/// A closed dot vote's result: counts per item, never who voted (the server keeps no
+/// voter with a closed vote: README, Security, "Votes").
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteResult {
+    pub id: String,
+    pub board: String,
+    pub board_title: String,
+    /// The room's name ("Plenaria", "Gruppo 1").
+    pub room: String,
+    /// Dots each participant had.
+    pub dots: i64,
+    pub opened_at: i64,
+    pub closed_at: i64,
+    /// The items with dots, most first (ties share their rank).
+    pub items: Vec<VotedItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VotedItem {
+    pub item: String,
+    /// The item's text, one line ([`voted_item_label`]).
+    pub label: String,
+    pub dots: i64,
+    /// 1 for the most dots; items with as many dots share a rank ("1, 1, 3").
+    pub rank: usize,
+}
+
+impl VoteResult {
+    pub fn total(&self) -> i64 {
+        self.items.iter().map(|i| i.dots).sum()
+    }
+}
+
+/// Ranks a tally (item, dots): most dots first, then by label; equal counts share a rank.
+pub fn rank_tally(board: Option<&Board>, tally: Vec<(String, i64)>) -> Vec<VotedItem> {
+    let mut items: Vec<VotedItem> = tally
+        .into_iter()
+        .filter(|(_, dots)| *dots > 0)
+        .map(|(item, dots)| VotedItem {
+            label: voted_item_label(board, &item),
+            item,
+            dots,
+            rank: 0,
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.dots
+            .cmp(&a.dots)
+            .then_with(|| a.label.cmp(&b.label))
+            .then_with(|| a.item.cmp(&b.item))
+    });
+    for i in 0..items.len() {
+        items[i].rank = if i > 0 && items[i - 1].dots == items[i].dots {
+            items[i - 1].rank
+        } else {
+            i + 1
+        };
+    }
+    items
+}
+
+/// What a voted item is called in results: its text on one line, its kind when it has no
+/// text, and "(elemento eliminato)" when it is no longer on the board.
+pub fn voted_item_label(board: Option<&Board>, id: &str) -> String {
+    match board {
+        Some(b) if b.items.contains_key(id) => item_label(b, id),
+        _ => "(elemento eliminato)".into(),
+    }
+}
+
+pub const VOTE_HEADERS: [&str; 8] = [
+    "Lavagna",
+    "Stanza",
+    "Chiusa il",
+    "Punti a testa",
+    "Posizione",
+    "Elemento",
+    "Punti",
+    "Punti in tutto",
+];
+
+fn board_title(v: &VoteResult) -> String {
+    if v.board_title.trim().is_empty() {
+        "Senza titolo".into()
+    } else {
+        one_line(&v.board_title)
+    }
+}
+
+/// Closed votes as one table, a row per voted item (a vote without dots: one row with
+/// the item cells empty).
+pub fn votes_table(votes: &[VoteResult], tz: &crate::TimeZone) -> Table {
+    let mut rows = Vec::new();
+    for v in votes {
+        let head = [
+            board_title(v),
+            one_line(&v.room),
+            crate::format_time(v.closed_at, tz),
+            v.dots.to_string(),
+        ];
+        let total = v.total().to_string();
+        if v.items.is_empty() {
+            let mut row = head.to_vec();
+            row.extend([String::new(), String::new(), "0".into(), total.clone()]);
+            rows.push(row);
+        }
+        for i in &v.items {
+            let mut row = head.to_vec();
+            row.extend([
+                i.rank.to_string(),
+                i.label.clone(),
+                i.dots.to_string(),
+                total.clone(),
+            ]);
+            rows.push(row);
+        }
+    }
+    Table {
+        name: "votazioni",
+        headers: VOTE_HEADERS.to_vec(),
+        rows,
+    }
+}
+
+/// Closed votes as CSV (the dialect of the module's documentation).
+pub fn votes_csv(votes: &[VoteResult], tz: &crate::TimeZone) -> String {
+    to_csv(&votes_table(votes, tz))
+}
+
+/// Closed votes as Markdown: a section per vote with its items ranked.
+pub fn votes_markdown(title: &str, votes: &[VoteResult], tz: &crate::TimeZone) -> String {
+    let mut out = format!("# Risultati delle votazioni\n\n*{}*\n", md(title));
+    if votes.is_empty() {
+        out.push_str("\n*(nessuna votazione chiusa)*\n");
+    }
+    for v in votes {
+        out.push_str(&format!(
+            "\n## {} — {}\n\n*Chiusa il {}; {} punti a testa, {} in tutto.*\n\n",
+            md(&board_title(v)),
+            md(&v.room),
+            crate::format_time(v.closed_at, tz),
+            v.dots,
+            v.total()
+        ));
+        if v.items.is_empty() {
+            out.push_str("*(nessun punto)*\n");
+            continue;
+        }
+        let rows: Vec<Vec<String>> = v
+            .items
+            .iter()
+            .map(|i| vec![i.rank.to_string(), i.label.clone(), i.dots.to_string()])
+            .collect();
+        md_table(&mut out, &["Posizione", "Elemento", "Punti"], &rows);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,5 +699,73 @@ mod tests {
         assert_eq!(csv_cell("a;b"), "\"a;b\"");
         assert_eq!(csv_cell("detto \"così\""), "\"detto \"\"così\"\"\"");
         assert_eq!(csv_cell("0,87"), "0,87");
+    }
+
+    #[test]
+    fn votes_are_ranked_and_ties_share_a_rank() {
+        let board = Board::from_json(&serde_json::json!({
+            "meta": { "kind": "free", "title": "Idee" },
+            "items": {
+                "a": { "type": "sticky", "x": 0, "y": 0, "w": 10, "h": 10, "z": "a", "text": "Orti" },
+                "b": { "type": "sticky", "x": 0, "y": 0, "w": 10, "h": 10, "z": "b", "text": "Panchine" },
+                "c": { "type": "sticky", "x": 0, "y": 0, "w": 10, "h": 10, "z": "c", "text": "=Luce" }
+            },
+            "links": {}
+        }))
+        .unwrap();
+        let ranked = rank_tally(
+            Some(&board),
+            vec![
+                ("b".into(), 3),
+                ("a".into(), 3),
+                ("c".into(), 1),
+                ("gone".into(), 2),
+                ("zero".into(), 0),
+            ],
+        );
+        let got: Vec<(usize, &str, i64)> = ranked
+            .iter()
+            .map(|i| (i.rank, i.label.as_str(), i.dots))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "Orti", 3),
+                (1, "Panchine", 3),
+                (3, "(elemento eliminato)", 2),
+                (4, "=Luce", 1)
+            ]
+        );
+        let v = VoteResult {
+            id: "v".into(),
+            board: "b1".into(),
+            board_title: "Idee".into(),
+            room: "Plenaria".into(),
+            dots: 3,
+            opened_at: 1_780_000_000_000,
+            closed_at: 1_780_000_000_000,
+            items: ranked,
+        };
+        let empty = VoteResult {
+            items: vec![],
+            ..v.clone()
+        };
+        let csv = votes_csv(&[v.clone(), empty], &crate::TimeZone::UTC);
+        let lines: Vec<&str> = csv.trim_start_matches('\u{FEFF}').split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "Lavagna;Stanza;Chiusa il;Punti a testa;Posizione;Elemento;Punti;Punti in tutto"
+        );
+        assert_eq!(lines[1], "Idee;Plenaria;28/05/2026 20:26 UTC;3;1;Orti;3;9");
+        assert_eq!(
+            lines[4],
+            "Idee;Plenaria;28/05/2026 20:26 UTC;3;4;'=Luce;1;9"
+        );
+        assert_eq!(lines[5], "Idee;Plenaria;28/05/2026 20:26 UTC;3;;;0;0");
+        let md = votes_markdown("Incontro 1", &[v], &crate::TimeZone::UTC);
+        assert!(md.contains("## Idee — Plenaria"), "{md}");
+        assert!(md.contains("| 1 | Orti | 3 |"), "{md}");
+        assert!(md.contains("| 4 | =Luce | 1 |"), "{md}");
+        assert!(md.contains("3 punti a testa, 9 in tutto"), "{md}");
     }
 }

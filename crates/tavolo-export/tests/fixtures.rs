@@ -249,6 +249,7 @@ fn minutes_of_the_fixtures() {
         observers: 1,
         groups: vec![("Gruppo 1".into(), 3), ("Gruppo 2".into(), 4)],
         boards,
+        votes: Vec::new(),
     };
     let zip = minutes::zip(&m).unwrap();
     let entries = tavolo_export::zip::read(&zip).unwrap();

@@ -105,6 +105,9 @@ pub struct VoteRow {
     pub board_id: String,
     pub dots: i64,
     pub open: i64,
+    /// When the vote was opened and closed (ms); a closed vote keeps its tally.
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
 }
 
 /// What became of a dot placed or taken back.
@@ -817,7 +820,7 @@ impl Store {
             self,
             fetch_optional,
             VoteRow,
-            "SELECT id, board_id, dots, open FROM votes WHERE id = $1",
+            "SELECT id, board_id, dots, open, created_at, closed_at FROM votes WHERE id = $1",
             id
         )?)
     }
@@ -827,7 +830,7 @@ impl Store {
             self,
             fetch_all,
             VoteRow,
-            "SELECT id, board_id, dots, open FROM votes WHERE board_id = $1 ORDER BY created_at",
+            "SELECT id, board_id, dots, open, created_at, closed_at FROM votes WHERE board_id = $1 ORDER BY created_at, id",
             board_id
         )?)
     }

@@ -1,13 +1,13 @@
 // The facilitator's console for one meeting: who is present and where, the members (each
 // of whom may be removed), the plenary's boards, invitations, breakout groups (spawn, assign by drag and drop or by keyboard,
-// start, visit, call back, gather), the timer everyone sees, a broadcast message, and
-// closing the meeting.
+// start, visit, call back, gather), the closed votes' results, the timer everyone sees, a
+// broadcast message (sent, replaced, withdrawn), and closing the meeting.
 
 import { t } from '../i18n'
 import type { ControlChannel } from '../sync/control'
 import type { SessionView } from '../sync/session'
 import { FacilitatorHeader } from '../ui/Account'
-import { ClosePanel, GroupsPanel, InvitesPanel, MembersPanel, MessageForm, PresentPanel, RoomsPanel, TimerControls } from '../ui/Console'
+import { ClosePanel, GroupsPanel, InvitesPanel, MembersPanel, MessageForm, PresentPanel, RoomsPanel, TimerControls, VoteResultsPanel } from '../ui/Console'
 import { formatDate } from '../ui/HomePage'
 
 export function ConsolePage ({ view, control }: { view: SessionView, control: ControlChannel }) {
@@ -34,6 +34,7 @@ export function ConsolePage ({ view, control }: { view: SessionView, control: Co
           <div class="col-main">
             <GroupsPanel view={view} />
             <RoomsPanel view={view} control={control} />
+            <VoteResultsPanel view={view} />
           </div>
           <div class="col-side">
             <PresentPanel view={view} />

@@ -11,11 +11,11 @@ import { Presence } from '../sync/presence'
 import { colorFor, displayName, setDisplayName } from '../sync/identity'
 import { ApiError, apiPath, patch, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
-import { draftId, findBoard, readOnlyReason, type FollowState, type Me, type SessionView } from '../sync/session'
+import { draftId, findBoard, latestResult, readOnlyReason, resultsKey, type FollowState, type Me, type SessionView } from '../sync/session'
 import { t } from '../i18n'
 import { BoardView } from '../ui/BoardView'
 import { MeetingBar, roleLabel } from '../ui/MeetingBar'
-import { isVotable, useVote, VoteDots, VotePanel } from '../ui/Vote'
+import { isVotable, useCountsHidden, useVote, useVoteResults, VoteDots, VotePanel, VoteResultPanel } from '../ui/Vote'
 import { navigate } from '../ui/router'
 import { NameDialog } from '../ui/NameDialog'
 import { Notice, useNotice } from '../ui/Notice'
@@ -103,6 +103,10 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
   voteRef.current = vote
   const editorRef = useRef<Editor | null>(null)
   editorRef.current = live?.editor ?? null
+  // a closed vote's results stay on the board (its latest one), unless one hides them
+  const results = useVoteResults(view.id, resultsKey(view))
+  const closedResult = voteId ? null : latestResult(results, boardId)
+  const [countsHidden, setCountsHidden] = useCountsHidden()
   const onItemClick = useCallback((id: string) => {
     const ed = editorRef.current
     if (!ed || !isVotable(ed, id)) return false
@@ -205,8 +209,12 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
       underlay={drafting ? live.editor : undefined}
       side={voteId
         ? <VotePanel editor={live.editor} vote={vote} canVote={canVote} />
-        : drafting ? <section class="private-panel"><h2>{t('private.title')}</h2><p>{t('private.help')}</p></section> : null}
-      overlay={voteId ? <VoteDots editor={live.editor} tally={vote.tally} mine={vote.mine} /> : null}
+        : drafting
+          ? <section class="private-panel"><h2>{t('private.title')}</h2><p>{t('private.help')}</p></section>
+          : closedResult ? <VoteResultPanel result={closedResult} hidden={countsHidden} onHidden={setCountsHidden} /> : null}
+      overlay={voteId
+        ? <VoteDots editor={live.editor} tally={vote.tally} mine={vote.mine} />
+        : closedResult && !countsHidden && !drafting ? <VoteDots editor={live.editor} tally={closedResult.items} mine={{}} closed /> : null}
       onItemClick={canVote ? onItemClick : undefined}
       onConvert={drafting ? undefined : convert}
       title={{ editable: me.role === 'facilitator' && !drafting, onTitle: me.role === 'facilitator' ? rename : undefined }}

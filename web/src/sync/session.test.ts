@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
-  assignUnassigned, boardLabel, canOpen, clockOffset, draftId, shuffleIntoGroups, formatClock, groupColumns, homeRoom, normalizeView, openableRooms, pickBoard,
-  readOnlyReason, timerRemaining, timerRunning, type Me, type SessionView
+  assignUnassigned, boardLabel, canOpen, clockOffset, draftId, latestResult, resultsKey, shuffleIntoGroups, formatClock, groupColumns, homeRoom, normalizeView, openableRooms, pickBoard,
+  readOnlyReason, timerRemaining, timerRunning, type Me, type SessionView, type VoteResult
 } from './session'
 import { controlUrl } from './control'
 
@@ -127,5 +127,23 @@ describe('assigning people to groups', () => {
     expect(Object.keys(a).sort()).toEqual(['anna', 'bruno', 'carla', 'dario'])
     const counts = Object.values(a).reduce<Record<string, number>>((c, g) => ({ ...c, [g]: (c[g] ?? 0) + 1 }), {})
     expect(counts).toEqual({ g1: 2, g2: 2 })
+  })
+})
+
+describe('closed votes', () => {
+  const result = (id: string, board: string, closedAt: number): VoteResult => ({
+    id, board, board_title: 'Mappa', room: 'Plenaria', dots: 3, opened_at: 0, closed_at: closedAt, total: 1, items: [{ item: 'a', label: 'A', dots: 1, rank: 1 }]
+  })
+  it('badges a board with its latest closed vote', () => {
+    const all = [result('v1', 'map', 10), result('v2', 'map', 30), result('v3', 'res', 40)]
+    expect(latestResult(all, 'map')?.id).toBe('v2')
+    expect(latestResult(all, 't1')).toBeNull()
+    expect(latestResult(null, 'map')).toBeNull()
+  })
+  it('fetches the results again when a vote opens or closes, or the meeting closes', () => {
+    const before = resultsKey(view({ votes: { map: 'v1' } }))
+    expect(resultsKey(view({ votes: { map: 'v1' } }))).toBe(before)
+    expect(resultsKey(view({ votes: {} }))).not.toBe(before)
+    expect(resultsKey(view({ votes: { map: 'v1' } }, true))).not.toBe(before)
   })
 })

@@ -209,6 +209,37 @@ export function dotsOf (tally: Tally[] | undefined, item: string): number {
   return tally?.find((t) => t.item === item)?.dots ?? 0
 }
 
+/** A closed vote's result (GET /api/sessions/{id}/votes): counts per item, ranked. */
+export interface VoteResultItem { item: string, label: string, dots: number, rank: number }
+export interface VoteResult {
+  id: string
+  board: string
+  board_title: string
+  room: string
+  dots: number
+  opened_at: number
+  closed_at: number
+  total: number
+  items: VoteResultItem[]
+}
+
+/** The board's most recently closed vote, which its badges show (null: none). */
+export function latestResult (results: VoteResult[] | null, board: string): VoteResult | null {
+  let best: VoteResult | null = null
+  for (const r of results ?? []) {
+    if (r.board === board && (!best || r.closed_at >= best.closed_at)) best = r
+  }
+  return best
+}
+
+/**
+ * What changes a meeting's closed votes: a vote opening or closing changes `state.votes`,
+ * closing the meeting changes `closed`. The results are fetched again when this changes.
+ */
+export function resultsKey (v: SessionView): string {
+  return `${v.closed ? 1 : 0}:${Object.entries(v.state.votes).sort().map(([b, id]) => `${b}=${id}`).join(',')}`
+}
+
 /** The private draft of a board for one participant (docs/control-channel.md). */
 export function draftId (boardId: string, participantId: string): string {
   return `${boardId}.draft.${participantId}`

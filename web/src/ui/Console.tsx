@@ -5,10 +5,10 @@
 import { useEffect, useState } from 'preact/hooks'
 import { t, tCount, tDynamic } from '../i18n'
 import { BOARD_KINDS } from '../model/schema'
-import { ApiError, apiPath, get, patch, post } from '../sync/api'
+import { ApiError, apiPath, del, get, patch, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import {
-  assignUnassigned, boardLabel, findBoard, groupColumns, shuffleIntoGroups, groupRooms, plenaryRoom, timerRunning,
+  assignUnassigned, boardLabel, findBoard, groupColumns, shuffleIntoGroups, groupRooms, plenaryRoom, resultsKey, timerRunning,
   type BoardInfo, type MemberInfo, type SessionView, type Tally
 } from '../sync/session'
 import { convertBoardInMeeting } from '../sync/convert'
@@ -18,7 +18,8 @@ import { Confirm } from './Dialog'
 import { Link } from './Account'
 import { roleLabel } from './MeetingBar'
 import { SnapshotsDialog } from './Snapshots'
-import { MinutesButton } from './ExportMenu'
+import { MinutesButton, VoteResultsDownloads } from './ExportMenu'
+import { formatWhen, ResultList, useVoteResults } from './Vote'
 import { TimerDisplay } from './Timer'
 import { navigate } from './router'
 import { formatDate, today } from './HomePage'
@@ -77,23 +78,67 @@ export function TimerControls ({ view, control }: { view: SessionView, control: 
   )
 }
 
+/** The broadcast: send one, replace the one showing (send again), or withdraw it. */
 export function MessageForm ({ view }: { view: SessionView }) {
   const [text, setText] = useState('')
+  const [status, setStatus] = useState('')
   const [error, run] = useRun()
+  const current = view.state.message
   return (
     <section class="message-form" aria-labelledby="msg-title">
       <h2 id="msg-title">{t('message.title')}</h2>
       <form class="inline-form" onSubmit={async (e) => {
         e.preventDefault()
+        setStatus('')
         if (await run(() => post(apiPath('sessions', view.id, 'message'), { text: text.trim() }))) setText('')
       }}>
         <label class="field grow">{t('message.label')}
           <input type="text" name="message" value={text} required maxLength={500} placeholder={t('message.placeholder')} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
         </label>
-        <button type="submit" class="primary">{t('message.send')}</button>
+        <button type="submit" class="primary" data-action="message-send">{current ? t('message.replace') : t('message.send')}</button>
       </form>
-      {view.state.message ? <p class="muted small">{t('message.last', { text: view.state.message.text })}</p> : null}
+      {current
+        ? (
+          <div class="message-current">
+            <p class="small" data-message-at={current.at}>{t('message.last', { text: current.text })}</p>
+            <button type="button" class="small danger" data-action="message-withdraw" onClick={async () => {
+              if (await run(() => del(apiPath('sessions', view.id, 'message')))) setStatus(t('message.withdrawn'))
+            }}>{t('message.withdraw')}</button>
+          </div>
+          )
+        : null}
+      <p class="muted small" role="status">{current ? '' : status}</p>
       <Err error={error} />
+    </section>
+  )
+}
+
+// ---- vote results -----------------------------------------------------------------------
+
+/** Every closed vote of the meeting: board, when, items ranked with their dots; downloads. */
+export function VoteResultsPanel ({ view }: { view: SessionView }) {
+  const results = useVoteResults(view.id, resultsKey(view))
+  return (
+    <section class="panel vote-results-panel" aria-labelledby="vote-results-all">
+      <h2 id="vote-results-all">{t('vote.resultsAll')}</h2>
+      {results === null
+        ? <p class="muted small">{t('vote.loading')}</p>
+        : results.length === 0
+          ? <p class="muted small" data-results="none">{t('vote.noResults')}</p>
+          : (
+            <>
+              <ul class="vote-results-list">
+                {results.slice().reverse().map((r) => (
+                  <li key={r.id} data-vote={r.id} data-board={r.board}>
+                    <h3>{r.board_title} <span class="muted small">— {r.room}</span></h3>
+                    <p class="muted small">{t('vote.closedAt', { when: formatWhen(r.closed_at) })} · {tCount('vote.perPerson', r.dots)} · {tCount('vote.total', r.total)}</p>
+                    <ResultList result={r} />
+                  </li>
+                ))}
+              </ul>
+              <VoteResultsDownloads sessionId={view.id} />
+            </>
+            )}
     </section>
   )
 }

@@ -14,6 +14,11 @@ export function exportUrl (boardId: string, format: ExportFormat, snapshot?: num
   return `/api/boards/${encodeURIComponent(boardId)}/export/${format}${q}`
 }
 
+/** The export URL of a meeting's closed votes' results. */
+export function votesExportUrl (sessionId: string, format: 'csv' | 'md'): string {
+  return `/api/sessions/${encodeURIComponent(sessionId)}/votes/export/${format}`
+}
+
 export function minutesUrl (sessionId: string): string {
   return `/api/sessions/${encodeURIComponent(sessionId)}/minutes.zip`
 }
@@ -92,6 +97,27 @@ export function ExportMenu ({ boardId, kind, snapshot }: { boardId: string, kind
       </ul>
       {error ? <p class="error" role="alert">{error}</p> : null}
     </details>
+  )
+}
+
+/** Downloads of a meeting's vote results (CSV, Markdown), as the board menu downloads tables. */
+export function VoteResultsDownloads ({ sessionId }: { sessionId: string }) {
+  const [busy, setBusy] = useState<'csv' | 'md' | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const run = async (f: 'csv' | 'md') => {
+    setBusy(f)
+    setError(null)
+    try { await downloadFile(votesExportUrl(sessionId, f)) } catch (e) { setError(t('export.failed', { error: (e as Error).message })) } finally { setBusy(null) }
+  }
+  return (
+    <div class="vote-downloads" role="group" aria-labelledby="vote-downloads-label">
+      <span class="muted small" id="vote-downloads-label">{t('vote.download')}</span>
+      {(['csv', 'md'] as const).map((f) => (
+        <button key={f} type="button" class="small" data-format={f} disabled={busy !== null}
+          onClick={() => { void run(f) }}>{f === 'csv' ? t('vote.downloadCsv') : t('vote.downloadMd')}</button>
+      ))}
+      {error ? <p class="error" role="alert">{error}</p> : null}
+    </div>
   )
 }
 

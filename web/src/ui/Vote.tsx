@@ -3,13 +3,15 @@
 // keyboard); everyone sees the tally live (the control channel's {"type":"vote"}).
 // Who voted for what is not stored by the server; this browser remembers its own dots
 // (sessionStorage) only to offer taking them back.
+// A closed vote keeps its counts (GET /api/sessions/{id}/votes): the board shows its latest
+// closed vote's badges and results, which anyone can hide on their own screen.
 
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
-import { t, tCount } from '../i18n'
+import { getLang, t, tCount } from '../i18n'
 import { ApiError, apiPath, del, get, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
-import { dotsOf, type Tally } from '../sync/session'
+import { dotsOf, type Tally, type VoteResult } from '../sync/session'
 import { itemName } from '../render/names'
 import { useEditor } from './hooks'
 
@@ -117,10 +119,10 @@ export function VotePanel ({ editor, vote, canVote }: { editor: Editor, vote: Vo
 }
 
 /** The dots on the canvas: a badge with the count at each voted item's corner. */
-export function VoteDots ({ editor, tally, mine }: { editor: Editor, tally: Tally[], mine: Record<string, number> }) {
+export function VoteDots ({ editor, tally, mine, closed }: { editor: Editor, tally: Tally[], mine: Record<string, number>, closed?: boolean }) {
   useEditor(editor, ['camera', 'items'])
   return (
-    <div class="vote-dots" aria-hidden="true">
+    <div class={`vote-dots${closed ? ' closed' : ''}`} aria-hidden="true">
       {tally.filter((x) => x.dots > 0).map((x) => {
         const it = editor.display(x.item)
         if (!it) return null
@@ -128,5 +130,85 @@ export function VoteDots ({ editor, tally, mine }: { editor: Editor, tally: Tall
         return <span key={x.item} class={`vote-dot${mine[x.item] ? ' mine' : ''}`} data-item={x.item} style={{ left: `${p.x}px`, top: `${p.y}px` }}>{x.dots}</span>
       })}
     </div>
+  )
+}
+
+// ---- closed votes ----------------------------------------------------------------------
+
+/**
+ * The meeting's closed votes, fetched again whenever `key` changes (sync/session.ts
+ * `resultsKey`: a vote opening or closing); null until the first answer.
+ */
+export function useVoteResults (sessionId: string, key: string): VoteResult[] | null {
+  const [results, setResults] = useState<VoteResult[] | null>(null)
+  useEffect(() => {
+    let alive = true
+    get<{ votes: VoteResult[] }>(apiPath('sessions', sessionId, 'votes'))
+      .then((r) => { if (alive) setResults(r.votes) })
+      .catch(() => {})
+    return () => { alive = false }
+  }, [sessionId, key])
+  return results
+}
+
+// Hiding the counts is one's own choice, for every board (kept in this browser).
+const HIDDEN_KEY = 'tavolo.voteCounts'
+const hiddenListeners = new Set<(hidden: boolean) => void>()
+function loadHidden (): boolean {
+  try { return localStorage.getItem(HIDDEN_KEY) === 'hidden' } catch { return false }
+}
+
+/** Whether this browser hides the counts of closed votes, and how to change it. */
+export function useCountsHidden (): [boolean, (hidden: boolean) => void] {
+  const [hidden, setHiddenState] = useState(loadHidden)
+  useEffect(() => { hiddenListeners.add(setHiddenState); return () => { hiddenListeners.delete(setHiddenState) } }, [])
+  const setHidden = useCallback((h: boolean) => {
+    try { if (h) localStorage.setItem(HIDDEN_KEY, 'hidden'); else localStorage.removeItem(HIDDEN_KEY) } catch { /* storage denied */ }
+    hiddenListeners.forEach((f) => f(h))
+  }, [])
+  return [hidden, setHidden]
+}
+
+export function formatWhen (ms: number): string {
+  try {
+    return new Date(ms).toLocaleString(getLang() === 'it' ? 'it-IT' : 'en-GB', { day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' })
+  } catch { return new Date(ms).toISOString() }
+}
+
+/** A result's label from the server; an item no longer on the board, in this language. */
+export function resultLabel (label: string): string {
+  return label === '(elemento eliminato)' ? t('vote.deletedItem') : label
+}
+
+/**
+ * A closed vote's items, ranked (equal counts share a rank), with their counts, named as
+ * the server names them (the text when the vote was read), on the board as in the console.
+ */
+export function ResultList ({ result }: { result: VoteResult }) {
+  if (!result.items.length) return <p class="muted small">{t('vote.noDots')}</p>
+  return (
+    <ol class="tally results" aria-label={t('vote.tally')}>
+      {result.items.map((i) => (
+        <li key={i.item} data-item={i.item} data-rank={i.rank}>
+          <span class="tally-rank">{t('vote.rank', { n: i.rank })}</span>
+          <span class="tally-name" title={resultLabel(i.label)}>{resultLabel(i.label)}</span>
+          <span class="tally-dots" data-dots={i.dots}>{tCount('vote.dots', i.dots)}</span>
+        </li>
+      ))}
+    </ol>
+  )
+}
+
+/** The side panel of a board whose latest vote is closed: its results and the hide toggle. */
+export function VoteResultPanel ({ result, hidden, onHidden }: { result: VoteResult, hidden: boolean, onHidden: (h: boolean) => void }) {
+  return (
+    <section class="vote-panel vote-results" aria-labelledby="vote-results-title" data-vote={result.id}>
+      <h2 id="vote-results-title">{t('vote.results')}</h2>
+      <p class="muted small">{t('vote.closedAt', { when: formatWhen(result.closed_at) })} · {tCount('vote.perPerson', result.dots)} · {tCount('vote.total', result.total)}</p>
+      <button type="button" class="small" data-action="vote-counts" onClick={() => onHidden(!hidden)}>{hidden ? t('vote.showCounts') : t('vote.hideCounts')}</button>
+      {hidden
+        ? <p class="muted small" role="status">{t('vote.countsHidden')}</p>
+        : <ResultList result={result} />}
+    </section>
   )
 }

@@ -1,16 +1,21 @@
 //! Exports and backups: a board as a picture (SVG, PNG, PDF), as data (schema JSON, CSV and
 //! Markdown of template boards, the Yjs state), live or as a snapshot kept it; a meeting's
-//! minutes in one ZIP; a board created from a backup. Rendering is `tavolo-export`'s.
+//! closed dot votes (CSV, Markdown); a meeting's minutes in one ZIP (with those votes); a
+//! board created from a backup. Rendering is `tavolo-export`'s.
 //!
 //! Who may do what: whoever may open a board (`sync_permit`: an observer yes, a stranger
 //! no) may export it; whoever may see a session (`visible_session`) may download its
-//! minutes, with the boards they may open; only the facilitator imports.
+//! minutes and its votes' results, with the boards they may open; only the facilitator
+//! imports.
 
 use super::credentials::Who;
 use super::error::{ApiError, ApiResult};
-use super::guard::{board_id, sync_permit, target_room, OwnedSession, VisibleSession};
+use super::guard::{
+    board_id, sync_permit, target_room, visible_session, OwnedSession, VisibleSession,
+};
 use super::service;
 use super::view::publish;
+use super::votes::closed_votes;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -31,6 +36,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/boards/{id}/export/{format}", get(export_board))
         .route("/api/sessions/{id}/minutes.zip", get(minutes))
+        .route(
+            "/api/sessions/{id}/votes/export/{format}",
+            get(export_votes),
+        )
         .route(
             "/api/sessions/{id}/import",
             post(import_board).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
@@ -273,6 +282,39 @@ async fn export_board(
     ))
 }
 
+// ------------------------------------------------------------------ vote results
+
+/// `GET /api/sessions/{id}/votes/export/{format}`: the meeting's closed votes, `csv` or
+/// `md` (the tables' dialects), as `closed_votes` gives them to the asker.
+async fn export_votes(
+    State(s): State<AppState>,
+    Who(who): Who,
+    Path((id, format)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let session = visible_session(&s, &who, &id).await?;
+    let format = match Format::parse(&format)? {
+        f @ (Format::Csv | Format::Md) => f,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "vote results are exported as csv or md".into(),
+            ))
+        }
+    };
+    let votes = closed_votes(&s, &who, &session).await?;
+    let tz = &s.options.time_zone;
+    let body = match format {
+        Format::Csv => tables::votes_csv(&votes, tz),
+        _ => tables::votes_markdown(&format!("{} ({})", session.title, session.date), &votes, tz),
+    };
+    let name = format!(
+        "votazioni-{}-{}.{}",
+        slug(&session.title, 40, "incontro"),
+        slug(&session.date, 20, "data"),
+        format.ext()
+    );
+    Ok(download(body.into_bytes(), format.content_type(), &name))
+}
+
 // ------------------------------------------------------------------ minutes
 
 /// `GET /api/sessions/{id}/minutes.zip`: the meeting's minutes. From the closing
@@ -373,6 +415,7 @@ async fn minutes(
             })
             .collect(),
         boards: out,
+        votes: closed_votes(&s, &who, &session).await?,
     };
     let zip = render(move || tavolo_export::minutes::zip(&m)).await?;
     let name = format!(

@@ -1,5 +1,6 @@
 //! Room control: what the facilitator sets for everyone in the meeting — the timer, a
-//! broadcast message, "bring everyone to me".
+//! broadcast message (sent again, it replaces the one showing; withdrawn, it leaves every
+//! screen), "bring everyone to me".
 
 use super::error::{ApiError, ApiResult};
 use super::guard::OwnedSession;
@@ -15,7 +16,10 @@ use tavolo_rooms::state::{Broadcast, Follow, Timer};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/sessions/{id}/timer", post(timer))
-        .route("/api/sessions/{id}/message", post(message))
+        .route(
+            "/api/sessions/{id}/message",
+            post(message).delete(withdraw_message),
+        )
         .route("/api/sessions/{id}/follow", post(follow))
 }
 
@@ -74,6 +78,21 @@ async fn message(
     let at = tavolo_store::now_ms();
     change_state(&s, &session.id, move |st| {
         st.message = Some(Broadcast { text, at });
+        Ok(())
+    })
+    .await
+    .map(Json)
+}
+
+/// Withdraws the broadcast message: the session's view (published on the control channel,
+/// as every change is) has no message, so every client stops showing it. Withdrawing when
+/// there is none changes nothing.
+async fn withdraw_message(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+) -> ApiResult<Json<SessionView>> {
+    change_state(&s, &session.id, move |st| {
+        st.message = None;
         Ok(())
     })
     .await

@@ -2,11 +2,13 @@
 //! remove their dots on the board's items. Nobody sees who voted what, and the database
 //! cannot tell either: a dot is stored as a tally and a ballot keyed with the voter's
 //! token (`tavolo_rooms::auth::Ballot`, `tavolo_store`'s votes, README "Security").
+//! A closed vote keeps its tally (counts per item, nothing else): its results are listed
+//! for whoever may see the meeting, each vote only to those who may open its board.
 
 use super::credentials::{Facilitator, Held};
 use super::error::{ApiError, ApiResult};
-use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard};
-use super::service::text_field;
+use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard, VisibleSession};
+use super::service::{self, text_field};
 use super::view::{change_state, publish_message, Created};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -14,9 +16,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tavolo_export::tables::{rank_tally, VoteResult};
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth::{self, Ballot};
-use tavolo_store::{BoardRow, DotOutcome, VoteRow};
+use tavolo_store::{BoardRow, DotOutcome, SessionRow, VoteRow};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/votes/{id}", get(get_vote))
         .route("/api/votes/{id}/close", post(close_vote))
         .route("/api/votes/{id}/dots", post(place_dot).delete(remove_dot))
+        .route("/api/sessions/{id}/votes", get(session_votes))
 }
 
 #[derive(Deserialize)]
@@ -139,14 +143,14 @@ async fn close_vote(
 ) -> ApiResult<Json<VoteView>> {
     let (vote, board) = vote_and_board(&s, &id).await?;
     owned_workspace(&s, &fac, &board.workspace_id).await?;
-    s.store.close_vote(&id).await?;
+    s.store.close_vote(&vote.id).await?;
     let board_key = board.id.clone();
     change_state(&s, &board.session_id, move |st| {
         st.votes.remove(&board_key);
         Ok(())
     })
     .await?;
-    let vote = VoteRow { open: 0, ..vote };
+    let vote = s.store.get_vote(&id).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(vote_view(&s, &vote, None).await?))
 }
 
@@ -248,4 +252,114 @@ async fn remove_dot(
         DotOutcome::Closed => Err(ApiError::Conflict("this vote is closed".into())),
         DotOutcome::NoneLeft => Err(ApiError::Conflict("you have no dot on this item".into())),
     }
+}
+
+// ------------------------------------------------------------------ results
+
+/// The meeting's closed votes, in the order they were opened, with their items ranked
+/// (labels from the boards' live content): those on boards `who` may open (a member of
+/// one group does not get another group's). What the console, the exports and the
+/// minutes show.
+pub async fn closed_votes(
+    s: &AppState,
+    who: &Principal,
+    session: &SessionRow,
+) -> ApiResult<Vec<VoteResult>> {
+    let rooms = s.store.list_rooms(&session.id).await?;
+    let mut out = Vec::new();
+    for b in s.store.list_session_boards(&session.id).await? {
+        if sync_permit(s, who, &board_id(&b.id)?).await.is_err() {
+            continue;
+        }
+        let votes: Vec<VoteRow> = s
+            .store
+            .list_votes(&b.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.open == 0)
+            .collect();
+        if votes.is_empty() {
+            continue;
+        }
+        let content = service::board_content(&s.store, Some(&s.hub), &b.id).await?;
+        let room = rooms
+            .iter()
+            .find(|r| r.id == b.room_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        for v in votes {
+            let tally = s.store.vote_tally(&v.id).await?;
+            out.push(VoteResult {
+                id: v.id,
+                board: b.id.clone(),
+                board_title: b.title.clone(),
+                room: room.clone(),
+                dots: v.dots,
+                opened_at: v.created_at,
+                closed_at: v.closed_at.unwrap_or(v.created_at),
+                items: rank_tally(Some(&content), tally),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct ResultItem {
+    dots: i64,
+    item: String,
+    label: String,
+    rank: usize,
+}
+
+#[derive(Serialize)]
+struct ResultView {
+    board: String,
+    board_title: String,
+    closed_at: i64,
+    dots: i64,
+    id: String,
+    items: Vec<ResultItem>,
+    opened_at: i64,
+    room: String,
+    total: i64,
+}
+
+#[derive(Serialize)]
+struct ResultsView {
+    votes: Vec<ResultView>,
+}
+
+/// `GET /api/sessions/{id}/votes`: the meeting's closed votes and their results.
+async fn session_votes(
+    State(s): State<AppState>,
+    VisibleSession { who, session }: VisibleSession,
+) -> ApiResult<Json<ResultsView>> {
+    let votes = closed_votes(&s, &who, &session).await?;
+    Ok(Json(ResultsView {
+        votes: votes
+            .into_iter()
+            .map(|v| ResultView {
+                total: v.total(),
+                board: v.board,
+                board_title: v.board_title,
+                closed_at: v.closed_at,
+                dots: v.dots,
+                id: v.id,
+                items: v
+                    .items
+                    .into_iter()
+                    .map(|i| ResultItem {
+                        dots: i.dots,
+                        item: i.item,
+                        label: i.label,
+                        rank: i.rank,
+                    })
+                    .collect(),
+                opened_at: v.opened_at,
+                room: v.room,
+            })
+            .collect(),
+    }))
 }
