@@ -342,7 +342,9 @@ pub fn verify_state(doc: &Doc, state: &[u8]) -> Result<(), String> {
 /// delta carries either, and neither is visible.
 pub fn same_state(a: &yrs::Snapshot, b: &yrs::Snapshot) -> bool {
     type Client = yrs::block::ClientID;
-    fn known(s: &yrs::Snapshot) -> (Vec<(Client, u32)>, Vec<(Client, u32, u32)>) {
+    /// Each client's clock, and each deleted range as (client, start, end).
+    type State = (Vec<(Client, u32)>, Vec<(Client, u32, u32)>);
+    fn known(s: &yrs::Snapshot) -> State {
         let mut clocks: Vec<(Client, u32)> = s
             .state_map
             .iter()
