@@ -225,7 +225,13 @@ test('timer, start: each participant lands in their group and edits; a broadcast
   for (const page of [...all(), ctx.Osvaldo.page]) {
     await page.waitForSelector('.broadcast-text:has-text("Ancora 5 minuti")', { timeout: 10_000 })
   }
-  await waitFor(async () => (await fac.textContent('.present-list')).includes('Gruppo 1 —'), 10_000, 'the console shows who is in which group')
+  try {
+    await waitFor(async () => (await fac.textContent('.present-list')).includes('Gruppo 1 —'), 10_000, 'the console shows who is in which group')
+  } catch (e) {
+    // say what it showed instead (seen once in a full run, never alone)
+    const present = await fac.evaluate(() => JSON.stringify(window.tavoloControl?.view?.present ?? null))
+    throw new Error(`${e.message}; the list reads ${JSON.stringify(await fac.textContent('.present-list'))}, the view's present: ${present}`)
+  }
   await fac.evaluate(() => window.scrollTo(0, 0))
   await fac.screenshot({ path: artifact('facilitation-console'), fullPage: true })
   await ctx.Anna.page.evaluate(() => window.tavolo.editor.zoomToFit())
