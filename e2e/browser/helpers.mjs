@@ -189,3 +189,70 @@ export async function addCard (page, role, x, y, text) {
   if (!id) throw new Error(`no ${role} card was created`)
   return id
 }
+
+// ---- meetings, as a facilitator and members reach them through the UI --------------------
+
+/** A browser context of its own (like another computer), with one page that collects page errors. */
+export async function newPage (browser, baseURL, viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport, baseURL })
+  const page = await context.newPage()
+  page.errors = []
+  page.on('pageerror', (e) => page.errors.push(e))
+  return page
+}
+
+/** Waits until a meeting page shows board `id`, synced with the server. */
+export async function onBoard (page, id, what) {
+  await waitFor(async () => (await page.evaluate(() => window.tavolo?.boardId ?? null)) === id &&
+    (await page.evaluate(() => window.tavolo?.conn.provider.synced === true)), 15_000, what ?? `board ${id}`)
+  await page.waitForSelector('.canvas', { timeout: 10_000 })
+}
+
+/**
+ * The first facilitator's account from the server's setup link, then a workspace and a
+ * meeting in it, through the UI; ends on the meeting's console and returns its id.
+ */
+export async function facilitatorWithMeeting (page, setupUrl, { workspace, title, date, email = 'facilitatrice@comune.example', password = 'una password lunga' }) {
+  await page.goto(setupUrl)
+  await page.waitForSelector('form[aria-labelledby="setup-title"]')
+  await page.fill('input[name="name"]', 'Francesca Facilitatrice')
+  await page.fill('input[name="email"]', email)
+  await page.fill('input[name="password"]', password)
+  await page.click('button[type="submit"]')
+  await page.waitForURL('**/w')
+  await page.fill('input[name="workspace"]', workspace)
+  await page.click('form[aria-labelledby="ws-create"] button[type="submit"]')
+  await page.click(`a.ws-name:has-text("${workspace}")`)
+  await page.waitForURL(/\/w\/[0-9a-f]+$/)
+  await page.fill('input[name="title"]', title)
+  await page.fill('input[name="date"]', date)
+  await page.click('form[aria-labelledby="m-create"] button[type="submit"]')
+  await page.waitForURL(/\/s\/[0-9a-f]+$/)
+  await page.waitForSelector('.console')
+  return page.url().split('/s/')[1]
+}
+
+/** Adds a board of `kind` to the plenary from the console; returns its id. */
+export async function addPlenaryBoard (page, kind, title) {
+  await page.selectOption('.add-board select[name="kind"]', kind)
+  await page.fill('.add-board input[name="board-title"]', title)
+  await page.click('.add-board button[type="submit"]')
+  await page.waitForSelector(`.board-row .br-title:has-text("${title}")`)
+  return page.getAttribute(`.board-row:has(.br-title:has-text("${title}"))`, 'data-board')
+}
+
+/** A new participants' invitation link from the console. */
+export async function participantLink (page) {
+  await page.click('[data-action="invite-participant"]')
+  await page.waitForSelector('.invite-list li[data-role="participant"] input')
+  return page.inputValue('.invite-list li[data-role="participant"] input')
+}
+
+/** Joins through `link` with `name` and waits for meeting `session`'s page. */
+export async function joinMeeting (page, link, name, session) {
+  await page.goto(link)
+  await page.waitForSelector('#join-privacy')
+  await page.fill('input[name="name"]', name)
+  await page.click('button[type="submit"]')
+  await page.waitForURL(`**/s/${session}`)
+}

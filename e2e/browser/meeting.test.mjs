@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import { ARTIFACTS, Cleanup, addCard, axeProblems, launchBrowser, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
+import { ARTIFACTS, Cleanup, addCard, addPlenaryBoard, axeProblems, facilitatorWithMeeting, launchBrowser, newPage, onBoard, participantLink, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
 
 let cleanup
 let server
@@ -26,51 +26,20 @@ before(async () => {
 })
 after(async () => { await cleanup?.run() })
 
-async function person (name, viewport = { width: 1366, height: 768 }) {
-  const context = await browser.newContext({ viewport, baseURL: server.url })
-  const page = await context.newPage()
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(e))
-  pages[name] = page
-  return page
+async function person (name, viewport) {
+  pages[name] = await newPage(browser, server.url, viewport)
+  return pages[name]
 }
 
 const view = (page) => page.evaluate(() => window.tavoloControl?.view ?? null)
 const boardOf = (page) => page.evaluate(() => window.tavolo?.boardId ?? null)
-const synced = (page) => page.evaluate(() => window.tavolo?.conn.provider.synced === true)
 const boardsOf = (v) => v.rooms.flatMap((r) => r.boards.map((b) => ({ ...b, room: r.id })))
-
-async function onBoard (page, id) {
-  await waitFor(async () => (await boardOf(page)) === id && (await synced(page)), 15_000, `board ${id}`)
-  await page.waitForSelector('.canvas', { timeout: 10_000 })
-}
 
 test('a meeting with a problem tree in the plenary, and a participant', async () => {
   const fac = await person('fac')
-  await fac.goto(server.setupUrl)
-  await fac.fill('input[name="name"]', 'Francesca Facilitatrice')
-  await fac.fill('input[name="email"]', 'facilitatrice@comune.example')
-  await fac.fill('input[name="password"]', 'una password lunga')
-  await fac.click('button[type="submit"]')
-  await fac.waitForURL('**/w')
-  await fac.fill('input[name="workspace"]', 'Dispersione scolastica')
-  await fac.click('form[aria-labelledby="ws-create"] button[type="submit"]')
-  await fac.click('a.ws-name:has-text("Dispersione scolastica")')
-  await fac.waitForURL(/\/w\/[0-9a-f]+$/)
-  await fac.fill('input[name="title"]', 'Incontro 2: problemi e obiettivi')
-  await fac.fill('input[name="date"]', '2026-12-02')
-  await fac.click('form[aria-labelledby="m-create"] button[type="submit"]')
-  await fac.waitForURL(/\/s\/[0-9a-f]+$/)
-  s.session = fac.url().split('/s/')[1]
-  await fac.waitForSelector('.console')
-  await fac.selectOption('.add-board select[name="kind"]', 'problem_tree')
-  await fac.fill('.add-board input[name="board-title"]', 'Perché i ragazzi lasciano la scuola')
-  await fac.click('.add-board button[type="submit"]')
-  await fac.waitForSelector('.board-row .br-title:has-text("Perché i ragazzi lasciano la scuola")')
-  s.problem = await fac.getAttribute('.board-row', 'data-board')
-  await fac.click('[data-action="invite-participant"]')
-  await fac.waitForSelector('.invite-list li[data-role="participant"] input')
-  s.link = await fac.inputValue('.invite-list li[data-role="participant"] input')
+  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Dispersione scolastica', title: 'Incontro 2: problemi e obiettivi', date: '2026-12-02' })
+  s.problem = await addPlenaryBoard(fac, 'problem_tree', 'Perché i ragazzi lasciano la scuola')
+  s.link = await participantLink(fac)
 
   const anna = await person('Anna')
   await anna.goto(s.link)
@@ -185,11 +154,7 @@ test('a vote or private writing on another board is announced, with a button tha
   const anna = pages.Anna
   await fac.setViewportSize({ width: 1366, height: 768 })
   await fac.goto(`/s/${s.session}`)
-  await fac.selectOption('.add-board select[name="kind"]', 'free')
-  await fac.fill('.add-board input[name="board-title"]', 'Idee per l\'orientamento')
-  await fac.click('.add-board button[type="submit"]')
-  await fac.waitForSelector('.board-row .br-title:has-text("Idee per l\'orientamento")')
-  s.ideas = await fac.getAttribute('.board-row:has(.br-title:has-text("Idee per l\'orientamento"))', 'data-board')
+  s.ideas = await addPlenaryBoard(fac, 'free', 'Idee per l\'orientamento')
   // Anna is on the problem tree
   await anna.click(`.meeting-bar [data-board="${s.problem}"]`)
   await onBoard(anna, s.problem)

@@ -8,12 +8,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import { AxeBuilder } from '@axe-core/playwright'
 
-import { ARTIFACTS, Cleanup, launchBrowser, placeWithTool, screenshot, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
-
-const EMAIL = 'facilitatrice@comune.example'
-const PASSWORD = 'una password lunga'
+import { ARTIFACTS, Cleanup, addPlenaryBoard, axeProblems, facilitatorWithMeeting, joinMeeting, launchBrowser, newPage, participantLink, placeWithTool, screenshot, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
 
 let cleanup
 let server
@@ -31,20 +27,7 @@ before(async () => {
 })
 after(async () => { await cleanup?.run() })
 
-async function person (width, height) {
-  const context = await browser.newContext({ viewport: { width, height }, baseURL: server.url })
-  const page = await context.newPage()
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(e))
-  return page
-}
-
-async function axeProblems (page) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
-}
+const person = (width, height) => newPage(browser, server.url, { width, height })
 
 const texts = (page) => page.evaluate(() => {
   const b = window.tavolo.board
@@ -53,38 +36,12 @@ const texts = (page) => page.evaluate(() => {
 
 test('a facilitator with a meeting, a board and a participant on it', async () => {
   fac = await person(1366, 768)
-  await fac.goto(server.setupUrl)
-  await fac.waitForSelector('form[aria-labelledby="setup-title"]')
-  await fac.fill('input[name="name"]', 'Francesca Facilitatrice')
-  await fac.fill('input[name="email"]', EMAIL)
-  await fac.fill('input[name="password"]', PASSWORD)
-  await fac.click('button[type="submit"]')
-  await fac.waitForURL('**/w')
-  await fac.fill('input[name="workspace"]', 'Tavolo minori')
-  await fac.click('form[aria-labelledby="ws-create"] button[type="submit"]')
-  await fac.click('a.ws-name:has-text("Tavolo minori")')
-  await fac.waitForURL(/\/w\/[0-9a-f]+$/)
-  await fac.fill('input[name="title"]', 'Incontro 2')
-  await fac.fill('input[name="date"]', '2026-12-02')
-  await fac.click('form[aria-labelledby="m-create"] button[type="submit"]')
-  await fac.waitForURL(/\/s\/[0-9a-f]+$/)
-  s.session = fac.url().split('/s/')[1]
-  await fac.waitForSelector('.console')
-  await fac.selectOption('.add-board select[name="kind"]', 'free')
-  await fac.fill('.add-board input[name="board-title"]', 'Idee')
-  await fac.click('.add-board button[type="submit"]')
-  await fac.waitForSelector('.board-row .br-title:has-text("Idee")')
-  s.board = await fac.getAttribute('.board-row', 'data-board')
-  await fac.click('[data-action="invite-participant"]')
-  await fac.waitForSelector('.invite-list li[data-role="participant"] input')
-  s.link = await fac.inputValue('.invite-list li[data-role="participant"] input')
+  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Tavolo minori', title: 'Incontro 2', date: '2026-12-02' })
+  s.board = await addPlenaryBoard(fac, 'free', 'Idee')
+  s.link = await participantLink(fac)
 
   bruno = await person(1024, 640)
-  await bruno.goto(s.link)
-  await bruno.waitForSelector('#join-privacy')
-  await bruno.fill('input[name="name"]', 'Bruno')
-  await bruno.click('button[type="submit"]')
-  await bruno.waitForURL(`**/s/${s.session}`)
+  await joinMeeting(bruno, s.link, 'Bruno', s.session)
   await waitFor(() => bruno.evaluate(() => window.tavolo?.conn.provider.synced === true), 15_000, 'Bruno on the board')
   await setCamera(bruno, 0, 0, 0.5)
   await placeWithTool(bruno, 'sticky', 300, 300)
@@ -173,11 +130,7 @@ test('both pages at the other size', async () => {
   await screenshot(bruno, 'removal-participant-1366')
   // the console's member list with someone in it, at 1024x640: a new participant joins
   const carla = await person(1024, 640)
-  await carla.goto(s.link)
-  await carla.waitForSelector('#join-privacy')
-  await carla.fill('input[name="name"]', 'Carla Maria Bianchi De Santis')
-  await carla.click('button[type="submit"]')
-  await carla.waitForURL(`**/s/${s.session}`)
+  await joinMeeting(carla, s.link, 'Carla Maria Bianchi De Santis', s.session)
   await fac.waitForSelector('.member-list li [data-action="remove-member"]')
   await fac.locator('section[aria-labelledby="members-title"]').scrollIntoViewIfNeeded()
   await screenshot(fac, 'removal-console-member-1024')

@@ -15,10 +15,8 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 
-import { ARTIFACTS, Cleanup, axeProblems, launchBrowser, placeWithTool, screenshot, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
+import { ARTIFACTS, Cleanup, addPlenaryBoard, addSticky, axeProblems, facilitatorWithMeeting, joinMeeting, launchBrowser, newPage, onBoard, participantLink, screenshot, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
 
-const EMAIL = 'facilitatrice@comune.example'
-const PASSWORD = 'una password lunga'
 
 let cleanup
 let server
@@ -38,31 +36,12 @@ before(async () => {
 })
 after(async () => { await cleanup?.run() })
 
-async function person (width, height) {
-  const context = await browser.newContext({ viewport: { width, height }, baseURL: server.url })
-  const page = await context.newPage()
-  page.errors = []
-  page.on('pageerror', (e) => page.errors.push(e))
-  return page
-}
+const person = (width, height) => newPage(browser, server.url, { width, height })
 
-const boardOf = (page) => page.evaluate(() => window.tavolo?.boardId ?? null)
-const synced = (page) => page.evaluate(() => window.tavolo?.conn.provider.synced === true)
-async function onBoard (page, id, what) {
-  await waitFor(async () => (await boardOf(page)) === id && (await synced(page)), 15_000, what ?? `board ${id}`)
-  await page.waitForSelector('.canvas', { timeout: 10_000 })
-}
-
+/** A sticky note through the toolbar at board point (x, y), seen at zoom 0.5; returns its id. */
 async function sticky (page, x, y, text) {
   await setCamera(page, 0, 0, 0.5)
-  const before = await page.evaluate(() => [...window.tavolo.board.items.keys()])
-  await placeWithTool(page, 'sticky', x, y)
-  await page.waitForSelector('textarea.text-editor:focus', { timeout: 5000 })
-  await page.keyboard.type(text)
-  await page.keyboard.press('Escape')
-  const id = await page.evaluate((before) => [...window.tavolo.board.items.keys()].find((k) => !before.includes(k)), before)
-  assert.ok(id, `${text}: a note was created`)
-  return id
+  return addSticky(page, x, y, text)
 }
 
 /** Gives a dot to `item` with the side panel's + button (the keyboard alternative). */
@@ -73,42 +52,16 @@ async function dot (page, item, leftAfter) {
 
 test('a facilitator, a meeting with a free board, two participants on it with three notes', async () => {
   fac = await person(1366, 768)
-  await fac.goto(server.setupUrl)
-  await fac.waitForSelector('form[aria-labelledby="setup-title"]')
-  await fac.fill('input[name="name"]', 'Francesca Facilitatrice')
-  await fac.fill('input[name="email"]', EMAIL)
-  await fac.fill('input[name="password"]', PASSWORD)
-  await fac.click('button[type="submit"]')
-  await fac.waitForURL('**/w')
-  await fac.fill('input[name="workspace"]', 'Tavolo quartiere')
-  await fac.click('form[aria-labelledby="ws-create"] button[type="submit"]')
-  await fac.click('a.ws-name:has-text("Tavolo quartiere")')
-  await fac.waitForURL(/\/w\/[0-9a-f]+$/)
-  await fac.fill('input[name="title"]', 'Incontro 3: le priorità')
-  await fac.fill('input[name="date"]', '2026-12-03')
-  await fac.click('form[aria-labelledby="m-create"] button[type="submit"]')
-  await fac.waitForURL(/\/s\/[0-9a-f]+$/)
-  s.session = fac.url().split('/s/')[1]
-  await fac.waitForSelector('.console')
-  await fac.selectOption('.add-board select[name="kind"]', 'free')
-  await fac.fill('.add-board input[name="board-title"]', 'Idee per il quartiere')
-  await fac.click('.add-board button[type="submit"]')
-  await fac.waitForSelector('.board-row .br-title:has-text("Idee per il quartiere")')
-  s.board = await fac.getAttribute('.board-row', 'data-board')
-  await fac.click('[data-action="invite-participant"]')
-  await fac.waitForSelector('.invite-list li[data-role="participant"] input')
-  s.link = await fac.inputValue('.invite-list li[data-role="participant"] input')
+  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Tavolo quartiere', title: 'Incontro 3: le priorità', date: '2026-12-03' })
+  s.board = await addPlenaryBoard(fac, 'free', 'Idee per il quartiere')
+  s.link = await participantLink(fac)
   // before any vote is closed, the console says there are no results yet
   await fac.waitForSelector('.vote-results-panel [data-results="none"]')
 
   anna = await person(1366, 768)
   bruno = await person(1024, 640)
   for (const [page, name] of [[anna, 'Anna'], [bruno, 'Bruno']]) {
-    await page.goto(s.link)
-    await page.waitForSelector('#join-privacy')
-    await page.fill('input[name="name"]', name)
-    await page.click('button[type="submit"]')
-    await page.waitForURL(`**/s/${s.session}`)
+    await joinMeeting(page, s.link, name, s.session)
     await onBoard(page, s.board, `${name} on the board`)
   }
   s.orti = await sticky(anna, 200, 200, 'Orti urbani')
