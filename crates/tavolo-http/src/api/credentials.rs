@@ -109,12 +109,8 @@ async fn resolve(
             None => Err(ApiError::Unauthorized),
         };
     }
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
     // An explicit token wins over cookies: it is what a script or the sync URL carries.
-    if let Some(token) = query_token.or(bearer) {
+    if let Some(token) = query_token.or(bearer(headers)) {
         return by_token(state, token).await;
     }
     if let Some(token) = cookie(headers, LOGIN_COOKIE) {
@@ -128,6 +124,14 @@ async fn resolve(
         }
     }
     Ok(Held::anonymous())
+}
+
+/// The token of an `Authorization: Bearer` header, if the request has one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
 }
 
 async fn by_token(state: &AppState, token: &str) -> ApiResult<Held> {
@@ -186,11 +190,7 @@ pub async fn removed_member(
     state: &AppState,
     headers: &HeaderMap,
 ) -> ApiResult<Option<ParticipantRow>> {
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = bearer.or_else(|| cookie(headers, MEMBER_COOKIE)) else {
+    let Some(token) = bearer(headers).or_else(|| cookie(headers, MEMBER_COOKIE)) else {
         return Ok(None);
     };
     if !plausible_token(token) {
