@@ -4,12 +4,13 @@
 
 import { useCallback, useEffect, useState } from 'preact/hooks'
 
+/** `at` counts what was said, so that saying the same text again is a change. */
 export interface Said { text: string, at: number }
 
 /** What to confirm, and the function that says it (the same text said twice shows twice). */
 export function useNotice (): [Said | null, (text: string) => void] {
   const [said, setSaid] = useState<Said | null>(null)
-  const say = useCallback((text: string) => setSaid({ text, at: Date.now() + Math.random() }), [])
+  const say = useCallback((text: string) => setSaid((last) => ({ text, at: (last?.at ?? 0) + 1 })), [])
   return [said, say]
 }
 
