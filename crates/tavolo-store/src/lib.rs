@@ -421,10 +421,18 @@ impl Store {
         with_pool!(self, |p| p.close().await)
     }
 
-    /// The newest snapshot of a board and every logged update after it.
+    /// The newest snapshot of a board and every logged update after it, read as of one
+    /// moment: a compaction committing between the two reads (it inserts a snapshot and
+    /// deletes the log rows it covers) must not leave the reader with neither. SQLite's
+    /// read transaction is one snapshot already; PostgreSQL's default (read committed)
+    /// gives each statement its own, so there the transaction asks for repeatable read.
     pub async fn load_board(&self, board_id: &str) -> Result<StoredBoard, StoreError> {
+        let begin = match &self.pool {
+            Pool::Sqlite(..) => "BEGIN",
+            Pool::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(begin).await?;
             let snap = sqlx::query(
                 "SELECT seq, state FROM board_snapshots WHERE board_id = $1 \
                  ORDER BY seq DESC, id DESC LIMIT 1",

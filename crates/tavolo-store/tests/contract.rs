@@ -241,6 +241,51 @@ async fn two_stores_on_one_sqlite_file_number_one_board_apart() {
     two_stores_number_one_board_apart(&url).await;
 }
 
+/// A board loaded while it is being compacted (another node, or this one unloading it)
+/// is read whole: the snapshot and the log after it as of one moment, never the old
+/// snapshot (none) and the log after the compaction deleted what it covers.
+async fn loads_during_compaction_read_the_whole_board(store: Store) {
+    store.migrate().await.unwrap();
+    store.append(&[batch("c", &[b"first"])]).await.unwrap();
+    let compactor = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for _ in 0..300 {
+                let seq = store.append(&[batch("c", &[b"more"])]).await.unwrap()[0];
+                store.compact("c", seq, b"state").await.unwrap();
+            }
+        })
+    };
+    let mut loads = 0;
+    while !compactor.is_finished() {
+        let got = store.load_board("c").await.unwrap();
+        let from = got.snapshot.as_ref().map_or(0, |s| s.seq);
+        let seqs: Vec<i64> = got.updates.iter().map(|u| u.0).collect();
+        assert!(
+            (got.snapshot.is_some() || !seqs.is_empty())
+                && seqs.iter().zip(from + 1..).all(|(a, b)| *a == b),
+            "load {loads} is not the snapshot at {from} and the log after it: {seqs:?}"
+        );
+        loads += 1;
+    }
+    compactor.await.unwrap();
+    assert!(loads > 10, "only {loads} loads ran beside the compactions");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn loads_during_compaction_on_sqlite() {
+    let (_dir, url) = temp_sqlite();
+    loads_during_compaction_read_the_whole_board(Store::open(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn loads_during_compaction_on_postgres() {
+    let db = TestPostgres::create().await;
+    loads_during_compaction_read_the_whole_board(Store::open(&db.url).await.unwrap()).await;
+    db.drop_database().await;
+}
+
 /// Appends abandoned half-way (their futures dropped, as a timeout would) leave nothing
 /// half-done behind: every append that runs to its end succeeds, and the log's numbers
 /// stay contiguous (an abandoned append is either wholly in or wholly out).
