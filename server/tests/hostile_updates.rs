@@ -277,6 +277,33 @@ async fn clock_near_overflow(b: Backend) {
     attack(b, config(), vec![f], 1007, "clock past", "clock_overflow").await;
 }
 
+/// Updates the board would have to keep waiting (yrs parks them, and parked structs once
+/// made the live board differ from its log, compaction refuse the board's own state and
+/// yrs panic): refused (1007), their sender closed, nothing of them kept.
+async fn waiting(b: Backend, update: &[u8], reason_has: &str, metric: &str) {
+    let f = wire::encode_update(update);
+    attack(b, config(), vec![f], 1007, reason_has, metric).await;
+}
+
+/// A string of client 4242 at clock 5, of which the board has nothing.
+async fn structs_past_their_clock(b: Backend) {
+    let u = [1, 1, 0x92, 0x21, 5, 4, 1, 1, b't', 1, b'x', 0];
+    waiting(b, &u, "past their client's clock", "gap_ahead").await;
+}
+
+/// A delete set naming clocks 0..3 of client 4242, of which the board has nothing.
+async fn deletions_ahead(b: Backend) {
+    let u = [0, 1, 0x92, 0x21, 1, 0, 3];
+    waiting(b, &u, "deletes structs", "deletion_ahead").await;
+}
+
+/// Two strings of two clients, each the other's origin: every reference is in the update,
+/// but yrs parks both; the board is rebuilt from its log without them.
+async fn structs_waiting_for_each_other(b: Backend) {
+    let u = [2, 1, 1, 0, 132, 2, 0, 1, 97, 1, 2, 0, 132, 1, 0, 1, 98, 0];
+    waiting(b, &u, "waits for structs", "parked").await;
+}
+
 async fn huge_state_vector_count(b: Backend) {
     let mut sv = Vec::new();
     sv.write_var(939_524_096u32);
@@ -387,6 +414,9 @@ both!(
     many_messages_in_one_frame,
     message_rate,
     costly_updates,
+    structs_past_their_clock,
+    deletions_ahead,
+    structs_waiting_for_each_other,
 );
 
 /// Awareness ids belong to the connection that introduced them.

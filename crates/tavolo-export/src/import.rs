@@ -95,6 +95,11 @@ pub fn from_yjs(bytes: &[u8]) -> Result<Board, ExportError> {
     if let Some(e) = applied.rejected {
         return Err(invalid(format!("not a Yjs state: {e}")));
     }
+    if applied.parked {
+        return Err(invalid(
+            "not a Yjs state: it holds structs that wait for others it does not hold",
+        ));
+    }
     let board = tavolo_sync::update::isolate(|| Board::read(&doc))
         .map_err(|e| invalid(format!("not a board: {e}")))?;
     if board.meta.kind.is_none() && board.items.is_empty() {

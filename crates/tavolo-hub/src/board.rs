@@ -805,15 +805,15 @@ impl Board {
                             out.received.push(received);
                             self.pending.push(delta);
                         }
-                        if applied.parked_broken {
-                            self.shared.metrics.reject("parked_broken");
-                            tracing::warn!(board = %self.id, conn, "update left structs that do not encode; rebuilding the board");
+                        if applied.parked {
+                            self.shared.metrics.reject("parked");
+                            tracing::warn!(board = %self.id, conn, "update left structs waiting for others; rebuilding the board");
                             self.reload = true;
                             out.kicks.push((
                                 conn,
                                 CloseReason::new(
                                     close::INVALID_PAYLOAD,
-                                    "update depends on structs that cannot be encoded",
+                                    "update waits for structs this board does not have",
                                 ),
                             ));
                         }

@@ -10,9 +10,12 @@
 //! - [`validate`]: bounded checks of every untrusted Yjs payload before yrs decodes it.
 //! - [`update`]: decoding (validated) and applying untrusted Yjs updates to a document
 //!   with panics isolated; verifying a compacted state before the log it replaces goes.
+//! - [`model`]: the properties a board's document keeps whatever clients send, checked
+//!   on a run of updates handled as the hub does (for the fuzz target and tests).
 //! - [`BoardId`]: the validated name of a board.
 
 pub mod awareness;
+pub mod model;
 pub mod update;
 pub mod validate;
 pub mod wire;

@@ -8,7 +8,6 @@
 use crate::validate::{self, Budget, Invalid};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
 use yrs::{Any, Array, Doc, GetString, Map, Out, ReadTxn, StateVector, Transact, Update};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -65,86 +64,103 @@ pub fn decode_state_vector(bytes: &[u8]) -> Result<StateVector, UpdateError> {
 }
 
 /// Why an update that passed the validator is refused by the document it would go into.
+///
+/// Each is something yrs would otherwise park (keep aside, outside the document, until
+/// what it waits for arrives) or mishandle. Parked structs and deletions are never
+/// stored, are merged into sync replies, and have made the live document differ from the
+/// one rebuilt from the log, panic while integrating, and yield states that do not read
+/// back as themselves (all found by fuzzing). So the rule is that the document never
+/// parks anything: an update must continue what the board has. An honest client builds
+/// only on what it received from the server, in order, over one socket; the one that
+/// raced (typed on reconnection before its offline edits went out, or saw another tab's
+/// edit first) is closed with 1007 and, reconnecting, sends everything in its sync reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ahead {
-    /// A GC or skip range in a client section that starts past what the document has of
-    /// that client. yrs parks items that wait for earlier structs, but integrates such
-    /// ranges at once: the document then holds deletions no logged delta carries, and its
-    /// block store computes `clock_start - skip.clock_start()` with an overflow (a panic,
-    /// or a wrapped clock in a release build).
-    Gc,
+    /// A client section that starts past what the document has of that client, or a skip
+    /// range (a hole in the update's own clocks): the structs after the hole would wait.
+    Gap,
     /// An item names (as origin, right origin or parent) a struct of another client that
-    /// neither the document nor the update holds. An honest client only builds on what it
-    /// has received, and the server relays nothing it has not integrated. yrs resolves such
-    /// a reference against the structs it keeps parked (which are never stored), so the
-    /// live document would differ from the one rebuilt from the log (found by fuzzing).
+    /// neither the document nor the update holds.
     Reference,
+    /// The delete set names clocks of a client that neither the document nor the update
+    /// holds: yrs would keep those deletions pending.
+    Deletion,
 }
 
 impl Ahead {
     /// A short, stable label for metrics.
     pub fn label(self) -> &'static str {
         match self {
-            Ahead::Gc => "gc_ahead",
+            Ahead::Gap => "gap_ahead",
             Ahead::Reference => "reference_ahead",
+            Ahead::Deletion => "deletion_ahead",
         }
     }
 
     /// The close reason sent to the client.
     pub fn message(self) -> &'static str {
         match self {
-            Ahead::Gc => "a GC range ahead of its client's clock",
+            Ahead::Gap => "structs past their client's clock on this board",
             Ahead::Reference => "an item refers to a struct this board does not have",
+            Ahead::Deletion => "deletes structs this board does not have",
         }
     }
 }
 
-/// Whether `doc` must refuse an update of this shape, and why (see [`Ahead`]). A
-/// reference is satisfied when the document has the struct, or when the update carries
-/// a section of that client that continues the document's clock and reaches it.
+/// Whether `doc` must refuse an update of this shape, and why (see [`Ahead`]).
 pub fn ahead(doc: &Doc, shape: &validate::Shape) -> Option<Ahead> {
-    if shape.gc_sections.is_empty() && shape.references.is_empty() {
+    if shape.sections.is_empty() && shape.deleted.is_empty() {
         return None;
     }
     let sv = doc.transact().state_vector();
     let have = |client: u64| u64::from(sv.get(&yrs::block::ClientID::new(client)));
-    if shape
-        .gc_sections
-        .iter()
-        .any(|(client, start)| *start > have(*client))
+    if shape.skips > 0
+        || shape
+            .sections
+            .iter()
+            .any(|(client, start, _)| *start > have(*client))
     {
-        return Some(Ahead::Gc);
+        return Some(Ahead::Gap);
     }
+    // what the board will have of a client once the update is in (no section is ahead)
     let reach = |client: u64| {
-        let known = have(client);
         shape
             .sections
             .iter()
-            .filter(|(c, start, _)| *c == client && *start <= known)
+            .filter(|(c, _, _)| *c == client)
             .map(|(_, _, end)| *end)
-            .fold(known, u64::max)
+            .fold(have(client), u64::max)
     };
-    shape
+    if shape
         .references
         .iter()
         .any(|(client, clock)| *clock >= reach(*client))
-        .then_some(Ahead::Reference)
+    {
+        return Some(Ahead::Reference);
+    }
+    shape
+        .deleted
+        .iter()
+        .any(|(client, end)| *end > reach(*client))
+        .then_some(Ahead::Deletion)
 }
 
 /// The outcome of applying one update.
 pub struct Applied {
     /// What the document actually changed, v1-encoded; `None` when nothing changed
-    /// (a duplicate, or blocks parked as pending until their dependencies arrive).
+    /// (a duplicate, or only things left parked, see [`Applied::parked`]).
     pub delta: Option<Vec<u8>>,
     /// Set when the document refused (part of) the update. Whatever it had already
     /// integrated is in `delta` all the same, so the store and the peers stay equal to
     /// the document.
     pub rejected: Option<UpdateError>,
-    /// Set when the update left structs parked (waiting for ones not yet received) that
-    /// do not encode back into a valid update: yrs merges parked structs into every sync
-    /// reply and snapshot, and such structs have made that panic. The caller must drop
-    /// the document and rebuild it from what it stored (parked structs are never stored).
-    pub parked_broken: bool,
+    /// Set when the update left something parked in yrs (structs or deletions waiting
+    /// for structs not received) although [`ahead`] let it through, as an update whose
+    /// structs wait for each other does. Parked things are never stored and have made
+    /// yrs misbehave (see [`Ahead`]): the caller must drop the document and rebuild it
+    /// from what it stored, and refuse the update's sender. What did integrate is in
+    /// `delta`, stored and relayed like any change.
+    pub parked: bool,
     /// Set when, after this update, some shared type nests deeper than
     /// [`MAX_TYPE_DEPTH`] (checked only when asked). yrs deletes nested types
     /// recursively: deleting a chain of ~7,000 nested maps overflows a 2 MiB stack and
@@ -216,24 +232,17 @@ pub fn nests_too_deep<T: ReadTxn>(txn: &T) -> bool {
 /// Applies `update` in its own transaction and returns what changed. With
 /// `check_nesting` (an update from outside that holds shared types, see
 /// [`validate::Shape::types`]), the document's nesting is checked afterwards
-/// ([`Applied::too_deep`]); it is checked also whenever parked structs may have been
-/// integrated, whatever the update holds.
+/// ([`Applied::too_deep`]).
 pub fn apply(doc: &Doc, update: Update, check_nesting: bool) -> Result<Applied, UpdateError> {
     isolate(|| {
         let mut txn = doc.transact_mut();
-        let had_parked = txn.store().pending_update().is_some();
         let rejected = txn
             .apply_update(update)
             .err()
             .map(|e| UpdateError::Rejected(e.to_string()));
         let delta = txn.encode_update_v1();
-        let parked_broken = txn.store().pending_update().is_some_and(|p| {
-            // Checked apart from the rest: a panic here is the verdict, not a failed apply.
-            let encoded = isolate(|| p.update.encode_v1());
-            !encoded
-                .is_ok_and(|bytes| validate::update_v1(&bytes, &mut Budget::unlimited()).is_ok())
-        });
-        let too_deep = (check_nesting || had_parked) && nests_too_deep(&txn);
+        let parked = txn.store().pending_update().is_some() || txn.store().pending_ds().is_some();
+        let too_deep = check_nesting && nests_too_deep(&txn);
         Applied {
             delta: if is_empty_update(&delta) {
                 None
@@ -241,26 +250,19 @@ pub fn apply(doc: &Doc, update: Update, check_nesting: bool) -> Result<Applied, 
                 Some(delta)
             },
             rejected,
-            parked_broken,
+            parked,
             too_deep,
         }
     })
 }
 
-/// What `doc` holds that a peer with state vector `sv` lacks (v1), with panics isolated:
-/// yrs merges the document's pending structs into this encoding, and crafted pending
-/// structs have made that panic.
+/// What `doc` holds that a peer with state vector `sv` lacks (v1), with panics isolated.
 pub fn encode_diff(doc: &Doc, sv: &StateVector) -> Result<Vec<u8>, UpdateError> {
     isolate(|| doc.transact().encode_state_as_update_v1(sv))
 }
 
 /// The whole document (v1), with panics isolated: what compaction and a board's
-/// snapshots store. yrs's pending update (structs parked waiting for ones never received)
-/// is not merged in, as it is in sync replies ([`encode_diff`]): merged, it came as a
-/// client section starting past its client's clock, which [`verify_state`]'s rebuild
-/// refuses like any such section, so a board with something parked never compacted
-/// (found by fuzzing). Structs yrs keeps in its block store behind a skip range still come
-/// along, and a document rebuilt from the state parks them again.
+/// snapshots store.
 pub fn encode_state(doc: &Doc) -> Result<Vec<u8>, UpdateError> {
     isolate(|| doc.transact().encode_diff_v1(&StateVector::default()))
 }
@@ -269,38 +271,52 @@ pub fn encode_state(doc: &Doc) -> Result<Vec<u8>, UpdateError> {
 /// in order. Returns the document and a description of each stored piece that did not
 /// pass the checks, decode or apply (those are skipped: the rest of the board is still
 /// worth having). Stored pieces go through the same bounded checks as a client's, without
-/// the per-frame work bound: data stored by an older version may be hostile too.
+/// the per-frame work bound: data stored by an older version may be hostile too. A piece
+/// that leaves something parked (see [`Ahead`]) is skipped too: the document is rebuilt
+/// without it, so a rebuilt document never holds anything parked.
 pub fn rebuild<'a>(
     snapshot: Option<&[u8]>,
     updates: impl IntoIterator<Item = (i64, &'a [u8])>,
 ) -> (Doc, Vec<String>) {
-    let doc = Doc::new();
-    let mut problems = Vec::new();
-    let pieces = snapshot
+    let pieces: Vec<(String, &[u8])> = snapshot
         .map(|s| ("snapshot".to_owned(), s))
         .into_iter()
         .chain(
             updates
                 .into_iter()
                 .map(|(seq, d)| (format!("update {seq}"), d)),
-        );
-    for (what, data) in pieces {
-        match decode_v1_shaped(data, &mut Budget::unlimited()) {
-            Ok((_, shape)) if ahead(&doc, &shape).is_some() => {
-                let why = ahead(&doc, &shape).map_or("", Ahead::message);
-                problems.push(format!("{what} refused: {why}"))
+        )
+        .collect();
+    let mut skipped = vec![false; pieces.len()];
+    'again: loop {
+        let doc = Doc::new();
+        let mut problems = Vec::new();
+        for (i, (what, data)) in pieces.iter().enumerate() {
+            if skipped[i] {
+                problems.push(format!("{what} refused: it leaves structs waiting"));
+                continue;
             }
-            Ok((u, _)) => match apply(&doc, u, false) {
-                Ok(Applied {
-                    rejected: Some(e), ..
-                }) => problems.push(format!("{what} refused: {e}")),
-                Ok(_) => {}
-                Err(e) => problems.push(format!("{what}: {e}")),
-            },
-            Err(e) => problems.push(format!("{what} does not decode: {e}")),
+            match decode_v1_shaped(data, &mut Budget::unlimited()) {
+                Ok((_, shape)) if ahead(&doc, &shape).is_some() => {
+                    let why = ahead(&doc, &shape).map_or("", Ahead::message);
+                    problems.push(format!("{what} refused: {why}"))
+                }
+                Ok((u, _)) => match apply(&doc, u, false) {
+                    Ok(Applied { parked: true, .. }) => {
+                        skipped[i] = true;
+                        continue 'again;
+                    }
+                    Ok(Applied {
+                        rejected: Some(e), ..
+                    }) => problems.push(format!("{what} refused: {e}")),
+                    Ok(_) => {}
+                    Err(e) => problems.push(format!("{what}: {e}")),
+                },
+                Err(e) => problems.push(format!("{what} does not decode: {e}")),
+            }
         }
+        return (doc, problems);
     }
-    (doc, problems)
 }
 
 /// Checks that `state` (a whole-document v1 update about to replace a board's log) is
@@ -335,33 +351,21 @@ pub fn verify_state(doc: &Doc, state: &[u8]) -> Result<(), String> {
 }
 
 /// Whether two snapshots hold the same state: the same state vector and the same
-/// deletions of integrated structs. Two things that are not state are left out: a client
-/// yrs knows only from parked structs sits in the state vector at clock 0, and a struct
-/// yrs keeps in its block store behind a skip range (past its client's clock) can be
-/// deleted, which puts a range past that clock in the delete set (found by fuzzing); no
-/// delta carries either, and neither is visible.
+/// deletions. (Compared as sorted lists: yrs keeps both in hash maps.) A document never
+/// parks anything (see [`Ahead`]), so nothing outside its state can tell two equal
+/// documents apart here.
 pub fn same_state(a: &yrs::Snapshot, b: &yrs::Snapshot) -> bool {
     type Client = yrs::block::ClientID;
     /// Each client's clock, and each deleted range as (client, start, end).
     type State = (Vec<(Client, u32)>, Vec<(Client, u32, u32)>);
     fn known(s: &yrs::Snapshot) -> State {
-        let mut clocks: Vec<(Client, u32)> = s
-            .state_map
-            .iter()
-            .filter(|(_, c)| **c > 0)
-            .map(|(k, c)| (*k, *c))
-            .collect();
+        let mut clocks: Vec<(Client, u32)> = s.state_map.iter().map(|(k, c)| (*k, *c)).collect();
         clocks.sort_unstable();
-        let mut deleted = Vec::new();
-        for (client, ranges) in s.delete_set.iter() {
-            let clock = s.state_map.get(client);
-            for r in ranges.iter() {
-                let end = r.end.min(clock);
-                if r.start < end {
-                    deleted.push((*client, r.start, end));
-                }
-            }
-        }
+        let mut deleted: Vec<(Client, u32, u32)> = s
+            .delete_set
+            .iter()
+            .flat_map(|(client, ranges)| ranges.iter().map(|r| (*client, r.start, r.end)))
+            .collect();
         deleted.sort_unstable();
         (clocks, deleted)
     }

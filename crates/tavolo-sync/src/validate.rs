@@ -133,12 +133,12 @@ pub struct Shape {
     pub clients: u64,
     /// Structs that create a shared type (a map, an array or a text).
     pub types: u64,
-    /// (client, first clock) of each client section that holds GC or skip ranges: yrs
-    /// integrates those even when they start past what the document has of that client,
-    /// which breaks its block store (see `update::ahead`).
-    pub gc_sections: Vec<(u64, u64)>,
+    /// Skip ranges: holes an update leaves in its client's clocks (see `update::ahead`).
+    pub skips: u64,
     /// (client, first clock, end clock) of every client section.
     pub sections: Vec<(u64, u64, u64)>,
+    /// (client, end clock) of each client of the delete set: the end of its last range.
+    pub deleted: Vec<(u64, u64)>,
     /// (client, clock) of each origin, right origin or parent that names a struct of
     /// another client than the item's own (see `update::ahead`).
     pub references: Vec<(u64, u64)>,
@@ -380,27 +380,22 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
         }
         let mut clock = r.clock()?;
         let start = clock;
-        let mut has_gc = false;
         budget.spend(structs)?;
         shape.structs += structs;
         shape.clients += 1;
         for _ in 0..structs {
             let (len, kind) = struct_v1(&mut r, (client, clock), &mut shape.references)?;
             shape.types += u64::from(kind == Struct::Type);
-            has_gc |= kind == Struct::Range;
+            shape.skips += u64::from(kind == Struct::Skip);
             clock += len;
             if clock > MAX_CLOCK {
                 return Err(Invalid::ClockOverflow(r.pos));
             }
         }
-        if has_gc {
-            shape.gc_sections.push((client, start));
-        }
         shape.sections.push((client, start, clock));
     }
-    let (clients, deletions) = delete_set_v1(&mut r, budget)?;
-    shape.clients += clients;
-    shape.deletions = deletions;
+    shape.deletions = delete_set_v1(&mut r, budget, &mut shape.deleted)?;
+    shape.clients += shape.deleted.len() as u64;
     if r.left() != 0 {
         return Err(Invalid::Trailing(r.left()));
     }
@@ -409,8 +404,10 @@ pub fn update_v1(bytes: &[u8], budget: &mut Budget) -> Result<Shape, Invalid> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Struct {
-    /// A GC or skip range.
-    Range,
+    /// A GC range (deleted structs whose content is gone).
+    Gc,
+    /// A skip range (structs the update does not carry).
+    Skip,
     /// An item that creates a shared type.
     Type,
     /// Any other item.
@@ -443,8 +440,8 @@ fn struct_v1(
     };
     let info = r.u8()?;
     match info {
-        0 => return Ok((r.len("GC range")?, Struct::Range)),
-        10 => return Ok((r.len("skip range")?, Struct::Range)),
+        0 => return Ok((r.len("GC range")?, Struct::Gc)),
+        10 => return Ok((r.len("skip range")?, Struct::Skip)),
         _ => {}
     }
     let content = info & 0x1f;
@@ -532,7 +529,13 @@ fn struct_v1(
     ))
 }
 
-fn delete_set_v1(r: &mut Reader, budget: &mut Budget) -> Result<(u64, u64), Invalid> {
+/// Checks a delete set; returns its number of ranges and pushes, per client, the end of
+/// its last range onto `ends`.
+fn delete_set_v1(
+    r: &mut Reader,
+    budget: &mut Budget,
+    ends: &mut Vec<(u64, u64)>,
+) -> Result<u64, Invalid> {
     // client, range count: at least 2 bytes each
     let clients = r.count("delete-set client", 2)?;
     let mut deletions = 0;
@@ -546,15 +549,18 @@ fn delete_set_v1(r: &mut Reader, budget: &mut Budget) -> Result<(u64, u64), Inva
         let ranges = r.count("deleted range", 2)?;
         budget.spend(ranges)?;
         deletions += ranges;
+        let mut end = 0;
         for _ in 0..ranges {
             let clock = r.clock()?;
             let len = r.len("deleted range")?;
             if clock + len > MAX_CLOCK {
                 return Err(Invalid::ClockOverflow(r.pos));
             }
+            end = end.max(clock + len);
         }
+        ends.push((client, end));
     }
-    Ok((clients, deletions))
+    Ok(deletions)
 }
 
 /// Checks a state vector (sync step 1) from outside: `varUint(n)` then `n` pairs of
