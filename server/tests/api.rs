@@ -2089,6 +2089,23 @@ async fn members_rename_themselves(backend: Backend) {
         .call("PATCH", "/api/me", Some(json!({ "name": "Altro" })))
         .await;
     assert_eq!(r.status, 401);
+    // a removed member's credential renames nobody: their name stays as it was
+    let r = w
+        .fac
+        .post(&format!("/api/members/{}/remove", w.b.id), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let r = w
+        .member_http(&w.b)
+        .call("PATCH", "/api/me", Some(json!({ "name": "Fantasma" })))
+        .await;
+    assert_eq!(r.status, 401, "{}", r.json);
+    let view = w
+        .fac
+        .get(&format!("/api/sessions/{}", w.session))
+        .await
+        .json;
+    assert!(!view.to_string().contains("Fantasma"), "{view}");
     // once the meeting is closed, names stay as the minutes have them
     let r = w
         .fac
@@ -2100,6 +2117,8 @@ async fn members_rename_themselves(backend: Backend) {
         .call("PATCH", "/api/me", Some(json!({ "name": "Osservatore" })))
         .await;
     assert_eq!(r.status, 409, "{}", r.json);
+    // with the stable code the web client translates
+    assert_eq!(r.json["code"], "meeting_closed", "{}", r.json);
     w.stop(db).await;
 }
 

@@ -20,6 +20,7 @@ import { navigate } from '../ui/router'
 import { NameDialog } from '../ui/NameDialog'
 import { Notice, useNotice } from '../ui/Notice'
 import { convertInMeeting } from '../sync/convert'
+import { errorText } from '../ui/errors'
 
 interface Live { conn: BoardConnection, board: Board, editor: Editor }
 
@@ -135,7 +136,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
       await post(apiPath('sessions', view.id, 'follow'), { board: boardId, x: v.x + v.w / 2, y: v.y + v.h / 2, zoom: live.editor.camera.zoom })
       setFailure(null)
       say(t('follow.sent'))
-    } catch (e) { setFailure(e instanceof ApiError ? e.message : t('error.generic')) }
+    } catch (e) { setFailure(errorText(e)) }
   }
   const toggleLock = async () => {
     if (!info) return
@@ -143,7 +144,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
       await patch(apiPath('boards', boardId), { locked: !info.board.locked })
       setFailure(null)
       say(info.board.locked ? t('board.unlockedNow') : t('board.lockedNow'))
-    } catch (e) { setFailure(e instanceof ApiError ? e.message : t('error.generic')) }
+    } catch (e) { setFailure(errorText(e)) }
   }
 
   // problem tree → objective tree: the facilitator's, into this board's room
@@ -151,7 +152,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     ? async () => {
       try {
         navigate(`/s/${view.id}/b/${await convertInMeeting(view.id, info.room.id, boardId, live.board.toJSON())}`)
-      } catch (e) { setFailure(e instanceof ApiError ? e.message : t('error.generic')) }
+      } catch (e) { setFailure(errorText(e)) }
     }
     : undefined
 
@@ -169,7 +170,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     if (!info || !title || title === info.board.title) return
     patch(apiPath('boards', boardId), { title })
       .then(() => { setFailure(null); say(t('board.renamed', { title })) })
-      .catch((e) => setFailure(e instanceof ApiError ? e.message : t('error.generic')))
+      .catch((e) => setFailure(errorText(e)))
   }
 
   const bar = (

@@ -17,6 +17,7 @@ import { lazy } from 'preact/compat'
 import { MeetingBoard } from './MeetingBoard'
 import { CallClient } from '../sync/call'
 import { CallPanel } from '../ui/CallPanel'
+import { errorText } from '../ui/errors'
 
 // the console loads on demand (participants never need it)
 const ConsolePage = lazy(() => import('./ConsolePage').then((m) => ({ default: m.ConsolePage })))
@@ -156,7 +157,7 @@ function SessionError ({ error, sessionId }: { error: ApiError, sessionId: strin
     ? t('meeting.needInvite')
     : error.status === 403
       ? t('meeting.forbidden')
-      : error.status === 404 ? t('meeting.notFound') : t('error.withReason', { reason: error.message })
+      : error.status === 404 ? t('meeting.notFound') : errorText(error)
   return (
     <main class="start narrow">
       <h1>{t('app.name')}</h1>

@@ -9,6 +9,7 @@ import { ApiError, get, post } from '../sync/api'
 import { setDisplayName } from '../sync/identity'
 import { LangSwitch } from './LangSwitch'
 import { navigate } from './router'
+import { errorText } from './errors'
 
 interface MeAnswer { kind: string, id?: string, setup_needed?: boolean }
 
@@ -20,11 +21,6 @@ export function Link ({ href, children, ...rest }: { href: string, children: Com
 /** Whether the login cookie came back: on plain HTTP a `Secure` cookie is dropped by the browser. */
 async function signedIn (): Promise<boolean> {
   try { return (await get<MeAnswer>('/api/me')).kind === 'facilitator' } catch { return false }
-}
-
-function errorText (e: unknown): string {
-  if (e instanceof ApiError) return e.status === 0 ? t('error.network') : e.message
-  return t('error.generic')
 }
 
 function nextPath (): string {

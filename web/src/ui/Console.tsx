@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { t, tCount, tDynamic } from '../i18n'
 import { BOARD_KINDS } from '../model/schema'
-import { ApiError, apiPath, del, get, patch, post } from '../sync/api'
+import { apiPath, del, get, patch, post } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import {
   assignUnassigned, boardLabel, findBoard, groupColumns, shuffleIntoGroups, groupRooms, plenaryRoom, resultsKey, timerRunning,
@@ -23,10 +23,7 @@ import { formatWhen, ResultList, useVoteResults } from './Vote'
 import { TimerDisplay } from './Timer'
 import { navigate } from './router'
 import { formatDate, today } from './HomePage'
-
-function errorText (e: unknown): string {
-  return e instanceof ApiError ? (e.status === 0 ? t('error.network') : e.message) : t('error.generic')
-}
+import { errorText } from './errors'
 
 /** Runs an API call; keeps its error for the section to show. */
 function useRun (): [string | null, (f: () => Promise<unknown>) => Promise<boolean>] {

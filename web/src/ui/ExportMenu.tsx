@@ -5,6 +5,8 @@
 import { useState } from 'preact/hooks'
 import { t } from '../i18n'
 import type { MessageKey } from '../i18n'
+import { ApiError } from '../sync/api'
+import { errorText } from './errors'
 
 export type ExportFormat = 'png' | 'svg' | 'pdf' | 'json' | 'csv' | 'md' | 'yjs'
 
@@ -28,11 +30,16 @@ export function minutesUrl (sessionId: string): string {
  * a stream so that `onProgress` can show the bytes received (and the total, when known).
  */
 export async function downloadFile (url: string, onProgress?: (received: number, total: number | null) => void): Promise<void> {
-  const res = await fetch(url, { credentials: 'same-origin' })
+  let res: Response
+  try {
+    res = await fetch(url, { credentials: 'same-origin' })
+  } catch (e) {
+    throw new ApiError(0, e instanceof Error ? e.message : String(e))
+  }
   if (!res.ok) {
-    let msg = `${res.status} ${res.statusText}`
-    try { msg = ((await res.json()) as { error?: string }).error ?? msg } catch { /* not JSON */ }
-    throw new Error(msg)
+    let body: { error?: string, code?: string } = {}
+    try { body = (await res.json()) as typeof body } catch { /* not JSON */ }
+    throw new ApiError(res.status, body.error ?? res.statusText, body.code ?? null)
   }
   const total = Number(res.headers.get('content-length')) || null
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'tavolo'
@@ -80,7 +87,7 @@ export function ExportMenu ({ boardId, kind, snapshot }: { boardId: string, kind
     try {
       await downloadFile(exportUrl(boardId, f, snapshot))
     } catch (e) {
-      setError(t('export.failed', { error: (e as Error).message }))
+      setError(t('export.failed', { error: errorText(e) }))
     } finally {
       setBusy(null)
     }
@@ -107,7 +114,7 @@ export function VoteResultsDownloads ({ sessionId }: { sessionId: string }) {
   const run = async (f: 'csv' | 'md') => {
     setBusy(f)
     setError(null)
-    try { await downloadFile(votesExportUrl(sessionId, f)) } catch (e) { setError(t('export.failed', { error: (e as Error).message })) } finally { setBusy(null) }
+    try { await downloadFile(votesExportUrl(sessionId, f)) } catch (e) { setError(t('export.failed', { error: errorText(e) })) } finally { setBusy(null) }
   }
   return (
     <div class="vote-downloads" role="group" aria-labelledby="vote-downloads-label">
@@ -133,7 +140,7 @@ export function MinutesButton ({ sessionId }: { sessionId: string }) {
       await downloadFile(minutesUrl(sessionId), (received, total) => setSt({ s: 'receiving', received, total }))
       setSt({ s: 'done' })
     } catch (e) {
-      setSt({ s: 'error', message: t('export.failed', { error: (e as Error).message }) })
+      setSt({ s: 'error', message: t('export.failed', { error: errorText(e) }) })
     }
   }
   let status = ''

@@ -4,17 +4,14 @@
 
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { t } from '../i18n'
-import { ApiError, apiPath, del, get, patch, post } from '../sync/api'
+import { apiPath, del, get, patch, post } from '../sync/api'
 import { Confirm } from './Dialog'
 import { FacilitatorHeader, Link, useFacilitator } from './Account'
 import { navigate } from './router'
+import { errorText } from './errors'
 
 interface Workspace { id: string, name: string, archived: boolean }
 interface Meeting { id: string, title: string, date: string, position: number, archived: boolean, closed: boolean }
-
-function errorText (e: unknown): string {
-  return e instanceof ApiError ? (e.status === 0 ? t('error.network') : e.message) : t('error.generic')
-}
 
 export function today (): string {
   const d = new Date()

@@ -5,11 +5,12 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { t, tCount } from '../i18n'
 import type { BoardJSON } from '../model/schema'
-import { ApiError, apiPath, get, post } from '../sync/api'
+import { apiPath, get, post } from '../sync/api'
 import { JsonBoardPreview } from './BoardPreview'
 import { Confirm, Modal } from './Dialog'
 import { ExportMenu } from './ExportMenu'
 import { Notice, useNotice } from './Notice'
+import { errorText } from './errors'
 
 interface SnapshotRow { id: number, kind: string, label: string, session: string | null, created_at: number }
 interface SnapshotContent { id: number, board: string, kind: string, label: string, created_at: number, content: BoardJSON }
@@ -27,14 +28,14 @@ export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: s
   const [status, setStatus] = useNotice()
   const [previews, setPreviews] = useState<Record<number, BoardJSON>>({})
   const [restoring, setRestoring] = useState<SnapshotRow | null>(null)
-  const load = useCallback(() => get<SnapshotRow[]>(apiPath('boards', boardId, 'snapshots')).then(setList).catch((e) => setError(e instanceof ApiError ? e.message : t('error.generic'))), [boardId])
+  const load = useCallback(() => get<SnapshotRow[]>(apiPath('boards', boardId, 'snapshots')).then(setList).catch((e) => setError(errorText(e))), [boardId])
   useEffect(() => { void load() }, [load])
   const preview = async (s: SnapshotRow) => {
     if (previews[s.id]) { setPreviews((p) => { const n = { ...p }; delete n[s.id]; return n }); return }
     try {
       const c = await get<SnapshotContent>(apiPath('snapshots', String(s.id)))
       setPreviews((p) => ({ ...p, [s.id]: c.content }))
-    } catch (e) { setError(e instanceof ApiError ? e.message : t('error.generic')) }
+    } catch (e) { setError(errorText(e)) }
   }
   return (
     <Modal title={t('snapshots.titleOf', { title })} onClose={onClose} wide>
@@ -46,7 +47,7 @@ export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: s
           setLabel('')
           setStatus(t('snapshots.taken'))
           await load()
-        } catch (err) { setError(err instanceof ApiError ? err.message : t('error.generic')) }
+        } catch (err) { setError(errorText(err)) }
       }}>
         <label class="field grow">{t('snapshots.label')}
           <input type="text" value={label} maxLength={200} placeholder={t('snapshots.labelPlaceholder')} onInput={(e) => setLabel((e.target as HTMLInputElement).value)} />
@@ -93,7 +94,7 @@ export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: s
               try {
                 await post(apiPath('snapshots', String(restoring.id), 'restore'))
                 setStatus(t('snapshots.restored'))
-              } catch (e) { setError(e instanceof ApiError ? e.message : t('error.generic')) }
+              } catch (e) { setError(errorText(e)) }
               setRestoring(null)
             }} />
           )

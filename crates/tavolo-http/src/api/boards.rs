@@ -4,7 +4,7 @@
 
 use super::error::{patched, ApiError, ApiResult};
 use super::guard::{board_id, owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
-use super::service;
+use super::service::{self, Conflict};
 use super::view::{change_state, ok, publish, Created, Done, SessionView};
 use crate::AppState;
 use axum::extract::State;
@@ -143,7 +143,7 @@ async fn spawn_breakouts(
 ) -> ApiResult<(StatusCode, Json<Spawned>)> {
     let id = session.id;
     if session.closed_at.is_some() {
-        return Err(ApiError::Conflict("the meeting is closed".into()));
+        return Err(ApiError::Conflict(Conflict::MeetingClosed));
     }
     if !(1..=20).contains(&b.groups) {
         return Err(ApiError::BadRequest("from 1 to 20 groups".into()));
@@ -265,7 +265,7 @@ async fn start_breakouts(
 ) -> ApiResult<Json<SessionView>> {
     change_state(&s, &session.id, |st| {
         if st.groups.is_empty() {
-            return Err(ApiError::Conflict("spawn the groups first".into()));
+            return Err(ApiError::Conflict(Conflict::NoGroups));
         }
         st.phase = Phase::Breakout;
         Ok(())
@@ -311,7 +311,7 @@ async fn gather(
     let id = &session.id;
     let state = SessionState::parse(&session.state);
     if state.groups.is_empty() {
-        return Err(ApiError::Conflict("there are no groups to gather".into()));
+        return Err(ApiError::Conflict(Conflict::NothingToGather));
     }
     let rooms = s.store.list_rooms(id).await?;
     let boards = s.store.list_session_boards(id).await?;

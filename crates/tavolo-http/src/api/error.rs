@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::service::{text_field, InviteEnd, ServiceError};
+use super::service::{text_field, Conflict, InviteEnd, ServiceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -17,8 +17,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
-    #[error("{0}")]
-    Conflict(String),
+    /// 409, with its `code`.
+    #[error("{}", .0.message())]
+    Conflict(Conflict),
     #[error("{0}")]
     Gone(String),
     /// 410 for an invitation nobody may join through any more, with its `code`.
@@ -67,6 +68,9 @@ impl IntoResponse for ApiError {
         }
         let body = match &self {
             ApiError::InviteEnded(why) => {
+                serde_json::json!({ "error": self.to_string(), "code": why.code() })
+            }
+            ApiError::Conflict(why) => {
                 serde_json::json!({ "error": self.to_string(), "code": why.code() })
             }
             _ => serde_json::json!({ "error": self.to_string() }),

@@ -13,7 +13,7 @@ use super::error::{ApiError, ApiResult};
 use super::guard::{
     board_id, sync_permit, target_room, visible_session, OwnedSession, VisibleSession,
 };
-use super::service;
+use super::service::{self, Conflict};
 use super::view::publish;
 use super::votes::closed_votes;
 use crate::AppState;
@@ -447,7 +447,7 @@ async fn import_board(
 ) -> ApiResult<(StatusCode, Json<Imported>)> {
     let id = &session.id;
     if session.closed_at.is_some() {
-        return Err(ApiError::Conflict("the meeting is closed".into()));
+        return Err(ApiError::Conflict(Conflict::MeetingClosed));
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)

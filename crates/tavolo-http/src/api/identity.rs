@@ -3,7 +3,7 @@
 use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
 use super::ending;
 use super::error::{ApiError, ApiResult};
-use super::service;
+use super::service::{self, Conflict};
 use super::view::{ok, publish, Created, Done};
 use crate::security::ClientIp;
 use crate::{audit, AppState};
@@ -207,7 +207,7 @@ async fn rename_me(
         .await?
         .ok_or(ApiError::NotFound)?;
     if session.closed_at.is_some() {
-        return Err(ApiError::Conflict("the meeting is closed".into()));
+        return Err(ApiError::Conflict(Conflict::MeetingClosed));
     }
     s.store.rename_participant(&p.id, &name).await?;
     s.live.rename(&p.session_id, &p.id, &name);

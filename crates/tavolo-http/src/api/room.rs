@@ -4,7 +4,7 @@
 
 use super::error::{ApiError, ApiResult};
 use super::guard::OwnedSession;
-use super::service::text_field;
+use super::service::{text_field, Conflict};
 use super::view::{change_state, SessionView};
 use crate::AppState;
 use axum::extract::State;
@@ -50,7 +50,7 @@ async fn timer(
             ("add", Some(t)) => t.add(secs * 1000, now),
             ("stop", _) => st.timer = None,
             ("pause" | "resume" | "add", None) => {
-                return Err(ApiError::Conflict("no timer is set".into()))
+                return Err(ApiError::Conflict(Conflict::NoTimer))
             }
             (other, _) => {
                 return Err(ApiError::BadRequest(format!(

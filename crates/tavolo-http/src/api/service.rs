@@ -21,8 +21,8 @@ pub enum ServiceError {
     Invalid(String),
     #[error("not found")]
     NotFound,
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{}", .0.message())]
+    Conflict(Conflict),
     /// It existed but is no longer usable (a revoked or expired invitation…).
     #[error("{0}")]
     Gone(String),
@@ -65,6 +65,50 @@ impl InviteEnd {
             InviteEnd::Revoked => "this invitation was revoked",
             InviteEnd::Expired => "this invitation has expired",
             InviteEnd::MeetingClosed => "this meeting is closed",
+        }
+    }
+}
+
+/// Why a change cannot happen in the state things are in (409), with a stable `code` the
+/// web client translates (its messages are for logs and scripts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    MeetingClosed,
+    VoteClosed,
+    NoDotsLeft,
+    NoDotHere,
+    /// Groups are needed first (to assign people, to gather).
+    NoGroups,
+    /// Nothing to gather: the groups have ended.
+    NothingToGather,
+    NoTimer,
+    FacilitatorExists,
+}
+
+impl Conflict {
+    /// The stable code the error carries (`code` in the JSON body).
+    pub fn code(self) -> &'static str {
+        match self {
+            Conflict::MeetingClosed => "meeting_closed",
+            Conflict::VoteClosed => "vote_closed",
+            Conflict::NoDotsLeft => "no_dots_left",
+            Conflict::NoDotHere => "no_dot_here",
+            Conflict::NoGroups | Conflict::NothingToGather => "no_groups",
+            Conflict::NoTimer => "no_timer",
+            Conflict::FacilitatorExists => "facilitator_exists",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Conflict::MeetingClosed => "the meeting is closed",
+            Conflict::VoteClosed => "this vote is closed",
+            Conflict::NoDotsLeft => "no dots left",
+            Conflict::NoDotHere => "you have no dot on this item",
+            Conflict::NoGroups => "spawn the groups first",
+            Conflict::NothingToGather => "there are no groups to gather",
+            Conflict::NoTimer => "no timer is set",
+            Conflict::FacilitatorExists => "a facilitator with this email exists",
         }
     }
 }
@@ -116,9 +160,7 @@ pub async fn create_facilitator(
 ) -> ServiceResult<String> {
     let (email, name) = facilitator_fields(email, name, password)?;
     if store.facilitator_by_email(&email).await?.is_some() {
-        return Err(ServiceError::Conflict(
-            "a facilitator with this email exists".into(),
-        ));
+        return Err(ServiceError::Conflict(Conflict::FacilitatorExists));
     }
     let hash = passwords.hash(password).await?;
     let id = new_id();

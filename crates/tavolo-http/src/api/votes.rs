@@ -8,7 +8,7 @@
 use super::credentials::{Facilitator, Held};
 use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard, VisibleSession};
-use super::service::{self, text_field};
+use super::service::{self, text_field, Conflict};
 use super::view::{change_state, publish_message, Created};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -165,7 +165,7 @@ async fn dot_voter(s: &AppState, c: &Held, id: &str) -> ApiResult<(VoteRow, Boar
     let (vote, board) = vote_and_board(s, id).await?;
     may_vote(s, &c.who, &board_id(&board.id)?).await?;
     if vote.open == 0 {
-        return Err(ApiError::Conflict("this vote is closed".into()));
+        return Err(ApiError::Conflict(Conflict::VoteClosed));
     }
     // may_vote lets members only, and a member's credential is a token
     let ballot = ballot_of(c, &vote).ok_or(ApiError::Unauthorized)?;
@@ -230,8 +230,8 @@ async fn place_dot(
         .await?
     {
         DotOutcome::Done => tell_tally(&s, &vote, &board, &ballot).await,
-        DotOutcome::Closed => Err(ApiError::Conflict("this vote is closed".into())),
-        DotOutcome::NoneLeft => Err(ApiError::Conflict("no dots left".into())),
+        DotOutcome::Closed => Err(ApiError::Conflict(Conflict::VoteClosed)),
+        DotOutcome::NoneLeft => Err(ApiError::Conflict(Conflict::NoDotsLeft)),
     }
 }
 
@@ -249,8 +249,8 @@ async fn remove_dot(
         .await?
     {
         DotOutcome::Done => tell_tally(&s, &vote, &board, &ballot).await,
-        DotOutcome::Closed => Err(ApiError::Conflict("this vote is closed".into())),
-        DotOutcome::NoneLeft => Err(ApiError::Conflict("you have no dot on this item".into())),
+        DotOutcome::Closed => Err(ApiError::Conflict(Conflict::VoteClosed)),
+        DotOutcome::NoneLeft => Err(ApiError::Conflict(Conflict::NoDotHere)),
     }
 }
 
