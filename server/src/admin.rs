@@ -161,10 +161,11 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                 .get_session(session)
                 .await?
                 .ok_or_else(|| anyhow!("no meeting {session}"))?;
-            let (_, token) = service::create_invite(store, session, role, *hours)
+            let invite = service::create_invite(store, session, role, *hours)
                 .await
                 .map_err(api)?;
-            println!("{}/join/{token}", base_url.trim_end_matches('/'));
+            println!("{}/join/{}", base_url.trim_end_matches('/'), invite.token);
+            eprintln!("short code: {}", invite.code);
         }
         Admin::SyncUrl {
             board,

@@ -354,6 +354,82 @@ async fn other_workspace_is_out_of_reach(backend: Backend) {
     w.stop(db).await;
 }
 
+/// An invitation's short code opens what its link opens, typed as people type it; it is
+/// refused with the link when the invitation is revoked; and one address may try only so
+/// many codes a minute (40 bits are guessable without that).
+async fn short_codes_open_the_invitation(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    let made = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/invites", w.session),
+            json!({ "role": "participant" }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.json);
+    let code = made.json["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 9, "{code}");
+    assert_eq!(made.json["short_path"], format!("/join/{code}"));
+    // the database keeps no code, only its hash
+    let stored = w.server.store.list_invites(&w.session).await.unwrap();
+    assert!(!format!("{stored:?}").contains(&code.replace('-', "")));
+    let typed = code.replace('-', " ").to_lowercase();
+    let http = Http::new(w.server.addr);
+    let r = http
+        .post("/api/join/preview", json!({ "token": typed }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["role"], "participant");
+    let (status, j) = join(&w.server, &code, "Dario").await;
+    assert_eq!(status, 200, "{j}");
+    let dario = Member {
+        id: j["id"].as_str().unwrap().into(),
+        token: j["token"].as_str().unwrap().into(),
+    };
+    let me = w.member_http(&dario).get("/api/me").await.json;
+    assert_eq!(me["name"], "Dario");
+    // a code that is no invitation's, and one that cannot be a code
+    let r = http
+        .post("/api/join/preview", json!({ "token": "ZZZZ-ZZZZ" }))
+        .await;
+    assert_eq!(r.status, 404, "{}", r.json);
+    // revoked: the code is refused as the link is
+    let id = made.json["id"].as_str().unwrap();
+    let r = w
+        .fac
+        .post(&format!("/api/invites/{id}/revoke"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let (status, body) = join(&w.server, &code, "Tardivo").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("invite_revoked"))
+    );
+    // guessing: the address has used 4 lookups; by the 20th it is refused, and a link's
+    // token (256 bits) is still not counted
+    let mut refused_at = None;
+    for i in 0..20 {
+        let r = http
+            .post(
+                "/api/join/preview",
+                json!({ "token": format!("ABCD-{:04}", 2000 + i) }),
+            )
+            .await;
+        if r.status == 429 {
+            refused_at = Some(i);
+            break;
+        }
+        assert_eq!(r.status, 404, "{}", r.json);
+    }
+    assert_eq!(refused_at, Some(16), "20 codes a minute");
+    let r = http
+        .post("/api/join/preview", json!({ "token": w.invite_p }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    w.stop(db).await;
+}
+
 async fn expired_and_revoked_invites_are_refused(backend: Backend) {
     let db = TestDb::new(backend).await;
     let w = world(backend, &db).await;
@@ -413,10 +489,11 @@ async fn expired_and_revoked_invites_are_refused(backend: Backend) {
         (410, Some("invite_revoked"))
     );
     // expired: an invitation whose time is up
-    let (_, token) =
+    let token =
         tavolo_http::api::service::create_invite(&w.server.store, &w.session, "participant", 1)
             .await
-            .unwrap();
+            .unwrap()
+            .token;
     let hash = tavolo_rooms::auth::token_hash(&token);
     expire(&w.server.store, &hash, &db.url).await;
     let (status, body) = join(&w.server, &token, "Tardivo").await;
@@ -1345,6 +1422,7 @@ async fn member_sockets_close_when_the_invitation_expires(backend: Backend) {
             &w.session,
             "participant",
             &tavolo_rooms::auth::token_hash(&token),
+            &tavolo_rooms::auth::token_hash(&tavolo_rooms::auth::new_id()),
             expires_at,
         )
         .await
@@ -2406,6 +2484,7 @@ on_both_backends!(
     closed_vote_keeps_its_results,
     withdrawn_message_leaves_every_screen,
     members_rename_themselves,
+    short_codes_open_the_invitation,
     extractor_refusals_are_json_errors,
     removed_member_is_out_at_once,
     member_sockets_close_when_the_invitation_expires,

@@ -11,6 +11,7 @@
 //! | `login` | info | `facilitator`, `ip` |
 //! | `login_failed` | warn | `email`, `ip`, `reason` (`no_account`, `wrong_password`) |
 //! | `login_throttled` | warn | `email`, `ip`, `retry_after_secs` |
+//! | `code_lookups_throttled` | warn | `ip` (too many invitation short codes tried in a minute) |
 //! | `logout` | info | |
 //! | `setup` | info | `facilitator`, `email`, `ip` |
 //! | `setup_failed` | warn | `ip`, `reason` |
@@ -37,6 +38,11 @@ pub fn login_failed(email: &str, ip: IpAddr, reason: &str) {
 
 pub fn login_throttled(email: &str, ip: IpAddr, retry_after_secs: u64) {
     tracing::warn!(target: TARGET, event = "login_throttled", email, %ip, retry_after_secs);
+}
+
+/// An address tried more invitation short codes than it may in a minute.
+pub fn code_lookups_throttled(ip: IpAddr) {
+    tracing::warn!(target: TARGET, event = "code_lookups_throttled", %ip);
 }
 
 pub fn logout() {

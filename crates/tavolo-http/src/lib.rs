@@ -64,6 +64,8 @@ pub struct AppState {
     pub logins: throttle::LoginThrottle,
     /// New anonymous boards, per address per minute.
     pub new_anonymous_boards: throttle::RateLimit,
+    /// Invitation short codes tried, per address per minute.
+    pub code_lookups: throttle::RateLimit,
     /// The media server (voice and video); `None` with `--no-media`.
     pub media: Option<tavolo_media::Media>,
 }
@@ -158,6 +160,11 @@ impl AppState {
             logins: throttle::LoginThrottle::new(options.login_throttle.clone()),
             new_anonymous_boards: throttle::RateLimit::new(
                 options.anonymous_boards_per_minute,
+                Duration::from_secs(60),
+                10_000,
+            ),
+            code_lookups: throttle::RateLimit::new(
+                api::invitations::CODE_LOOKUPS_PER_MINUTE,
                 Duration::from_secs(60),
                 10_000,
             ),

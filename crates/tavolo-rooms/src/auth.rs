@@ -42,6 +42,46 @@ pub fn plausible_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The characters of an invitation's short code: Crockford's base32 (no I, L, O or U, so
+/// nothing is mistaken when the code is read aloud or copied by hand).
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The characters of a short code (40 random bits). Guessing one is bounded by the rate
+/// limit on code lookups, not by its length alone.
+pub const INVITE_CODE_LEN: usize = 8;
+
+/// A new invitation short code, as shown: `ABCD-EFGH`.
+pub fn new_invite_code() -> String {
+    let mut b = [0u8; INVITE_CODE_LEN];
+    rand::rng().fill_bytes(&mut b);
+    let chars: String = b
+        .iter()
+        .map(|x| CODE_ALPHABET[(x & 31) as usize] as char)
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// The normal form of a short code as someone typed it (case, spaces and dashes do not
+/// matter; O reads as 0, I and L as 1, as Crockford's base32 says), or `None` when it
+/// cannot be one. Nothing that is not a code is worth a database lookup.
+pub fn invite_code(typed: &str) -> Option<String> {
+    if typed.len() > 4 * INVITE_CODE_LEN {
+        return None;
+    }
+    let mut out = String::with_capacity(INVITE_CODE_LEN);
+    for c in typed.chars() {
+        let c = match c.to_ascii_uppercase() {
+            ' ' | '-' => continue,
+            'O' => '0',
+            'I' | 'L' => '1',
+            c if c.is_ascii() && CODE_ALPHABET.contains(&(c as u8)) => c,
+            _ => return None,
+        };
+        out.push(c);
+    }
+    (out.len() == INVITE_CODE_LEN).then_some(out)
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
@@ -130,6 +170,33 @@ mod tests {
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a).len(), 64);
+    }
+
+    #[test]
+    fn invite_codes() {
+        let c = new_invite_code();
+        assert_eq!(c.len(), INVITE_CODE_LEN + 1);
+        assert_eq!(&c[4..5], "-");
+        let norm = invite_code(&c).unwrap();
+        assert_eq!(norm, c.replace('-', ""));
+        // as people type it
+        assert_eq!(invite_code(&c.to_lowercase()), Some(norm.clone()));
+        assert_eq!(invite_code(" abcd efgh ").as_deref(), Some("ABCDEFGH"));
+        assert_eq!(invite_code("o1lI-2345").as_deref(), Some("01112345"));
+        // not a code
+        for bad in [
+            "",
+            "ABCD-EFG",
+            "ABCD-EFGHJ",
+            "ABCD-EFGU",
+            "ABCD-ÉFGH",
+            &"-".repeat(100),
+        ] {
+            assert_eq!(invite_code(bad), None, "{bad:?}");
+        }
+        // a token is not a code
+        assert_eq!(invite_code(&new_token()), None);
+        assert_ne!(new_invite_code(), new_invite_code());
     }
 
     #[test]

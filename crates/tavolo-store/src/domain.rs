@@ -648,12 +648,19 @@ impl Store {
         session_id: &str,
         role: &str,
         token_hash: &str,
+        code_hash: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
         exec!(self,
-            "INSERT INTO invites (id, session_id, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            id, session_id, role, token_hash, now_ms(), expires_at)?;
+            "INSERT INTO invites (id, session_id, role, token_hash, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            id, session_id, role, token_hash, code_hash, now_ms(), expires_at)?;
         Ok(())
+    }
+
+    /// The invitation whose short code hashes to `code_hash` (see `create_invite`).
+    pub async fn invite_by_code(&self, code_hash: &str) -> Result<Option<InviteRow>, StoreError> {
+        Ok(fetch!(self, fetch_optional, InviteRow,
+            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE code_hash = $1", code_hash)?)
     }
 
     pub async fn invite_by_token(&self, token_hash: &str) -> Result<Option<InviteRow>, StoreError> {

@@ -24,6 +24,7 @@ import { TimerDisplay } from './Timer'
 import { navigate } from './router'
 import { formatDate, today } from './HomePage'
 import { errorText } from './errors'
+import { QrCode } from './QrCode'
 
 /** Runs an API call; keeps its error for the section to show. */
 function useRun (): [string | null, (f: () => Promise<unknown>) => Promise<boolean>] {
@@ -221,11 +222,18 @@ export function MembersPanel ({ view }: { view: SessionView }) {
 interface Invite { id: string, role: string, expires_at: number, revoked: boolean }
 const INVITES_KEY = 'tavolo.invites'
 
-function savedLinks (): Record<string, string> {
-  try { return JSON.parse(localStorage.getItem(INVITES_KEY) ?? '{}') } catch { return {} }
+/** What this browser was shown when it made an invitation (the server keeps only hashes). */
+interface SavedInvite { link: string, code?: string }
+
+function savedLinks (): Record<string, SavedInvite> {
+  try {
+    const raw = JSON.parse(localStorage.getItem(INVITES_KEY) ?? '{}') as Record<string, string | SavedInvite>
+    // earlier versions kept the link alone
+    return Object.fromEntries(Object.entries(raw).map(([id, v]) => [id, typeof v === 'string' ? { link: v } : v]))
+  } catch { return {} }
 }
-function saveLink (id: string, link: string): void {
-  try { localStorage.setItem(INVITES_KEY, JSON.stringify({ ...savedLinks(), [id]: link })) } catch { /* storage denied */ }
+function saveLink (id: string, saved: SavedInvite): void {
+  try { localStorage.setItem(INVITES_KEY, JSON.stringify({ ...savedLinks(), [id]: saved })) } catch { /* storage denied */ }
 }
 
 export async function copyText (text: string): Promise<boolean> {
@@ -243,6 +251,22 @@ export async function copyText (text: string): Promise<boolean> {
   }
 }
 
+/** An invitation's short code (to read aloud: where to type it, and the code) and, on
+ *  demand, its link as a QR code large enough to project. */
+function InviteCode ({ code, link, label }: { code: string, link: string, label: string }) {
+  const [qr, setQr] = useState(false)
+  return (
+    <div class="inv-code">
+      <p class="small">
+        {t('invites.codeAt', { where: location.host })}{' '}
+        <strong class="code" data-invite-code aria-label={t('invites.codeSpelled', { code: code.split('').join(' ') })}>{code}</strong>
+      </p>
+      <button type="button" class="small" aria-expanded={qr} data-action="qr" onClick={() => setQr(!qr)}>{qr ? t('invites.qrHide') : t('invites.qrShow')}</button>
+      {qr ? <QrCode text={link} label={t('invites.qrLabel', { label })} /> : null}
+    </div>
+  )
+}
+
 export function InvitesPanel ({ view }: { view: SessionView }) {
   const [list, setList] = useState<Invite[] | null>(null)
   const [hours, setHours] = useState('168')
@@ -252,9 +276,8 @@ export function InvitesPanel ({ view }: { view: SessionView }) {
   const load = () => get<Invite[]>(apiPath('sessions', view.id, 'invites')).then(setList).catch(() => setList([]))
   useEffect(() => { void load() }, [view.id])
   const create = (role: 'participant' | 'observer') => run(async () => {
-    const r = await post<{ id: string, path: string }>(apiPath('sessions', view.id, 'invites'), { role, hours: Number(hours) })
-    const link = `${location.origin}${r.path}`
-    saveLink(r.id, link)
+    const r = await post<{ id: string, path: string, code: string }>(apiPath('sessions', view.id, 'invites'), { role, hours: Number(hours) })
+    saveLink(r.id, { link: `${location.origin}${r.path}`, code: r.code })
     setLinks(savedLinks())
     await load()
     setStatus(t('invites.created'))
@@ -283,7 +306,8 @@ export function InvitesPanel ({ view }: { view: SessionView }) {
         ? (
           <ul class="invite-list">
             {list.map((i) => {
-              const link = links[i.id]
+              const saved = links[i.id]
+              const link = saved?.link
               const expired = i.expires_at <= now
               const label = i.role === 'observer' ? t('invites.observerLink') : t('invites.participantLink')
               return (
@@ -294,11 +318,14 @@ export function InvitesPanel ({ view }: { view: SessionView }) {
                   </div>
                   {link && !i.revoked && !expired
                     ? (
+                      <>
                       <div class="inv-link">
                         <label class="sr-only" for={`inv-${i.id}`}>{label}</label>
                         <input id={`inv-${i.id}`} type="text" readOnly value={link} onFocus={(e) => (e.target as HTMLInputElement).select()} />
                         <button type="button" class="small" data-action="copy" onClick={async () => setStatus(await copyText(link) ? t('invites.copied') : t('invites.copyFailed'))}>{t('invites.copy')}</button>
                       </div>
+                      {saved.code ? <InviteCode code={saved.code} link={link} label={label} /> : null}
+                      </>
                       )
                     : !i.revoked && !expired ? <p class="muted small">{t('invites.linkElsewhere')}</p> : null}
                   {!i.revoked && !expired

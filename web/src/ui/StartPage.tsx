@@ -3,8 +3,32 @@ import { t, tDynamic } from '../i18n'
 import { BOARD_KINDS, type BoardKind } from '../model/schema'
 import { boardIdFrom, navigate, newBoardId, recentBoards } from './router'
 import { LangSwitch } from './LangSwitch'
+import { typedInviteCode } from './inviteCode'
 
 const CREATABLE = BOARD_KINDS.filter((k) => k !== 'objective_tree')
+
+/** Joining a meeting with the short code the facilitator read out or wrote on the wall. */
+function JoinByCode () {
+  const [code, setCode] = useState('')
+  const [bad, setBad] = useState(false)
+  return (
+    <form class="card-form" aria-labelledby="code-title" data-form="join-code" onSubmit={(e) => {
+      e.preventDefault()
+      const c = typedInviteCode(code)
+      if (!c) { setBad(true); return }
+      navigate(`/join/${c}`)
+    }}>
+      <h2 id="code-title">{t('start.codeTitle')}</h2>
+      <label class="field">{t('start.code')}
+        <input type="text" name="code" value={code} autoComplete="off" autoCapitalize="characters" spellcheck={false} maxLength={20} placeholder="ABCD-EFGH"
+          aria-invalid={bad} aria-describedby={bad ? 'code-error' : undefined}
+          onInput={(e) => { setCode((e.target as HTMLInputElement).value); setBad(false) }} />
+      </label>
+      {bad ? <p id="code-error" class="error" role="alert">{t('start.codeInvalid')}</p> : null}
+      <button type="submit" class="primary">{t('start.codeSubmit')}</button>
+    </form>
+  )
+}
 
 export function StartPage () {
   const [kind, setKind] = useState<BoardKind>('free')
@@ -21,6 +45,7 @@ export function StartPage () {
         <LangSwitch />
       </header>
       <main>
+        <JoinByCode />
         <form class="card-form" aria-labelledby="create-title" onSubmit={(e) => {
           e.preventDefault()
           const id = newBoardId()

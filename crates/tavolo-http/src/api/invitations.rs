@@ -6,6 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
 use super::service;
 use super::view::{ok, publish, Done};
+use crate::security::ClientIp;
 use crate::{audit, AppState};
 use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
@@ -42,8 +43,13 @@ fn default_invite_hours() -> i64 {
 #[derive(Serialize)]
 struct InviteCreated {
     id: String,
+    /// `/join/{token}`: the link.
     path: String,
     token: String,
+    /// The short code to read aloud or type (`ABCD-EFGH`), a second key to the same
+    /// invitation; `short_path` is `/join/{code}`.
+    code: String,
+    short_path: String,
 }
 
 async fn create_invite(
@@ -51,14 +57,16 @@ async fn create_invite(
     OwnedSession { session, fac }: OwnedSession,
     Json(b): Json<InviteBody>,
 ) -> ApiResult<(StatusCode, Json<InviteCreated>)> {
-    let (id, token) = service::create_invite(&s.store, &session.id, &b.role, b.hours).await?;
-    audit::invite_issued(&fac, &session.id, &id, &b.role, b.hours);
+    let invite = service::create_invite(&s.store, &session.id, &b.role, b.hours).await?;
+    audit::invite_issued(&fac, &session.id, &invite.id, &b.role, b.hours);
     Ok((
         StatusCode::CREATED,
         Json(InviteCreated {
-            id,
-            path: format!("/join/{token}"),
-            token,
+            id: invite.id,
+            path: format!("/join/{}", invite.token),
+            token: invite.token,
+            short_path: format!("/join/{}", invite.code),
+            code: invite.code,
         }),
     ))
 }
@@ -140,8 +148,10 @@ struct Preview {
 /// the link is all it takes, as for joining; nothing is created.
 async fn preview(
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(b): Json<PreviewBody>,
 ) -> ApiResult<Json<Preview>> {
+    count_code_lookup(&s, ip, &b.token)?;
     let (invite, session) = service::invitation(&s.store, &b.token).await?;
     Ok(Json(Preview {
         title: session.title,
@@ -153,12 +163,33 @@ async fn preview(
 /// Joins through an invitation; a browser that already joined through it (its member
 /// cookie or bearer token) comes back as the same participant, and one whose member the
 /// facilitator removed is refused (`service::join`).
+/// A short code is 40 bits: what keeps it from being guessed is that one address may try
+/// only [`CODE_LOOKUPS_PER_MINUTE`] (preview and join together; 429 past it). Links'
+/// tokens (256 bits) are not counted.
+fn count_code_lookup(s: &AppState, ip: std::net::IpAddr, credential: &str) -> ApiResult<()> {
+    if tavolo_rooms::auth::invite_code(credential).is_none() {
+        return Ok(());
+    }
+    s.code_lookups.take(ip).map_err(|wait| {
+        audit::code_lookups_throttled(ip);
+        ApiError::RateLimited(
+            crate::throttle::retry_after_secs(wait),
+            "too many invitation codes tried from this address: try again in a minute".into(),
+        )
+    })
+}
+
+/// How many invitation short codes one address may try per minute.
+pub const CODE_LOOKUPS_PER_MINUTE: u32 = 20;
+
 async fn join(
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     c: Result<Held, ApiError>,
     Json(b): Json<JoinBody>,
 ) -> ApiResult<Response> {
+    count_code_lookup(&s, ip, &b.token)?;
     // a stale credential is no reason not to join: it is just not someone coming back
     let current = match &c {
         Ok(Held {

@@ -5,7 +5,7 @@
 use crate::passwords::{PasswordError, Passwords};
 use tavolo_board::{Board, BoardKind};
 use tavolo_hub::{AttachError, Hub};
-use tavolo_rooms::auth::{new_id, new_token, token_hash};
+use tavolo_rooms::auth::{invite_code, new_id, new_invite_code, new_token, token_hash};
 use tavolo_store::{BoardAppend, InviteRow, ParticipantRow, SessionRow, Store, StoreError};
 use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
@@ -320,7 +320,7 @@ pub async fn create_invite(
     session: &str,
     role: &str,
     hours: i64,
-) -> ServiceResult<(String, String)> {
+) -> ServiceResult<NewInvite> {
     if role != "participant" && role != "observer" {
         return Err(ServiceError::Invalid(
             "role must be participant or observer".into(),
@@ -333,32 +333,54 @@ pub async fn create_invite(
     }
     let token = new_token();
     let id = new_id();
-    store
-        .create_invite(
-            &id,
-            session,
-            role,
-            &token_hash(&token),
-            tavolo_store::now_ms() + hours * HOUR_MS,
-        )
-        .await?;
-    Ok((id, token))
+    let expires_at = tavolo_store::now_ms() + hours * HOUR_MS;
+    // 40 random bits: a code already in use (the unique index refuses it) is unlikely
+    // enough that a few tries settle it
+    let mut tries = 0;
+    loop {
+        let code = new_invite_code();
+        let code_hash = token_hash(&invite_code(&code).expect("a new code is a code"));
+        match store
+            .create_invite(
+                &id,
+                session,
+                role,
+                &token_hash(&token),
+                &code_hash,
+                expires_at,
+            )
+            .await
+        {
+            Ok(()) => return Ok(NewInvite { id, token, code }),
+            Err(e) if tries >= 3 => return Err(e.into()),
+            Err(_) => tries += 1,
+        }
+    }
 }
 
-/// The invitation a link's token opens, and its meeting, if someone may still join
-/// through it: refuses unknown (404), revoked and expired invitations and, for
+/// A new invitation: its id, its link's token and its short code (`ABCD-EFGH`), each
+/// shown once (the database keeps only their hashes).
+pub struct NewInvite {
+    pub id: String,
+    pub token: String,
+    pub code: String,
+}
+
+/// The invitation a link's token (or its short code) opens, and its meeting, if someone
+/// may still join through it: refuses unknown (404), revoked and expired invitations and, for
 /// participants, closed meetings (410). What joining and the join page's preview ask.
 pub async fn invitation(
     store: &Store,
     invite_token: &str,
 ) -> ServiceResult<(InviteRow, SessionRow)> {
-    if !tavolo_rooms::auth::plausible_token(invite_token) {
-        return Err(ServiceError::NotFound);
+    let invite = if tavolo_rooms::auth::plausible_token(invite_token) {
+        store.invite_by_token(&token_hash(invite_token)).await?
+    } else if let Some(code) = invite_code(invite_token) {
+        store.invite_by_code(&token_hash(&code)).await?
+    } else {
+        None
     }
-    let invite = store
-        .invite_by_token(&token_hash(invite_token))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     if invite.revoked_at.is_some() {
         return Err(ServiceError::InviteEnded(InviteEnd::Revoked));
     }
