@@ -173,6 +173,9 @@ export const en: Record<MessageKey, string> = {
   'tree.fromProblem': 'From: problem tree',
 
   'panel.label': 'Properties',
+  'panel.hide': 'Hide the properties panel',
+  'panel.show': 'Show the properties panel',
+  'panel.showActivity': 'Show the properties panel (vote or private writing)',
   'panel.color': 'Colour',
   'panel.text': 'Text',
   'panel.nothing': 'Select an item to see its properties.',

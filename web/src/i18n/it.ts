@@ -172,6 +172,9 @@ export const it = {
   'tree.fromProblem': 'Da: albero dei problemi',
 
   'panel.label': 'Proprietà',
+  'panel.hide': 'Nascondi il pannello delle proprietà',
+  'panel.show': 'Mostra il pannello delle proprietà',
+  'panel.showActivity': 'Mostra il pannello delle proprietà (voto o scrittura privata)',
   'panel.color': 'Colore',
   'panel.text': 'Testo',
   'panel.nothing': 'Seleziona un elemento per vederne le proprietà.',

@@ -18,6 +18,19 @@ export function useEditor (editor: Editor, events: EditorEvent[]): number {
   return n
 }
 
+const SIDE_KEY = 'tavolo.sidePanel'
+
+/** Whether the side panel is open: open unless this browser collapsed it (kept in localStorage). */
+export function useSidePanel (): [boolean, (open: boolean) => void] {
+  const read = () => { try { return localStorage.getItem(SIDE_KEY) !== 'closed' } catch { return true } }
+  const [open, setOpenState] = useState(read)
+  const setOpen = (v: boolean) => {
+    try { if (v) localStorage.removeItem(SIDE_KEY); else localStorage.setItem(SIDE_KEY, 'closed') } catch { /* private mode: this page only */ }
+    setOpenState(v)
+  }
+  return [open, setOpen]
+}
+
 export function useLang (): Lang {
   const [lang, setLangState] = useState(getLang())
   useEffect(() => onLangChange(setLangState), [])
