@@ -157,6 +157,8 @@ export const en: Record<MessageKey, string> = {
   'attitude.opposed': 'Opposed',
   'view.grid': 'Power/interest grid',
   'view.circles': 'Concentric circles',
+  'view.gridShort': 'Grid',
+  'view.circlesShort': 'Circles',
   'view.label': 'Map view',
 
   'section.identity': 'Identity',

@@ -156,6 +156,8 @@ export const it = {
   'attitude.opposed': 'Contrario',
   'view.grid': 'Griglia potere/interesse',
   'view.circles': 'Cerchi concentrici',
+  'view.gridShort': 'Griglia',
+  'view.circlesShort': 'Cerchi',
   'view.label': 'Vista della mappa',
 
   'section.identity': 'Identità',

@@ -154,7 +154,9 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
             ? (
               <div class="segmented" role="radiogroup" aria-label={t('view.label')}>
                 {(['grid', 'circles'] as const).map((v) => (
-                  <button key={v} type="button" role="radio" aria-checked={editor.view === v} data-view={v} onClick={() => { editor.setView(v); editor.zoomToFit() }}>{t(`view.${v}`)}</button>
+                  <button key={v} type="button" role="radio" aria-checked={editor.view === v} data-view={v} aria-label={t(`view.${v}`)} title={t(`view.${v}`)} onClick={() => { editor.setView(v); editor.zoomToFit() }}>
+                    <span class="long" aria-hidden="true">{t(`view.${v}`)}</span><span class="short" aria-hidden="true">{t(`view.${v}Short`)}</span>
+                  </button>
                 ))}
               </div>
               )

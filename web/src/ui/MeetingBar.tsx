@@ -20,7 +20,7 @@ export function MeetingBar ({ view, me, boardId, offset, onPick, children }: {
     <>
       <div class="meeting-bar" role="region" aria-label={t('meeting.bar')}>
         <div class="mb-where">
-          <span class="mb-title">{view.title}</span>
+          <span class="mb-title" title={view.title}>{view.title}</span>
           {here ? <span class="mb-room" data-room-kind={here.room.kind}>{here.room.name}</span> : null}
           {me.role !== 'participant' ? <span class={`role-badge role-${me.role}`}>{roleLabel(me.role)}</span> : null}
           {view.closed ? <span class="role-badge closed">{t('meeting.closedBadge')}</span> : null}
@@ -32,7 +32,7 @@ export function MeetingBar ({ view, me, boardId, offset, onPick, children }: {
                 <div key={r.id} class="mb-room-boards" role="group" aria-label={r.name}>
                   {rooms.length > 1 ? <span class="mb-room-name" aria-hidden="true">{r.name}</span> : null}
                   {r.boards.map((b) => (
-                    <button key={b.id} type="button" class="mb-board" data-board={b.id} aria-current={b.id === boardId ? 'page' : undefined} onClick={() => onPick(b.id)}>
+                    <button key={b.id} type="button" class="mb-board" data-board={b.id} title={b.title} aria-current={b.id === boardId ? 'page' : undefined} onClick={() => onPick(b.id)}>
                       {b.title}{b.locked ? <span class="sr-only"> ({t('meeting.lockedShort')})</span> : null}
                       {b.locked ? <span aria-hidden="true"> 🔒</span> : null}
                     </button>
