@@ -119,7 +119,7 @@ function cardsOnScreen (page) {
 function unreachable (page) {
   return page.evaluate(async () => {
     const bad = []
-    const controls = document.querySelectorAll('.meeting-bar button, .meeting-bar a, .board-head button, .board-head a, .board-head input, .board-head summary, .toolbar button, .side-toggle')
+    const controls = document.querySelectorAll('.meeting-bar button, .meeting-bar a, .board-head button, .board-head a, .board-head input, .board-head summary, .toolbar button, .view-controls button, .side-toggle')
     for (const el of controls) {
       if (el.closest('[hidden]') || el.closest('.sr-only')) continue
       const menu = el.closest('details')
@@ -160,7 +160,8 @@ function layout (page) {
       header: h('.board-head'),
       aboveCanvas: Math.round(body.top),
       pageScrollWidth: document.documentElement.scrollWidth,
-      viewport: innerWidth
+      viewport: innerWidth,
+      toolbarHidden: (() => { const tb = document.querySelector('.toolbar'); return tb.scrollHeight - tb.clientHeight })()
     }
   })
 }
@@ -173,6 +174,8 @@ for (const size of SIZES) {
         await openAt(who, page, s[which], size)
         const zoom = await page.evaluate(() => window.tavolo.editor.camera.zoom)
         const cards = await cardsOnScreen(page)
+        // the zoom control says the zoom the board opened at
+        await waitFor(async () => (await page.textContent('.view-controls .zoom-level')) === `${Math.round(zoom * 100)}%`, 5000, 'the zoom level shown')
         const file = path.join(ARTIFACTS, `readability-${which}-${who}-${sizeName(size)}.png`)
         await page.screenshot({ path: file })
         // fewer cards fit on the smaller screen (its canvas is about 670×550 px beside the panel)
@@ -195,6 +198,8 @@ for (const size of SIZES) {
         assert.ok(l.header <= 56, `the board's header is one row: ${JSON.stringify(l)}`)
         assert.ok(l.aboveCanvas <= 110, `at most 110 px of bars above the canvas: ${JSON.stringify(l)}`)
         assert.ok(l.pageScrollWidth <= l.viewport, `nothing overflows the page sideways: ${JSON.stringify(l)}`)
+        // on the laptop the whole toolbar is on screen; on the small screen it may scroll
+        if (size.width >= 1366) assert.ok(l.toolbarHidden <= 0, `the toolbar fits without scrolling: ${JSON.stringify(l)}`)
         assert.deepEqual(await unreachable(page), [], 'every control is reachable')
         assert.deepEqual(page.errors, [])
       })

@@ -83,6 +83,7 @@ export const en: Record<MessageKey, string> = {
   'tool.pen': 'Pen',
   'tool.card': 'Card: {role}',
   'toolbar.label': 'Tools',
+  'toolbar.view': 'Undo and zoom',
   'toolbar.cards': 'Template cards',
   'toolbar.zoomIn': 'Zoom in',
   'toolbar.zoomOut': 'Zoom out',

@@ -82,6 +82,7 @@ export const it = {
   'tool.pen': 'Penna',
   'tool.card': 'Scheda: {role}',
   'toolbar.label': 'Strumenti',
+  'toolbar.view': 'Annulla e zoom',
   'toolbar.cards': 'Schede del modello',
   'toolbar.zoomIn': 'Ingrandisci',
   'toolbar.zoomOut': 'Riduci',

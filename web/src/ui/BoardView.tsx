@@ -13,7 +13,7 @@ import { t } from '../i18n'
 import { Canvas, SelectionAnnouncer } from '../render/Canvas'
 import { layoutTree } from '../model/templates'
 import { fitRect } from '../editor/camera'
-import { Toolbar } from './Toolbar'
+import { Toolbar, ViewControls } from './Toolbar'
 import { Inspector } from './Inspector'
 import { ListView } from './ListView'
 import { HelpPanel } from './Help'
@@ -183,6 +183,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
             ? <ListView editor={editor} onShow={showItem} />
             : <Canvas editor={editor} presence={presence} title={title} commands={commands} onUserView={stopFollow} underlay={underlay} onItemClick={onItemClick} />}
           {listMode ? null : overlay}
+          {listMode ? null : <ViewControls editor={editor} />}
         </main>
         <aside class={sideOpen ? 'side' : 'side collapsed'} tabIndex={sideOpen ? 0 : undefined} aria-label={t('panel.label')}>
           <button type="button" class={!sideOpen && side ? 'side-toggle has-side' : 'side-toggle'} aria-expanded={sideOpen} aria-controls={sideOpen ? 'side-content' : undefined}

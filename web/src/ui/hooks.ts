@@ -13,6 +13,8 @@ export function useEditor (editor: Editor, events: EditorEvent[]): number {
       requestAnimationFrame(() => { pending = false; setN((x) => x + 1) })
     }
     const offs = events.map((e) => editor.on(e, bump))
+    // what happened between the render and now (a sibling's effect fitting the board) is missed: render once more
+    bump()
     return () => offs.forEach((f) => f())
   }, [editor, events.join()])
   return n
