@@ -161,6 +161,13 @@ function layout (page) {
       aboveCanvas: Math.round(body.top),
       pageScrollWidth: document.documentElement.scrollWidth,
       viewport: innerWidth,
+      currentTab: (() => {
+        const tab = document.querySelector('.mb-board[aria-current="page"]')
+        if (!tab) return 'none'
+        const a = tab.getBoundingClientRect()
+        const b = tab.closest('.mb-boards').getBoundingClientRect()
+        return a.left >= b.left - 0.5 && a.right <= b.right + 0.5 ? 'in its strip' : `cut: ${Math.round(a.left)}-${Math.round(a.right)} in ${Math.round(b.left)}-${Math.round(b.right)}`
+      })(),
       toolbarHidden: (() => { const tb = document.querySelector('.toolbar'); return tb.scrollHeight - tb.clientHeight })()
     }
   })
@@ -197,6 +204,7 @@ for (const size of SIZES) {
         assert.ok(l.meetingBar > 0 && l.meetingBar <= 48, `the meeting bar is one row: ${JSON.stringify(l)}`)
         assert.ok(l.header <= 56, `the board's header is one row: ${JSON.stringify(l)}`)
         assert.ok(l.aboveCanvas <= 110, `at most 110 px of bars above the canvas: ${JSON.stringify(l)}`)
+        assert.equal(l.currentTab, 'in its strip', 'the current board\'s tab is shown whole')
         assert.ok(l.pageScrollWidth <= l.viewport, `nothing overflows the page sideways: ${JSON.stringify(l)}`)
         // on the laptop the whole toolbar is on screen; on the small screen it may scroll
         if (size.width >= 1366) assert.ok(l.toolbarHidden <= 0, `the toolbar fits without scrolling: ${JSON.stringify(l)}`)
