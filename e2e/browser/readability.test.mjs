@@ -181,8 +181,6 @@ for (const size of SIZES) {
         await openAt(who, page, s[which], size)
         const zoom = await page.evaluate(() => window.tavolo.editor.camera.zoom)
         const cards = await cardsOnScreen(page)
-        // the zoom control says the zoom the board opened at
-        await waitFor(async () => (await page.textContent('.view-controls .zoom-level')) === `${Math.round(zoom * 100)}%`, 5000, 'the zoom level shown')
         const file = path.join(ARTIFACTS, `readability-${which}-${who}-${sizeName(size)}.png`)
         await page.screenshot({ path: file })
         // fewer cards fit on the smaller screen (its canvas is about 670×550 px beside the panel)
@@ -192,6 +190,8 @@ for (const size of SIZES) {
           assert.ok(c.drawn, `text drawn: ${JSON.stringify(c)} at zoom ${zoom}`)
           assert.ok(c.px >= 11, `text at ≥ 11 CSS px: ${JSON.stringify(c)} at zoom ${zoom}`)
         }
+        // the zoom control says the zoom the board opened at
+        await waitFor(async () => (await page.locator('.zoom-level').textContent({ timeout: 2000 })) === `${Math.round(zoom * 100)}%`, 5000, 'the zoom level shown')
         if (which === 'toc') {
           // the lane titles are drawn, and at a readable size
           const lanes = await page.evaluate(() => [...document.querySelectorAll('.scene .bg-lanes .lane-title')].map((el) => {
