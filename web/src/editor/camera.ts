@@ -43,3 +43,27 @@ export function fitRect (r: Rect, size: { w: number, h: number }, margin = 48, m
 export function visibleRect (c: Camera, size: { w: number, h: number }): Rect {
   return { x: c.x, y: c.y, w: size.w / c.zoom, h: size.h / c.zoom }
 }
+
+/**
+ * The zoom at which a card's text (16 board px) is drawn at 11 CSS px: the smallest a board
+ * opens at when the whole of it would be smaller.
+ */
+export const READABLE_ZOOM = 0.7
+
+/**
+ * The camera a board opens with: the whole of `content` (template and items) if it fits at
+ * a readable zoom; else its whole width if that is readable, from the top; else the
+ * readable zoom from the top-left of the content, moved towards the cards (`items`) when
+ * they start further in (the first of them on screen), and people pan to see the rest.
+ */
+export function readableFit (content: Rect, items: Rect | null, size: { w: number, h: number }, margin = 32): Camera {
+  const whole = fitRect(content, size, margin)
+  if (whole.zoom >= READABLE_ZOOM) return whole
+  const w = Math.max(1, size.w - 2 * margin)
+  const widthZoom = Math.min(1, w / Math.max(content.w, 1))
+  const zoom = Math.max(READABLE_ZOOM, widthZoom)
+  // the top-left of the content, unless the cards start well inside it (an emptier corner)
+  const x0 = items ? Math.max(content.x, Math.min(items.x - 60, content.x + content.w - w / zoom)) : content.x
+  const y0 = items ? Math.max(content.y, items.y - 160) : content.y
+  return { x: x0 - margin / zoom, y: y0 - margin / zoom, zoom }
+}

@@ -17,7 +17,7 @@ import {
 import type { BoardJSON, BoardKind, Item, Link, LinkKind, Rect } from '../model/schema'
 import { compareZ, keysAbove, keysBelow } from '../model/zorder'
 import { CATEGORY_COLOR, roleAtPoint, roleStyle, templateBounds, tocLevel, TOC_NOT_LEVEL_ROLES } from '../model/templates'
-import { type Camera, boardToScreen, clampZoom, fitRect, screenToBoard, stepZoom, visibleRect, zoomAt } from './camera'
+import { type Camera, boardToScreen, clampZoom, fitRect, readableFit, screenToBoard, stepZoom, visibleRect, zoomAt } from './camera'
 import { circlesGeometry, circlesLayout, ringAt } from './circles'
 
 export type ToolId = 'select' | 'hand' | 'sticky' | 'text' | 'rect' | 'ellipse' | 'connector' | 'frame' | 'pen' | `card:${string}`
@@ -161,6 +161,15 @@ export class Editor {
   zoomToFit (): void {
     const r = this.contentBounds()
     if (r) this.setCamera(fitRect(r, this.size))
+  }
+
+  /** The view a board opens with: whole if readable, else readable from its top-left (camera.readableFit). */
+  zoomToReadable (): void {
+    const r = this.contentBounds()
+    if (!r) return
+    const items: Rect[] = []
+    for (const [id, it] of this.sorted()) if (!this.hiddenInView(it)) items.push(this.display(id, it)!)
+    this.setCamera(readableFit(r, unionRects(items), this.size))
   }
 
   zoomToSelection (): void {

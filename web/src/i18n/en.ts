@@ -83,6 +83,7 @@ export const en: Record<MessageKey, string> = {
   'tool.pen': 'Pen',
   'tool.card': 'Card: {role}',
   'toolbar.label': 'Tools',
+  'toolbar.view': 'Undo and zoom',
   'toolbar.cards': 'Template cards',
   'toolbar.zoomIn': 'Zoom in',
   'toolbar.zoomOut': 'Zoom out',
@@ -157,6 +158,8 @@ export const en: Record<MessageKey, string> = {
   'attitude.opposed': 'Opposed',
   'view.grid': 'Power/interest grid',
   'view.circles': 'Concentric circles',
+  'view.gridShort': 'Grid',
+  'view.circlesShort': 'Circles',
   'view.label': 'Map view',
 
   'section.identity': 'Identity',
@@ -173,6 +176,9 @@ export const en: Record<MessageKey, string> = {
   'tree.fromProblem': 'From: problem tree',
 
   'panel.label': 'Properties',
+  'panel.hide': 'Hide the properties panel',
+  'panel.show': 'Show the properties panel',
+  'panel.showActivity': 'Show the properties panel (vote or private writing)',
   'panel.color': 'Colour',
   'panel.text': 'Text',
   'panel.nothing': 'Select an item to see its properties.',

@@ -82,6 +82,7 @@ export const it = {
   'tool.pen': 'Penna',
   'tool.card': 'Scheda: {role}',
   'toolbar.label': 'Strumenti',
+  'toolbar.view': 'Annulla e zoom',
   'toolbar.cards': 'Schede del modello',
   'toolbar.zoomIn': 'Ingrandisci',
   'toolbar.zoomOut': 'Riduci',
@@ -156,6 +157,8 @@ export const it = {
   'attitude.opposed': 'Contrario',
   'view.grid': 'Griglia potere/interesse',
   'view.circles': 'Cerchi concentrici',
+  'view.gridShort': 'Griglia',
+  'view.circlesShort': 'Cerchi',
   'view.label': 'Vista della mappa',
 
   'section.identity': 'Identità',
@@ -172,6 +175,9 @@ export const it = {
   'tree.fromProblem': 'Da: albero dei problemi',
 
   'panel.label': 'Proprietà',
+  'panel.hide': 'Nascondi il pannello delle proprietà',
+  'panel.show': 'Mostra il pannello delle proprietà',
+  'panel.showActivity': 'Mostra il pannello delle proprietà (voto o scrittura privata)',
   'panel.color': 'Colore',
   'panel.text': 'Testo',
   'panel.nothing': 'Seleziona un elemento per vederne le proprietà.',

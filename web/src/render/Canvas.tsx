@@ -169,7 +169,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
     })
     const r = node.getBoundingClientRect()
     editor.setSize(Math.round(r.width), Math.round(r.height))
-    if (editor.fitOnMount) { editor.fitOnMount = false; editor.zoomToFit() } else editor.emit('camera')
+    if (editor.fitOnMount) { editor.fitOnMount = false; editor.zoomToReadable() } else editor.emit('camera')
     const offSel = editor.on('selection', () => presence?.update({ selection: [...editor.selection] }))
     const offTool = editor.on('tool', () => { node.style.cursor = editor.tool === 'hand' ? 'grab' : editor.tool === 'select' ? 'default' : 'crosshair' })
     return () => {

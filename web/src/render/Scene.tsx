@@ -15,7 +15,11 @@ import { Background } from './Background'
 import { itemName, kindLabel } from './names'
 import { useItemText } from './useYText'
 
-const LOW_DETAIL_ZOOM = 0.3
+// Below this zoom a card's text (16 board px) would be drawn under 4 CSS px, too small to
+// read: it gives way to grey lines where the text is (and the browser stops laying it out).
+export const LOW_DETAIL_ZOOM = 0.25
+// Lane titles (22 board px) stay until they would be under 4 CSS px too.
+export const FAR_ZOOM = 0.18
 
 interface Cull { rect: Rect, zoom: number }
 
@@ -49,6 +53,7 @@ export function Scene ({ editor }: { editor: Editor }) {
     const onCamera = () => {
       world.current?.setAttribute('transform', transformOf(editor))
       root.current?.classList.toggle('low-detail', editor.camera.zoom < LOW_DETAIL_ZOOM)
+      root.current?.classList.toggle('far', editor.camera.zoom < FAR_ZOOM)
       if (!covers(cullRef.current, editor)) setCull(cullFor(editor))
     }
     onCamera()
@@ -187,6 +192,7 @@ const ItemView = memo(function ItemView ({ id, item, editor, editing, grid }: It
           : <rect x={item.x} y={item.y} width={item.w} height={item.h} rx={item.type === 'sticky' ? 2 : 8} fill={fill}
               stroke={item.data?.rewrite ? '#A34700' : item.type === 'sticky' ? 'none' : '#5A5A5A'} stroke-width={item.data?.rewrite ? 3 : 1.2}
               stroke-dasharray={item.data?.rewrite ? '8 5' : undefined} class={item.type === 'sticky' ? 'sticky-shadow' : undefined} />}
+      {text && !editing ? <TextLines item={item} length={text.length} /> : null}
       <foreignObject x={item.x} y={item.y} width={item.w} height={item.h}>
         <div class={`it it-${item.type}${isEllipse ? ' it-ellipse' : ''}`}>
           {item.type === 'card' && item.role ? <div class="it-role">{kindLabel(item)}</div> : null}
@@ -204,6 +210,28 @@ const ItemView = memo(function ItemView ({ id, item, editor, editing, grid }: It
     </g>
   )
 })
+
+/**
+ * Where the text is, drawn as grey lines: shown instead of the text itself when the board is
+ * zoomed out too far for it to be read (CSS: .scene.low-detail .lod-text).
+ */
+function TextLines ({ item, length }: { item: Item, length: number }) {
+  const pad = 12
+  const width = Math.max(0, item.w - 2 * pad)
+  const perLine = Math.max(1, Math.floor(width / 9))
+  const top = item.y + (item.type === 'card' && item.role ? 30 : pad)
+  const room = Math.max(1, Math.floor((item.y + item.h - pad - top) / 22))
+  const n = Math.max(1, Math.min(room, Math.ceil(length / perLine), 4))
+  const centred = item.type === 'shape'
+  return (
+    <g class="lod-text" aria-hidden="true">
+      {Array.from({ length: n }, (_, i) => {
+        const w = i === n - 1 && n > 1 ? width * 0.6 : Math.min(width, length * 9)
+        return <rect key={i} x={centred ? item.x + (item.w - w) / 2 : item.x + pad} y={top + i * 22} width={w} height={12} rx={4} fill="#5A5A5A" fill-opacity={0.45} />
+      })}
+    </g>
+  )
+}
 
 function darker (color: string): string {
   const map: Record<string, string> = { yellow: '#8A6D00', orange: '#A34700', pink: '#A3244F', green: '#2E6B1A', blue: '#1D5A99', purple: '#5B2BB5', grey: '#4A4A4A', white: '#1A1A1A' }

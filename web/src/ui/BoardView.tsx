@@ -13,14 +13,14 @@ import { t } from '../i18n'
 import { Canvas, SelectionAnnouncer } from '../render/Canvas'
 import { layoutTree } from '../model/templates'
 import { fitRect } from '../editor/camera'
-import { Toolbar } from './Toolbar'
+import { Toolbar, ViewControls } from './Toolbar'
 import { Inspector } from './Inspector'
 import { ListView } from './ListView'
 import { HelpPanel } from './Help'
 import { AccessDenied, ConnectionBadge, PresenceBar, useConnectionStatus } from './Presence'
 import { LangSwitch } from './LangSwitch'
 import { ExportMenu } from './ExportMenu'
-import { useEditor, useLang } from './hooks'
+import { useEditor, useLang, useSidePanel } from './hooks'
 import { navigate } from './router'
 
 interface Props {
@@ -62,6 +62,7 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
   const [help, setHelp] = useState(false)
   const [following, setFollowing] = useState<number | null>(null)
   const [converting, setConverting] = useState(false)
+  const [sideOpen, setSideOpen] = useSidePanel()
   const [, setMetaTick] = useState(0)
   const status = useConnectionStatus(conn)
   useEffect(() => {
@@ -119,6 +120,9 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
     editor.zoomToFit()
   }
 
+  // collapsed while the panel has something of the meeting's (a vote, private writing): the toggle says so
+  const toggleLabel = sideOpen ? t('panel.hide') : side ? t('panel.showActivity') : t('panel.show')
+
   if (status === 'denied') return <AccessDenied why={conn.denial ?? 'missing'} />
 
   return (
@@ -150,7 +154,9 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
             ? (
               <div class="segmented" role="radiogroup" aria-label={t('view.label')}>
                 {(['grid', 'circles'] as const).map((v) => (
-                  <button key={v} type="button" role="radio" aria-checked={editor.view === v} data-view={v} onClick={() => { editor.setView(v); editor.zoomToFit() }}>{t(`view.${v}`)}</button>
+                  <button key={v} type="button" role="radio" aria-checked={editor.view === v} data-view={v} aria-label={t(`view.${v}`)} title={t(`view.${v}`)} onClick={() => { editor.setView(v); editor.zoomToFit() }}>
+                    <span class="long" aria-hidden="true">{t(`view.${v}`)}</span><span class="short" aria-hidden="true">{t(`view.${v}Short`)}</span>
+                  </button>
                 ))}
               </div>
               )
@@ -177,10 +183,21 @@ export function BoardView ({ editor, conn, presence, onRename, onConvert, readOn
             ? <ListView editor={editor} onShow={showItem} />
             : <Canvas editor={editor} presence={presence} title={title} commands={commands} onUserView={stopFollow} underlay={underlay} onItemClick={onItemClick} />}
           {listMode ? null : overlay}
+          {listMode ? null : <ViewControls editor={editor} />}
         </main>
-        <aside class="side" tabIndex={0} aria-label={t('panel.label')}>
-          {side}
-          <Inspector editor={editor} />
+        <aside class={sideOpen ? 'side' : 'side collapsed'} tabIndex={sideOpen ? 0 : undefined} aria-label={t('panel.label')}>
+          <button type="button" class={!sideOpen && side ? 'side-toggle has-side' : 'side-toggle'} aria-expanded={sideOpen} aria-controls={sideOpen ? 'side-content' : undefined}
+            aria-label={toggleLabel} title={toggleLabel} onClick={() => setSideOpen(!sideOpen)}>
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path d={sideOpen ? 'M9 5 L16 12 L9 19' : 'M15 5 L8 12 L15 19'} fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" /></svg>
+          </button>
+          {sideOpen
+            ? (
+              <div id="side-content" class="side-content">
+                {side}
+                <Inspector editor={editor} />
+              </div>
+              )
+            : null}
         </aside>
       </div>
       <SelectionAnnouncer editor={editor} />

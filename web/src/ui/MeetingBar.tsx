@@ -2,7 +2,7 @@
 // (tabs), the timer everyone sees and the facilitator's latest message.
 
 import type { ComponentChildren } from 'preact'
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { t } from '../i18n'
 import { findBoard, openableRooms, type Me, type MessageState, type SessionView } from '../sync/session'
 import { TimerDisplay } from './Timer'
@@ -16,23 +16,31 @@ export function MeetingBar ({ view, me, boardId, offset, onPick, children }: {
 }) {
   const here = boardId ? findBoard(view, boardId) : null
   const rooms = openableRooms(view, me).filter((r) => r.boards.length)
+  // the tabs scroll in one row: the current board's tab is brought into the strip
+  const strip = useRef<HTMLElement>(null)
+  useEffect(() => {
+    const s = strip.current
+    const cur = s?.querySelector<HTMLElement>('[aria-current="page"]')
+    if (!s || !cur) return
+    if (cur.offsetLeft < s.scrollLeft || cur.offsetLeft + cur.offsetWidth > s.scrollLeft + s.clientWidth) s.scrollLeft = Math.max(0, cur.offsetLeft - 8)
+  }, [boardId, rooms.length])
   return (
     <>
       <div class="meeting-bar" role="region" aria-label={t('meeting.bar')}>
         <div class="mb-where">
-          <span class="mb-title">{view.title}</span>
+          <span class="mb-title" title={view.title}>{view.title}</span>
           {here ? <span class="mb-room" data-room-kind={here.room.kind}>{here.room.name}</span> : null}
           {me.role !== 'participant' ? <span class={`role-badge role-${me.role}`}>{roleLabel(me.role)}</span> : null}
           {view.closed ? <span class="role-badge closed">{t('meeting.closedBadge')}</span> : null}
         </div>
         {rooms.length > 1 || (rooms[0]?.boards.length ?? 0) > 1
           ? (
-            <nav class="mb-boards" aria-label={t('meeting.boards')}>
+            <nav ref={strip} class="mb-boards" aria-label={t('meeting.boards')}>
               {rooms.map((r) => (
                 <div key={r.id} class="mb-room-boards" role="group" aria-label={r.name}>
                   {rooms.length > 1 ? <span class="mb-room-name" aria-hidden="true">{r.name}</span> : null}
                   {r.boards.map((b) => (
-                    <button key={b.id} type="button" class="mb-board" data-board={b.id} aria-current={b.id === boardId ? 'page' : undefined} onClick={() => onPick(b.id)}>
+                    <button key={b.id} type="button" class="mb-board" data-board={b.id} title={b.title} aria-current={b.id === boardId ? 'page' : undefined} onClick={() => onPick(b.id)}>
                       {b.title}{b.locked ? <span class="sr-only"> ({t('meeting.lockedShort')})</span> : null}
                       {b.locked ? <span aria-hidden="true"> 🔒</span> : null}
                     </button>

@@ -36,7 +36,7 @@ export function ConnectionBadge ({ conn }: { conn: BoardConnection }) {
   const status = useConnectionStatus(conn)
   return (
     <div class={`conn conn-${status}`} role="status" aria-label={t('conn.label')} data-status={status}>
-      <span class="dot" aria-hidden="true" />{t(`conn.${status}`)}
+      <span class="dot" aria-hidden="true" /><span class="conn-text">{t(`conn.${status}`)}</span>
     </div>
   )
 }

@@ -20,7 +20,7 @@ function Icon ({ d }: { d: string }) {
 }
 
 export function Toolbar ({ editor, listMode, onToggleList, onHelp }: { editor: Editor, listMode: boolean, onToggleList: () => void, onHelp: () => void }) {
-  useEditor(editor, ['tool', 'camera', 'undo', 'items'])
+  useEditor(editor, ['tool', 'items'])
   const roles = rolesFor(editor.kind)
   const pick = (tool: ToolId) => { editor.setTool(tool); document.querySelector<HTMLElement>('.canvas')?.focus() }
   return (
@@ -44,20 +44,26 @@ export function Toolbar ({ editor, listMode, onToggleList, onHelp }: { editor: E
           )
         : null}
       <div class="sep" />
-      {!listMode
-        ? (
-          <>
-            <button type="button" class="tool" title={t('toolbar.undo')} aria-label={t('toolbar.undo')} disabled={!editor.undo.canUndo()} onClick={() => editor.undoLast()}><Icon d="M9 14 L4 9 L9 4 M4 9 H15 a5 5 0 0 1 0 10 H11" /></button>
-            <button type="button" class="tool" title={t('toolbar.redo')} aria-label={t('toolbar.redo')} disabled={!editor.undo.canRedo()} onClick={() => editor.redoLast()}><Icon d="M15 14 L20 9 L15 4 M20 9 H9 a5 5 0 0 0 0 10 H13" /></button>
-            <button type="button" class="tool" title={t('toolbar.zoomOut')} aria-label={t('toolbar.zoomOut')} onClick={() => editor.zoomStep(-1)}><Icon d="M5 12 H19" /></button>
-            <button type="button" class="tool zoom-level" title={t('toolbar.zoomReset')} aria-label={t('toolbar.zoomLevel', { pct: Math.round(editor.camera.zoom * 100) })} onClick={() => editor.zoomAtPoint(1)}>{Math.round(editor.camera.zoom * 100)}%</button>
-            <button type="button" class="tool" title={t('toolbar.zoomIn')} aria-label={t('toolbar.zoomIn')} onClick={() => editor.zoomStep(1)}><Icon d="M5 12 H19 M12 5 V19" /></button>
-            <button type="button" class="tool" title={t('toolbar.zoomFit')} aria-label={t('toolbar.zoomFit')} onClick={() => editor.zoomToFit()}><Icon d="M4 9 V4 H9 M15 4 H20 V9 M20 15 V20 H15 M9 20 H4 V15" /></button>
-          </>
-          )
-        : null}
       <button type="button" class="tool" aria-pressed={listMode} title={`${t('toolbar.list')} (L)`} aria-label={t('toolbar.list')} data-action="list" onClick={onToggleList}><Icon d="M8 6 H20 M8 12 H20 M8 18 H20 M4 6 H4.5 M4 12 H4.5 M4 18 H4.5" /></button>
       <button type="button" class="tool" title={`${t('toolbar.help')} (?)`} aria-label={t('toolbar.help')} data-action="help" onClick={onHelp}><Icon d="M9 9 a3 3 0 1 1 4 2.8 c-1 .4 -1 1.2 -1 2.2 M12 18 V18.5" /></button>
+    </div>
+  )
+}
+
+/**
+ * Undo, redo and zoom, floating over the canvas' bottom-left corner: out of the side
+ * toolbar, whose template cards (eight on a Theory of Change) need its height.
+ */
+export function ViewControls ({ editor }: { editor: Editor }) {
+  useEditor(editor, ['camera', 'undo'])
+  return (
+    <div class="view-controls" role="toolbar" aria-label={t('toolbar.view')}>
+      <button type="button" class="tool" title={t('toolbar.undo')} aria-label={t('toolbar.undo')} disabled={!editor.undo.canUndo()} onClick={() => editor.undoLast()}><Icon d="M9 14 L4 9 L9 4 M4 9 H15 a5 5 0 0 1 0 10 H11" /></button>
+      <button type="button" class="tool" title={t('toolbar.redo')} aria-label={t('toolbar.redo')} disabled={!editor.undo.canRedo()} onClick={() => editor.redoLast()}><Icon d="M15 14 L20 9 L15 4 M20 9 H9 a5 5 0 0 0 0 10 H13" /></button>
+      <button type="button" class="tool" title={t('toolbar.zoomOut')} aria-label={t('toolbar.zoomOut')} onClick={() => editor.zoomStep(-1)}><Icon d="M5 12 H19" /></button>
+      <button type="button" class="tool zoom-level" title={t('toolbar.zoomReset')} aria-label={t('toolbar.zoomLevel', { pct: Math.round(editor.camera.zoom * 100) })} onClick={() => editor.zoomAtPoint(1)}>{Math.round(editor.camera.zoom * 100)}%</button>
+      <button type="button" class="tool" title={t('toolbar.zoomIn')} aria-label={t('toolbar.zoomIn')} onClick={() => editor.zoomStep(1)}><Icon d="M5 12 H19 M12 5 V19" /></button>
+      <button type="button" class="tool" title={t('toolbar.zoomFit')} aria-label={t('toolbar.zoomFit')} onClick={() => editor.zoomToFit()}><Icon d="M4 9 V4 H9 M15 4 H20 V9 M20 15 V20 H15 M9 20 H4 V15" /></button>
     </div>
   )
 }
