@@ -60,24 +60,74 @@ async fn board_json_reads_what_clients_wrote(backend: Backend) {
 
 on_both_backends!(board_json_reads_what_clients_wrote);
 
-/// `--time-zone` takes an IANA name; anything else stops the start with a message, before
-/// the server listens (a typo must not turn every time in the minutes into UTC).
-#[tokio::test]
-async fn an_unknown_time_zone_is_refused_at_start() {
+/// Starts the binary with `args` (and a fresh data directory) and expects it to refuse
+/// them before it listens: returns what it printed on stderr.
+async fn refused_at_start(args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tavolo"))
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--time-zone",
-            "Europa/Roma",
-            "--data-dir",
-        ])
+        .args(["--bind", "127.0.0.1:0"])
+        .args(args)
+        .arg("--data-dir")
         .arg(dir.path())
         .output()
         .await
         .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `--time-zone` takes an IANA name; anything else stops the start with a message, before
+/// the server listens (a typo must not turn every time in the minutes into UTC).
+#[tokio::test]
+async fn an_unknown_time_zone_is_refused_at_start() {
+    let err = refused_at_start(&["--time-zone", "Europa/Roma"]).await;
     assert!(err.contains("--time-zone \"Europa/Roma\""), "{err}");
+}
+
+/// TURN options that cannot work stop the start with a message saying what to fix: a call
+/// that needs the relay would otherwise fail only in the meeting, for the person behind
+/// the strictest firewall.
+#[tokio::test]
+async fn unusable_turn_options_are_refused_at_start() {
+    let secret = "0123456789abcdef0123456789abcdef";
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--turn-url", "turn:turn.example.it:3478"],
+            "needs --turn-secret",
+        ),
+        (&["--turn-secret", secret], "without --turn-url"),
+        (
+            &[
+                "--turn-url",
+                "stun:turn.example.it",
+                "--turn-secret",
+                secret,
+            ],
+            "expected turn:HOST",
+        ),
+        (
+            &[
+                "--turn-url",
+                "turn:turn.example.it",
+                "--turn-secret",
+                "corto",
+            ],
+            "at least",
+        ),
+        (
+            &[
+                "--turn-url",
+                "turn:turn.example.it",
+                "--turn-secret",
+                secret,
+                "--turn-ttl-secs",
+                "0",
+            ],
+            "0 seconds",
+        ),
+    ];
+    for (args, says) in cases {
+        let err = refused_at_start(args).await;
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }
