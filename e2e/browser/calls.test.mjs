@@ -30,7 +30,7 @@ import readline from 'node:readline'
 import crypto from 'node:crypto'
 import { chromium } from 'playwright-core'
 
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Cleanup, serverBinary, waitFor } from './helpers.mjs'
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Cleanup, axeProblems, serverBinary, waitFor } from './helpers.mjs'
 import { makeDataDir, removeDataDir } from '../tests/helpers.mjs'
 
 const NS = `tavolo-calls-${process.pid}`
@@ -312,6 +312,48 @@ test('breakouts split the call; a moved person and a visiting facilitator follow
   for (const name of ['fac', ...PEOPLE]) {
     assert.equal(await ctx[name].evaluate(() => window.gumCalls), 1, `${name} was asked for the camera once`)
   }
+})
+
+// Issue 15: the microphone and camera are chosen in the call panel, and a person may go
+// voice-only (the camera off, not just muted) and come back, without leaving the call.
+test('a participant picks her microphone and camera, goes voice-only and back; the others follow', async () => {
+  const anna = ctx.Anna
+  const bruno = ctx.Bruno
+  await anna.click('[data-action="call-devices"]')
+  assert.equal(await anna.getAttribute('[data-action="call-devices"]', 'aria-expanded'), 'true')
+  await anna.waitForSelector('[data-call-devices] select[name="camera"] option:not([value="none"])', { state: 'attached' })
+  const mics = await anna.$$eval('[data-call-devices] select[name="mic"] option', (o) => o.map((x) => ({ value: x.value, label: x.textContent })))
+  assert.ok(mics.length >= 1 && mics.every((m) => m.value && m.label), JSON.stringify(mics))
+  const cameras = await anna.$$eval('[data-call-devices] select[name="camera"] option:not([value="none"])', (o) => o.map((x) => x.value))
+  // the microphone chosen anew: a new track replaces the old one on the same connection
+  const pcBefore = await anna.evaluate(() => { window.pcSeen = window.tavoloCall.pc; return true })
+  assert.ok(pcBefore)
+  const oldMic = await anna.evaluate(() => window.tavoloCall.local.getAudioTracks()[0].id)
+  await anna.selectOption('[data-call-devices] select[name="mic"]', mics[mics.length - 1].value)
+  await waitFor(() => anna.evaluate((old) => window.tavoloCall.local.getAudioTracks()[0]?.id !== old, oldMic), 10_000, 'a new microphone track')
+  assert.equal(await anna.evaluate(() => window.tavoloCall.pc === window.pcSeen), true, 'the same connection')
+  await expectHears('Bruno', ['Francesca', ...PEOPLE].filter((n) => n !== 'Bruno'), 'after the microphone change')
+
+  // voice only: Bruno keeps hearing her, gets no more frames, and sees her initial
+  await anna.selectOption('[data-call-devices] select[name="camera"]', 'none')
+  await waitFor(() => anna.evaluate(() => window.tavoloCall.local.getVideoTracks().length === 0), 10_000, 'the camera is off')
+  await waitFor(async () => {
+    const a = (await received(bruno)).Anna ?? { audio: 0, frames: 0 }
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    const b = (await received(bruno)).Anna ?? { audio: 0, frames: 0 }
+    return b.audio > a.audio && b.frames === a.frames
+  }, 20_000, 'Bruno hears Anna and receives no video of her')
+  await bruno.waitForSelector('.call-tile[data-name="Anna"] .call-avatar')
+  assert.equal(await anna.evaluate(() => JSON.parse(localStorage.getItem('tavolo.callDevices')).audioOnly), true, 'kept for her next calls')
+  await anna.screenshot({ path: path.join(ARTIFACTS, 'calls-devices-1366.png') })
+  assert.deepEqual(await axeProblems(anna), [])
+
+  // the camera back: Bruno sees her again, on the same connection
+  await anna.selectOption('[data-call-devices] select[name="camera"]', cameras[0])
+  await expectHears('Bruno', ['Francesca', ...PEOPLE].filter((n) => n !== 'Bruno'), 'the camera back')
+  await bruno.waitForSelector('.call-tile[data-name="Anna"] video')
+  assert.equal(await anna.evaluate(() => window.tavoloCall.pc === window.pcSeen), true, 'the same connection')
+  assert.equal(await anna.evaluate(() => JSON.parse(localStorage.getItem('tavolo.callDevices')).audioOnly), false)
 })
 
 test('an observer\'s hand-written offer with a track is refused by the server', async () => {

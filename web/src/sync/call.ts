@@ -48,14 +48,41 @@ function relayOnly (): boolean {
   return (globalThis as { tavoloIceTransportPolicy?: unknown }).tavoloIceTransportPolicy === 'relay'
 }
 
+/** The devices this browser chose for calls (kept in localStorage): a microphone and a
+ *  camera by device id (none: the browser's default), or no camera at all (audio only). */
+export interface DevicePrefs { mic: string | null, camera: string | null, audioOnly: boolean }
+
+const PREFS_KEY = 'tavolo.callDevices'
+
+export function loadDevicePrefs (): DevicePrefs {
+  try {
+    const p = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Partial<DevicePrefs>
+    return {
+      mic: typeof p.mic === 'string' ? p.mic : null,
+      camera: typeof p.camera === 'string' ? p.camera : null,
+      audioOnly: p.audioOnly === true,
+    }
+  } catch { return { mic: null, camera: null, audioOnly: false } }
+}
+
+function saveDevicePrefs (p: DevicePrefs): void {
+  try { localStorage.setItem(PREFS_KEY, JSON.stringify(p)) } catch { /* storage denied: this page only */ }
+}
+
+const VIDEO = { width: 640, height: 360 }
+
 /** Close codes after which the browser does not come back by itself. */
 const FINAL = new Set([1008, 1009, 4001, 4002, 4003])
 
 export class CallClient {
   readonly sessionId: string
   status: CallStatus = 'idle'
-  /** The server's reason when it ended the call (refused offer, meeting closed…). */
+  /** The server's reason when it ended the call (refused offer, meeting closed…), in
+   *  English for logs; `endCode` is what the panel translates. */
   reason: string | null = null
+  endCode: number | null = null
+  /** The devices chosen for this browser's calls. */
+  prefs: DevicePrefs = loadDevicePrefs()
   problem: MediaProblem = null
   /** Whether this browser may publish (the server says; observers only listen). */
   publish = false
@@ -108,6 +135,7 @@ export class CallClient {
       if (FINAL.has(ev.code)) {
         this.status = 'ended'
         this.reason = ev.reason || null
+        this.endCode = ev.code
         this.stopLocal()
       } else {
         // a restart or a network blip: back in by itself, with the same camera
@@ -143,8 +171,13 @@ export class CallClient {
   private async localMedia (): Promise<MediaStream | null> {
     if (this.local && this.local.getTracks().some((t) => t.readyState === 'live')) return this.local
     this.problem = null
+    const audio: MediaTrackConstraints | boolean = this.prefs.mic ? { deviceId: { ideal: this.prefs.mic } } : true
     try {
-      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } })
+      this.local = await navigator.mediaDevices.getUserMedia({
+        audio,
+        video: this.prefs.audioOnly ? false : { ...VIDEO, ...(this.prefs.camera ? { deviceId: { ideal: this.prefs.camera } } : {}) },
+      })
+      if (this.prefs.audioOnly) this.video = false
     } catch (e) {
       const name = (e as { name?: string }).name
       if (name === 'NotAllowedError' || name === 'SecurityError') {
@@ -153,7 +186,7 @@ export class CallClient {
       }
       // no camera (or it is busy): audio only
       try {
-        this.local = await navigator.mediaDevices.getUserMedia({ audio: true })
+        this.local = await navigator.mediaDevices.getUserMedia({ audio })
         this.problem = 'noCamera'
         this.video = false
       } catch {
@@ -236,6 +269,70 @@ export class CallClient {
   setVideo (on: boolean): void {
     this.video = on
     for (const t of this.local?.getVideoTracks() ?? []) t.enabled = on
+    this.sendState()
+    this.emit()
+  }
+
+  /** The microphones and cameras the browser has (named once it let the page use them). */
+  async devices (): Promise<{ mics: MediaDeviceInfo[], cameras: MediaDeviceInfo[] }> {
+    const all = await navigator.mediaDevices.enumerateDevices()
+    return { mics: all.filter((d) => d.kind === 'audioinput'), cameras: all.filter((d) => d.kind === 'videoinput') }
+  }
+
+  /** The device the call sends of `kind` now (its settings' id), if any. */
+  deviceInUse (kind: 'audio' | 'video'): string | null {
+    const track = kind === 'audio' ? this.local?.getAudioTracks()[0] : this.local?.getVideoTracks()[0]
+    return track?.getSettings().deviceId ?? null
+  }
+
+  /** Sends `track` (or nothing) as this connection's `kind` in place of what it sent,
+   *  without renegotiating; false when the connection never sent that kind. */
+  private async replace (kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<boolean> {
+    const tr = this.pc?.getTransceivers().find((x) => x.receiver.track.kind === kind && (x.direction === 'sendonly' || x.direction === 'sendrecv'))
+    if (!tr) return false
+    await tr.sender.replaceTrack(track)
+    return true
+  }
+
+  /** Sends the microphone `deviceId` from now on (and in the next calls of this browser). */
+  async useMicrophone (deviceId: string): Promise<void> {
+    this.prefs = { ...this.prefs, mic: deviceId }
+    saveDevicePrefs(this.prefs)
+    if (!this.local) return
+    const track = (await navigator.mediaDevices.getUserMedia({ audio: { deviceId: { exact: deviceId } } })).getAudioTracks()[0]
+    track.enabled = this.audio
+    await this.replace('audio', track)
+    for (const old of this.local.getAudioTracks()) { old.stop(); this.local.removeTrack(old) }
+    this.local.addTrack(track)
+    this.emit()
+  }
+
+  /** Sends the camera `deviceId` from now on, or no video at all (`null`: audio only, the
+   *  camera turned off, not just muted). Kept for the next calls of this browser. */
+  async useCamera (deviceId: string | null): Promise<void> {
+    this.prefs = { ...this.prefs, camera: deviceId ?? this.prefs.camera, audioOnly: deviceId === null }
+    saveDevicePrefs(this.prefs)
+    const local = this.local
+    if (!local) { this.emit(); return }
+    if (deviceId === null) {
+      await this.replace('video', null)
+      for (const old of local.getVideoTracks()) { old.stop(); local.removeTrack(old) }
+      this.video = false
+    } else {
+      const track = (await navigator.mediaDevices.getUserMedia({ video: { ...VIDEO, deviceId: { exact: deviceId } } })).getVideoTracks()[0]
+      this.video = true
+      if (!(await this.replace('video', track))) {
+        // joined without video: a connection of its own carries it (the server's offer
+        // for it comes back as for any join)
+        track.stop()
+        this.stopLocal()
+        this.ws?.close()
+        return
+      }
+      for (const old of local.getVideoTracks()) { old.stop(); local.removeTrack(old) }
+      local.addTrack(track)
+      if (this.problem === 'noCamera') this.problem = null
+    }
     this.sendState()
     this.emit()
   }

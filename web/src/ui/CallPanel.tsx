@@ -43,10 +43,49 @@ function Tile ({ name, stream, audio, video, speaking, self, listener }: {
   )
 }
 
+/** Choosing the microphone and the camera, or no camera (audio only). */
+function Devices ({ call }: { call: CallClient }) {
+  const [list, setList] = useState<{ mics: MediaDeviceInfo[], cameras: MediaDeviceInfo[] } | null>(null)
+  const [failed, setFailed] = useState(false)
+  useEffect(() => { void call.devices().then(setList).catch(() => setFailed(true)) }, [call, call.local])
+  const change = (f: () => Promise<void>) => { setFailed(false); f().catch(() => setFailed(true)) }
+  if (!list) return null
+  const mic = call.deviceInUse('audio') ?? ''
+  const camera = call.local?.getVideoTracks().length ? (call.deviceInUse('video') ?? '') : 'none'
+  const name = (d: MediaDeviceInfo, n: number) => d.label || t('call.deviceN', { n: n + 1 })
+  return (
+    <fieldset class="call-devices" data-call-devices>
+      <legend>{t('call.devices')}</legend>
+      <label class="field">{t('call.mute')}
+        <select name="mic" value={mic} onChange={(e) => change(() => call.useMicrophone((e.target as HTMLSelectElement).value))}>
+          {list.mics.map((d, n) => <option key={d.deviceId} value={d.deviceId}>{name(d, n)}</option>)}
+        </select>
+      </label>
+      <label class="field">{t('call.camera')}
+        <select name="camera" value={camera} onChange={(e) => { const v = (e.target as HTMLSelectElement).value; change(() => call.useCamera(v === 'none' ? null : v)) }}>
+          <option value="none">{t('call.audioOnly')}</option>
+          {list.cameras.map((d, n) => <option key={d.deviceId} value={d.deviceId}>{name(d, n)}</option>)}
+        </select>
+      </label>
+      {failed ? <p class="call-error" role="alert">{t('call.deviceFailed')}</p> : null}
+    </fieldset>
+  )
+}
+
+/** Why the server ended the call, in the UI's language (its reason is for logs). */
+function endedText (code: number | null): string {
+  if (code === 4001) return t('call.endedLogout')
+  if (code === 4002) return t('call.endedClosed')
+  if (code === 4003) return t('call.endedRevoked')
+  return t('call.endedNoReason')
+}
+
 export function CallPanel ({ call, view, myName }: { call: CallClient, view: SessionView, myName: string }) {
   useCall(call)
   // hidden: the panel folded away while in the call
   const [hidden, setHidden] = useState(false)
+  // the device choice, unfolded
+  const [devices, setDevices] = useState(false)
   const room = view.rooms.find((r) => r.id === call.call)
   const active = call.status === 'connecting' || call.status === 'connected' || call.status === 'reconnecting'
   if (view.closed && !active) return null
@@ -57,9 +96,7 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
       : call.status === 'connected'
         ? (call.peers.length === 0 ? t('call.alone') : t('call.connected'))
         : call.status === 'left' ? t('call.left') : ''
-  const ended = call.status === 'ended'
-    ? (call.reason ? t('call.ended', { reason: call.reason }) : t('call.endedNoReason'))
-    : null
+  const ended = call.status === 'ended' ? endedText(call.endCode) : null
   const problem = call.problem === 'denied'
     ? t('call.denied')
     : call.problem === 'noCamera' ? t('call.noCamera') : call.problem === 'noDevices' ? t('call.noDevices') : null
@@ -111,8 +148,12 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
             </>
             )
           : null}
+        {call.publish && call.local
+          ? <button type="button" aria-expanded={devices} data-action="call-devices" onClick={() => setDevices(!devices)}>{t('call.devices')}</button>
+          : null}
         <button type="button" class="call-leave" onClick={() => call.leave()}>{t('call.leave')}</button>
       </div>
+      {devices && call.publish && call.local ? <Devices call={call} /> : null}
     </aside>
   )
 }
