@@ -229,6 +229,10 @@ test('a facilitator, three participants and an observer join the meeting', async
     await page.click('button[type="submit"]')
     await page.waitForURL(`**/s/${s.session}`)
     await page.waitForSelector('.canvas', { timeout: 15_000 })
+    // the board syncs, although Chromium in this network namespace (loopback only) says
+    // it is offline: navigator.onLine once kept every board from connecting here
+    assert.equal(await page.evaluate(() => navigator.onLine), false, 'the namespace has no route')
+    await waitFor(() => page.evaluate(() => window.tavolo?.conn.provider.synced === true), 15_000, `${name}'s board synced`)
   }))
   await fac.goto(`/s/${s.session}`)
   await fac.waitForSelector('.console')

@@ -63,6 +63,12 @@ export class BoardConnection {
   /** Resolves on the first completed sync with the server. */
   readonly serverSynced: Promise<void>
   private everConnected = false
+  /** What the browser says of the network (`navigator.onLine`, then its `offline` and
+   *  `online` events). At the start only a hint: Chromium says offline wherever it sees no
+   *  interface with a route, as on a machine whose only network is local (found by the
+   *  call tests, in a network namespace), so the board connects all the same and says
+   *  offline only while it is not connected. A change to offline is the network going
+   *  away: the board stops trying until it is back. */
   private browserOffline = typeof navigator !== 'undefined' && navigator.onLine === false
   private wsStatus: 'connected' | 'connecting' | 'disconnected' = 'connecting'
   private listeners = new Set<(s: ConnectionStatus) => void>()
@@ -75,7 +81,12 @@ export class BoardConnection {
   private probing = false
   private readonly probeUrl: string
   private onOffline = () => { this.browserOffline = true; this.provider.disconnect(); this.emit() }
-  private onOnline = () => { this.browserOffline = false; if (!this.stopped) this.provider.connect(); this.emit() }
+  // back online: try at once rather than after the back-off
+  private onOnline = () => {
+    this.browserOffline = false
+    if (!this.stopped) this.provider.connect()
+    this.emit()
+  }
 
   constructor (boardId: string, opts: ConnectionOptions = {}) {
     this.boardId = boardId
@@ -87,7 +98,6 @@ export class BoardConnection {
     this.local = persist ? new IndexeddbPersistence(`tavolo:${boardId}`, this.doc) : null
     this.localLoaded = this.local ? this.local.whenSynced.then(() => undefined) : Promise.resolve()
     this.provider = new WebsocketProvider(opts.url ?? syncUrl(), boardId, this.doc, {
-      connect: !this.browserOffline,
       maxBackoffTime: 2500,
       ...(opts.params ? { params: opts.params } : {})
     })
@@ -165,8 +175,8 @@ export class BoardConnection {
     if (this.deleted) return 'deleted'
     if (this.full) return 'full'
     if (this.denial) return 'denied'
-    if (this.browserOffline) return 'offline'
     if (this.wsStatus === 'connected') return this.provider.synced ? 'connected' : 'connecting'
+    if (this.browserOffline) return 'offline'
     if (!this.everConnected) return this.provider.wsUnsuccessfulReconnects > 3 ? 'offline' : 'connecting'
     return this.provider.wsUnsuccessfulReconnects > 6 ? 'offline' : 'reconnecting'
   }
