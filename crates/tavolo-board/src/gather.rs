@@ -95,9 +95,8 @@ impl Extent {
     }
 }
 
-/// The drawn extent of the template geometry the gathered board keeps (the web client's
-/// `LANE_SPAN` and `BAND_SPAN`: lanes are 1100 high from y = -100, bands 2000 wide from
-/// x = -200).
+/// The drawn extent of a template's geometry (the web client's `LANE_SPAN` and
+/// `BAND_SPAN`: lanes are 1100 high from y = -100, bands 2000 wide from x = -200).
 fn template_extent(kind: BoardKind, template: &Value, e: &mut Extent) {
     let list = |key: &str| {
         template
@@ -131,41 +130,60 @@ fn template_extent(kind: BoardKind, template: &Value, e: &mut Extent) {
                 }
             }
         }
-        BoardKind::Free | BoardKind::StakeholderMap => {}
+        BoardKind::StakeholderMap => {
+            if let Some(g) = template.get("grid") {
+                if let (Some(w), Some(h)) = (f(g, "w"), f(g, "h")) {
+                    let (x, y) = (f(g, "x").unwrap_or(0.0), f(g, "y").unwrap_or(0.0));
+                    // with its axes and their labels
+                    e.add(x - 100.0, y, w + 100.0, h + 100.0);
+                }
+            }
+        }
+        BoardKind::Free => {}
     }
 }
 
-/// The template's geometry moved by `(dx, dy)` (only the keys the kind uses; anything
-/// else in a group's `meta.template` is dropped).
-fn translate_template(kind: BoardKind, template: &Value, dx: f64, dy: f64) -> Vec<Value> {
+/// The template's geometry moved by `(dx, dy)`, as a `meta.template` object (only the key
+/// the kind uses; anything else in a group's `meta.template` is dropped). `Null` for a free
+/// board.
+fn placed_template(kind: BoardKind, template: &Value, dx: f64, dy: f64) -> Value {
     let (key, fields): (&str, &[(&str, f64)]) = match kind {
         BoardKind::TheoryOfChange => ("lanes", &[("x", dx)]),
         BoardKind::ProblemTree | BoardKind::ObjectiveTree => ("bands", &[("y", dy)]),
-        BoardKind::SocialReport => ("sections", &[("x", dx), ("y", dy)]),
-        BoardKind::Free | BoardKind::StakeholderMap => return vec![],
+        BoardKind::SocialReport | BoardKind::StakeholderMap => {
+            (template_key(kind), &[("x", dx), ("y", dy)])
+        }
+        BoardKind::Free => return Value::Null,
     };
-    template
-        .get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| {
-            let mut o = entry.as_object()?.clone();
-            for (k, d) in fields {
-                let v = o.get(*k).and_then(Value::as_f64).unwrap_or(0.0) + d;
-                o.insert((*k).into(), crate::number(v));
-            }
-            Some(Value::Object(o))
-        })
-        .collect()
+    let moved = |entry: &Value| {
+        let mut o = entry.as_object()?.clone();
+        for (k, d) in fields {
+            let v = o.get(*k).and_then(Value::as_f64).unwrap_or(0.0) + d;
+            o.insert((*k).into(), crate::number(v));
+        }
+        Some(Value::Object(o))
+    };
+    let value = match template.get(key) {
+        Some(Value::Array(list)) => Value::Array(list.iter().filter_map(moved).collect()),
+        Some(one) if kind == BoardKind::StakeholderMap => match moved(one) {
+            Some(v) => v,
+            None => return Value::Null,
+        },
+        _ => Value::Array(vec![]),
+    };
+    let mut o = JsonMap::new();
+    o.insert(key.into(), value);
+    Value::Object(o)
 }
 
-fn template_key(kind: BoardKind) -> Option<&'static str> {
+/// The key of `meta.template` that holds a kind's geometry.
+fn template_key(kind: BoardKind) -> &'static str {
     match kind {
-        BoardKind::TheoryOfChange => Some("lanes"),
-        BoardKind::ProblemTree | BoardKind::ObjectiveTree => Some("bands"),
-        BoardKind::SocialReport => Some("sections"),
-        BoardKind::Free | BoardKind::StakeholderMap => None,
+        BoardKind::TheoryOfChange => "lanes",
+        BoardKind::ProblemTree | BoardKind::ObjectiveTree => "bands",
+        BoardKind::SocialReport => "sections",
+        BoardKind::StakeholderMap => "grid",
+        BoardKind::Free => "",
     }
 }
 
@@ -216,35 +234,24 @@ pub fn gather(title: &str, groups: &[Group]) -> Board {
                 }
             }
             None => {
-                let e = content.or_default();
+                let mut e = content;
+                if let Some(k) = src.meta.kind {
+                    template_extent(k, &src.meta.template, &mut e);
+                }
+                let e = e.or_default();
                 (e, next + PAD - e.x0, PAD - e.y0)
             }
         };
-        let placed_template = match kind {
-            Some(k) => {
-                let t = translate_template(k, &src.meta.template, dx, dy);
-                geometry.extend(t.iter().cloned());
-                let mut o = JsonMap::new();
-                if let Some(key) = template_key(k) {
-                    o.insert(key.into(), Value::Array(t));
-                }
-                Value::Object(o)
-            }
-            // a mixed gather keeps each group's own geometry, moved with its content
-            None => src
-                .meta
-                .kind
-                .and_then(|k| {
-                    let key = template_key(k)?;
-                    let mut o = JsonMap::new();
-                    o.insert(
-                        key.into(),
-                        Value::Array(translate_template(k, &src.meta.template, dx, dy)),
-                    );
-                    Some(Value::Object(o))
-                })
-                .unwrap_or(Value::Null),
+        // a mixed gather keeps each group's own geometry on its frame, moved with it
+        let placed = match src.meta.kind {
+            Some(k) => placed_template(k, &src.meta.template, dx, dy),
+            None => Value::Null,
         };
+        if let Some(k) = kind {
+            if let Some(list) = placed.get(template_key(k)).and_then(Value::as_array) {
+                geometry.extend(list.iter().cloned());
+            }
+        }
         let frame_id = format!("{prefix}-frame");
         let (fx, fy, fw, fh) = match kind {
             Some(_) => (
@@ -266,8 +273,8 @@ pub fn gather(title: &str, groups: &[Group]) -> Board {
             "kind".into(),
             src.meta.kind.unwrap_or(BoardKind::Free).as_str().into(),
         );
-        if !placed_template.is_null() {
-            data.insert("template".into(), placed_template);
+        if !placed.is_null() {
+            data.insert("template".into(), placed);
         }
         out.items.insert(
             frame_id.clone(),
@@ -328,10 +335,10 @@ pub fn gather(title: &str, groups: &[Group]) -> Board {
             _ => fx + fw + GAP,
         };
     }
-    out.meta.template = match kind.and_then(template_key) {
-        Some(key) => {
+    out.meta.template = match kind {
+        Some(k) => {
             let mut o = JsonMap::new();
-            o.insert(key.into(), Value::Array(geometry));
+            o.insert(template_key(k).into(), Value::Array(geometry));
             Value::Object(o)
         }
         None => Value::Null,
@@ -452,14 +459,21 @@ mod tests {
             card("c2", "outcome_long", 1540.0, 300.0, "Quartiere più sicuro"),
         ]);
         let b = toc(&[card("c1", "output", 640.0, 100.0, "Sportello aperto")]);
-        let g = gather("Risultati", &[group("Gruppo 1", a.clone()), group("Gruppo 2", b)]);
+        let g = gather(
+            "Risultati",
+            &[group("Gruppo 1", a.clone()), group("Gruppo 2", b)],
+        );
         assert_eq!(g.meta.kind, Some(BoardKind::TheoryOfChange));
         let lanes = g.meta.template["lanes"].as_array().unwrap();
         assert_eq!(lanes.len(), 14, "each group keeps its seven lanes");
         assert_eq!(level_of(&g, "Laboratori nelle scuole"), Some("activity"));
         assert_eq!(level_of(&g, "Quartiere più sicuro"), Some("outcome_long"));
         assert_eq!(level_of(&g, "Sportello aperto"), Some("output"));
-        assert_eq!(level_of(&g, ""), Some("impact"), "the template's impact card");
+        assert_eq!(
+            level_of(&g, ""),
+            Some("impact"),
+            "the template's impact card"
+        );
         // the second group's lanes start after the first group's frame
         let f1 = &g.items["g1-frame"];
         let f2 = &g.items["g2-frame"];
@@ -523,7 +537,12 @@ mod tests {
     #[test]
     fn mixed_kinds_make_a_free_board_with_each_groups_geometry_on_its_frame() {
         let a = toc(&[card("c", "activity", 340.0, 100.0, "Attività")]);
-        let b = Board::template(BoardKind::StakeholderMap, "Mappa");
+        let mut b = Board::template(BoardKind::StakeholderMap, "Mappa");
+        let mut s = card("s", "stakeholder", 1100.0, 100.0, "Ufficio di Piano");
+        s.w = 200.0;
+        s.h = 120.0;
+        b.items.insert("s".into(), s);
+        let before = derive::stakeholders(&b);
         let g = gather("R", &[group("A", a), group("B", b)]);
         assert_eq!(g.meta.kind, Some(BoardKind::Free));
         assert!(g.meta.template.is_null());
@@ -532,7 +551,18 @@ mod tests {
         let back = group_board(&g, f1).unwrap();
         let c = back.items.values().find(|i| i.text == "Attività").unwrap();
         assert_eq!(derive::toc_level(&back, c), Some("activity"));
-        assert_eq!(group_board(&g, &g.items["g2-frame"]).unwrap().meta.kind, Some(BoardKind::StakeholderMap));
+        let map = group_board(&g, &g.items["g2-frame"]).unwrap();
+        assert_eq!(map.meta.kind, Some(BoardKind::StakeholderMap));
+        assert!(
+            map.meta.template["grid"]["x"].as_f64().unwrap() > 0.0,
+            "moved with the group"
+        );
+        let after = derive::stakeholders(&map);
+        assert_eq!(
+            (after[0].power, after[0].interest),
+            (before[0].power, before[0].interest),
+            "the scores are the group's"
+        );
     }
 
     #[test]

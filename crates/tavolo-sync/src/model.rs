@@ -106,6 +106,9 @@ pub fn check_updates(updates: &[&[u8]]) -> Vec<Vec<u8>> {
 /// The document the store's log rebuilds; every logged delta must apply.
 fn from_log(deltas: &[Vec<u8>]) -> Doc {
     let (doc, problems) = update::rebuild(None, deltas.iter().map(|d| (0, d.as_slice())));
-    assert!(problems.is_empty(), "the log does not rebuild: {problems:?}");
+    assert!(
+        problems.is_empty(),
+        "the log does not rebuild: {problems:?}"
+    );
     doc
 }

@@ -85,7 +85,9 @@ fn structs_waiting_for_each_other_are_not_kept() {
     assert_eq!(problems, ["update 2 refused: it leaves structs waiting"]);
     assert!(!model::parks(&rebuilt));
     assert_eq!(
-        rebuilt.get_or_insert_text("t").get_string(&rebuilt.transact()),
+        rebuilt
+            .get_or_insert_text("t")
+            .get_string(&rebuilt.transact()),
         "ciao"
     );
     model::check_updates(&[&plain, cycle]);
@@ -97,7 +99,8 @@ fn structs_waiting_for_each_other_are_not_kept() {
 /// and what is applied applies without a panic.
 #[test]
 fn the_gc_overflow_input_no_longer_panics() {
-    let input = include_bytes!("../../../fuzz/corpus/update_apply/update_apply-gc-integrate-overflow");
+    let input =
+        include_bytes!("../../../fuzz/corpus/update_apply/update_apply-gc-integrate-overflow");
     // the target splits its input into pieces of at most 8 updates: try every split point
     // a piece can have, which covers the one the fuzzer used
     let doc = Doc::new();
@@ -177,7 +180,8 @@ fn pieces(data: &[u8], max: usize) -> Vec<&[u8]> {
 /// compacted state fail to verify, and yrs panic while integrating.
 #[test]
 fn every_update_apply_input_keeps_the_board_whole() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/update_apply");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/update_apply");
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
