@@ -1286,6 +1286,33 @@ async fn gathering_keeps_the_method(backend: Backend) {
             .any(|e| e.0.ends_with("risultati-dei-gruppi.csv")),
         "a table for the gathered board"
     );
+
+    // the console's gallery on paper: the facilitator's only
+    let gallery = format!("/api/sessions/{}/gallery.pdf", w.session);
+    // a member of the meeting is no facilitator
+    assert_eq!(get(addr, &gallery, Some(&w.participant)).await.status, 403);
+    assert_eq!(get(addr, &gallery, None).await.status, 401);
+    let r = get(addr, &gallery, w.fac_cookie()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert_eq!(
+        pdf_pages(&r.body),
+        2 + 1,
+        "a page per group board, then their tables"
+    );
+    let first = pdf_text(&r.body, Some(1), Some(1));
+    assert!(
+        first.contains("Gruppo 1 — Teoria del cambiamento"),
+        "{first}"
+    );
+    let tables = pdf_text(&r.body, Some(3), Some(3));
+    for t in [
+        "i gruppi a confronto",
+        "Attività · Laboratori nelle scuole",
+        "Attività · Passeggiate di quartiere",
+    ] {
+        assert!(tables.contains(t), "{t:?} in the gallery:\n{tables}");
+    }
     w.stop(db).await;
 }
 

@@ -254,6 +254,48 @@ pub fn pdf(m: &Minutes) -> Result<Vec<u8>, ExportError> {
     render::pdf(&pages, &format!("Verbale: {}", m.session))
 }
 
+/// A board's table as text lines (one per row, the empty cells left out), or its items'
+/// texts for a board without a template.
+fn table_lines(board: &Board) -> Vec<(String, f64, bool)> {
+    let mut l = Vec::new();
+    match tables::table(board) {
+        Some(t) => {
+            l.push((t.headers.join(" · "), 9.0, true));
+            if t.rows.is_empty() {
+                l.push(("(nessun elemento)".into(), 10.0, false));
+            }
+            for row in &t.rows {
+                let cells: Vec<&str> = row
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                l.push((cells.join(" · "), 10.0, false));
+            }
+        }
+        None => {
+            let mut items: Vec<_> = board
+                .items
+                .values()
+                .filter(|i| i.item_type != "frame" && !i.text.trim().is_empty())
+                .collect();
+            items.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+            if items.is_empty() {
+                l.push(("(nessun testo)".into(), 10.0, false));
+            }
+            for i in items {
+                let t = text::clean(&i.text);
+                l.push((
+                    format!("- {}", t.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    10.0,
+                    false,
+                ));
+            }
+        }
+    }
+    l
+}
+
 /// The text pages of a gathered board's groups ([`group_lines`]), none for other boards.
 fn group_pages(m: &Minutes, b: &MinutesBoard) -> Vec<String> {
     let lines = group_lines(m, b);
@@ -294,43 +336,36 @@ fn group_lines(m: &Minutes, b: &MinutesBoard) -> Vec<(String, f64, bool)> {
             13.0,
             true,
         ));
-        match tables::table(&group) {
-            Some(t) => {
-                l.push((t.headers.join(" · "), 9.0, true));
-                if t.rows.is_empty() {
-                    l.push(("(nessun elemento)".into(), 10.0, false));
-                }
-                for row in &t.rows {
-                    let cells: Vec<&str> = row
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|c| !c.is_empty())
-                        .collect();
-                    l.push((cells.join(" · "), 10.0, false));
-                }
-            }
-            None => {
-                let mut items: Vec<_> = group
-                    .items
-                    .values()
-                    .filter(|i| i.item_type != "frame" && !i.text.trim().is_empty())
-                    .collect();
-                items.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
-                if items.is_empty() {
-                    l.push(("(nessun testo)".into(), 10.0, false));
-                }
-                for i in items {
-                    let t = text::clean(&i.text);
-                    l.push((
-                        format!("- {}", t.split_whitespace().collect::<Vec<_>>().join(" ")),
-                        10.0,
-                        false,
-                    ));
-                }
-            }
-        }
+        l.extend(table_lines(&group));
     }
     l
+}
+
+/// The console's gallery on paper: each of `m.boards` (the groups' boards, side by side on
+/// screen) on a page of its own, with the same headers as the minutes, then every board's
+/// table (or its texts) as text, so the groups can be compared on paper. No cover.
+pub fn gallery_pdf(m: &Minutes) -> Result<Vec<u8>, ExportError> {
+    let mut pages: Vec<String> = m
+        .boards
+        .iter()
+        .map(|b| render::board_page(&b.board, &page_header(m, b)))
+        .collect();
+    let mut lines = vec![(format!("{} — i gruppi a confronto", m.session), 16.0, true)];
+    for b in &m.boards {
+        lines.push((String::new(), 6.0, false));
+        lines.push((
+            format!(
+                "{} ({})",
+                page_header(m, b).title,
+                labels::kind(b.board.meta.kind)
+            ),
+            13.0,
+            true,
+        ));
+        lines.extend(table_lines(&b.board));
+    }
+    pages.extend(render::text_pages(&lines, usize::MAX));
+    render::pdf(&pages, &format!("Gruppi: {}", m.session))
 }
 
 fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
