@@ -82,10 +82,13 @@ test('gathering gives a Theory of Change: every group in its titled frame, lanes
   const got = await board(anna)
   assert.equal(got.meta.kind, 'theory_of_change', 'the template is kept')
   assert.equal(got.meta.template.lanes.length, 14, 'seven lanes per group')
-  // every lane is drawn, with its title
-  await anna.waitForSelector('.bg-lanes')
-  assert.equal(await anna.locator('.bg-lanes .lane-title').count(), 14)
-  assert.equal(await anna.locator('.bg-lanes .lane-title', { hasText: 'Attività' }).count(), 2)
+  // every group's lanes are drawn inside its frame, with their titles (over the frame's
+  // fill, so they read as on the group's board)
+  for (const f of ['g1-frame', 'g2-frame']) {
+    await anna.waitForSelector(`[data-id="${f}"] .frame-bg .bg-lanes`)
+    assert.equal(await anna.locator(`[data-id="${f}"] .frame-bg .lane-title`).count(), 7, f)
+    assert.equal(await anna.locator(`[data-id="${f}"] .frame-bg .lane-title`, { hasText: 'Attività' }).count(), 1, f)
+  }
   // one frame per group, titled with the group's name
   const frames = Object.values(got.items).filter((i) => i.type === 'frame')
   assert.deepEqual(frames.map((f) => f.text).sort(), ['Gruppo 1 — Teoria del cambiamento', 'Gruppo 2 — Teoria del cambiamento'])
@@ -107,9 +110,19 @@ test('gathering gives a Theory of Change: every group in its titled frame, lanes
   // the facilitator sees it whole; a look at 1366×768
   await fac.click('[data-action="open-gathered"]')
   await onBoard(fac, s.gathered, 'the facilitator on the gathered board')
-  await setCamera(fac, -40, -260, 0.27)
+  await setCamera(fac, -100, -300, 0.2)
   await fac.waitForTimeout(300)
   await screenshot(fac, 'gather-theory-of-change')
+  await setCamera(fac, -100, -200, 0.5)
+  await fac.waitForTimeout(300)
+  await screenshot(fac, 'gather-theory-of-change-close')
+  // the exported picture draws each group's lanes inside its frame, as the browser does
+  const png = await fac.evaluate(async (id) => {
+    const r = await fetch(`/api/boards/${id}/export/png`)
+    return r.ok ? Array.from(new Uint8Array(await r.arrayBuffer())) : []
+  }, s.gathered)
+  assert.ok(png.length > 1000, 'a PNG')
+  fs.writeFileSync(`${ARTIFACTS}/gather-theory-of-change-export.png`, Buffer.from(png))
 })
 
 test("the gathered board's CSV lists the groups' cards by level, with their group", async () => {

@@ -14,8 +14,9 @@
 //!
 //! Either way every group's content sits in its own frame titled with the group's label,
 //! and the frame records where it came from (`data.group`: the label, `data.kind`: the
-//! group board's kind, `data.template`: its template geometry as placed on the gathered
-//! board), so exports can give one table per group ([`group_board`]). Every id is
+//! group board's kind, `data.template`: its template geometry relative to the frame's
+//! top-left corner, so it moves with the frame), so exports can give one table per group
+//! ([`group_board`]) and renderers draw each group's background inside its frame. Every id is
 //! prefixed by the group (`g{n}-`), so groups never collide.
 
 use crate::{is_id, Board, BoardKind, Item, Link};
@@ -273,8 +274,12 @@ pub fn gather(title: &str, groups: &[Group]) -> Board {
             "kind".into(),
             src.meta.kind.unwrap_or(BoardKind::Free).as_str().into(),
         );
-        if !placed.is_null() {
-            data.insert("template".into(), placed);
+        // on the frame, relative to its corner: moving the frame moves its geometry
+        if let Some(k) = src.meta.kind.filter(|_| !placed.is_null()) {
+            data.insert(
+                "template".into(),
+                placed_template(k, &src.meta.template, dx - fx, dy - fy),
+            );
         }
         out.items.insert(
             frame_id.clone(),
@@ -385,12 +390,13 @@ pub fn group_board(board: &Board, frame: &Item) -> Option<Board> {
     }
     let kind = BoardKind::parse(frame.data_str("kind")).unwrap_or(BoardKind::Free);
     let mut out = Board::template(kind, frame.data_str("group"));
-    out.meta.template = frame
-        .data
-        .get("template")
-        .filter(|t| t.is_object())
-        .cloned()
-        .unwrap_or(Value::Null);
+    out.meta.template = match frame.data.get("template") {
+        // relative to the frame's corner (see `gather`)
+        Some(t) if t.is_object() && frame.x.is_finite() && frame.y.is_finite() => {
+            placed_template(kind, t, frame.x, frame.y)
+        }
+        _ => Value::Null,
+    };
     let items: BTreeMap<String, Item> = board
         .items
         .values()
@@ -551,6 +557,19 @@ mod tests {
         let back = group_board(&g, f1).unwrap();
         let c = back.items.values().find(|i| i.text == "Attività").unwrap();
         assert_eq!(derive::toc_level(&back, c), Some("activity"));
+        let mut g = g;
+        // the facilitator moves the map's frame (and so what it carries) away
+        let moved: Vec<String> = g
+            .items
+            .values()
+            .filter(|i| i.id == "g2-frame" || i.frame.as_deref() == Some("g2-frame"))
+            .map(|i| i.id.clone())
+            .collect();
+        for id in moved {
+            let i = g.items.get_mut(&id).unwrap();
+            i.x += 5000.0;
+            i.y += 700.0;
+        }
         let map = group_board(&g, &g.items["g2-frame"]).unwrap();
         assert_eq!(map.meta.kind, Some(BoardKind::StakeholderMap));
         assert!(

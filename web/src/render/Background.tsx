@@ -16,11 +16,16 @@ const QUADRANT_FILL: Record<string, string> = {
   keep_satisfied: '#EEF3FB', manage_closely: '#E9F5E6', monitor: '#F4F4F4', keep_informed: '#FBF3E6'
 }
 
-interface Props { meta: Meta | null, view: MapView, items: Y.Map<unknown>, version: number }
+// `span`: drawn inside a gathered group's frame (of that size, the geometry relative to its
+// corner), lanes run its whole height and bands its whole width instead of the board's
+// LANE_SPAN and BAND_SPAN.
+interface Props { meta: Meta | null, view: MapView, items: Y.Map<unknown>, version: number, span?: { w: number, h: number } }
 
-export const Background = memo(function Background ({ meta, view }: Props) {
+export const Background = memo(function Background ({ meta, view, span }: Props) {
   const tpl = meta?.template
   if (!tpl) return null
+  const bandSpan = span ? { x: 0, w: span.w } : BAND_SPAN
+  const laneSpan = span ? { y: 0, h: span.h } : LANE_SPAN
   if (tpl.grid && view === 'circles') {
     const g = circlesGeometry(tpl.grid)
     const rings: Array<['core' | 'involved' | 'inform', string]> = [['inform', '#F4F4F4'], ['involved', '#FBF3E6'], ['core', '#E9F5E6']]
@@ -65,8 +70,8 @@ export const Background = memo(function Background ({ meta, view }: Props) {
       <g class="bg bg-bands" aria-hidden="true">
         {tpl.bands.map((b, i) => (
           <g key={i}>
-            <rect x={BAND_SPAN.x} y={b.y} width={BAND_SPAN.w} height={b.h} fill={fills[i % fills.length]} stroke="#C8C8C8" />
-            <text x={BAND_SPAN.x + 24} y={b.y + 40} font-size="28" font-weight="600" fill={LABEL}>{bandLabel(b.role)}</text>
+            <rect x={bandSpan.x} y={b.y} width={bandSpan.w} height={b.h} fill={fills[i % fills.length]} stroke="#C8C8C8" />
+            <text x={bandSpan.x + 24} y={b.y + 40} font-size="28" font-weight="600" fill={LABEL}>{bandLabel(b.role)}</text>
           </g>
         ))}
       </g>
@@ -77,8 +82,8 @@ export const Background = memo(function Background ({ meta, view }: Props) {
       <g class="bg bg-lanes" aria-hidden="true">
         {tpl.lanes.map((l, i) => (
           <g key={i}>
-            <rect x={l.x} y={LANE_SPAN.y} width={l.w} height={LANE_SPAN.h} fill={i % 2 ? '#F2F5FA' : '#FAFAF7'} stroke="#C8C8C8" />
-            <foreignObject x={l.x + 8} y={LANE_SPAN.y + 8} width={l.w - 16} height={70}>
+            <rect x={l.x} y={laneSpan.y} width={l.w} height={laneSpan.h} fill={i % 2 ? '#F2F5FA' : '#FAFAF7'} stroke="#C8C8C8" />
+            <foreignObject x={l.x + 8} y={laneSpan.y + 8} width={l.w - 16} height={70}>
               <div class="lane-title">{tDynamic(`role.${l.level}`, l.level)}</div>
             </foreignObject>
           </g>
