@@ -604,10 +604,9 @@ mod tests {
         assert_eq!(group_of(&g, lungo).unwrap().id, "g1-frame");
         // a cycle of frames written by a client has no group, and ends
         let mut cyc = g.clone();
-        for id in ["g1-frame"] {
-            cyc.items.get_mut(id).unwrap().frame = Some("g1-f".into());
-            cyc.items.get_mut(id).unwrap().data.remove("group");
-        }
+        let frame = cyc.items.get_mut("g1-frame").unwrap();
+        frame.frame = Some("g1-f".into());
+        frame.data.remove("group");
         assert!(group_of(&cyc, lungo).is_none());
     }
 }
