@@ -1070,7 +1070,339 @@ async fn closed_votes_are_exported_and_in_the_minutes(backend: Backend) {
     w.stop(db).await;
 }
 
+// ------------------------------------------------------------------ gathering
+
+/// The breakout groups' boards of the current round, in the groups' order.
+async fn group_boards(w: &World) -> Vec<String> {
+    let boards = w
+        .server
+        .store
+        .list_session_boards(&w.session)
+        .await
+        .unwrap();
+    let rooms = w.server.store.list_rooms(&w.session).await.unwrap();
+    let mut out = Vec::new();
+    for r in rooms.iter().filter(|r| r.kind == "breakout") {
+        out.extend(
+            boards
+                .iter()
+                .filter(|b| b.room_id == r.id)
+                .map(|b| b.id.clone()),
+        );
+    }
+    out
+}
+
+async fn gather(w: &World) -> String {
+    let r = w
+        .fac
+        .post(&format!("/api/sessions/{}/gather", w.session), json!({}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    r.json["id"].as_str().unwrap().to_owned()
+}
+
+async fn live(w: &World, board: &str) -> Board {
+    w.server
+        .hub
+        .read(&BoardId::parse(board).unwrap(), Board::read)
+        .await
+        .unwrap()
+}
+
+/// Issue 14, point 3: gathering Theory-of-Change breakouts gives a Theory of Change — the
+/// lanes of every group, each group in its titled frame, the levels still derived — whose
+/// CSV and Markdown list the groups' cards by level, and whose minutes page is followed by
+/// each group's table as text.
+async fn gathering_keeps_the_method(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let addr = w.server.addr;
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/breakouts", w.session),
+            json!({ "groups": 2, "kind": "theory_of_change" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let groups = group_boards(&w).await;
+    assert_eq!(groups.len(), 2);
+    let mut output = item(
+        "out",
+        "card",
+        Some("output"),
+        (640.0, 300.0, 220.0, 100.0),
+        "blue",
+        "Sportello aperto il sabato",
+    );
+    output.data.insert(
+        "indicators".into(),
+        json!([{ "id": "i1", "name": "Accessi al mese", "target": "200" }]),
+    );
+    put_items(
+        &w,
+        &groups[0],
+        vec![
+            item(
+                "act",
+                "card",
+                Some("activity"),
+                (340.0, 300.0, 220.0, 100.0),
+                "yellow",
+                "Laboratori nelle scuole",
+            ),
+            output,
+        ],
+    )
+    .await;
+    put_items(
+        &w,
+        &groups[1],
+        vec![item(
+            "act",
+            "card",
+            Some("activity"),
+            (340.0, 300.0, 220.0, 100.0),
+            "yellow",
+            "Passeggiate di quartiere",
+        )],
+    )
+    .await;
+
+    let gid = gather(&w).await;
+    let meta = w.fac.get(&format!("/api/boards/{gid}")).await;
+    assert_eq!(meta.json["kind"], "theory_of_change", "{}", meta.json);
+    let g = live(&w, &gid).await;
+    assert_eq!(g.meta.kind, Some(BoardKind::TheoryOfChange));
+    assert_eq!(g.meta.template["lanes"].as_array().unwrap().len(), 14);
+    let frames = tavolo_board::gather::group_frames(&g);
+    let titles: Vec<&str> = frames.iter().map(|f| f.text.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Gruppo 1 — Teoria del cambiamento",
+            "Gruppo 2 — Teoria del cambiamento"
+        ]
+    );
+    let level = |text: &str| {
+        let i = g.items.values().find(|i| i.text == text).unwrap();
+        tavolo_board::derive::toc_level(&g, i)
+    };
+    assert_eq!(level("Laboratori nelle scuole"), Some("activity"));
+    assert_eq!(level("Passeggiate di quartiere"), Some("activity"));
+    assert_eq!(level("Sportello aperto il sabato"), Some("output"));
+    // the same item id in both groups: two items
+    assert!(g.items.contains_key("g1-act") && g.items.contains_key("g2-act"));
+
+    let r = get(
+        addr,
+        &format!("/api/boards/{gid}/export/csv"),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let csv = String::from_utf8(r.body).unwrap();
+    let rows = parse_csv(csv.trim_start_matches('\u{FEFF}'));
+    assert_eq!(rows[0][..3], ["Livello", "Gruppo", "Elemento"]);
+    let cards: Vec<(&str, &str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str()))
+        .filter(|r| !r.2.is_empty())
+        .collect();
+    assert_eq!(
+        cards,
+        [
+            (
+                "Attività",
+                "Gruppo 1 — Teoria del cambiamento",
+                "Laboratori nelle scuole"
+            ),
+            (
+                "Attività",
+                "Gruppo 2 — Teoria del cambiamento",
+                "Passeggiate di quartiere"
+            ),
+            (
+                "Realizzazioni (output)",
+                "Gruppo 1 — Teoria del cambiamento",
+                "Sportello aperto il sabato"
+            ),
+        ],
+        "by level, then group: {rows:?}"
+    );
+    let sportello = rows
+        .iter()
+        .find(|r| r[2] == "Sportello aperto il sabato")
+        .unwrap();
+    assert_eq!(sportello[3], "Accessi al mese");
+    let r = get(
+        addr,
+        &format!("/api/boards/{gid}/export/md"),
+        w.fac_cookie(),
+    )
+    .await;
+    let md = String::from_utf8(r.body).unwrap();
+    assert!(
+        md.contains("- **Gruppo 2 — Teoria del cambiamento**: Passeggiate di quartiere"),
+        "{md}"
+    );
+    assert!(md.contains("| Accessi al mese |"), "{md}");
+
+    // the minutes: after the gathered board's picture, each group's table as text
+    let r = get(
+        addr,
+        &format!("/api/sessions/{}/minutes.zip", w.session),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let entries = tavolo_export::zip::read(&r.body).unwrap();
+    let pdf = &entries.iter().find(|e| e.0 == "verbale.pdf").unwrap().1;
+    // a cover, the two groups' boards, the gathered board and its groups' text
+    let pages = pdf_pages(pdf);
+    assert_eq!(pages, 1 + 3 + 1, "one text page for two small groups");
+    // the plenary comes first; the groups' boards move on by the text page
+    let cover = pdf_text(pdf, Some(1), Some(1));
+    assert!(
+        cover.contains("p. 2 — Plenaria — Risultati dei gruppi"),
+        "{cover}"
+    );
+    assert!(cover.contains("p. 4 — Gruppo 1"), "{cover}");
+    let text = pdf_text(pdf, Some(3), Some(3));
+    for t in [
+        "Gruppo 1 — Teoria del cambiamento (Teoria del cambiamento)",
+        "Livello · Elemento · Indicatore",
+        "Attività · Laboratori nelle scuole",
+        "Realizzazioni (output) · Sportello aperto il sabato · Accessi al mese",
+        "Gruppo 2 — Teoria del cambiamento",
+        "Attività · Passeggiate di quartiere",
+    ] {
+        assert!(text.contains(t), "{t:?} on the groups' page:\n{text}");
+    }
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.0.ends_with("risultati-dei-gruppi.csv")),
+        "a table for the gathered board"
+    );
+
+    // the console's gallery on paper: the facilitator's only
+    let gallery = format!("/api/sessions/{}/gallery.pdf", w.session);
+    // a member of the meeting is no facilitator
+    assert_eq!(get(addr, &gallery, Some(&w.participant)).await.status, 403);
+    assert_eq!(get(addr, &gallery, None).await.status, 401);
+    let r = get(addr, &gallery, w.fac_cookie()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert_eq!(
+        pdf_pages(&r.body),
+        2 + 1,
+        "a page per group board, then their tables"
+    );
+    let first = pdf_text(&r.body, Some(1), Some(1));
+    assert!(
+        first.contains("Gruppo 1 — Teoria del cambiamento"),
+        "{first}"
+    );
+    let tables = pdf_text(&r.body, Some(3), Some(3));
+    for t in [
+        "i gruppi a confronto",
+        "Attività · Laboratori nelle scuole",
+        "Attività · Passeggiate di quartiere",
+    ] {
+        assert!(tables.contains(t), "{t:?} in the gallery:\n{tables}");
+    }
+    w.stop(db).await;
+}
+
+/// Groups with boards of different templates: a free board, each group's frame keeping its
+/// board's kind and geometry, and one table per group in the minutes.
+async fn gathering_mixed_templates(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(&db).await;
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/breakouts", w.session),
+            json!({ "groups": 2, "kind": "theory_of_change" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let rooms = r.json["rooms"].as_array().unwrap().clone();
+    // the second group also maps who is involved
+    let r = w
+        .fac
+        .post(
+            &format!("/api/sessions/{}/boards", w.session),
+            json!({ "kind": "stakeholder_map", "title": "Chi coinvolgere", "room": rooms[1] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let map = r.json["id"].as_str().unwrap().to_owned();
+    let groups = group_boards(&w).await;
+    put_items(
+        &w,
+        &groups[0],
+        vec![item(
+            "act",
+            "card",
+            Some("activity"),
+            (340.0, 300.0, 220.0, 100.0),
+            "yellow",
+            "Laboratori nelle scuole",
+        )],
+    )
+    .await;
+    let mut s = item(
+        "s",
+        "card",
+        Some("stakeholder"),
+        (1100.0, 100.0, 200.0, 120.0),
+        "blue",
+        "Ufficio di Piano",
+    );
+    s.data.insert("category".into(), "public".into());
+    put_items(&w, &map, vec![s]).await;
+
+    let gid = gather(&w).await;
+    let g = live(&w, &gid).await;
+    assert_eq!(g.meta.kind, Some(BoardKind::Free));
+    let frames = tavolo_board::gather::group_frames(&g);
+    assert_eq!(frames.len(), 3, "one frame per group board");
+    let kinds: Vec<&str> = frames.iter().map(|f| f.data_str("kind")).collect();
+    assert_eq!(
+        kinds,
+        ["theory_of_change", "theory_of_change", "stakeholder_map"]
+    );
+    for pair in frames.windows(2) {
+        assert!(pair[1].x >= pair[0].x + pair[0].w, "side by side");
+    }
+    let r = get(
+        w.server.addr,
+        &format!("/api/sessions/{}/minutes.zip", w.session),
+        w.fac_cookie(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let entries = tavolo_export::zip::read(&r.body).unwrap();
+    let pdf = &entries.iter().find(|e| e.0 == "verbale.pdf").unwrap().1;
+    let text = pdf_text(pdf, Some(3), Some(3));
+    for t in [
+        "Gruppo 1 — Teoria del cambiamento (Teoria del cambiamento)",
+        "Attività · Laboratori nelle scuole",
+        "Gruppo 2 — Chi coinvolgere (Mappa degli stakeholder)",
+        "Nome · Categoria · Atteggiamento · Potere · Interesse",
+        "Ufficio di Piano · Ente pubblico",
+    ] {
+        assert!(text.contains(t), "{t:?} on the groups' page:\n{text}");
+    }
+    w.stop(db).await;
+}
+
 on_both_backends!(
+    gathering_keeps_the_method,
+    gathering_mixed_templates,
     closed_votes_are_exported_and_in_the_minutes,
     board_pictures,
     who_may_export,

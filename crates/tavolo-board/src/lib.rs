@@ -8,8 +8,10 @@
 //! - [`Board::read`] reads a yrs document; [`Board::write`] writes one (import, copies,
 //!   tests); [`Board::from_json`] / [`Board::to_json`] are the schema's JSON form.
 //! - [`derive`]: the template derivations.
+//! - [`gather`]: the groups' boards gathered into one plenary board.
 
 pub mod derive;
+pub mod gather;
 
 use serde_json::{Map as JsonMap, Value};
 use std::collections::BTreeMap;

@@ -6,8 +6,8 @@
 
 use crate::render::{self, PageHeader};
 use crate::tables::VoteResult;
-use crate::{format_time, labels, local_time, slug, svg, tables, ExportError, TimeZone};
-use tavolo_board::Board;
+use crate::{format_time, labels, local_time, slug, svg, tables, text, ExportError, TimeZone};
+use tavolo_board::{gather, Board};
 
 /// One board of the meeting, in the state the minutes show.
 #[derive(Clone, Debug)]
@@ -138,15 +138,21 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
     push(state_line(m), 10.0, true);
     push(String::new(), 6.0, false);
     push(
-        format!("Lavagne ({}), una pagina ciascuna:", m.boards.len()),
+        format!(
+            "Lavagne ({}), una pagina ciascuna (chi raccoglie i gruppi anche il testo di ogni gruppo):",
+            m.boards.len()
+        ),
         12.0,
         true,
     );
-    for (i, b) in m.boards.iter().enumerate() {
+    let mut page = cover_pages + 1;
+    for b in &m.boards {
+        let first = page;
+        page += 1 + group_pages(m, b).len();
         push(
             format!(
                 "    p. {} — {} — {} ({})",
-                i + 1 + cover_pages,
+                first,
                 b.room,
                 if b.title.trim().is_empty() {
                     "Senza titolo"
@@ -243,8 +249,123 @@ pub fn pdf(m: &Minutes) -> Result<Vec<u8>, ExportError> {
     }
     for b in &m.boards {
         pages.push(render::board_page(&b.board, &page_header(m, b)));
+        pages.extend(group_pages(m, b));
     }
     render::pdf(&pages, &format!("Verbale: {}", m.session))
+}
+
+/// A board's table as text lines (one per row, the empty cells left out), or its items'
+/// texts for a board without a template.
+fn table_lines(board: &Board) -> Vec<(String, f64, bool)> {
+    let mut l = Vec::new();
+    match tables::table(board) {
+        Some(t) => {
+            l.push((t.headers.join(" · "), 9.0, true));
+            if t.rows.is_empty() {
+                l.push(("(nessun elemento)".into(), 10.0, false));
+            }
+            for row in &t.rows {
+                let cells: Vec<&str> = row
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                l.push((cells.join(" · "), 10.0, false));
+            }
+        }
+        None => {
+            let mut items: Vec<_> = board
+                .items
+                .values()
+                .filter(|i| i.item_type != "frame" && !i.text.trim().is_empty())
+                .collect();
+            items.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+            if items.is_empty() {
+                l.push(("(nessun testo)".into(), 10.0, false));
+            }
+            for i in items {
+                let t = text::clean(&i.text);
+                l.push((
+                    format!("- {}", t.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    10.0,
+                    false,
+                ));
+            }
+        }
+    }
+    l
+}
+
+/// The text pages of a gathered board's groups ([`group_lines`]), none for other boards.
+fn group_pages(m: &Minutes, b: &MinutesBoard) -> Vec<String> {
+    let lines = group_lines(m, b);
+    if lines.is_empty() {
+        return vec![];
+    }
+    render::text_pages(&lines, usize::MAX)
+}
+
+/// A gathered board's groups as text, after its picture (which is too wide to read on
+/// paper): each group's heading, then its table — as the group's board derives it — one
+/// line per row, or its items' texts for a group without a template. Nothing for a board
+/// that gathered no groups.
+fn group_lines(m: &Minutes, b: &MinutesBoard) -> Vec<(String, f64, bool)> {
+    let frames = gather::group_frames(&b.board);
+    if frames.is_empty() {
+        return vec![];
+    }
+    let mut l = vec![
+        (page_header(m, b).title, 16.0, true),
+        (
+            format!("I gruppi raccolti ({}), uno per uno:", frames.len()),
+            11.0,
+            false,
+        ),
+    ];
+    for frame in frames {
+        let Some(group) = gather::group_board(&b.board, frame) else {
+            continue;
+        };
+        l.push((String::new(), 6.0, false));
+        l.push((
+            format!(
+                "{} ({})",
+                text::clean(frame.data_str("group")),
+                labels::kind(group.meta.kind)
+            ),
+            13.0,
+            true,
+        ));
+        l.extend(table_lines(&group));
+    }
+    l
+}
+
+/// The console's gallery on paper: each of `m.boards` (the groups' boards, side by side on
+/// screen) on a page of its own, with the same headers as the minutes, then every board's
+/// table (or its texts) as text, so the groups can be compared on paper. No cover.
+pub fn gallery_pdf(m: &Minutes) -> Result<Vec<u8>, ExportError> {
+    let mut pages: Vec<String> = m
+        .boards
+        .iter()
+        .map(|b| render::board_page(&b.board, &page_header(m, b)))
+        .collect();
+    let mut lines = vec![(format!("{} — i gruppi a confronto", m.session), 16.0, true)];
+    for b in &m.boards {
+        lines.push((String::new(), 6.0, false));
+        lines.push((
+            format!(
+                "{} ({})",
+                page_header(m, b).title,
+                labels::kind(b.board.meta.kind)
+            ),
+            13.0,
+            true,
+        ));
+        lines.extend(table_lines(&b.board));
+    }
+    pages.extend(render::text_pages(&lines, usize::MAX));
+    render::pdf(&pages, &format!("Gruppi: {}", m.session))
 }
 
 fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {

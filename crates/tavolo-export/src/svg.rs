@@ -311,7 +311,7 @@ pub fn svg(board: &Board) -> String {
 
 /// The board's drawing (background, items, connectors) in board coordinates.
 pub(crate) fn body(board: &Board, out: &mut String) {
-    background(board, out);
+    background(board, out, BAND_SPAN, LANE_SPAN);
     out.push_str(r#"<g class="items">"#);
     let grid = grid(board);
     for item in board.items_in_z_order() {
@@ -392,7 +392,10 @@ fn arrow_head(out: &mut String, a: (f64, f64), b: (f64, f64), scale: f64, fill: 
     );
 }
 
-fn background(board: &Board, out: &mut String) {
+/// The template's geometry: `band_span` is the bands' horizontal extent `(x, w)`, `lane_span`
+/// the lanes' vertical one `(y, h)` — the board's (`BAND_SPAN`, `LANE_SPAN`), or a group
+/// frame's own size when it draws its board's geometry inside it.
+fn background(board: &Board, out: &mut String, band_span: (f64, f64), lane_span: (f64, f64)) {
     if let Some(g) = grid(board) {
         let (hw, hh) = (g.w / 2.0, g.h / 2.0);
         let big = Font::new(30.0, true);
@@ -497,15 +500,15 @@ fn background(board: &Board, out: &mut String) {
             let _ = write!(
                 out,
                 r##"<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#C8C8C8"/>"##,
-                n(BAND_SPAN.0),
+                n(band_span.0),
                 n(*y),
-                n(BAND_SPAN.1),
+                n(band_span.1),
                 n(*h),
                 fills[i % fills.len()]
             );
             text_line(
                 out,
-                BAND_SPAN.0 + 24.0,
+                band_span.0 + 24.0,
                 y + 40.0,
                 labels::band(role),
                 &font,
@@ -526,14 +529,14 @@ fn background(board: &Board, out: &mut String) {
                 out,
                 r##"<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#C8C8C8"/>"##,
                 n(*x),
-                n(LANE_SPAN.0),
+                n(lane_span.0),
                 n(*w),
-                n(LANE_SPAN.1),
+                n(lane_span.1),
                 if i % 2 == 1 { "#F2F5FA" } else { "#FAFAF7" }
             );
             let lines = text::wrap(labels::role(level), &font, w - 16.0);
             for (k, line) in lines.iter().take(2).enumerate() {
-                let top = LANE_SPAN.0 + 8.0 + k as f64 * lh;
+                let top = lane_span.0 + 8.0 + k as f64 * lh;
                 text_line(
                     out,
                     x + 8.0,
@@ -638,6 +641,19 @@ fn item_svg(item: &Item, grid: Option<Rect>, out: &mut String) {
                 n(g.w),
                 n(g.h)
             );
+            // a gathered group's frame draws its board's template inside it
+            if let Some(t) = item.data.get("template").filter(|t| t.is_object()) {
+                let mut group = Board::template(tavolo_board::BoardKind::Free, "");
+                group.meta.template = t.clone();
+                let _ = write!(
+                    out,
+                    r#"<g class="frame-bg" transform="translate({} {})">"#,
+                    n(g.x),
+                    n(g.y)
+                );
+                background(&group, out, (0.0, g.w), (0.0, g.h));
+                out.push_str("</g>");
+            }
             let title = text::clean(&item.text);
             let title = title.lines().next().unwrap_or("").trim();
             let title = if title.is_empty() {

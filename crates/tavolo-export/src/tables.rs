@@ -8,8 +8,9 @@
 //! for a formula (`=`, `+`, `-`, `@` first) gets a leading `'`.
 
 use crate::labels;
+use std::collections::HashMap;
 use tavolo_board::derive::{self, TOC_LEVELS};
-use tavolo_board::{Board, BoardKind, Item};
+use tavolo_board::{gather, Board, BoardKind, Item};
 
 /// A table: what it is (for file names), its headers and its rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +66,49 @@ pub const REPORT_HEADERS: [&str; 7] = [
     "Sezione",
 ];
 
-/// The board's table, for template boards (free boards have none).
+/// The column a gathered board's tables add after the first: which group a row is from.
+pub const GROUP_HEADER: &str = "Gruppo";
+
+/// The groups of a gathered board (`tavolo_board::gather`), by frame id: their order and
+/// label. Empty for any other board.
+fn groups(board: &Board) -> HashMap<&str, (usize, String)> {
+    gather::group_frames(board)
+        .into_iter()
+        .enumerate()
+        .map(|(n, f)| (f.id.as_str(), (n, one_line(f.data_str("group")))))
+        .collect()
+}
+
+/// Where a row of `item` goes among the groups, and the group's label ("" outside them).
+fn group_cell(
+    board: &Board,
+    groups: &HashMap<&str, (usize, String)>,
+    item: &Item,
+) -> (usize, String) {
+    gather::group_of(board, item)
+        .and_then(|f| groups.get(f.id.as_str()).cloned())
+        .unwrap_or((usize::MAX, String::new()))
+}
+
+/// The board's table, for template boards (free boards have none). On a gathered board
+/// every row also says its group (the second column).
 pub fn table(board: &Board) -> Option<Table> {
+    let mut t = kind_table(board)?;
+    let groups = groups(board);
+    if !groups.is_empty() {
+        t.headers.insert(1.min(t.headers.len()), GROUP_HEADER);
+    }
+    Some(t)
+}
+
+fn kind_table(board: &Board) -> Option<Table> {
+    let groups = groups(board);
+    let with_group = |item: &Item, mut row: Vec<String>| {
+        if !groups.is_empty() {
+            row.insert(1.min(row.len()), group_cell(board, &groups, item).1);
+        }
+        row
+    };
     match board.meta.kind? {
         BoardKind::Free => None,
         BoardKind::StakeholderMap => Some(Table {
@@ -75,7 +117,7 @@ pub fn table(board: &Board) -> Option<Table> {
             rows: derive::stakeholders(board)
                 .into_iter()
                 .map(|s| {
-                    vec![
+                    let row = vec![
                         one_line(&s.name),
                         labels::category(&s.category).to_owned(),
                         labels::attitude(&s.attitude).to_owned(),
@@ -84,7 +126,11 @@ pub fn table(board: &Board) -> Option<Table> {
                         labels::quadrant(s.quadrant.as_str()).to_owned(),
                         labels::ring(&s.ring).to_owned(),
                         one_line(&s.notes),
-                    ]
+                    ];
+                    match board.items.get(&s.id) {
+                        Some(item) => with_group(item, row),
+                        None => row,
+                    }
                 })
                 .collect(),
         }),
@@ -107,7 +153,7 @@ pub fn table(board: &Board) -> Option<Table> {
                         row.push(if rewrite(item) { "sì" } else { "no" }.into());
                         row.push(one_line(item.data_str("original")));
                     }
-                    Some(row)
+                    Some(with_group(item, row))
                 })
                 .collect();
             Some(Table {
@@ -119,12 +165,18 @@ pub fn table(board: &Board) -> Option<Table> {
         BoardKind::TheoryOfChange => Some(Table {
             name: "teoria-del-cambiamento",
             headers: TOC_HEADERS.to_vec(),
-            rows: toc_rows(board),
+            rows: toc_rows(board)
+                .into_iter()
+                .map(|(item, row)| with_group(item, row))
+                .collect(),
         }),
         BoardKind::SocialReport => Some(Table {
             name: "rendicontazione",
             headers: REPORT_HEADERS.to_vec(),
-            rows: report_rows(board),
+            rows: report_rows(board)
+                .into_iter()
+                .map(|(item, row)| with_group(item, row))
+                .collect(),
         }),
     }
 }
@@ -136,9 +188,12 @@ fn rewrite(item: &Item) -> bool {
         .unwrap_or(false)
 }
 
-/// The Theory of Change's cards by level (in level order, each level in reading order),
-/// then those outside every lane, then the assumptions.
+/// The Theory of Change's cards by level (in level order, each level group by group —
+/// on a gathered board — and in reading order), then those outside every lane, then the
+/// assumptions.
 fn toc_cards(board: &Board) -> Vec<(String, &Item)> {
+    let groups = groups(board);
+    let group = |item: &Item| group_cell(board, &groups, item).0;
     let mut cards: Vec<(usize, &Item)> = Vec::new();
     for item in board.items.values().filter(|i| i.item_type == "card") {
         if item.role.as_deref() == Some("assumption") {
@@ -155,6 +210,7 @@ fn toc_cards(board: &Board) -> Vec<(String, &Item)> {
     }
     cards.sort_by(|a, b| {
         a.0.cmp(&b.0)
+            .then(group(a.1).cmp(&group(b.1)))
             .then(a.1.y.total_cmp(&b.1.y))
             .then(a.1.x.total_cmp(&b.1.x))
             .then_with(|| a.1.id.cmp(&b.1.id))
@@ -172,7 +228,7 @@ fn toc_cards(board: &Board) -> Vec<(String, &Item)> {
         .collect()
 }
 
-fn toc_rows(board: &Board) -> Vec<Vec<String>> {
+fn toc_rows(board: &Board) -> Vec<(&Item, Vec<String>)> {
     let indicators = derive::indicators(board);
     let mut rows = Vec::new();
     for (level, item) in toc_cards(board) {
@@ -180,25 +236,28 @@ fn toc_rows(board: &Board) -> Vec<Vec<String>> {
         if mine.is_empty() {
             let mut row = vec![level.clone(), one_line(&item.text)];
             row.extend(std::iter::repeat_n(String::new(), 6));
-            rows.push(row);
+            rows.push((item, row));
         }
         for ind in mine {
-            rows.push(vec![
-                level.clone(),
-                one_line(&item.text),
-                one_line(&ind.name),
-                one_line(&ind.unit),
-                one_line(&ind.baseline),
-                one_line(&ind.target),
-                one_line(&ind.source),
-                one_line(&ind.frequency),
-            ]);
+            rows.push((
+                item,
+                vec![
+                    level.clone(),
+                    one_line(&item.text),
+                    one_line(&ind.name),
+                    one_line(&ind.unit),
+                    one_line(&ind.baseline),
+                    one_line(&ind.target),
+                    one_line(&ind.source),
+                    one_line(&ind.frequency),
+                ],
+            ));
         }
     }
     rows
 }
 
-fn report_rows(board: &Board) -> Vec<Vec<String>> {
+fn report_rows(board: &Board) -> Vec<(&Item, Vec<String>)> {
     let indicators = derive::indicators(board);
     board
         .items_with_role("report_item")
@@ -209,7 +268,7 @@ fn report_rows(board: &Board) -> Vec<Vec<String>> {
                 .iter()
                 .find(|i| !ind.is_empty() && i.id == ind)
                 .map_or_else(|| ind.to_owned(), |i| i.name.clone());
-            vec![
+            let row = vec![
                 one_line(&item.text),
                 one_line(item.data_str("audience")),
                 one_line(item.data_str("channel")),
@@ -219,7 +278,8 @@ fn report_rows(board: &Board) -> Vec<Vec<String>> {
                 derive::report_section(board, item)
                     .map(|s| labels::section(&s).to_owned())
                     .unwrap_or_default(),
-            ]
+            ];
+            (item, row)
         })
         .collect()
 }
@@ -322,6 +382,7 @@ fn text_or_empty(item: &Item) -> String {
 /// The board's structured content as Markdown, for template boards.
 pub fn markdown(board: &Board) -> Option<String> {
     let kind = board.meta.kind?;
+    let groups = groups(board);
     let mut out = heading(board);
     match kind {
         BoardKind::Free => return None,
@@ -383,7 +444,14 @@ pub fn markdown(board: &Board) -> Option<String> {
                     out.push_str(&format!("\n## {}\n\n", md(level)));
                     current = level.clone();
                 }
-                out.push_str(&format!("- {}", text_or_empty(item)));
+                out.push_str("- ");
+                if !groups.is_empty() {
+                    let group = group_cell(board, &groups, item).1;
+                    if !group.is_empty() {
+                        out.push_str(&format!("**{}**: ", md(&group)));
+                    }
+                }
+                out.push_str(&text_or_empty(item));
                 if item.role.as_deref() == Some("assumption") {
                     out.push_str(&assumption_target(board, item));
                 }
@@ -406,10 +474,11 @@ pub fn markdown(board: &Board) -> Option<String> {
                 }
             }
             let t = table(board)?;
+            let ind_col = t.headers.iter().position(|h| *h == "Indicatore")?;
             let with_ind: Vec<Vec<String>> = t
                 .rows
                 .iter()
-                .filter(|r| r.get(2).is_some_and(|c| !c.is_empty()))
+                .filter(|r| r.get(ind_col).is_some_and(|c| !c.is_empty()))
                 .cloned()
                 .collect();
             out.push_str("\n## Indicatori (sistema di valutazione)\n\n");
@@ -446,6 +515,12 @@ pub fn markdown(board: &Board) -> Option<String> {
                     let key = s.get("section")?.as_str()?.to_owned();
                     Some((key.clone(), labels::section(&key).to_owned()))
                 })
+                .collect();
+            // a gathered board repeats each section once per group: list each once
+            let mut seen = std::collections::HashSet::new();
+            let sections: Vec<_> = sections
+                .into_iter()
+                .filter(|(k, _)| seen.insert(k.clone()))
                 .collect();
             for (key, label) in sections {
                 out.push_str(&format!("\n### {}\n\n", md(&label)));

@@ -585,6 +585,7 @@ export const en: Record<MessageKey, string> = {
   'gather.showGallery': 'Show the groups\' boards side by side',
   'gather.hideGallery': 'Hide the groups\' boards',
   'gather.gallery': 'The groups\' boards side by side',
+  'gather.exportGallery': 'Download the groups\' boards (PDF)',
   'gather.submit': 'Gather the results in the plenary',
   'gather.open': 'Open the results board',
   'gather.empty': 'No note written yet.',

@@ -584,6 +584,7 @@ export const it = {
   'gather.showGallery': 'Affianca le lavagne dei gruppi',
   'gather.hideGallery': 'Nascondi le lavagne dei gruppi',
   'gather.gallery': 'Le lavagne dei gruppi affiancate',
+  'gather.exportGallery': 'Scarica le lavagne dei gruppi (PDF)',
   'gather.submit': 'Raccogli i risultati in plenaria',
   'gather.open': 'Apri la lavagna dei risultati',
   'gather.empty': 'Ancora nessuna nota scritta.',

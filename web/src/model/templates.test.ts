@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { Board } from './board'
 import { BOARD_KINDS, type Item } from './schema'
-import { initialBoard, layoutTree, positionFor, stakeholderMetrics, templateGeometry, treeOutline } from './templates'
+import { frameGeometry, initialBoard, layoutTree, positionFor, stakeholderMetrics, templateGeometry, treeOutline } from './templates'
 import { intersects } from './geometry'
 
 describe('initial boards', () => {
@@ -106,5 +106,20 @@ describe('schema/templates', () => {
       const file = JSON.parse(fs.readFileSync(path.join(dir, `${kind}.json`), 'utf8'))
       expect(initialBoard(kind, ''), kind).toEqual(file)
     }
+  })
+})
+
+describe('a gathered group frame\'s geometry', () => {
+  it('keeps well-formed areas and drops what a client may have written instead', () => {
+    const g = frameGeometry({
+      lanes: [{ level: 'input', x: 60, w: 300 }, { level: 'activity', x: 'a', w: 300 }, null, { level: 'output', x: 660, w: -1 }],
+      grid: { x: 0, y: 0, w: 1600, h: Infinity },
+      sections: 'nope'
+    })
+    expect(g).toEqual({ lanes: [{ level: 'input', x: 60, w: 300 }] })
+    expect(frameGeometry({ lanes: [] })).toBeNull()
+    expect(frameGeometry([1, 2])).toBeNull()
+    expect(frameGeometry('x')).toBeNull()
+    expect(frameGeometry({ grid: { x: 10, y: 20, w: 1600, h: 1200 } })).toEqual({ grid: { x: 10, y: 20, w: 1600, h: 1200 } })
   })
 })

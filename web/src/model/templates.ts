@@ -5,15 +5,18 @@
 
 import { center, clamp } from './geometry'
 import {
+  type Band,
   type BoardJSON,
   type BoardKind,
   type Item,
+  type Lane,
   type Link,
   type Meta,
   type Quadrant,
   type Rect,
   type ReportSection,
   type Ring,
+  type SectionArea,
   type TemplateGeometry,
   type TocLevel,
   REPORT_SECTIONS,
@@ -452,4 +455,36 @@ function push<K, V> (m: Map<K, V[]>, k: K, v: V): void {
   const a = m.get(k)
   if (a) a.push(v)
   else m.set(k, [v])
+}
+
+/**
+ * The template geometry a gathered group's frame carries (`data.template`, relative to the
+ * frame's corner; see `tavolo_board::gather`), kept only where it has the shape the
+ * background draws — a client may have written anything there. `null` when none is left.
+ */
+export function frameGeometry (v: unknown): TemplateGeometry | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null
+  const o = v as Record<string, unknown>
+  const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x)
+  const str = (x: unknown): x is string => typeof x === 'string'
+  const list = <T>(key: string, ok: (e: Record<string, unknown>) => boolean): T[] | undefined => {
+    const a = o[key]
+    if (!Array.isArray(a)) return undefined
+    const kept = a.filter((e) => !!e && typeof e === 'object' && ok(e as Record<string, unknown>)).slice(0, 64)
+    return kept.length ? kept as T[] : undefined
+  }
+  const rect = (e: Record<string, unknown>) => num(e.x) && num(e.y) && num(e.w) && num(e.h) && (e.w as number) > 0 && (e.h as number) > 0
+  const out: TemplateGeometry = {}
+  const g = o.grid
+  if (g && typeof g === 'object' && rect(g as Record<string, unknown>)) {
+    const r = g as Record<string, number>
+    out.grid = { x: r.x, y: r.y, w: r.w, h: r.h }
+  }
+  const bands = list<Band>('bands', (e) => str(e.role) && num(e.y) && num(e.h) && (e.h as number) > 0)
+  if (bands) out.bands = bands
+  const lanes = list<Lane>('lanes', (e) => str(e.level) && num(e.x) && num(e.w) && (e.w as number) > 0)
+  if (lanes) out.lanes = lanes
+  const sections = list<SectionArea>('sections', (e) => str(e.section) && rect(e))
+  if (sections) out.sections = sections
+  return Object.keys(out).length ? out : null
 }

@@ -1,6 +1,7 @@
 // The template's geometry drawn behind the items: the power/interest grid (or the
 // concentric circles), the problem-tree bands, the Theory of Change lanes, the social
-// report's sections. Read from meta.template, like the server does.
+// report's sections. Read from meta.template, like the server does. A board gathered from
+// groups repeats its geometry once per group, so entries are keyed by position, not name.
 
 import { memo } from 'preact/compat'
 import type * as Y from 'yjs'
@@ -15,11 +16,16 @@ const QUADRANT_FILL: Record<string, string> = {
   keep_satisfied: '#EEF3FB', manage_closely: '#E9F5E6', monitor: '#F4F4F4', keep_informed: '#FBF3E6'
 }
 
-interface Props { meta: Meta | null, view: MapView, items: Y.Map<unknown>, version: number }
+// `span`: drawn inside a gathered group's frame (of that size, the geometry relative to its
+// corner), lanes run its whole height and bands its whole width instead of the board's
+// LANE_SPAN and BAND_SPAN.
+interface Props { meta: Meta | null, view: MapView, items: Y.Map<unknown>, version: number, span?: { w: number, h: number } }
 
-export const Background = memo(function Background ({ meta, view }: Props) {
+export const Background = memo(function Background ({ meta, view, span }: Props) {
   const tpl = meta?.template
   if (!tpl) return null
+  const bandSpan = span ? { x: 0, w: span.w } : BAND_SPAN
+  const laneSpan = span ? { y: 0, h: span.h } : LANE_SPAN
   if (tpl.grid && view === 'circles') {
     const g = circlesGeometry(tpl.grid)
     const rings: Array<['core' | 'involved' | 'inform', string]> = [['inform', '#F4F4F4'], ['involved', '#FBF3E6'], ['core', '#E9F5E6']]
@@ -63,9 +69,9 @@ export const Background = memo(function Background ({ meta, view }: Props) {
     return (
       <g class="bg bg-bands" aria-hidden="true">
         {tpl.bands.map((b, i) => (
-          <g key={b.role}>
-            <rect x={BAND_SPAN.x} y={b.y} width={BAND_SPAN.w} height={b.h} fill={fills[i % fills.length]} stroke="#C8C8C8" />
-            <text x={BAND_SPAN.x + 24} y={b.y + 40} font-size="28" font-weight="600" fill={LABEL}>{bandLabel(b.role)}</text>
+          <g key={i}>
+            <rect x={bandSpan.x} y={b.y} width={bandSpan.w} height={b.h} fill={fills[i % fills.length]} stroke="#C8C8C8" />
+            <text x={bandSpan.x + 24} y={b.y + 40} font-size="28" font-weight="600" fill={LABEL}>{bandLabel(b.role)}</text>
           </g>
         ))}
       </g>
@@ -75,9 +81,9 @@ export const Background = memo(function Background ({ meta, view }: Props) {
     return (
       <g class="bg bg-lanes" aria-hidden="true">
         {tpl.lanes.map((l, i) => (
-          <g key={l.level}>
-            <rect x={l.x} y={LANE_SPAN.y} width={l.w} height={LANE_SPAN.h} fill={i % 2 ? '#F2F5FA' : '#FAFAF7'} stroke="#C8C8C8" />
-            <foreignObject x={l.x + 8} y={LANE_SPAN.y + 8} width={l.w - 16} height={70}>
+          <g key={i}>
+            <rect x={l.x} y={laneSpan.y} width={l.w} height={laneSpan.h} fill={i % 2 ? '#F2F5FA' : '#FAFAF7'} stroke="#C8C8C8" />
+            <foreignObject x={l.x + 8} y={laneSpan.y + 8} width={l.w - 16} height={70}>
               <div class="lane-title">{tDynamic(`role.${l.level}`, l.level)}</div>
             </foreignObject>
           </g>
@@ -88,8 +94,8 @@ export const Background = memo(function Background ({ meta, view }: Props) {
   if (tpl.sections) {
     return (
       <g class="bg bg-sections" aria-hidden="true">
-        {tpl.sections.map((s) => (
-          <g key={s.section}>
+        {tpl.sections.map((s, i) => (
+          <g key={i}>
             <rect x={s.x} y={s.y} width={s.w} height={s.h} fill="#F7F9F4" stroke="#A8B59A" stroke-width={2} rx={6} />
             <text x={s.x + 20} y={s.y + 38} font-size="26" font-weight="600" fill={LABEL}>{tDynamic(`section.${s.section}`, s.section)}</text>
           </g>

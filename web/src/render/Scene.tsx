@@ -7,9 +7,9 @@
 import { memo } from 'preact/compat'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
-import { colorHex, type Item, type Link, TEXT_COLOR, type Rect } from '../model/schema'
+import { colorHex, type Item, type Link, type Meta, TEXT_COLOR, type Rect } from '../model/schema'
 import { connectorEnds, expand, intersects } from '../model/geometry'
-import { stakeholderMetrics } from '../model/templates'
+import { frameGeometry, stakeholderMetrics } from '../model/templates'
 import { t, tDynamic } from '../i18n'
 import { Background } from './Background'
 import { itemName, kindLabel } from './names'
@@ -173,9 +173,18 @@ const ItemView = memo(function ItemView ({ id, item, editor, editing, grid }: It
     )
   }
   if (item.type === 'frame') {
+    // a gathered group's frame draws its board's template inside it (relative to its corner)
+    const geometry = frameGeometry(item.data?.template)
     return (
       <g {...common}>
         <rect x={item.x} y={item.y} width={item.w} height={item.h} fill={fill} fill-opacity={0.75} stroke="#8C8C8C" stroke-width={1.5} rx={4} />
+        {geometry
+          ? (
+            <g class="frame-bg" transform={`translate(${item.x} ${item.y})`}>
+              <Background meta={{ template: geometry } as Meta} view="grid" items={editor.board.items as never} version={0} span={{ w: item.w, h: item.h }} />
+            </g>
+            )
+          : null}
         <text class="frame-title" x={item.x + 4} y={item.y - 10} font-size="18" font-weight="600" fill={TEXT_COLOR}>{editing ? '' : (text || t('type.frame'))}</text>
       </g>
     )

@@ -18,7 +18,7 @@ import { Confirm } from './Dialog'
 import { Link } from './Account'
 import { roleLabel } from './MeetingBar'
 import { SnapshotsDialog } from './Snapshots'
-import { MinutesButton, VoteResultsDownloads } from './ExportMenu'
+import { MinutesButton, VoteResultsDownloads, downloadFile, galleryUrl } from './ExportMenu'
 import { formatWhen, ResultList, useVoteResults } from './Vote'
 import { TimerDisplay } from './Timer'
 import { navigate } from './router'
@@ -588,13 +588,18 @@ export function GroupsPanel ({ view }: { view: SessionView }) {
             </div>
             {gallery
               ? (
-                <div class="gallery" aria-label={t('gather.gallery')} role="region">
-                  {groups.map((g) => g.boards.map((b) => (
-                    <figure key={b.id} class="gallery-item" data-board={b.id}>
-                      <figcaption><Link href={`/s/${view.id}/b/${b.id}`}>{g.name} — {b.title}</Link></figcaption>
-                      <LiveBoardPreview boardId={b.id} width={400} height={260} withTexts />
-                    </figure>
-                  )))}
+                <div class="gallery-region" aria-label={t('gather.gallery')} role="region">
+                  <p class="actions">
+                    <button type="button" data-action="export-gallery" onClick={() => run(() => downloadFile(galleryUrl(view.id)))}>{t('gather.exportGallery')}</button>
+                  </p>
+                  <div class="gallery">
+                    {groups.map((g) => g.boards.map((b) => (
+                      <figure key={b.id} class="gallery-item" data-board={b.id}>
+                        <figcaption><Link href={`/s/${view.id}/b/${b.id}`}>{g.name} — {b.title}</Link></figcaption>
+                        <LiveBoardPreview boardId={b.id} width={400} height={260} withTexts />
+                      </figure>
+                    )))}
+                  </div>
                 </div>
                 )
               : null}

@@ -21,6 +21,11 @@ export function votesExportUrl (sessionId: string, format: 'csv' | 'md'): string
   return `/api/sessions/${encodeURIComponent(sessionId)}/votes/export/${format}`
 }
 
+/** The PDF of the console's gallery: the current round's groups' boards, a page each. */
+export function galleryUrl (sessionId: string): string {
+  return `/api/sessions/${encodeURIComponent(sessionId)}/gallery.pdf`
+}
+
 export function minutesUrl (sessionId: string): string {
   return `/api/sessions/${encodeURIComponent(sessionId)}/minutes.zip`
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tavolo_board::{Board, BoardKind, Item, Link};
+use tavolo_board::{gather, Board, BoardKind};
 use tavolo_hub::CloseReason;
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth;
@@ -302,8 +302,9 @@ async fn end_breakouts(
     Ok(Json(view))
 }
 
-/// Copies the groups' boards of the current round into one new plenary board, one frame
-/// per group laid out side by side.
+/// Gathers the groups' boards of the current round into one new plenary board
+/// (`tavolo_board::gather`: of the groups' template when they share one, each group in its
+/// own titled frame).
 async fn gather(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -315,27 +316,21 @@ async fn gather(
     }
     let rooms = s.store.list_rooms(id).await?;
     let boards = s.store.list_session_boards(id).await?;
-    let mut gathered = Board::template(BoardKind::Free, "Risultati dei gruppi");
-    let mut x = 0.0;
-    for (n, room_id) in state.groups.iter().enumerate() {
+    let mut groups = Vec::new();
+    for room_id in &state.groups {
         let Some(room) = rooms.iter().find(|r| &r.id == room_id) else {
             continue;
         };
         for b in boards.iter().filter(|b| &b.room_id == room_id) {
-            let content = service::board_content(&s.store, Some(&s.hub), &b.id).await?;
-            let width = place_as_frame(
-                &mut gathered,
-                &content,
-                &format!("g{n}"),
-                &format!("{} — {}", room.name, b.title),
-                x,
-            );
-            x += width + 200.0;
+            groups.push(gather::Group {
+                label: format!("{} — {}", room.name, b.title),
+                board: service::board_content(&s.store, Some(&s.hub), &b.id).await?,
+            });
         }
     }
+    let gathered = gather::gather(GATHERED_TITLE, &groups);
     let plenary = target_room(&rooms, None)?;
-    let board =
-        service::create_board(&s.store, &plenary.id, "Risultati dei gruppi", gathered).await?;
+    let board = service::create_board(&s.store, &plenary.id, GATHERED_TITLE, gathered).await?;
     let b2 = board.clone();
     change_state(&s, id, move |st| {
         st.gathered = Some(b2);
@@ -345,62 +340,4 @@ async fn gather(
     Ok((StatusCode::CREATED, Json(Created { id: board })))
 }
 
-/// Copies `src` into `dst` inside a new frame at `x`, with ids prefixed by `prefix`;
-/// returns the frame's width.
-fn place_as_frame(dst: &mut Board, src: &Board, prefix: &str, title: &str, x: f64) -> f64 {
-    let pad = 60.0;
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for i in src.items.values() {
-        x0 = x0.min(i.x);
-        y0 = y0.min(i.y);
-        x1 = x1.max(i.x + i.w);
-        y1 = y1.max(i.y + i.h);
-    }
-    if src.items.is_empty() {
-        (x0, y0, x1, y1) = (0.0, 0.0, 400.0, 300.0);
-    }
-    let frame_id = format!("{prefix}-frame");
-    let (w, h) = (x1 - x0 + 2.0 * pad, y1 - y0 + 2.0 * pad);
-    dst.items.insert(
-        frame_id.clone(),
-        Item {
-            id: frame_id.clone(),
-            item_type: "frame".into(),
-            x,
-            y: 0.0,
-            w,
-            h,
-            color: "white".into(),
-            z: format!("0{prefix}"),
-            shape: None,
-            points: vec![],
-            frame: None,
-            role: None,
-            data: Default::default(),
-            author: None,
-            text: title.to_owned(),
-        },
-    );
-    for i in src.items.values() {
-        let mut copy = i.clone();
-        copy.id = format!("{prefix}-{}", i.id);
-        copy.x = x + pad + (i.x - x0);
-        copy.y = pad + (i.y - y0);
-        copy.z = format!("1{prefix}{}", i.z);
-        copy.frame = Some(match &i.frame {
-            Some(f) if src.items.contains_key(f) => format!("{prefix}-{f}"),
-            _ => frame_id.clone(),
-        });
-        dst.items.insert(copy.id.clone(), copy);
-    }
-    for l in src.links.values() {
-        let copy = Link {
-            id: format!("{prefix}-{}", l.id),
-            from: format!("{prefix}-{}", l.from),
-            to: format!("{prefix}-{}", l.to),
-            ..l.clone()
-        };
-        dst.links.insert(copy.id.clone(), copy);
-    }
-    w
-}
+const GATHERED_TITLE: &str = "Risultati dei gruppi";

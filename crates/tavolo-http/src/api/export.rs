@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/boards/{id}/export/{format}", get(export_board))
         .route("/api/sessions/{id}/minutes.zip", get(minutes))
+        .route("/api/sessions/{id}/gallery.pdf", get(gallery))
         .route(
             "/api/sessions/{id}/votes/export/{format}",
             get(export_votes),
@@ -424,6 +425,66 @@ async fn minutes(
         slug(&session.date, 20, "data")
     );
     Ok(download(zip, "application/zip", &name))
+}
+
+// ------------------------------------------------------------------ gallery
+
+/// `GET /api/sessions/{id}/gallery.pdf`: the console's side-by-side view of the current
+/// round's groups' boards on paper (the facilitator's, as the console is): a page per
+/// board in the groups' order, then their tables as text. The boards' live state.
+async fn gallery(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+) -> ApiResult<Response> {
+    let state = tavolo_rooms::state::SessionState::parse(&session.state);
+    if state.groups.is_empty() {
+        return Err(ApiError::Conflict("there are no groups".into()));
+    }
+    let workspace = s
+        .store
+        .get_workspace(&session.workspace_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let rooms = s.store.list_rooms(&session.id).await?;
+    let mut all = s.store.list_session_boards(&session.id).await?;
+    all.sort_by_key(|b| b.position);
+    let mut boards = Vec::new();
+    for room in state
+        .groups
+        .iter()
+        .filter_map(|g| rooms.iter().find(|r| &r.id == g))
+    {
+        for b in all.iter().filter(|b| b.room_id == room.id) {
+            boards.push(MinutesBoard {
+                room: room.name.clone(),
+                title: b.title.clone(),
+                board: service::board_content(&s.store, Some(&s.hub), &b.id).await?,
+                state: None,
+            });
+        }
+    }
+    let now = tavolo_store::now_ms();
+    let m = Minutes {
+        workspace: workspace.name,
+        session: session.title.clone(),
+        date: session.date.clone(),
+        // the gallery is always the boards as they are now
+        closed_at: None,
+        generated_at: now,
+        time_zone: s.options.time_zone.clone(),
+        participants: 0,
+        observers: 0,
+        groups: vec![],
+        boards,
+        votes: vec![],
+    };
+    let pdf = render(move || tavolo_export::minutes::gallery_pdf(&m)).await?;
+    let name = format!(
+        "gruppi-{}-{}.pdf",
+        slug(&session.title, 40, "incontro"),
+        slug(&session.date, 20, "data")
+    );
+    Ok(download(pdf, "application/pdf", &name))
 }
 
 // ------------------------------------------------------------------ import
