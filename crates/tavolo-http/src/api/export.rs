@@ -438,7 +438,7 @@ async fn gallery(
 ) -> ApiResult<Response> {
     let state = tavolo_rooms::state::SessionState::parse(&session.state);
     if state.groups.is_empty() {
-        return Err(ApiError::Conflict("there are no groups".into()));
+        return Err(ApiError::Conflict(Conflict::NoGroups));
     }
     let workspace = s
         .store
