@@ -83,7 +83,9 @@ test('gathering gives a Theory of Change: every group in its titled frame, lanes
   assert.equal(got.meta.kind, 'theory_of_change', 'the template is kept')
   assert.equal(got.meta.template.lanes.length, 14, 'seven lanes per group')
   // every group's lanes are drawn inside its frame, with their titles (over the frame's
-  // fill, so they read as on the group's board)
+  // fill, so they read as on the group's board): seen whole (a board opens at a readable
+  // zoom from its top-left, where only the first group shows)
+  await setCamera(anna, -100, -300, 0.2)
   for (const f of ['g1-frame', 'g2-frame']) {
     await anna.waitForSelector(`[data-id="${f}"] .frame-bg .bg-lanes`)
     assert.equal(await anna.locator(`[data-id="${f}"] .frame-bg .lane-title`).count(), 7, f)
