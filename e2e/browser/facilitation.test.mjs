@@ -230,7 +230,11 @@ test('timer, start: each participant lands in their group and edits; a broadcast
   } catch (e) {
     // say what it showed instead (seen once in a full run, never alone)
     const present = await fac.evaluate(() => JSON.stringify(window.tavoloControl?.view?.present ?? null))
-    throw new Error(`${e.message}; the list reads ${JSON.stringify(await fac.textContent('.present-list'))}, the view's present: ${present}`)
+    const clients = await Promise.all(PEOPLE.map((n) => ctx[n].page.evaluate(() => {
+      const c = window.tavoloControl
+      return { here: c?.here, ws: c?.ws?.readyState ?? null, status: c?.status, board: window.tavolo?.boardId }
+    })))
+    throw new Error(`${e.message}; the list reads ${JSON.stringify(await fac.textContent('.present-list'))}, the view's present: ${present}; the participants' control channels: ${JSON.stringify(clients)}`)
   }
   await fac.evaluate(() => window.scrollTo(0, 0))
   await fac.screenshot({ path: artifact('facilitation-console'), fullPage: true })

@@ -65,7 +65,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
     // the browser tests read the live document through this handle, as on anonymous boards
     ;(window as unknown as { tavolo?: unknown }).tavolo = { boardId, doc: l.conn.doc, board: l.board, editor: l.editor, conn: l.conn, presence, sessionId: view.id, me }
     // leaving the board (for the console, say) is said too: the call follows where one looks
-    return () => { alive = false; l.editor.destroy(); l.conn.destroy(); control.setHere(null) }
+    return () => { alive = false; l.editor.destroy(); l.conn.destroy(); control.leftBoard(boardId) }
   }, [boardId, token, me.id])
 
   useEffect(() => { live?.presence.setUser({ id: me.id, name, color: colorFor(me.id) }) }, [live, name])

@@ -80,6 +80,14 @@ export class ControlChannel {
     this.send()
   }
 
+  /** This client no longer looks at `board`: says so unless it already looks at another.
+   *  Leaving one board and opening the next are two components' effects, whose order
+   *  Preact does not promise: a late "left the old board" once overwrote "on the new
+   *  one", and the console showed people on their group boards as still arriving. */
+  leftBoard (board: string): void {
+    if (this.here === board) this.setHere(null)
+  }
+
   private send (): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'here', board: this.here }))
   }
