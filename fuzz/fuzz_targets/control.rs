@@ -89,6 +89,11 @@ fuzz_target!(|data: &[u8]| {
                         c.rx.try_recv()
                             .expect("a client receives what is published");
                     assert_eq!(&*got, &*text);
+                    // a session view is followed by who is present now
+                    if live::is_session_view(&text) {
+                        let presence = c.rx.try_recv().expect("presence follows a view");
+                        assert_eq!(&*presence, live.presence_message(session));
+                    }
                 }
             }
         }

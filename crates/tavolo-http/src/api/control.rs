@@ -15,7 +15,6 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use serde::Serialize;
 use tavolo_hub::Deadline;
 use tavolo_rooms::access::Principal;
 
@@ -133,24 +132,10 @@ async fn control_loop(
     publish_presence(&s, &session);
 }
 
-/// The `presence` message.
-#[derive(Serialize)]
-struct PresenceMessage {
-    present: Vec<Presence>,
-    #[serde(rename = "type")]
-    message_type: &'static str,
-}
-
 /// Presence is per node (each node knows its own control connections), so it goes to
 /// this node's clients only; with several nodes the console shows who is on its node.
 pub fn publish_presence(s: &AppState, session: &str) {
-    let message = PresenceMessage {
-        present: s.live.presence(session),
-        message_type: "presence",
-    };
-    if let Ok(text) = serde_json::to_string(&message) {
-        s.live.publish(session, text);
-    }
+    s.live.publish(session, s.live.presence_message(session));
 }
 
 pub async fn shutdown_of(s: &AppState) {

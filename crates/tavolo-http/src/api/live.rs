@@ -146,22 +146,12 @@ impl Live {
     /// Who is connected now, one entry per person (several tabs count once).
     pub fn presence(&self, session: &str) -> Vec<Presence> {
         let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let mut by_id: HashMap<String, Presence> = HashMap::new();
-        if let Some(s) = map.get(session) {
-            for p in s.presence.values() {
-                by_id
-                    .entry(p.id.clone())
-                    .and_modify(|e| {
-                        if e.board.is_none() {
-                            e.board = p.board.clone();
-                        }
-                    })
-                    .or_insert_with(|| p.clone());
-            }
-        }
-        let mut v: Vec<Presence> = by_id.into_values().collect();
-        v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-        v
+        map.get(session).map(present).unwrap_or_default()
+    }
+
+    /// The `presence` message of the session on this node, as control clients get it.
+    pub fn presence_message(&self, session: &str) -> String {
+        presence_text(&self.presence(session))
     }
 
     /// A member renamed themselves: their connections on this node go by the new name.
@@ -197,8 +187,45 @@ impl Live {
             }
             return;
         }
+        // A session view carries presence as of when it was built, with database reads,
+        // while a client's `here` changes presence at once: a view built before the
+        // last `here` and sent after it left a console showing people "Sta entrando…"
+        // while they were on their boards (found by the facilitation browser test). Who is
+        // present now follows every view, so the last word on presence is never stale.
+        let view = is_session_view(&message);
         let _ = s.tx.send(Arc::from(message));
+        if view {
+            let _ = s.tx.send(Arc::from(presence_text(&present(s))));
+        }
     }
+}
+
+/// Whether a control message is a session view (which [`Live::publish`] follows with
+/// the presence of the moment).
+pub fn is_session_view(message: &str) -> bool {
+    message.starts_with('{') && message.contains(r#""type":"session""#)
+}
+
+/// One entry per person (several tabs count once) with one of their boards, by name.
+fn present(s: &SessionLive) -> Vec<Presence> {
+    let mut by_id: HashMap<String, Presence> = HashMap::new();
+    for p in s.presence.values() {
+        by_id
+            .entry(p.id.clone())
+            .and_modify(|e| {
+                if e.board.is_none() {
+                    e.board = p.board.clone();
+                }
+            })
+            .or_insert_with(|| p.clone());
+    }
+    let mut v: Vec<Presence> = by_id.into_values().collect();
+    v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    v
+}
+
+fn presence_text(present: &[Presence]) -> String {
+    serde_json::json!({ "present": present, "type": "presence" }).to_string()
 }
 
 #[cfg(test)]
@@ -249,5 +276,37 @@ mod tests {
         drop(rx_b);
         assert_eq!(live.open_sessions(), 0);
         assert!(live.presence("s").is_empty());
+    }
+
+    /// A view built before a client's `here` (views are built with database reads) and
+    /// published after it must not be the last word on presence: who is present now
+    /// follows it. (The facilitation browser test once saw a console keep participants
+    /// "Sta entrando…" while they were on their group boards.)
+    #[test]
+    fn presence_follows_every_view() {
+        let live = Live::default();
+        let (fac, mut rx, _) = live.subscribe("s", who("fac"));
+        let (anna, _rx_anna, _) = live.subscribe("s", who("anna"));
+        // the view, built while Anna was between boards
+        let stale = format!(
+            r#"{{"present":{},"type":"session"}}"#,
+            serde_json::to_string(&live.presence("s")).unwrap()
+        );
+        live.set_board("s", anna, Some("gruppo-1".into()));
+        live.publish("s", live.presence_message("s"));
+        live.publish("s", stale.clone());
+        assert!(rx.try_recv().unwrap().contains("gruppo-1"));
+        assert_eq!(&*rx.try_recv().unwrap(), stale.as_str());
+        let last = rx.try_recv().expect("presence after the view");
+        assert!(
+            last.contains(r#""type":"presence""#) && last.contains("gruppo-1"),
+            "{last}"
+        );
+        assert!(rx.try_recv().is_err());
+        // other messages are not followed by anything
+        live.publish("s", r#"{"type":"vote","vote":{}}"#.into());
+        rx.try_recv().unwrap();
+        assert!(rx.try_recv().is_err());
+        let _ = fac;
     }
 }
