@@ -7,11 +7,15 @@
 // template, moves people by drag and drop and by keyboard, starts a timer and the groups;
 // each participant lands on their group's board and edits it; the timer and a broadcast
 // show everywhere; the facilitator visits a group, calls everyone back, shows the groups'
-// boards side by side and gathers them into the plenary; the observer cannot change
-// anything; closing the meeting keeps snapshots; the next meeting opens on the final state.
+// boards side by side and gathers them into the plenary (a problem tree, as the groups'
+// template), converts it into an objective tree there; votes and writes privately; the
+// observer cannot change anything; closing the meeting keeps snapshots and the minutes hold
+// every board; the next meeting opens on the final state. The whole meeting walk of issue
+// 14, at 1366x768 with some steps looked at again at 1024x640 (screenshots in artifacts/).
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -38,7 +42,8 @@ before(async () => {
 after(async () => { await cleanup?.run() })
 
 async function person (name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.url })
+  // a municipal PC's screen; some steps look again at 1024x640
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, baseURL: server.url })
   const page = await context.newPage()
   page.errors = []
   page.on('pageerror', (e) => page.errors.push(e))
@@ -288,6 +293,36 @@ test('the facilitator visits a group, calls everyone back, shows the groups side
   await onBoard(fac, gathered, 'the facilitator on the gathered board')
   await fac.click('.fac-actions a.button-link')
   await fac.waitForSelector('.console')
+
+  // the groups shared the problem-tree template, so the gathered board is a problem tree;
+  // the facilitator converts it into an objective tree from the console, in the plenary
+  assert.equal(got.meta.kind, 'problem_tree', 'the groups\' template is kept')
+  await fac.click(`.board-row[data-board="${gathered}"] [data-action="convert"]`)
+  await waitFor(async () => { const b = await boardOf(fac); return b && b !== gathered }, 15_000, 'the objective tree opens')
+  s.objective = await boardOf(fac)
+  await onBoard(fac, s.objective, 'the facilitator on the objective tree')
+  const objective = await fac.evaluate(() => window.tavolo.board.toJSON())
+  assert.equal(objective.meta.kind, 'objective_tree')
+  const written = Object.values(objective.items).map((i) => i.text ?? '')
+  for (const n of PEOPLE) assert.ok(written.some((t) => t.includes(n)), `${n}'s cause became a means: ${written}`)
+  // each group's frame is an objective tree too: its bands read Fini, Obiettivo, Mezzi
+  const frameKinds = Object.values(objective.items).filter((i) => i.type === 'frame').map((i) => i.data?.kind)
+  assert.deepEqual(frameKinds, ['objective_tree', 'objective_tree'])
+  const plenary = (await view(fac)).rooms.find((r) => r.kind === 'plenary')
+  assert.ok(plenary.boards.some((b) => b.id === s.objective), 'the objective tree is the plenary\'s')
+  s.objectiveTitle = plenary.boards.find((b) => b.id === s.objective).title
+  await fac.evaluate(() => window.tavolo.editor.zoomToFit())
+  await screenshot(fac, 'facilitation-objective-tree')
+  await fac.setViewportSize({ width: 1024, height: 640 })
+  await screenshot(fac, 'facilitation-objective-tree-1024')
+  await fac.setViewportSize({ width: 1366, height: 768 })
+  await fac.click('.fac-actions a.button-link')
+  await fac.waitForSelector('.console')
+  await fac.setViewportSize({ width: 1024, height: 640 })
+  await fac.evaluate(() => window.scrollTo(0, 0))
+  await fac.screenshot({ path: artifact('facilitation-console-1024') })
+  assert.deepEqual(await axeProblems(fac), [])
+  await fac.setViewportSize({ width: 1366, height: 768 })
 })
 
 test('dot voting, private writing, locking and "bring everyone to me" on the plenary map', async () => {
@@ -408,6 +443,10 @@ test('closing the meeting keeps snapshots, participants become read-only, the ne
   const [download] = await Promise.all([fac.waitForEvent('download', { timeout: 30_000 }), fac.click('[data-action="minutes"]')])
   assert.match(download.suggestedFilename(), /\.zip$/)
   assert.ok((await fs.promises.stat(await download.path())).size > 1000, 'the minutes are not empty')
+  // every board of the meeting is in them, the objective tree converted in it too
+  const names = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', await download.path()]).toString()
+  const slug = (t) => t.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
+  assert.ok(names.includes(slug(s.objectiveTitle).slice(0, 20)), `the objective tree "${s.objectiveTitle}" in the minutes: ${names}`)
   // the next meeting
   await fac.fill('input[name="next-title"]', 'Incontro 2: coinvolgere gli stakeholder')
   await fac.click('[data-action="next-meeting"]')

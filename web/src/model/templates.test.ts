@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { Board } from './board'
 import { BOARD_KINDS, type Item } from './schema'
-import { frameGeometry, initialBoard, layoutTree, positionFor, stakeholderMetrics, templateGeometry, treeOutline } from './templates'
+import { frameGeometry, initialBoard, layoutTree, positionFor, stakeholderMetrics, templateGeometry, toObjectiveTree, treeOutline } from './templates'
 import { intersects } from './geometry'
 
 describe('initial boards', () => {
@@ -121,5 +121,22 @@ describe('a gathered group frame\'s geometry', () => {
     expect(frameGeometry([1, 2])).toBeNull()
     expect(frameGeometry('x')).toBeNull()
     expect(frameGeometry({ grid: { x: 10, y: 20, w: 1600, h: 1200 } })).toEqual({ grid: { x: 10, y: 20, w: 1600, h: 1200 } })
+  })
+})
+
+describe('toObjectiveTree of a gathered problem tree', () => {
+  it('turns each group frame\'s own bands with the board', () => {
+    const problem = initialBoard('problem_tree', 'Risultati dei gruppi')
+    const bands = templateGeometry('problem_tree')!.bands!
+    problem.items['g1-frame'] = {
+      type: 'frame', x: 0, y: 0, w: 1600, h: 1200, z: 'a9', text: 'Gruppo 1 — Albero dei problemi', color: '#FFFFFF',
+      data: { group: 'Gruppo 1', kind: 'problem_tree', template: { bands } }
+    } as never
+    const obj = toObjectiveTree(problem, { title: 'Albero degli obiettivi', sourceBoard: 'b' })
+    const frame = obj.items['g1-frame'] as unknown as { text: string, data: { kind: string, group: string, template: { bands: Array<{ role: string }> } } }
+    expect(frame.data.kind).toBe('objective_tree')
+    expect(frame.data.group).toBe('Gruppo 1')
+    expect(frame.data.template.bands.map((b) => b.role)).toEqual(['end', 'objective', 'means'])
+    expect(frame.text).toBe('Gruppo 1 — Albero dei problemi')
   })
 })

@@ -313,6 +313,11 @@ export function toObjectiveTree (problem: BoardJSON, opts: { title: string, sour
     if (mapped) {
       const style = roleStyle(mapped)
       items[id] = { ...item, role: mapped, color: style.color, data: { ...(item.data ?? {}), rewrite: true, original: item.text } }
+    } else if (item.type === 'frame' && item.data?.kind === 'problem_tree') {
+      // a gathered group's frame: its own copy of the tree's bands turns with the board
+      const geometry = frameGeometry(item.data.template)
+      const bands = geometry?.bands?.map((b) => ({ ...b, role: OBJECTIVE_ROLE_OF[b.role] ?? b.role }))
+      items[id] = { ...item, data: { ...item.data, kind: 'objective_tree', ...(bands ? { template: { ...geometry, bands } } : {}) } }
     } else {
       items[id] = { ...item }
     }
