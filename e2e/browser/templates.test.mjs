@@ -16,7 +16,7 @@ async function createFromStart (page, kind, title) {
   await page.waitForSelector('form input[name="title"]')
   await page.fill('input[name="title"]', title)
   await page.check(`input[name="kind"][value="${kind}"]`)
-  await page.click('form button[type="submit"].primary')
+  await page.click('form[aria-labelledby="create-title"] button[type="submit"]')
   await page.waitForURL(/\/b\/[a-z0-9]+$/, { timeout: 15_000 })
   await page.waitForSelector('.canvas')
   await waitFor(() => page.evaluate(() => window.tavolo?.board.getMeta()?.kind), 10_000, 'board initialised')
