@@ -8,44 +8,30 @@
 // groups' cards by level with their group. The console's side-by-side gallery exports the
 // groups' boards as one PDF (pictures, then their tables as text).
 
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import { execFileSync } from 'node:child_process'
 
-import {
-  ARTIFACTS, Cleanup, addCard, addPlenaryBoard, facilitatorWithMeeting, joinMeeting, launchBrowser,
-  newPage, onBoard, participantLink, screenshot, setCamera, startTavoloWithSetup, waitFor
-} from './helpers.mjs'
+import { addCard, addPlenaryBoard, ARTIFACTS, facilitatorWithMeeting, joinMeeting, meetingSuite, newPage, onBoard, participantLink, screenshot, setCamera, waitFor } from './helpers.mjs'
 
 const PEOPLE = ['Anna', 'Bruno']
 
-let cleanup
-let server
-let browser
+const suite = meetingSuite()
 const pages = {}
 const s = {}
-
-before(async () => {
-  cleanup = new Cleanup()
-  server = await startTavoloWithSetup(cleanup)
-  browser = await launchBrowser()
-  cleanup.add(() => browser.close())
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-})
-after(async () => { await cleanup?.run() })
 
 const view = (page) => page.evaluate(() => window.tavoloControl?.view ?? null)
 const board = (page) => page.evaluate(() => window.tavolo.board.toJSON())
 
 test('two Theory of Change groups write in their lanes', async () => {
-  const fac = await newPage(browser, server.url)
+  const fac = await newPage(suite.browser, suite.server.url)
   pages.fac = fac
-  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Tavolo giovani', title: 'Incontro 2: il cambiamento', date: '2026-12-09' })
+  s.session = await facilitatorWithMeeting(fac, suite.server.setupUrl, { workspace: 'Tavolo giovani', title: 'Incontro 2: il cambiamento', date: '2026-12-09' })
   await addPlenaryBoard(fac, 'free', 'Benvenuti')
   const link = await participantLink(fac)
   await Promise.all(PEOPLE.map(async (name) => {
-    pages[name] = await newPage(browser, server.url)
+    pages[name] = await newPage(suite.browser, suite.server.url)
     await joinMeeting(pages[name], link, name, s.session)
   }))
   await waitFor(async () => (await view(fac))?.members.filter((m) => m.role === 'participant').length === 2, 10_000, 'both joined')

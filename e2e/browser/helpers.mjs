@@ -1,6 +1,7 @@
 // Helpers for the browser tests: a real Tavolo server (serving the embedded web client)
 // per test file, Debian's Chromium driven by playwright-core, and bounded waits.
 
+import { after, before } from 'node:test'
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
@@ -122,6 +123,23 @@ export async function screenshot (page, name) {
   const file = path.join(ARTIFACTS, `${name}.png`)
   await page.screenshot({ path: file })
   return file
+}
+
+/**
+ * A meeting test file's server (with its setup link, `startTavoloWithSetup`) and Chromium:
+ * started before the file's first test, stopped after its last. `const suite =
+ * meetingSuite()` at the top; `suite.server` and `suite.browser` inside the tests.
+ */
+export function meetingSuite () {
+  const suite = { server: null, browser: null, cleanup: new Cleanup() }
+  before(async () => {
+    suite.server = await startTavoloWithSetup(suite.cleanup)
+    suite.browser = await launchBrowser()
+    suite.cleanup.add(() => suite.browser.close())
+    fs.mkdirSync(ARTIFACTS, { recursive: true })
+  })
+  after(async () => { await suite.cleanup.run() })
+  return suite
 }
 
 /**

@@ -3,30 +3,18 @@
 // demand, its link as a QR code; a participant types the code on the start page, as they
 // heard it, and joins; a phone reading the QR code gets the link.
 
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import path from 'node:path'
 import jsQR from 'jsqr'
 
-import { ARTIFACTS, Cleanup, axeProblems, facilitatorWithMeeting, launchBrowser, newPage, participantLink, startTavoloWithSetup } from './helpers.mjs'
+import { ARTIFACTS, axeProblems, facilitatorWithMeeting, meetingSuite, newPage, participantLink } from './helpers.mjs'
 
-let cleanup
-let server
-let browser
-
-before(async () => {
-  cleanup = new Cleanup()
-  server = await startTavoloWithSetup(cleanup)
-  browser = await launchBrowser()
-  cleanup.add(() => browser.close())
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-})
-after(async () => { await cleanup?.run() })
+const suite = meetingSuite()
 
 test('a participant joins with the short code read aloud; the QR code holds the link', async () => {
-  const fac = await newPage(browser, server.url, { width: 1366, height: 768 })
-  const session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Anziani soli', title: 'Tavolo anziani: incontro 1', date: '2026-12-02' })
+  const fac = await newPage(suite.browser, suite.server.url, { width: 1366, height: 768 })
+  const session = await facilitatorWithMeeting(fac, suite.server.setupUrl, { workspace: 'Anziani soli', title: 'Tavolo anziani: incontro 1', date: '2026-12-02' })
   const link = await participantLink(fac)
   const row = '.invite-list li[data-role="participant"]'
   const code = (await fac.textContent(`${row} [data-invite-code]`)).trim()
@@ -59,8 +47,8 @@ test('a participant joins with the short code read aloud; the QR code holds the 
   assert.deepEqual(await axeProblems(fac), [])
 
   // Bruno heard "abcd efgh" and types it that way on the start page
-  const bruno = await newPage(browser, server.url, { width: 1024, height: 640 })
-  await bruno.goto(`${server.url}/`)
+  const bruno = await newPage(suite.browser, suite.server.url, { width: 1024, height: 640 })
+  await bruno.goto(`${suite.server.url}/`)
   await bruno.fill('[data-form="join-code"] input[name="code"]', 'abc-12')
   await bruno.click('[data-form="join-code"] button[type="submit"]')
   await bruno.waitForSelector('#code-error')
@@ -80,8 +68,8 @@ test('a participant joins with the short code read aloud; the QR code holds the 
   // revoked, the code opens nothing: the join page says so in Italian, with no form
   await fac.click(`${row} [data-action="revoke"]`)
   await fac.waitForSelector(`${row}.inactive`)
-  const late = await newPage(browser, server.url, { width: 1024, height: 640 })
-  await late.goto(`${server.url}/join/${code}`)
+  const late = await newPage(suite.browser, suite.server.url, { width: 1024, height: 640 })
+  await late.goto(`${suite.server.url}/join/${code}`)
   await late.waitForSelector('[role="alert"]')
   assert.match(await late.textContent('main'), /ritirato/)
   assert.equal(await late.locator('input[name="name"]').count(), 0)

@@ -4,30 +4,18 @@
 // open it: before, the conversion made an anonymous board that anyone with its link could
 // read and edit. A meeting's board opened at /b/{id} opens inside its meeting.
 
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import path from 'node:path'
 
-import { ARTIFACTS, Cleanup, addCard, addPlenaryBoard, axeProblems, facilitatorWithMeeting, launchBrowser, newPage, onBoard, participantLink, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
+import { addCard, addPlenaryBoard, ARTIFACTS, axeProblems, facilitatorWithMeeting, meetingSuite, newPage, onBoard, participantLink, setCamera, waitFor } from './helpers.mjs'
 
-let cleanup
-let server
-let browser
+const suite = meetingSuite()
 const s = {}
 const pages = {}
 
-before(async () => {
-  cleanup = new Cleanup()
-  server = await startTavoloWithSetup(cleanup)
-  browser = await launchBrowser()
-  cleanup.add(() => browser.close())
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-})
-after(async () => { await cleanup?.run() })
-
 async function person (name, viewport) {
-  pages[name] = await newPage(browser, server.url, viewport)
+  pages[name] = await newPage(suite.browser, suite.server.url, viewport)
   return pages[name]
 }
 
@@ -37,7 +25,7 @@ const boardsOf = (v) => v.rooms.flatMap((r) => r.boards.map((b) => ({ ...b, room
 
 test('a meeting with a problem tree in the plenary, and a participant', async () => {
   const fac = await person('fac')
-  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Dispersione scolastica', title: 'Incontro 2: problemi e obiettivi', date: '2026-12-02' })
+  s.session = await facilitatorWithMeeting(fac, suite.server.setupUrl, { workspace: 'Dispersione scolastica', title: 'Incontro 2: problemi e obiettivi', date: '2026-12-02' })
   s.problem = await addPlenaryBoard(fac, 'problem_tree', 'Perché i ragazzi lasciano la scuola')
   s.link = await participantLink(fac)
 

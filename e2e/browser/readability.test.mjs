@@ -8,26 +8,14 @@
 // back, its select boxes not cut off, and text still drawn at zooms where it is legible.
 // Screenshots: e2e/artifacts/readability-*.png.
 
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import path from 'node:path'
 
-import { ARTIFACTS, Cleanup, addPlenaryBoard, axeProblems, facilitatorWithMeeting, joinMeeting, launchBrowser, newPage, onBoard, participantLink, startTavoloWithSetup, waitFor } from './helpers.mjs'
+import { addPlenaryBoard, ARTIFACTS, axeProblems, facilitatorWithMeeting, joinMeeting, meetingSuite, newPage, onBoard, participantLink, waitFor } from './helpers.mjs'
 
-let cleanup
-let server
-let browser
+const suite = meetingSuite()
 const s = {}
-
-before(async () => {
-  cleanup = new Cleanup()
-  server = await startTavoloWithSetup(cleanup)
-  browser = await launchBrowser()
-  cleanup.add(() => browser.close())
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-})
-after(async () => { await cleanup?.run() })
 
 const SIZES = [{ width: 1366, height: 768 }, { width: 1024, height: 640 }]
 const sizeName = (v) => `${v.width}x${v.height}`
@@ -47,9 +35,9 @@ const STAKEHOLDERS = [
 ]
 
 test('a meeting with a Theory of Change and a stakeholder map, filled in, and a participant', async () => {
-  const fac = await newPage(browser, server.url)
+  const fac = await newPage(suite.browser, suite.server.url)
   s.fac = fac
-  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Politiche giovanili', title: 'Incontro 3: teoria del cambiamento', date: '2026-12-02' })
+  s.session = await facilitatorWithMeeting(fac, suite.server.setupUrl, { workspace: 'Politiche giovanili', title: 'Incontro 3: teoria del cambiamento', date: '2026-12-02' })
   s.toc = await addPlenaryBoard(fac, 'theory_of_change', 'Teoria del cambiamento del progetto')
   s.map = await addPlenaryBoard(fac, 'stakeholder_map', 'Chi conta nel quartiere')
   // a running timer, as in a real session: the meeting bar carries it
@@ -68,7 +56,7 @@ test('a meeting with a Theory of Change and a stakeholder map, filled in, and a 
     }, cards)
     await waitFor(() => fac.evaluate((n) => window.tavolo.board.items.size >= n, cards.length), 10_000, 'cards written')
   }
-  const anna = await newPage(browser, server.url)
+  const anna = await newPage(suite.browser, suite.server.url)
   s.anna = anna
   await joinMeeting(anna, s.link, 'Anna Partecipante', s.session)
   await anna.waitForSelector('.canvas', { timeout: 15_000 })

@@ -5,29 +5,17 @@
 // credential), what they wrote stays on the board, and the console no longer lists them.
 // Then the same two pages at the other size each, for the screenshots.
 
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 
-import { ARTIFACTS, Cleanup, addPlenaryBoard, axeProblems, facilitatorWithMeeting, joinMeeting, launchBrowser, newPage, participantLink, placeWithTool, screenshot, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
+import { addPlenaryBoard, axeProblems, facilitatorWithMeeting, joinMeeting, meetingSuite, newPage, participantLink, placeWithTool, screenshot, setCamera, waitFor } from './helpers.mjs'
 
-let cleanup
-let server
-let browser
+const suite = meetingSuite()
 let fac
 let bruno
 const s = {}
 
-before(async () => {
-  cleanup = new Cleanup()
-  server = await startTavoloWithSetup(cleanup)
-  browser = await launchBrowser()
-  cleanup.add(() => browser.close())
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-})
-after(async () => { await cleanup?.run() })
-
-const person = (width, height) => newPage(browser, server.url, { width, height })
+const person = (width, height) => newPage(suite.browser, suite.server.url, { width, height })
 
 const texts = (page) => page.evaluate(() => {
   const b = window.tavolo.board
@@ -36,7 +24,7 @@ const texts = (page) => page.evaluate(() => {
 
 test('a facilitator with a meeting, a board and a participant on it', async () => {
   fac = await person(1366, 768)
-  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Tavolo minori', title: 'Incontro 2', date: '2026-12-02' })
+  s.session = await facilitatorWithMeeting(fac, suite.server.setupUrl, { workspace: 'Tavolo minori', title: 'Incontro 2', date: '2026-12-02' })
   s.board = await addPlenaryBoard(fac, 'free', 'Idee')
   s.link = await participantLink(fac)
 

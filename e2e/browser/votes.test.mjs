@@ -11,32 +11,20 @@
 // participants' screens live.
 // axe runs on each new state; screenshots go to e2e/artifacts/votes-*.png.
 
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 
-import { ARTIFACTS, Cleanup, addPlenaryBoard, addSticky, axeProblems, facilitatorWithMeeting, joinMeeting, launchBrowser, newPage, onBoard, participantLink, screenshot, setCamera, startTavoloWithSetup, waitFor } from './helpers.mjs'
+import { addPlenaryBoard, addSticky, axeProblems, facilitatorWithMeeting, joinMeeting, meetingSuite, newPage, onBoard, participantLink, screenshot, setCamera, waitFor } from './helpers.mjs'
 
 
-let cleanup
-let server
-let browser
+const suite = meetingSuite()
 let fac
 let facBoard
 let anna
 let bruno
 const s = {}
 
-before(async () => {
-  cleanup = new Cleanup()
-  server = await startTavoloWithSetup(cleanup)
-  browser = await launchBrowser()
-  cleanup.add(() => browser.close())
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-})
-after(async () => { await cleanup?.run() })
-
-const person = (width, height) => newPage(browser, server.url, { width, height })
+const person = (width, height) => newPage(suite.browser, suite.server.url, { width, height })
 
 /** A sticky note through the toolbar at board point (x, y), seen at zoom 0.5; returns its id. */
 async function sticky (page, x, y, text) {
@@ -52,7 +40,7 @@ async function dot (page, item, leftAfter) {
 
 test('a facilitator, a meeting with a free board, two participants on it with three notes', async () => {
   fac = await person(1366, 768)
-  s.session = await facilitatorWithMeeting(fac, server.setupUrl, { workspace: 'Tavolo quartiere', title: 'Incontro 3: le priorità', date: '2026-12-03' })
+  s.session = await facilitatorWithMeeting(fac, suite.server.setupUrl, { workspace: 'Tavolo quartiere', title: 'Incontro 3: le priorità', date: '2026-12-03' })
   s.board = await addPlenaryBoard(fac, 'free', 'Idee per il quartiere')
   s.link = await participantLink(fac)
   // before any vote is closed, the console says there are no results yet
