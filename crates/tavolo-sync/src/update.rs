@@ -363,15 +363,23 @@ pub fn verify_state(doc: &Doc, state: &[u8]) -> Result<(), String> {
     }
 }
 
-/// Every root type of `doc` and its content, as plain data (bounded depth). A root is
-/// read both ways, its keyed entries and its list (a text's chunks): a document rebuilt
-/// from an update does not know its roots' kinds (yrs has them as undefined types until
-/// someone asks for one by kind), and a crafted update can put either under any root.
-fn roots(doc: &Doc) -> std::collections::HashMap<String, (Vec<(String, Any)>, Vec<Any>)> {
+/// A shared type's content for comparing two documents: its keyed entries and its list.
+#[derive(PartialEq, Debug)]
+enum Node {
+    Value(Any),
+    Type(Vec<(String, Node)>, Vec<Node>),
+}
+
+/// Every root type of `doc` and its content. Each type is read both ways, keyed and listed
+/// (a text's chunks), as [`nests_too_deep`] reads it: a document rebuilt from an update
+/// does not know its roots' kinds (yrs has them as undefined types), a crafted update can
+/// put either under any type, and a long string read as an array is walked from its start
+/// once per character (found by fuzzing: a 1.8 KB input took minutes that way). Nesting
+/// is bounded by what the board admits ([`MAX_TYPE_DEPTH`]); deeper reads as undefined.
+fn roots(doc: &Doc) -> std::collections::HashMap<String, Node> {
     use yrs::branch::BranchPtr;
     use yrs::types::text::Text as _;
-    let txn = doc.transact();
-    let branch = |o: &Out| -> Option<BranchPtr> {
+    fn branch(o: &Out) -> Option<BranchPtr> {
         match o {
             Out::YMap(m) => Some(BranchPtr::from(m.as_ref())),
             Out::YArray(a) => Some(BranchPtr::from(a.as_ref())),
@@ -379,22 +387,32 @@ fn roots(doc: &Doc) -> std::collections::HashMap<String, (Vec<(String, Any)>, Ve
             Out::UndefinedRef(b) => Some(*b),
             _ => None,
         }
-    };
+    }
+    fn node<T: ReadTxn>(o: &Out, txn: &T, depth: usize) -> Node {
+        let Some(b) = branch(o) else {
+            return Node::Value(match o {
+                Out::Any(a) => a.clone(),
+                _ => Any::Undefined,
+            });
+        };
+        if depth == 0 {
+            return Node::Value(Any::Undefined);
+        }
+        let mut keyed: Vec<(String, Node)> = yrs::MapRef::from(b)
+            .iter(txn)
+            .map(|(k, v)| (k.to_owned(), node(&v, txn, depth - 1)))
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let listed = yrs::TextRef::from(b)
+            .diff(txn, |_| ())
+            .into_iter()
+            .map(|d| node(&d.insert, txn, depth - 1))
+            .collect();
+        Node::Type(keyed, listed)
+    }
+    let txn = doc.transact();
     txn.root_refs()
-        .filter_map(|(name, out)| {
-            let b = branch(&out)?;
-            let mut keyed: Vec<(String, Any)> = yrs::MapRef::from(b)
-                .iter(&txn)
-                .map(|(k, v)| (k.to_owned(), content(&v, &txn, MAX_CONTENT_DEPTH)))
-                .collect();
-            keyed.sort_by(|a, b| a.0.cmp(&b.0));
-            let listed = yrs::TextRef::from(b)
-                .diff(&txn, |_| ())
-                .into_iter()
-                .map(|d| content(&d.insert, &txn, MAX_CONTENT_DEPTH))
-                .collect();
-            Some((name.to_owned(), (keyed, listed)))
-        })
+        .map(|(name, out)| (name.to_owned(), node(&out, &txn, MAX_TYPE_DEPTH + 1)))
         .collect()
 }
 
