@@ -7,6 +7,7 @@
 
 use crate::validate::{self, Budget, Invalid};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use yrs::branch::BranchPtr;
 use yrs::updates::decoder::Decode;
 use yrs::{Any, Array, Doc, GetString, Map, Out, ReadTxn, StateVector, Transact, Update};
 
@@ -189,44 +190,55 @@ pub const MAX_TYPE_DEPTH: usize = 32;
 /// (the hub's `max_board_bytes`) and updates holding shared types are rate-limited with
 /// every other message, which bounds it.
 pub fn nests_too_deep<T: ReadTxn>(txn: &T) -> bool {
-    use yrs::branch::BranchPtr;
-    use yrs::types::text::Text as _;
-    let branch = |o: &Out| -> Option<BranchPtr> {
-        match o {
-            Out::YMap(m) => Some(BranchPtr::from(m.as_ref())),
-            Out::YArray(a) => Some(BranchPtr::from(a.as_ref())),
-            Out::YText(t) => Some(BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(t))),
-            Out::UndefinedRef(b) => Some(*b),
-            // XML types, weak links and sub-documents are refused by the validator.
-            _ => None,
-        }
-    };
     let mut stack: Vec<(BranchPtr, usize)> = txn
         .root_refs()
-        .filter_map(|(_, o)| branch(&o))
+        .filter_map(|(_, o)| branch_of(&o))
         .map(|b| (b, 1))
         .collect();
     while let Some((b, depth)) = stack.pop() {
         if depth > MAX_TYPE_DEPTH {
             return true;
         }
-        let keyed = yrs::MapRef::from(b)
-            .iter(txn)
-            .map(|(_, v)| v)
-            .collect::<Vec<_>>();
-        let listed = yrs::TextRef::from(b)
-            .diff(txn, |_| ())
-            .into_iter()
-            .map(|d| d.insert);
+        let (keyed, listed) = children(b, txn);
         stack.extend(
             keyed
                 .into_iter()
+                .map(|(_, v)| v)
                 .chain(listed)
-                .filter_map(|c| branch(&c))
+                .filter_map(|c| branch_of(&c))
                 .map(|c| (c, depth + 1)),
         );
     }
     false
+}
+
+/// The shared type a value is, if it is one. (XML types, weak links and sub-documents
+/// are refused by the validator.)
+fn branch_of(o: &Out) -> Option<BranchPtr> {
+    match o {
+        Out::YMap(m) => Some(BranchPtr::from(m.as_ref())),
+        Out::YArray(a) => Some(BranchPtr::from(a.as_ref())),
+        Out::YText(t) => Some(BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(t))),
+        Out::UndefinedRef(b) => Some(*b),
+        _ => None,
+    }
+}
+
+/// A shared type's children read both ways, whatever its kind: its keyed entries, and
+/// its list as a text's chunks (consecutive strings come as one; read as an array, a long
+/// string is walked from its start once per character). See [`nests_too_deep`].
+fn children<T: ReadTxn>(b: BranchPtr, txn: &T) -> (Vec<(String, Out)>, Vec<Out>) {
+    use yrs::types::text::Text as _;
+    let keyed = yrs::MapRef::from(b)
+        .iter(txn)
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let listed = yrs::TextRef::from(b)
+        .diff(txn, |_| ())
+        .into_iter()
+        .map(|d| d.insert)
+        .collect();
+    (keyed, listed)
 }
 
 /// Applies `update` in its own transaction and returns what changed. With
@@ -377,19 +389,8 @@ enum Node {
 /// once per character (found by fuzzing: a 1.8 KB input took minutes that way). Nesting
 /// is bounded by what the board admits ([`MAX_TYPE_DEPTH`]); deeper reads as undefined.
 fn roots(doc: &Doc) -> std::collections::HashMap<String, Node> {
-    use yrs::branch::BranchPtr;
-    use yrs::types::text::Text as _;
-    fn branch(o: &Out) -> Option<BranchPtr> {
-        match o {
-            Out::YMap(m) => Some(BranchPtr::from(m.as_ref())),
-            Out::YArray(a) => Some(BranchPtr::from(a.as_ref())),
-            Out::YText(t) => Some(BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(t))),
-            Out::UndefinedRef(b) => Some(*b),
-            _ => None,
-        }
-    }
     fn node<T: ReadTxn>(o: &Out, txn: &T, depth: usize) -> Node {
-        let Some(b) = branch(o) else {
+        let Some(b) = branch_of(o) else {
             return Node::Value(match o {
                 Out::Any(a) => a.clone(),
                 _ => Any::Undefined,
@@ -398,16 +399,13 @@ fn roots(doc: &Doc) -> std::collections::HashMap<String, Node> {
         if depth == 0 {
             return Node::Value(Any::Undefined);
         }
-        let mut keyed: Vec<(String, Node)> = yrs::MapRef::from(b)
-            .iter(txn)
-            .map(|(k, v)| (k.to_owned(), node(&v, txn, depth - 1)))
+        let (keyed, listed) = children(b, txn);
+        let mut keyed: Vec<(String, Node)> = keyed
+            .into_iter()
+            .map(|(k, v)| (k, node(&v, txn, depth - 1)))
             .collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        let listed = yrs::TextRef::from(b)
-            .diff(txn, |_| ())
-            .into_iter()
-            .map(|d| node(&d.insert, txn, depth - 1))
-            .collect();
+        let listed = listed.iter().map(|v| node(v, txn, depth - 1)).collect();
         Node::Type(keyed, listed)
     }
     let txn = doc.transact();
