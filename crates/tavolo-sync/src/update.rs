@@ -9,7 +9,7 @@ use crate::validate::{self, Budget, Invalid};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use yrs::branch::BranchPtr;
 use yrs::updates::decoder::Decode;
-use yrs::{Any, Array, Doc, GetString, Map, Out, ReadTxn, StateVector, Transact, Update};
+use yrs::{Any, Doc, Map, Out, ReadTxn, StateVector, Transact, Update};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum UpdateError {
@@ -436,34 +436,6 @@ pub fn same_state(a: &yrs::Snapshot, b: &yrs::Snapshot) -> bool {
     known(a) == known(b)
 }
 
-/// How deep [`content`] descends into nested shared types before it stops.
-pub const MAX_CONTENT_DEPTH: usize = 64;
-
-/// A value of the document as plain data, descending at most `depth` levels of nested
-/// shared types (deeper ones read as `Any::Undefined`): unlike yrs's `to_json`, whose
-/// recursion has no bound, this cannot run out of stack on a document nested by a peer.
-pub fn content<T: ReadTxn>(out: &Out, txn: &T, depth: usize) -> Any {
-    if depth == 0 {
-        return Any::Undefined;
-    }
-    match out {
-        Out::Any(a) => a.clone(),
-        Out::YText(t) => Any::from(t.get_string(txn)),
-        Out::YArray(a) => Any::from(
-            a.iter(txn)
-                .map(|v| content(&v, txn, depth - 1))
-                .collect::<Vec<_>>(),
-        ),
-        Out::YMap(m) => Any::from(
-            m.iter(txn)
-                .map(|(k, v)| (k.to_owned(), content(&v, txn, depth - 1)))
-                .collect::<std::collections::HashMap<_, _>>(),
-        ),
-        // XML types and sub-documents are refused by the validator; a board holds none.
-        _ => Any::Undefined,
-    }
-}
-
 /// A v1 update with no structs and an empty delete set.
 pub fn is_empty_update(v1: &[u8]) -> bool {
     v1 == [0, 0]
@@ -472,7 +444,7 @@ pub fn is_empty_update(v1: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yrs::{GetString, Map, ReadTxn, Text};
+    use yrs::{Array, GetString, Text};
 
     #[test]
     fn delta_is_what_changed() {
@@ -576,29 +548,6 @@ mod tests {
         assert!(verify_state(&b, &state).is_err());
         // a state that does not decode
         assert!(verify_state(&a, &state[..state.len() - 1]).is_err());
-    }
-
-    #[test]
-    fn content_is_bounded_in_depth() {
-        let doc = Doc::new();
-        let root = doc.get_or_insert_map("m");
-        {
-            let mut txn = doc.transact_mut();
-            let mut map = root.clone();
-            for _ in 0..200 {
-                map = map.insert(&mut txn, "k", yrs::MapPrelim::default());
-            }
-        }
-        let txn = doc.transact();
-        let v = content(&Out::YMap(root), &txn, 10);
-        let mut depth = 0;
-        let mut cur = &v;
-        while let Any::Map(m) = cur {
-            depth += 1;
-            cur = &m["k"];
-        }
-        assert_eq!(depth, 10);
-        assert_eq!(cur, &Any::Undefined);
     }
 
     fn chain(levels: usize) -> Vec<u8> {
