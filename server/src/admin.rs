@@ -1,12 +1,14 @@
 //! `tavolo admin …`: what a facilitator does in the web console, from a shell, for
 //! operators and tests. Each command prints its result (an id, a link) on stdout.
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 use clap::Subcommand;
 use std::io::BufRead;
+use tavolo_board::BoardKind;
 use tavolo_http::api::service;
+use tavolo_rooms::access::Part;
 use tavolo_rooms::auth::{new_id, new_token, token_hash};
-use tavolo_store::Store;
+use tavolo_store::{Role, RoomKind, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum Admin {
@@ -41,8 +43,8 @@ pub enum Admin {
         #[arg(long)]
         session: String,
         /// free, stakeholder_map, problem_tree, objective_tree, theory_of_change, social_report
-        #[arg(long, default_value = "free")]
-        kind: String,
+        #[arg(long, default_value = "free", value_parser = board_kind)]
+        kind: BoardKind,
         #[arg(long)]
         title: String,
     },
@@ -51,8 +53,8 @@ pub enum Admin {
         #[arg(long)]
         session: String,
         /// participant or observer
-        #[arg(long, default_value = "participant")]
-        role: String,
+        #[arg(long, default_value = "participant", value_parser = role)]
+        role: Role,
         /// How long the link is valid.
         #[arg(long, default_value_t = 168)]
         hours: i64,
@@ -67,13 +69,25 @@ pub enum Admin {
         board: String,
         /// facilitator (the workspace owner), participant or observer (a new member of the
         /// board's meeting with the given name)
-        #[arg(long = "as", default_value = "participant")]
-        role: String,
+        #[arg(long = "as", default_value = "participant", value_parser = part)]
+        role: Part,
         #[arg(long, default_value = "Script")]
         name: String,
         #[arg(long, default_value = "ws://127.0.0.1:8080")]
         base_url: String,
     },
+}
+
+fn board_kind(s: &str) -> Result<BoardKind, String> {
+    BoardKind::parse(s).ok_or_else(|| format!("unknown board kind {s:?}"))
+}
+
+fn role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "must be participant or observer".into())
+}
+
+fn part(s: &str) -> Result<Part, String> {
+    Part::parse(s).ok_or_else(|| "must be facilitator, participant or observer".into())
 }
 
 fn api(e: service::ServiceError) -> anyhow::Error {
@@ -140,10 +154,9 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
             let rooms = store.list_rooms(session).await?;
             let plenary = rooms
                 .iter()
-                .find(|r| r.kind == "plenary")
+                .find(|r| r.kind == RoomKind::Plenary)
                 .ok_or_else(|| anyhow!("no meeting {session}"))?;
-            let content =
-                tavolo_board::Board::template(service::parse_kind(kind).map_err(api)?, "");
+            let content = tavolo_board::Board::template(*kind, "");
             println!(
                 "{}",
                 service::create_board(store, &plenary.id, title, content)
@@ -161,7 +174,7 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                 .get_session(session)
                 .await?
                 .ok_or_else(|| anyhow!("no meeting {session}"))?;
-            let invite = service::create_invite(store, session, role, *hours)
+            let invite = service::create_invite(store, session, *role, *hours)
                 .await
                 .map_err(api)?;
             println!("{}/join/{}", base_url.trim_end_matches('/'), invite.token);
@@ -177,8 +190,8 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                 .get_board(board)
                 .await?
                 .ok_or_else(|| anyhow!("no board {board} in any meeting"))?;
-            let token = match role.as_str() {
-                "facilitator" => {
+            let token = match *role {
+                Part::Facilitator => {
                     let ws = store
                         .get_workspace(&row.workspace_id)
                         .await?
@@ -187,7 +200,7 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                         .await
                         .map_err(api)?
                 }
-                "participant" | "observer" => {
+                Part::Participant | Part::Observer => {
                     let token = new_token();
                     let name = service::text_field(name, "name", 80).map_err(api)?;
                     store
@@ -195,14 +208,17 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                             &new_id(),
                             &row.session_id,
                             None,
-                            role,
+                            if *role == Part::Observer {
+                                Role::Observer
+                            } else {
+                                Role::Participant
+                            },
                             &name,
                             &token_hash(&token),
                         )
                         .await?;
                     token
                 }
-                other => bail!("--as must be facilitator, participant or observer, not {other:?}"),
             };
             println!(
                 "{}/sync/{board}?token={token}",

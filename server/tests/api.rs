@@ -489,11 +489,15 @@ async fn expired_and_revoked_invites_are_refused(backend: Backend) {
         (410, Some("invite_revoked"))
     );
     // expired: an invitation whose time is up
-    let token =
-        tavolo_http::api::service::create_invite(&w.server.store, &w.session, "participant", 1)
-            .await
-            .unwrap()
-            .token;
+    let token = tavolo_http::api::service::create_invite(
+        &w.server.store,
+        &w.session,
+        tavolo_store::Role::Participant,
+        1,
+    )
+    .await
+    .unwrap()
+    .token;
     let hash = tavolo_rooms::auth::token_hash(&token);
     expire(&w.server.store, &hash, &db.url).await;
     let (status, body) = join(&w.server, &token, "Tardivo").await;
@@ -979,7 +983,7 @@ async fn meeting_flow(backend: Backend) {
     for b in &boards {
         let snaps = w.server.store.list_snapshots(&b.id).await.unwrap();
         assert_eq!(snaps.len(), 1, "a closing snapshot of {}", b.title);
-        assert_eq!(snaps[0].kind, "closing");
+        assert_eq!(snaps[0].kind, tavolo_store::SnapshotKind::Closing);
     }
     // after closing, participants watch only
     let late = w.connect(&w.board, &w.a.token).await.unwrap();
@@ -1420,7 +1424,7 @@ async fn member_sockets_close_when_the_invitation_expires(backend: Backend) {
         .create_invite(
             &tavolo_rooms::auth::new_id(),
             &w.session,
-            "participant",
+            tavolo_store::Role::Participant,
             &tavolo_rooms::auth::token_hash(&token),
             &tavolo_rooms::auth::token_hash(&tavolo_rooms::auth::new_id()),
             expires_at,

@@ -733,7 +733,7 @@ async fn backups_come_back(backend: Backend) {
         assert_eq!(copy["meta"]["kind"], "theory_of_change");
         assert_eq!(copy["meta"]["title"], format!("Ripristinata {format}"));
         let row = w.server.store.get_board(&id).await.unwrap().unwrap();
-        assert_eq!(row.kind, "theory_of_change");
+        assert_eq!(row.kind, tavolo_board::BoardKind::TheoryOfChange);
     }
     let n = w
         .server
@@ -816,7 +816,7 @@ async fn minutes_of_a_meeting(backend: Backend) {
     assert_eq!(boards.len(), 4);
     for (i, b) in boards
         .iter()
-        .filter(|b| b.room_kind == "breakout")
+        .filter(|b| b.room_kind == tavolo_store::RoomKind::Breakout)
         .enumerate()
     {
         let mut cause = item(
@@ -1082,7 +1082,10 @@ async fn group_boards(w: &World) -> Vec<String> {
         .unwrap();
     let rooms = w.server.store.list_rooms(&w.session).await.unwrap();
     let mut out = Vec::new();
-    for r in rooms.iter().filter(|r| r.kind == "breakout") {
+    for r in rooms
+        .iter()
+        .filter(|r| r.kind == tavolo_store::RoomKind::Breakout)
+    {
         out.extend(
             boards
                 .iter()

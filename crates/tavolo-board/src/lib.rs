@@ -42,8 +42,9 @@ pub fn is_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// The kinds of board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The kinds of board (serialised, and stored, as [`BoardKind::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BoardKind {
     Free,
     StakeholderMap,
@@ -76,6 +77,26 @@ impl BoardKind {
 
     pub fn parse(s: &str) -> Option<BoardKind> {
         BoardKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A board kind read from text that names none (the database's `boards.kind`, read by
+/// `tavolo-store`'s rows).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown board kind {0:?}")]
+pub struct UnknownBoardKind(pub String);
+
+impl TryFrom<String> for BoardKind {
+    type Error = UnknownBoardKind;
+
+    fn try_from(value: String) -> Result<BoardKind, UnknownBoardKind> {
+        BoardKind::parse(&value).ok_or(UnknownBoardKind(value))
+    }
+}
+
+impl std::fmt::Display for BoardKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -5,7 +5,7 @@
 //! the minutes' boards — with the rows it looked up; nothing else decides.
 
 use crate::state::{Phase, SessionState};
-use tavolo_store::{BoardRow, ParticipantRow};
+use tavolo_store::{BoardRow, ParticipantRow, Role, RoomKind};
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,41 @@ impl Principal {
             Principal::Facilitator { id } => id,
             Principal::Member(p) => &p.id,
             Principal::Anonymous => "anonymous",
+        }
+    }
+}
+
+/// The part someone takes in a meeting, as others see it (presence, the session view): a
+/// member's [`Role`], or the facilitator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    Facilitator,
+    Participant,
+    Observer,
+}
+
+impl Part {
+    pub fn parse(s: &str) -> Option<Part> {
+        [Part::Facilitator, Part::Participant, Part::Observer]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Facilitator => "facilitator",
+            Part::Participant => Role::Participant.as_str(),
+            Part::Observer => Role::Observer.as_str(),
+        }
+    }
+}
+
+impl From<Role> for Part {
+    fn from(role: Role) -> Part {
+        match role {
+            Role::Participant => Part::Participant,
+            Role::Observer => Part::Observer,
         }
     }
 }
@@ -173,7 +208,7 @@ pub fn decide(who: &Principal, request: &Request) -> Result<Grant, Denied> {
                 return Err(Denied::MeetingClosed);
             }
             Ok(match who {
-                Principal::Member(p) if p.role != "participant" => Grant::Watch,
+                Principal::Member(p) if p.role != Role::Participant => Grant::Watch,
                 _ => Grant::Edit { lockable: false },
             })
         }
@@ -185,7 +220,7 @@ pub fn decide(who: &Principal, request: &Request) -> Result<Grant, Denied> {
                 return Err(Denied::NotAVoter);
             };
             let grant = open_board(who, place, *allow_anonymous)?;
-            if p.role != "participant" || grant == Grant::Watch {
+            if p.role != Role::Participant || grant == Grant::Watch {
                 return Err(Denied::ObserverVote);
             }
             Ok(grant)
@@ -280,7 +315,7 @@ fn open_board(who: &Principal, place: &Place, allow_anonymous: bool) -> Result<G
                 return Err(Denied::OtherSession);
             }
             if let Some(owner) = place.draft_of {
-                if owner != p.id || p.role != "participant" || place.session_closed {
+                if owner != p.id || p.role != Role::Participant || place.session_closed {
                     return Err(Denied::NotYourDraft);
                 }
                 // A draft exists only while its board is in private mode, and obeys the
@@ -289,15 +324,17 @@ fn open_board(who: &Principal, place: &Place, allow_anonymous: bool) -> Result<G
                     return Err(Denied::NotPrivate);
                 }
             }
-            if board.room_kind == "breakout" {
+            if board.room_kind == RoomKind::Breakout {
                 if place.state.phase != Phase::Breakout {
                     return Err(Denied::NoBreakout);
                 }
-                if p.role != "observer" && p.group_room.as_deref() != Some(board.room_id.as_str()) {
+                if p.role != Role::Observer
+                    && p.group_room.as_deref() != Some(board.room_id.as_str())
+                {
                     return Err(Denied::OtherGroup);
                 }
             }
-            if p.role == "observer" || place.session_closed {
+            if p.role == Role::Observer || place.session_closed {
                 Ok(Grant::Watch)
             } else {
                 // a draft is read-only while its board is locked, as the board is
@@ -315,11 +352,11 @@ mod tests {
         BoardRow {
             id: "b".into(),
             room_id: room.into(),
-            kind: "free".into(),
+            kind: tavolo_board::BoardKind::Free,
             title: "t".into(),
-            locked: 0,
+            locked: false,
             position: 1,
-            room_kind: room_kind.into(),
+            room_kind: RoomKind::parse(room_kind).unwrap(),
             session_id: "s1".into(),
             workspace_id: "w1".into(),
         }
@@ -329,7 +366,7 @@ mod tests {
         Principal::Member(ParticipantRow {
             id: "p1".into(),
             session_id: session.into(),
-            role: role.into(),
+            role: Role::parse(role).unwrap(),
             display_name: "Anna".into(),
             group_room: group.map(str::to_owned),
             workspace_id: ws.into(),

@@ -2,10 +2,14 @@
 //! (incontri), rooms, boards, invitations, participants, dot votes and labelled
 //! snapshots. Plain queries; the rules (who may do what) live in `tavolo-rooms`.
 //!
-//! Booleans are stored as integers 0/1 on both backends.
+//! Kinds and roles are typed ([`crate::kinds`], `tavolo_board::BoardKind`); flags are
+//! `bool`s, stored as PostgreSQL's `BOOLEAN` and SQLite's integer 0/1 (which SQLite's
+//! `TRUE`/`FALSE` are), so the same SQL reads and writes both.
 
+use crate::kinds::{Role, RoomKind, SnapshotKind};
 use crate::{now_ms, Backend, Store, StoreError};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
+use tavolo_board::BoardKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FacilitatorRow {
@@ -20,7 +24,7 @@ pub struct WorkspaceRow {
     pub id: String,
     pub owner_id: String,
     pub name: String,
-    pub archived: i64,
+    pub archived: bool,
     pub created_at: i64,
 }
 
@@ -31,7 +35,7 @@ pub struct SessionRow {
     pub title: String,
     pub date: String,
     pub position: i64,
-    pub archived: i64,
+    pub archived: bool,
     pub closed_at: Option<i64>,
     pub state: String,
     pub created_at: i64,
@@ -41,7 +45,8 @@ pub struct SessionRow {
 pub struct RoomRow {
     pub id: String,
     pub session_id: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: RoomKind,
     pub name: String,
     pub position: i64,
 }
@@ -51,11 +56,13 @@ pub struct RoomRow {
 pub struct BoardRow {
     pub id: String,
     pub room_id: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: BoardKind,
     pub title: String,
-    pub locked: i64,
+    pub locked: bool,
     pub position: i64,
-    pub room_kind: String,
+    #[sqlx(try_from = "String")]
+    pub room_kind: RoomKind,
     pub session_id: String,
     pub workspace_id: String,
 }
@@ -64,7 +71,8 @@ pub struct BoardRow {
 pub struct InviteRow {
     pub id: String,
     pub session_id: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
@@ -74,7 +82,8 @@ pub struct InviteRow {
 pub struct ParticipantRow {
     pub id: String,
     pub session_id: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub display_name: String,
     pub group_room: Option<String>,
     pub workspace_id: String,
@@ -104,7 +113,7 @@ pub struct VoteRow {
     pub id: String,
     pub board_id: String,
     pub dots: i64,
-    pub open: i64,
+    pub open: bool,
     /// When the vote was opened and closed (ms); a closed vote keeps its tally.
     pub created_at: i64,
     pub closed_at: Option<i64>,
@@ -125,7 +134,8 @@ pub struct SnapshotRow {
     pub id: i64,
     pub board_id: String,
     pub seq: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: SnapshotKind,
     pub label: Option<String>,
     pub session_id: Option<String>,
     pub created_at: i64,
@@ -376,7 +386,7 @@ impl Store {
             "UPDATE workspaces SET name = $2, archived = $3 WHERE id = $1",
             id,
             name,
-            archived as i64
+            archived
         )?;
         Ok(())
     }
@@ -503,7 +513,7 @@ impl Store {
             id,
             title,
             date,
-            archived as i64
+            archived
         )?;
         Ok(())
     }
@@ -575,13 +585,13 @@ impl Store {
         &self,
         id: &str,
         session_id: &str,
-        kind: &str,
+        kind: RoomKind,
         name: &str,
     ) -> Result<(), StoreError> {
         exec!(self,
             "INSERT INTO rooms (id, session_id, kind, name, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM rooms WHERE session_id = $2), $5)",
-            id, session_id, kind, name, now_ms())?;
+            id, session_id, kind.as_str(), name, now_ms())?;
         Ok(())
     }
 
@@ -604,13 +614,13 @@ impl Store {
         &self,
         id: &str,
         room_id: &str,
-        kind: &str,
+        kind: BoardKind,
         title: &str,
     ) -> Result<(), StoreError> {
         exec!(self,
             "INSERT INTO boards (id, room_id, kind, title, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards WHERE room_id = $2), $5)",
-            id, room_id, kind, title, now_ms())?;
+            id, room_id, kind.as_str(), title, now_ms())?;
         Ok(())
     }
 
@@ -635,7 +645,7 @@ impl Store {
             "UPDATE boards SET title = $2, locked = $3 WHERE id = $1",
             id,
             title,
-            locked as i64
+            locked
         )?;
         Ok(())
     }
@@ -646,14 +656,14 @@ impl Store {
         &self,
         id: &str,
         session_id: &str,
-        role: &str,
+        role: Role,
         token_hash: &str,
         code_hash: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
         exec!(self,
             "INSERT INTO invites (id, session_id, role, token_hash, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            id, session_id, role, token_hash, code_hash, now_ms(), expires_at)?;
+            id, session_id, role.as_str(), token_hash, code_hash, now_ms(), expires_at)?;
         Ok(())
     }
 
@@ -702,14 +712,14 @@ impl Store {
         id: &str,
         session_id: &str,
         invite_id: Option<&str>,
-        role: &str,
+        role: Role,
         name: &str,
         token_hash: &str,
     ) -> Result<(), StoreError> {
         exec!(self,
             "INSERT INTO participants (id, session_id, invite_id, role, display_name, token_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            id, session_id, invite_id, role, name, token_hash, now_ms())?;
+            id, session_id, invite_id, role.as_str(), name, token_hash, now_ms())?;
         Ok(())
     }
 
@@ -851,7 +861,7 @@ impl Store {
             // the vote's row first: a write, so on SQLite the transaction holds the write
             // lock from here, and on PostgreSQL it waits for dots in flight (they lock it)
             sqlx::query(
-                "UPDATE votes SET open = 0, closed_at = COALESCE(closed_at, $2) WHERE id = $1",
+                "UPDATE votes SET open = FALSE, closed_at = COALESCE(closed_at, $2) WHERE id = $1",
             )
             .bind(id)
             .bind(now_ms())
@@ -885,7 +895,7 @@ impl Store {
     ) -> Result<DotOutcome, StoreError> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let open = sqlx::query("UPDATE votes SET open = open WHERE id = $1 AND open <> 0")
+            let open = sqlx::query("UPDATE votes SET open = open WHERE id = $1 AND open")
                 .bind(vote_id)
                 .execute(&mut *tx)
                 .await?
@@ -956,7 +966,7 @@ impl Store {
         };
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let open = sqlx::query("UPDATE votes SET open = open WHERE id = $1 AND open <> 0")
+            let open = sqlx::query("UPDATE votes SET open = open WHERE id = $1 AND open")
                 .bind(vote_id)
                 .execute(&mut *tx)
                 .await?
@@ -1048,7 +1058,7 @@ impl Store {
         board_id: &str,
         seq: i64,
         state: &[u8],
-        kind: &str,
+        kind: SnapshotKind,
         label: &str,
         session_id: Option<&str>,
     ) -> Result<i64, StoreError> {
@@ -1057,7 +1067,7 @@ impl Store {
                 "INSERT INTO board_snapshots (board_id, seq, state, encoding, kind, label, session_id, created_at) \
                  VALUES ($1, $2, $3, 1, $4, $5, $6, $7) RETURNING id",
             )
-            .bind(board_id).bind(seq).bind(state).bind(kind).bind(label).bind(session_id).bind(now_ms())
+            .bind(board_id).bind(seq).bind(state).bind(kind.as_str()).bind(label).bind(session_id).bind(now_ms())
             .fetch_one(p)
             .await?;
             Ok(row.try_get::<i64, _>("id")?)
@@ -1090,15 +1100,7 @@ impl Store {
             match row {
                 None => Ok(None),
                 Some(r) => {
-                    let meta = SnapshotRow {
-                        id: r.try_get("id")?,
-                        board_id: r.try_get("board_id")?,
-                        seq: r.try_get("seq")?,
-                        kind: r.try_get("kind")?,
-                        label: r.try_get("label")?,
-                        session_id: r.try_get("session_id")?,
-                        created_at: r.try_get("created_at")?,
-                    };
+                    let meta = SnapshotRow::from_row(&r)?;
                     Ok(Some((meta, r.try_get("state")?)))
                 }
             }

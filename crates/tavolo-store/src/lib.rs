@@ -13,10 +13,12 @@
 //!
 //! The contract every backend must meet is `tests/contract.rs`, run on both.
 
+pub mod kinds;
 pub mod testing;
 pub mod writer;
 
 pub use domain::*;
+pub use kinds::{Role, RoomKind, SnapshotKind, UnknownValue};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{

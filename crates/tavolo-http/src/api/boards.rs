@@ -17,6 +17,7 @@ use tavolo_hub::CloseReason;
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth;
 use tavolo_rooms::state::{Phase, SessionState};
+use tavolo_store::{Role, RoomKind};
 use tavolo_sync::Access;
 
 pub fn router() -> Router<AppState> {
@@ -32,7 +33,7 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 struct BoardBody {
-    kind: Option<String>,
+    kind: Option<BoardKind>,
     title: String,
     room: Option<String>,
     copy_from: Option<String>,
@@ -42,7 +43,7 @@ struct BoardBody {
 async fn starting_content(
     s: &AppState,
     fac: &str,
-    kind: Option<&str>,
+    kind: Option<BoardKind>,
     copy_from: Option<&str>,
 ) -> ApiResult<Board> {
     match copy_from {
@@ -50,10 +51,7 @@ async fn starting_content(
             owned_board(s, fac, src).await?;
             Ok(service::board_content(&s.store, Some(&s.hub), src).await?)
         }
-        None => Ok(Board::template(
-            service::parse_kind(kind.unwrap_or("free"))?,
-            "",
-        )),
+        None => Ok(Board::template(kind.unwrap_or(BoardKind::Free), "")),
     }
 }
 
@@ -64,7 +62,7 @@ async fn create_board(
 ) -> ApiResult<(StatusCode, Json<Created<String>>)> {
     let rooms = s.store.list_rooms(&session.id).await?;
     let room = target_room(&rooms, b.room.as_ref())?;
-    let content = starting_content(&s, &fac, b.kind.as_deref(), b.copy_from.as_deref()).await?;
+    let content = starting_content(&s, &fac, b.kind, b.copy_from.as_deref()).await?;
     let id = service::create_board(&s.store, &room.id, &b.title, content).await?;
     publish(&s, &session.id).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
@@ -75,7 +73,7 @@ struct BoardView {
     can_edit: bool,
     facilitator: bool,
     id: String,
-    kind: Option<String>,
+    kind: Option<BoardKind>,
     locked: bool,
     registered: bool,
     room: Option<String>,
@@ -92,8 +90,8 @@ async fn get_board(
         can_edit: permit.access == Access::ReadWrite && !(permit.lockable && permit.locked),
         facilitator: matches!(who, Principal::Facilitator { .. }),
         id: id.as_str().to_owned(),
-        kind: row.as_ref().map(|b| b.kind.clone()),
-        locked: row.as_ref().is_some_and(|b| b.locked != 0),
+        kind: row.as_ref().map(|b| b.kind),
+        locked: row.as_ref().is_some_and(|b| b.locked),
         registered: row.is_some(),
         room: row.as_ref().map(|b| b.room_id.clone()),
         session: row.as_ref().map(|b| b.session_id.clone()),
@@ -113,7 +111,7 @@ async fn update_board(
     Json(b): Json<BoardPatch>,
 ) -> ApiResult<Json<Done>> {
     let title = patched(b.title.as_deref(), board.title, "title", 200)?;
-    let locked = b.locked.unwrap_or(board.locked != 0);
+    let locked = b.locked.unwrap_or(board.locked);
     s.store.update_board(&board.id, &title, locked).await?;
     s.hub.set_locked(&id, locked).await;
     publish(&s, &board.session_id).await?;
@@ -123,10 +121,23 @@ async fn update_board(
 #[derive(Deserialize)]
 struct BreakoutBody {
     groups: usize,
-    kind: Option<String>,
+    kind: Option<BoardKind>,
     copy_from: Option<String>,
-    /// `balanced` (default), `random` or `none`.
-    assign: Option<String>,
+    #[serde(default)]
+    assign: Assignment,
+}
+
+/// How a spawn puts the participants into the new groups.
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Assignment {
+    /// In turn, in the order they joined: groups differ by one at most.
+    #[default]
+    Balanced,
+    /// In turn, shuffled.
+    Random,
+    /// Nobody: the facilitator assigns them.
+    None,
 }
 
 #[derive(Serialize)]
@@ -148,7 +159,7 @@ async fn spawn_breakouts(
     if !(1..=20).contains(&b.groups) {
         return Err(ApiError::BadRequest("from 1 to 20 groups".into()));
     }
-    let content = starting_content(&s, &fac, b.kind.as_deref(), b.copy_from.as_deref()).await?;
+    let content = starting_content(&s, &fac, b.kind, b.copy_from.as_deref()).await?;
     let title = match content.meta.kind {
         _ if !content.meta.title.is_empty() => content.meta.title.clone(),
         Some(k) => kind_title(k).to_owned(),
@@ -158,7 +169,7 @@ async fn spawn_breakouts(
     for n in 1..=b.groups {
         let room = auth::new_id();
         s.store
-            .create_room(&room, &id, "breakout", &format!("Gruppo {n}"))
+            .create_room(&room, &id, RoomKind::Breakout, &format!("Gruppo {n}"))
             .await?;
         service::create_board(&s.store, &room, &title, content.clone()).await?;
         rooms.push(room);
@@ -168,21 +179,16 @@ async fn spawn_breakouts(
         .list_participants(&id)
         .await?
         .into_iter()
-        .filter(|p| p.role == "participant")
+        .filter(|p| p.role == Role::Participant)
         .collect();
     let mut order: Vec<usize> = (0..members.len()).collect();
-    match b.assign.as_deref().unwrap_or("balanced") {
-        "balanced" => {}
-        "random" => {
+    match b.assign {
+        Assignment::Balanced => {}
+        Assignment::Random => {
             use rand::seq::SliceRandom;
             order.shuffle(&mut rand::rng());
         }
-        "none" => order.clear(),
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "unknown assignment {other:?}"
-            )))
-        }
+        Assignment::None => order.clear(),
     }
     for (i, m) in order.iter().enumerate() {
         s.store
@@ -227,7 +233,10 @@ async fn assign(
                 "{participant} is not in this meeting"
             )))?;
         if let Some(r) = room {
-            if !rooms.iter().any(|x| &x.id == r && x.kind == "breakout") {
+            if !rooms
+                .iter()
+                .any(|x| &x.id == r && x.kind == RoomKind::Breakout)
+            {
                 return Err(ApiError::BadRequest(format!(
                     "{r} is not a group of this meeting"
                 )));
@@ -289,7 +298,7 @@ async fn end_breakouts(
         .list_session_boards(&session.id)
         .await?
         .into_iter()
-        .filter(|b| b.room_kind == "breakout")
+        .filter(|b| b.room_kind == RoomKind::Breakout)
     {
         s.hub
             .kick(

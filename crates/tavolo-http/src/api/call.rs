@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tavolo_media::routing::{PeerInfo, Placement, Seat};
 use tavolo_media::{Media, PeerEvent, PeerHandle};
+use tavolo_rooms::access::Part;
 use tavolo_rooms::access::{Grant, Principal};
+use tavolo_store::Role;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/sessions/{id}/call", get(call))
@@ -56,8 +58,8 @@ async fn call(
             let seat = Caller {
                 id: presence.id.clone(),
                 name: presence.name.clone(),
-                role: presence.role.clone(),
-                participant: matches!(&who, Principal::Member(p) if p.role == "participant"),
+                role: presence.role,
+                participant: matches!(&who, Principal::Member(p) if p.role == Role::Participant),
                 member: matches!(&who, Principal::Member(_)),
                 may_publish,
             };
@@ -69,7 +71,7 @@ async fn call(
 struct Caller {
     id: String,
     name: String,
-    role: String,
+    role: Part,
     /// A participant (placed by their group); otherwise placed where they look.
     participant: bool,
     /// A member (not the facilitator): one that is no longer in the meeting is out.
@@ -281,7 +283,7 @@ async fn call_loop(
                                 call: Some(seen.call(&caller)),
                                 may_publish: caller.may_publish,
                             };
-                            peer = Some(media.join(info, caller.name.clone(), caller.role.clone(), sdp));
+                            peer = Some(media.join(info, caller.name.clone(), caller.role.as_str().to_owned(), sdp));
                         }
                         Ok(ClientCall::Offer { .. }) => {
                             break Some(close(1008, "one offer per connection: reconnect to start over"));

@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use tavolo_hub::Deadline;
-use tavolo_rooms::access::Principal;
+use tavolo_rooms::access::{Part, Principal};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/sessions/{id}/control", get(control))
@@ -47,7 +47,7 @@ pub async fn presence_of(s: &AppState, who: &Principal) -> ApiResult<Presence> {
         Principal::Member(p) => Presence {
             id: p.id.clone(),
             name: p.display_name.clone(),
-            role: p.role.clone(),
+            role: p.role.into(),
             board: None,
         },
         Principal::Facilitator { id } => Presence {
@@ -58,7 +58,7 @@ pub async fn presence_of(s: &AppState, who: &Principal) -> ApiResult<Presence> {
                 .await?
                 .map(|f| f.display_name)
                 .unwrap_or_else(|| "Facilitatore".into()),
-            role: "facilitator".into(),
+            role: Part::Facilitator,
             board: None,
         },
         Principal::Anonymous => return Err(ApiError::Unauthorized),

@@ -29,6 +29,7 @@ use tavolo_board::Board;
 use tavolo_export::import::{self, MAX_IMPORT_BYTES};
 use tavolo_export::minutes::{Minutes, MinutesBoard};
 use tavolo_export::{format_time, labels, render, slug, tables, ExportError, PageHeader};
+use tavolo_store::{Role, RoomKind, SnapshotKind};
 use tavolo_sync::BoardId;
 use tokio::sync::Semaphore;
 
@@ -166,14 +167,14 @@ async fn board_doc(
                 .get_snapshot(snap)
                 .await?
                 .ok_or(ApiError::NotFound)?;
-            if meta.board_id != id.as_str() || meta.kind == "auto" {
+            if meta.board_id != id.as_str() || meta.kind == SnapshotKind::Auto {
                 return Err(ApiError::NotFound);
             }
             let (doc, problems) = tavolo_sync::update::rebuild(Some(&state), std::iter::empty());
             if let Some(p) = problems.first() {
                 return Err(ApiError::Internal(format!("snapshot {snap}: {p}")));
             }
-            let label = meta.label.unwrap_or_else(|| meta.kind.clone());
+            let label = meta.label.unwrap_or_else(|| meta.kind.to_string());
             Ok((
                 doc,
                 format!(
@@ -339,7 +340,7 @@ async fn minutes(
         rooms
             .iter()
             .position(|r| r.id == room)
-            .map(|i| (rooms[i].kind != "plenary", i))
+            .map(|i| (rooms[i].kind != RoomKind::Plenary, i))
             .unwrap_or((true, usize::MAX))
     };
     boards.sort_by_key(|b| (room_rank(&b.room_id), b.position));
@@ -351,11 +352,9 @@ async fn minutes(
             continue; // a group's board a member may not open
         }
         let closing = if closed {
-            s.store
-                .list_snapshots(&b.id)
-                .await?
-                .into_iter()
-                .find(|x| x.kind == "closing" && x.session_id.as_deref() == Some(id.as_str()))
+            s.store.list_snapshots(&b.id).await?.into_iter().find(|x| {
+                x.kind == SnapshotKind::Closing && x.session_id.as_deref() == Some(id.as_str())
+            })
         } else {
             None
         };
@@ -400,11 +399,14 @@ async fn minutes(
         closed_at: session.closed_at,
         generated_at: tavolo_store::now_ms(),
         time_zone: s.options.time_zone.clone(),
-        participants: members.iter().filter(|p| p.role == "participant").count(),
-        observers: members.iter().filter(|p| p.role == "observer").count(),
+        participants: members
+            .iter()
+            .filter(|p| p.role == Role::Participant)
+            .count(),
+        observers: members.iter().filter(|p| p.role == Role::Observer).count(),
         groups: rooms
             .iter()
-            .filter(|r| r.kind == "breakout")
+            .filter(|r| r.kind == RoomKind::Breakout)
             .map(|r| {
                 (
                     r.name.clone(),

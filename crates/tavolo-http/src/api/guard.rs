@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use tavolo_hub::Permit;
 use tavolo_rooms::access::{self, Grant, Place, Principal, Request};
 use tavolo_rooms::state::SessionState;
-use tavolo_store::{BoardRow, RoomRow, SessionRow, WorkspaceRow};
+use tavolo_store::{BoardRow, RoomKind, RoomRow, SessionRow, WorkspaceRow};
 use tavolo_sync::{Access, BoardId};
 
 /// A board id from a request, checked (400 with the reason otherwise).
@@ -61,7 +61,7 @@ pub fn target_room<'a>(rooms: &'a [RoomRow], room: Option<&String>) -> ApiResult
             .ok_or(ApiError::BadRequest("no such room in this meeting".into())),
         None => rooms
             .iter()
-            .find(|x| x.kind == "plenary")
+            .find(|x| x.kind == RoomKind::Plenary)
             .ok_or(ApiError::NotFound),
     }
 }
@@ -230,7 +230,7 @@ async fn decide_board(s: &AppState, who: &Principal, id: &BoardId) -> ApiResult<
             principal: who.id().to_owned(),
             access: Access::ReadWrite,
             lockable,
-            locked: facts.row.as_ref().is_some_and(|b| b.locked != 0),
+            locked: facts.row.as_ref().is_some_and(|b| b.locked),
             ends: None,
             max_board_bytes,
         },

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth::token_hash;
+use tavolo_store::Role;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -139,7 +140,7 @@ enum MeView {
     /// `kind` is the member's role.
     Member {
         id: String,
-        kind: String,
+        kind: Role,
         name: String,
         session: String,
     },

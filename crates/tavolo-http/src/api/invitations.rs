@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
+use tavolo_store::Role;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +32,7 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 struct InviteBody {
-    role: String,
+    role: Role,
     #[serde(default = "default_invite_hours")]
     hours: i64,
 }
@@ -57,8 +58,8 @@ async fn create_invite(
     OwnedSession { session, fac }: OwnedSession,
     Json(b): Json<InviteBody>,
 ) -> ApiResult<(StatusCode, Json<InviteCreated>)> {
-    let invite = service::create_invite(&s.store, &session.id, &b.role, b.hours).await?;
-    audit::invite_issued(&fac, &session.id, &invite.id, &b.role, b.hours);
+    let invite = service::create_invite(&s.store, &session.id, b.role, b.hours).await?;
+    audit::invite_issued(&fac, &session.id, &invite.id, b.role.as_str(), b.hours);
     Ok((
         StatusCode::CREATED,
         Json(InviteCreated {
@@ -76,7 +77,7 @@ struct InviteListed {
     expires_at: i64,
     id: String,
     revoked: bool,
-    role: String,
+    role: Role,
 }
 
 async fn list_invites(
@@ -139,8 +140,8 @@ struct Preview {
     /// The meeting's title and date, as its facilitator wrote them.
     title: String,
     date: String,
-    /// `participant` or `observer`: what joining through this link makes one.
-    role: String,
+    /// What joining through this link makes one.
+    role: Role,
 }
 
 /// What a link opens, before anyone types their name: the meeting it leads to, or why it

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tavolo_rooms::access::Part;
 use tokio::sync::{broadcast, watch};
 
 /// Why a control socket must close: a WebSocket close code and reason.
@@ -38,7 +39,7 @@ pub fn parse_client(text: &str) -> Option<ClientMessage> {
 pub struct Presence {
     pub id: String,
     pub name: String,
-    pub role: String,
+    pub role: Part,
     pub board: Option<String>,
 }
 
@@ -236,7 +237,7 @@ mod tests {
         Presence {
             id: id.into(),
             name: id.into(),
-            role: "participant".into(),
+            role: Part::Participant,
             board: None,
         }
     }

@@ -25,9 +25,20 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 struct TimerBody {
-    /// `start`, `pause`, `resume`, `add`, `stop`.
-    action: String,
+    action: TimerAction,
     seconds: Option<i64>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum TimerAction {
+    /// Starts (or restarts) a countdown of `seconds`.
+    Start,
+    Pause,
+    Resume,
+    /// Adds `seconds` to the running countdown.
+    Add,
+    Stop,
 }
 
 async fn timer(
@@ -43,20 +54,14 @@ async fn timer(
         ));
     }
     change_state(&s, &session.id, move |st| {
-        match (b.action.as_str(), st.timer.as_mut()) {
-            ("start", _) => st.timer = Some(Timer::start(secs.max(1) * 1000, now)),
-            ("pause", Some(t)) => t.pause(now),
-            ("resume", Some(t)) => t.resume(now),
-            ("add", Some(t)) => t.add(secs * 1000, now),
-            ("stop", _) => st.timer = None,
-            ("pause" | "resume" | "add", None) => {
-                return Err(ApiError::Conflict(Conflict::NoTimer))
-            }
-            (other, _) => {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown timer action {other:?}"
-                )))
-            }
+        use TimerAction::*;
+        match (b.action, st.timer.as_mut()) {
+            (Start, _) => st.timer = Some(Timer::start(secs.max(1) * 1000, now)),
+            (Pause, Some(t)) => t.pause(now),
+            (Resume, Some(t)) => t.resume(now),
+            (Add, Some(t)) => t.add(secs * 1000, now),
+            (Stop, _) => st.timer = None,
+            (Pause | Resume | Add, None) => return Err(ApiError::Conflict(Conflict::NoTimer)),
         }
         Ok(())
     })

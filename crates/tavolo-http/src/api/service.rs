@@ -6,7 +6,9 @@ use crate::passwords::{PasswordError, Passwords};
 use tavolo_board::{Board, BoardKind};
 use tavolo_hub::{AttachError, Hub};
 use tavolo_rooms::auth::{invite_code, new_id, new_invite_code, new_token, token_hash};
-use tavolo_store::{BoardAppend, InviteRow, ParticipantRow, SessionRow, Store, StoreError};
+use tavolo_store::{
+    BoardAppend, InviteRow, ParticipantRow, Role, RoomKind, SessionRow, Store, StoreError,
+};
 use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
 
@@ -263,11 +265,6 @@ pub async fn write_new_board(store: &Store, id: &str, board: &Board) -> ServiceR
     Ok(())
 }
 
-pub fn parse_kind(kind: &str) -> ServiceResult<BoardKind> {
-    BoardKind::parse(kind)
-        .ok_or_else(|| ServiceError::Invalid(format!("unknown board kind {kind:?}")))
-}
-
 /// Creates a board in a room with the given content (template or copy).
 pub async fn create_board(
     store: &Store,
@@ -279,7 +276,7 @@ pub async fn create_board(
     content.meta.title = title.clone();
     let kind = content.meta.kind.unwrap_or(BoardKind::Free);
     let id = new_id();
-    store.create_board(&id, room, kind.as_str(), &title).await?;
+    store.create_board(&id, room, kind, &title).await?;
     write_new_board(store, &id, &content).await?;
     Ok(id)
 }
@@ -300,11 +297,11 @@ pub async fn create_session(
     store.create_session(&id, workspace, &title, &date).await?;
     let plenary = new_id();
     store
-        .create_room(&plenary, &id, "plenary", "Plenaria")
+        .create_room(&plenary, &id, RoomKind::Plenary, "Plenaria")
         .await?;
     if let Some(prev) = previous {
         for b in store.list_session_boards(&prev.id).await? {
-            if b.room_kind != "plenary" {
+            if b.room_kind != RoomKind::Plenary {
                 continue;
             }
             let content = board_content(store, hub, &b.id).await?;
@@ -318,14 +315,9 @@ pub async fn create_session(
 pub async fn create_invite(
     store: &Store,
     session: &str,
-    role: &str,
+    role: Role,
     hours: i64,
 ) -> ServiceResult<NewInvite> {
-    if role != "participant" && role != "observer" {
-        return Err(ServiceError::Invalid(
-            "role must be participant or observer".into(),
-        ));
-    }
     if !(1..=24 * 90).contains(&hours) {
         return Err(ServiceError::Invalid(
             "an invitation lasts from 1 hour to 90 days".into(),
@@ -391,7 +383,7 @@ pub async fn invitation(
         .get_session(&invite.session_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if session.closed_at.is_some() && invite.role == "participant" {
+    if session.closed_at.is_some() && invite.role == Role::Participant {
         return Err(ServiceError::InviteEnded(InviteEnd::MeetingClosed));
     }
     Ok((invite, session))
@@ -435,7 +427,7 @@ pub async fn join(
             &id,
             &invite.session_id,
             Some(&invite.id),
-            &invite.role,
+            invite.role,
             &name,
             &token_hash(&token),
         )

@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_hub::CloseReason;
 use tavolo_rooms::state::Phase;
+use tavolo_store::SnapshotKind;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,7 +43,7 @@ async fn list_sessions(
     Ok(Json(
         list.into_iter()
             .map(|x| SessionListed {
-                archived: x.archived != 0,
+                archived: x.archived,
                 closed: x.closed_at.is_some(),
                 date: x.date,
                 id: x.id,
@@ -93,7 +94,7 @@ async fn update_session(
     let id = session.id;
     let title = patched(b.title.as_deref(), session.title, "title", 200)?;
     let date = patched(b.date.as_deref(), session.date, "date", 40)?;
-    let archived = b.archived.unwrap_or(session.archived != 0);
+    let archived = b.archived.unwrap_or(session.archived);
     s.store.update_session(&id, &title, &date, archived).await?;
     publish(&s, &id).await.map(Json)
 }
@@ -118,7 +119,7 @@ async fn close_session(
         let (seq, state) = s.hub.snapshot(&bid).await?;
         snapshots.push(
             s.store
-                .create_snapshot(&b.id, seq, &state, "closing", &label, Some(id))
+                .create_snapshot(&b.id, seq, &state, SnapshotKind::Closing, &label, Some(id))
                 .await?,
         );
         s.hub.set_locked(&bid, true).await;

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_board::Board;
 use tavolo_rooms::access::Principal;
-use tavolo_store::SnapshotRow;
+use tavolo_store::{SnapshotKind, SnapshotRow};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 struct SnapshotListed {
     created_at: i64,
     id: i64,
-    kind: String,
+    kind: SnapshotKind,
     label: Option<String>,
     session: Option<String>,
 }
@@ -71,7 +71,7 @@ async fn take_snapshot(
             &board.id,
             seq,
             &state,
-            "manual",
+            SnapshotKind::Manual,
             &label,
             Some(&board.session_id),
         )
@@ -81,7 +81,7 @@ async fn take_snapshot(
 
 async fn snapshot_board(s: &AppState, who: &Principal, id: i64) -> ApiResult<(SnapshotRow, Board)> {
     let (meta, state) = s.store.get_snapshot(id).await?.ok_or(ApiError::NotFound)?;
-    if meta.kind == "auto" {
+    if meta.kind == SnapshotKind::Auto {
         return Err(ApiError::NotFound);
     }
     sync_permit(s, who, &board_id(&meta.board_id)?).await?;
@@ -98,7 +98,7 @@ struct SnapshotView {
     content: serde_json::Value,
     created_at: i64,
     id: i64,
-    kind: String,
+    kind: SnapshotKind,
     label: Option<String>,
 }
 

@@ -11,9 +11,10 @@ use super::live::Presence;
 use crate::AppState;
 use axum::Json;
 use serde::Serialize;
-use tavolo_rooms::access::Principal;
+use tavolo_board::BoardKind;
+use tavolo_rooms::access::{Part, Principal};
 use tavolo_rooms::state::SessionState;
-use tavolo_store::{ParticipantRow, SessionRow};
+use tavolo_store::{ParticipantRow, Role, RoomKind, SessionRow};
 
 /// `{"ok": true}`.
 #[derive(Serialize)]
@@ -63,14 +64,14 @@ pub struct WorkspaceRef {
 pub struct RoomView {
     pub boards: Vec<BoardSummary>,
     pub id: String,
-    pub kind: String,
+    pub kind: RoomKind,
     pub name: String,
 }
 
 #[derive(Serialize)]
 pub struct BoardSummary {
     pub id: String,
-    pub kind: String,
+    pub kind: BoardKind,
     pub locked: bool,
     pub private: bool,
     pub title: String,
@@ -83,7 +84,7 @@ pub struct MemberView {
     pub group: Option<String>,
     pub id: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
 }
 
 impl MemberView {
@@ -92,7 +93,7 @@ impl MemberView {
             group: p.group_room.clone(),
             id: p.id.clone(),
             name: p.display_name.clone(),
-            role: p.role.clone(),
+            role: p.role,
         }
     }
 }
@@ -102,7 +103,7 @@ impl MemberView {
 #[serde(untagged)]
 pub enum Me {
     Member(MemberView),
-    Facilitator { id: String, role: &'static str },
+    Facilitator { id: String, role: Part },
 }
 
 impl Me {
@@ -111,7 +112,7 @@ impl Me {
             Principal::Member(p) => Me::Member(MemberView::of(p)),
             _ => Me::Facilitator {
                 id: who.id().to_owned(),
-                role: "facilitator",
+                role: Part::Facilitator,
             },
         }
     }
@@ -135,8 +136,8 @@ pub async fn session_view(s: &AppState, session: &SessionRow) -> ApiResult<Sessi
                 .filter(|b| b.room_id == r.id)
                 .map(|b| BoardSummary {
                     id: b.id.clone(),
-                    kind: b.kind.clone(),
-                    locked: b.locked != 0,
+                    kind: b.kind,
+                    locked: b.locked,
                     private: state.is_private(&b.id),
                     title: b.title.clone(),
                     vote: state.votes.get(&b.id).cloned(),

@@ -99,7 +99,7 @@ struct VoteUpdate<'a> {
 /// The vote as `who` sees it; `ballot`: a voter's, for the dots they have left.
 async fn vote_view(s: &AppState, vote: &VoteRow, ballot: Option<&Ballot>) -> ApiResult<VoteView> {
     let tally = s.store.vote_tally(&vote.id).await?;
-    let open = vote.open != 0;
+    let open = vote.open;
     let used = match ballot {
         Some(b) if open => s.store.dots_used(&vote.id, &b.voter).await?,
         _ => 0,
@@ -164,7 +164,7 @@ struct DotBody {
 async fn dot_voter(s: &AppState, c: &Held, id: &str) -> ApiResult<(VoteRow, BoardRow, Ballot)> {
     let (vote, board) = vote_and_board(s, id).await?;
     may_vote(s, &c.who, &board_id(&board.id)?).await?;
-    if vote.open == 0 {
+    if !vote.open {
         return Err(ApiError::Conflict(Conflict::VoteClosed));
     }
     // may_vote lets members only, and a member's credential is a token
@@ -276,7 +276,7 @@ pub async fn closed_votes(
             .list_votes(&b.id)
             .await?
             .into_iter()
-            .filter(|v| v.open == 0)
+            .filter(|v| !v.open)
             .collect();
         if votes.is_empty() {
             continue;

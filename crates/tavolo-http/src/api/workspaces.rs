@@ -37,7 +37,7 @@ struct WorkspaceView {
 impl WorkspaceView {
     fn of(w: WorkspaceRow) -> WorkspaceView {
         WorkspaceView {
-            archived: w.archived != 0,
+            archived: w.archived,
             id: w.id,
             name: w.name,
         }
@@ -83,7 +83,7 @@ async fn update_workspace(
 ) -> ApiResult<Json<Done>> {
     let name = patched(b.name.as_deref(), ws.name, "name", 200)?;
     s.store
-        .update_workspace(&ws.id, &name, b.archived.unwrap_or(ws.archived != 0))
+        .update_workspace(&ws.id, &name, b.archived.unwrap_or(ws.archived))
         .await?;
     Ok(ok())
 }
