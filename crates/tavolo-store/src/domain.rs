@@ -150,12 +150,14 @@ const PARTICIPANT_SELECT: &str =
     "SELECT p.id, p.session_id, p.role, p.display_name, p.group_room, \
      s.workspace_id FROM participants p JOIN sessions s ON s.id = p.session_id";
 
-/// Every table that holds a board's content, by board id (`$1`) or draft id pattern
-/// (`$2`, `{board}.draft.%`).
+/// Every table that holds a board's content, by board id (`$1`) or draft id prefix
+/// (`$2`, `{board}.draft.`). The prefix is compared exactly, not with `LIKE`: `_` in a
+/// board id would be a wildcard, and SQLite's `LIKE` ignores case, so other boards'
+/// content would go too.
 const BOARD_DATA: [&str; 3] = [
-    "DELETE FROM board_updates WHERE board_id = $1 OR board_id LIKE $2",
-    "DELETE FROM board_snapshots WHERE board_id = $1 OR board_id LIKE $2",
-    "DELETE FROM board_heads WHERE board_id = $1 OR board_id LIKE $2",
+    "DELETE FROM board_updates WHERE board_id = $1 OR substr(board_id, 1, length($2)) = $2",
+    "DELETE FROM board_snapshots WHERE board_id = $1 OR substr(board_id, 1, length($2)) = $2",
+    "DELETE FROM board_heads WHERE board_id = $1 OR substr(board_id, 1, length($2)) = $2",
 ];
 
 impl Store {
@@ -403,7 +405,7 @@ impl Store {
                 for sql in BOARD_DATA {
                     sqlx::query(sql)
                         .bind(b)
-                        .bind(format!("{b}.draft.%"))
+                        .bind(format!("{b}.draft."))
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -442,7 +444,7 @@ impl Store {
     pub async fn purge_boards(&self, ids: &[String]) -> Result<(), StoreError> {
         for b in ids {
             for sql in BOARD_DATA {
-                let drafts = format!("{b}.draft.%");
+                let drafts = format!("{b}.draft.");
                 exec!(self, sql, b, drafts.as_str())?;
             }
         }
