@@ -1589,6 +1589,84 @@ async fn erasure_spares_lookalikes(store: Store, _raw: Raw) {
 }
 
 // ----------------------------------------------------------------------------------------
+// Positions and list order under concurrency.
+
+/// Sessions, rooms and boards made at once (several requests, several nodes) each get
+/// their own place: 1, 2, 3… in their parent, none twice. (`service::create_session`
+/// takes the last of the list as the previous session, and lists sort by position.)
+async fn positions_at_once(store: Store, _raw: Raw) {
+    seated(&store).await;
+    let n = 12;
+    let mut joins = Vec::new();
+    for i in 0..n {
+        let s = store.clone();
+        joins.push(tokio::spawn(async move {
+            s.create_session(&format!("s{i}"), "w", "S", "d")
+                .await
+                .unwrap();
+            room(&s, &format!("r{i}"), "s", "breakout", "G")
+                .await
+                .unwrap();
+            board(&s, &format!("b{i}"), "r", "B").await.unwrap();
+        }));
+    }
+    for j in joins {
+        j.await.unwrap();
+    }
+    let sessions: Vec<i64> = store
+        .list_sessions("w")
+        .await
+        .unwrap()
+        .iter()
+        .map(|x| x.position)
+        .collect();
+    let rooms: Vec<i64> = store
+        .list_rooms("s")
+        .await
+        .unwrap()
+        .iter()
+        .map(|x| x.position)
+        .collect();
+    let boards: Vec<i64> = store
+        .list_session_boards("s")
+        .await
+        .unwrap()
+        .iter()
+        .filter(|b| b.room_id == "r")
+        .map(|x| x.position)
+        .collect();
+    let each: Vec<i64> = (1..=n + 1).collect();
+    assert_eq!(sessions, each, "sessions");
+    assert_eq!(rooms, each, "rooms");
+    assert_eq!(boards, each, "boards");
+    store.close().await;
+}
+
+/// Invitations made in the same millisecond are listed in one order on both backends:
+/// by creation time, then by id (as workspaces, members and votes are).
+async fn invitations_listed_in_one_order(store: Store, _raw: Raw) {
+    seated(&store).await;
+    let exp = now_ms() + 3_600_000;
+    for i in (0..30).rev() {
+        let id = format!("i{i:02}");
+        invite(&store, &id, "s", "observer", &id, &id, exp)
+            .await
+            .unwrap();
+    }
+    let list = store.list_invites("s").await.unwrap();
+    assert_eq!(list.len(), 30);
+    assert!(
+        list.windows(2)
+            .all(|p| (p[0].created_at, &p[0].id) < (p[1].created_at, &p[1].id)),
+        "{:?}",
+        list.iter()
+            .map(|i| (i.created_at, i.id.as_str()))
+            .collect::<Vec<_>>()
+    );
+    store.close().await;
+}
+
+// ----------------------------------------------------------------------------------------
 // Each resource on both backends.
 
 /// A SQLite database file in a fresh temporary directory (kept while the guard lives).
@@ -1647,6 +1725,16 @@ on_both!(
 on_both!(votes, votes_on_sqlite, votes_on_postgres);
 on_both!(snapshots, snapshots_on_sqlite, snapshots_on_postgres);
 on_both!(erasure, erasure_on_sqlite, erasure_on_postgres);
+on_both!(
+    positions_at_once,
+    positions_at_once_on_sqlite,
+    positions_at_once_on_postgres
+);
+on_both!(
+    invitations_listed_in_one_order,
+    invitations_listed_in_one_order_on_sqlite,
+    invitations_listed_in_one_order_on_postgres
+);
 on_both!(
     erasure_spares_lookalikes,
     erasure_spares_lookalikes_on_sqlite,
