@@ -467,6 +467,31 @@ impl Store {
 
     // ------------------------------------------------------------ sessions
 
+    /// Inserts a row placed after its siblings (`insert` takes `args`, then the creation
+    /// time, and computes `MAX(position) + 1` in the parent `args[1]`), after `lock`, a
+    /// write on the parent's row (`$1`): rows made at once in one parent then take their
+    /// positions one after the other. On PostgreSQL that is the parent's row lock (two
+    /// bare `INSERT … SELECT MAX(position) + 1` read the same maximum); on SQLite, the
+    /// database's write lock.
+    async fn insert_at_end(
+        &self,
+        lock: &str,
+        insert: &str,
+        args: [&str; 4],
+    ) -> Result<(), StoreError> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(lock).bind(args[1]).execute(&mut *tx).await?;
+            let mut q = sqlx::query(insert);
+            for a in args {
+                q = q.bind(a);
+            }
+            q.bind(now_ms()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     pub async fn create_session(
         &self,
         id: &str,
@@ -474,11 +499,13 @@ impl Store {
         title: &str,
         date: &str,
     ) -> Result<(), StoreError> {
-        exec!(self,
+        self.insert_at_end(
+            "UPDATE workspaces SET name = name WHERE id = $1",
             "INSERT INTO sessions (id, workspace_id, title, date, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM sessions WHERE workspace_id = $2), $5)",
-            id, workspace_id, title, date, now_ms())?;
-        Ok(())
+            [id, workspace_id, title, date],
+        )
+        .await
     }
 
     pub async fn list_sessions(&self, workspace_id: &str) -> Result<Vec<SessionRow>, StoreError> {
@@ -580,11 +607,13 @@ impl Store {
         kind: &str,
         name: &str,
     ) -> Result<(), StoreError> {
-        exec!(self,
+        self.insert_at_end(
+            "UPDATE sessions SET title = title WHERE id = $1",
             "INSERT INTO rooms (id, session_id, kind, name, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM rooms WHERE session_id = $2), $5)",
-            id, session_id, kind, name, now_ms())?;
-        Ok(())
+            [id, session_id, kind, name],
+        )
+        .await
     }
 
     pub async fn list_rooms(&self, session_id: &str) -> Result<Vec<RoomRow>, StoreError> {
@@ -609,11 +638,13 @@ impl Store {
         kind: &str,
         title: &str,
     ) -> Result<(), StoreError> {
-        exec!(self,
+        self.insert_at_end(
+            "UPDATE rooms SET name = name WHERE id = $1",
             "INSERT INTO boards (id, room_id, kind, title, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards WHERE room_id = $2), $5)",
-            id, room_id, kind, title, now_ms())?;
-        Ok(())
+            [id, room_id, kind, title],
+        )
+        .await
     }
 
     pub async fn get_board(&self, id: &str) -> Result<Option<BoardRow>, StoreError> {
@@ -677,7 +708,7 @@ impl Store {
 
     pub async fn list_invites(&self, session_id: &str) -> Result<Vec<InviteRow>, StoreError> {
         Ok(fetch!(self, fetch_all, InviteRow,
-            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE session_id = $1 ORDER BY created_at", session_id)?)
+            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE session_id = $1 ORDER BY created_at, id", session_id)?)
     }
 
     /// Revokes an invitation; returns the ids of the participants who joined through
