@@ -2,6 +2,12 @@
 //! (incontri), rooms, boards, invitations, participants, dot votes and labelled
 //! snapshots. Plain queries; the rules (who may do what) live in `tavolo-rooms`.
 //!
+//! Each query is written once for both backends, but for three that lock differently:
+//! [`Store::setup_first_facilitator`] (a table lock on PostgreSQL),
+//! [`Store::change_session_state`] (a row lock on PostgreSQL, a lock in the process on
+//! SQLite) and [`Store::remove_dot`] (a row by `rowid` or `ctid`). Their contract, on
+//! both, is `tests/facilitation.rs`.
+//!
 //! Booleans are stored as integers 0/1 on both backends.
 
 use crate::{now_ms, Backend, Store, StoreError};
