@@ -5,7 +5,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
 import { Gestures, type PointerInput } from '../editor/tools'
-import { commandFor, type CommandContext } from '../editor/commands'
+import { commandFor, runsReadOnly, type CommandContext } from '../editor/commands'
 import type { Presence } from '../sync/presence'
 import { t } from '../i18n'
 import { Scene } from './Scene'
@@ -116,7 +116,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       if (e.key === ' ' && !e.repeat) { g.spaceHeld = true; node.style.cursor = 'grab'; e.preventDefault(); return }
       const cmd = commandFor(e)
       if (!cmd) return
-      if (editor.readOnly && cmd.group === 'edit' && !['escape', 'nextItem', 'selectAll'].includes(cmd.id)) return
+      if (editor.readOnly && !runsReadOnly(cmd)) return
       if (cmd.group === 'view') onUserView?.()
       if (cmd.run(editor, commands, e) !== false) e.preventDefault()
     }
