@@ -4,7 +4,9 @@
 //! the PostgreSQL half needs the server and fails without it).
 //!
 //! One async fn per resource, each run on both backends by the `on_both!` wrappers at the
-//! bottom. What is checked is what the callers (`tavolo-http`'s `api::*` and `service`)
+//! bottom, and on PostgreSQL twice: in a database that sorts text by bytes, as SQLite does
+//! (`TestPostgres`'s, like the test server's), and in one that sorts it by a language's rules
+//! (`LocalePostgres`), as a server set up with a locale does. What is checked is what the callers (`tavolo-http`'s `api::*` and `service`)
 //! rely on: what each query returns and changes, unknown ids, duplicates, the order of
 //! lists, and what a deleted workspace leaves behind (nothing but the ids of its boards).
 
@@ -1237,6 +1239,35 @@ async fn votes(store: Store, raw: Raw) {
     store.close().await;
 }
 
+/// Items with as many dots are listed by their ids' bytes on every backend (item ids mix
+/// cases), whatever order the database's text collation would give them.
+async fn tally_ties(store: Store, _raw: Raw) {
+    seated(&store).await;
+    store.create_vote("v", "b", 9).await.unwrap();
+    for (n, item) in ["b", "_x", "B", "a", "1", "A", "z", "z"].iter().enumerate() {
+        let dot = store
+            .place_dot("v", &format!("voter{n}"), &format!("m{n}"), item, 9)
+            .await
+            .unwrap();
+        assert_eq!(dot, DotOutcome::Done);
+    }
+    let order: Vec<(String, i64)> = store.vote_tally("v").await.unwrap();
+    let want: Vec<(String, i64)> = [
+        ("z", 2),
+        ("1", 1),
+        ("A", 1),
+        ("B", 1),
+        ("_x", 1),
+        ("a", 1),
+        ("b", 1),
+    ]
+    .iter()
+    .map(|(i, n)| (i.to_string(), *n))
+    .collect();
+    assert_eq!(order, want);
+    store.close().await;
+}
+
 // ----------------------------------------------------------------------------------------
 // Labelled snapshots.
 
@@ -1669,6 +1700,56 @@ async fn invitations_listed_in_one_order(store: Store, _raw: Raw) {
 // ----------------------------------------------------------------------------------------
 // Each resource on both backends.
 
+/// A fresh PostgreSQL database whose text sorts by a language's rules (ICU's `en-US`: `a`
+/// before `B`), as on a server set up with a locale, where `TestPostgres`'s databases sort by
+/// bytes (`C`), as SQLite does. Named like `TestPostgres`'s, so that `.ci/run` drops those a
+/// failed test leaves behind.
+struct LocalePostgres {
+    url: String,
+    name: String,
+}
+
+impl LocalePostgres {
+    async fn create() -> LocalePostgres {
+        use sqlx::{Connection, Executor};
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!("tavolo_test_{}_icu_{nanos}", std::process::id());
+        let admin = tavolo_store::testing::admin_url();
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL for tests at {admin}: {e}"));
+        conn.execute(
+            format!(
+                "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu \
+                 ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+            )
+            .as_str(),
+        )
+        .await
+        .expect("create a test database sorting by en-US");
+        conn.close().await.ok();
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        LocalePostgres {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    async fn drop_database(self) {
+        use sqlx::{Connection, Executor};
+        let admin = tavolo_store::testing::admin_url();
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
+                .await;
+            conn.close().await.ok();
+        }
+    }
+}
+
 /// A SQLite database file in a fresh temporary directory (kept while the guard lives).
 fn temp_sqlite() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -1683,7 +1764,7 @@ async fn migrated(url: &str) -> (Store, Raw) {
 }
 
 macro_rules! on_both {
-    ($contract:ident, $sqlite:ident, $postgres:ident) => {
+    ($contract:ident, $sqlite:ident, $postgres:ident, $locale:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $sqlite() {
             let (_dir, url) = temp_sqlite();
@@ -1698,47 +1779,113 @@ macro_rules! on_both {
             $contract(store, raw).await;
             db.drop_database().await;
         }
+
+        /// The same on a PostgreSQL database whose text sorts by a language's rules.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $locale() {
+            let db = LocalePostgres::create().await;
+            let (store, raw) = migrated(&db.url).await;
+            $contract(store, raw).await;
+            db.drop_database().await;
+        }
     };
 }
 
 on_both!(
     facilitators,
     facilitators_on_sqlite,
-    facilitators_on_postgres
+    facilitators_on_postgres,
+    facilitators_on_postgres_with_locale
 );
-on_both!(logins, logins_on_sqlite, logins_on_postgres);
-on_both!(setup_link, setup_link_on_sqlite, setup_link_on_postgres);
-on_both!(setup_race, setup_race_on_sqlite, setup_race_on_postgres);
-on_both!(workspaces, workspaces_on_sqlite, workspaces_on_postgres);
-on_both!(sessions, sessions_on_sqlite, sessions_on_postgres);
+on_both!(
+    logins,
+    logins_on_sqlite,
+    logins_on_postgres,
+    logins_on_postgres_with_locale
+);
+on_both!(
+    setup_link,
+    setup_link_on_sqlite,
+    setup_link_on_postgres,
+    setup_link_on_postgres_with_locale
+);
+on_both!(
+    setup_race,
+    setup_race_on_sqlite,
+    setup_race_on_postgres,
+    setup_race_on_postgres_with_locale
+);
+on_both!(
+    workspaces,
+    workspaces_on_sqlite,
+    workspaces_on_postgres,
+    workspaces_on_postgres_with_locale
+);
+on_both!(
+    sessions,
+    sessions_on_sqlite,
+    sessions_on_postgres,
+    sessions_on_postgres_with_locale
+);
 on_both!(
     rooms_and_boards,
     rooms_and_boards_on_sqlite,
-    rooms_and_boards_on_postgres
+    rooms_and_boards_on_postgres,
+    rooms_and_boards_on_postgres_with_locale
 );
-on_both!(invitations, invitations_on_sqlite, invitations_on_postgres);
+on_both!(
+    invitations,
+    invitations_on_sqlite,
+    invitations_on_postgres,
+    invitations_on_postgres_with_locale
+);
 on_both!(
     participants,
     participants_on_sqlite,
-    participants_on_postgres
+    participants_on_postgres,
+    participants_on_postgres_with_locale
 );
-on_both!(votes, votes_on_sqlite, votes_on_postgres);
-on_both!(snapshots, snapshots_on_sqlite, snapshots_on_postgres);
-on_both!(erasure, erasure_on_sqlite, erasure_on_postgres);
+on_both!(
+    votes,
+    votes_on_sqlite,
+    votes_on_postgres,
+    votes_on_postgres_with_locale
+);
+on_both!(
+    tally_ties,
+    tally_ties_on_sqlite,
+    tally_ties_on_postgres,
+    tally_ties_on_postgres_with_locale
+);
+on_both!(
+    snapshots,
+    snapshots_on_sqlite,
+    snapshots_on_postgres,
+    snapshots_on_postgres_with_locale
+);
+on_both!(
+    erasure,
+    erasure_on_sqlite,
+    erasure_on_postgres,
+    erasure_on_postgres_with_locale
+);
 on_both!(
     positions_at_once,
     positions_at_once_on_sqlite,
-    positions_at_once_on_postgres
+    positions_at_once_on_postgres,
+    positions_at_once_on_postgres_with_locale
 );
 on_both!(
     invitations_listed_in_one_order,
     invitations_listed_in_one_order_on_sqlite,
-    invitations_listed_in_one_order_on_postgres
+    invitations_listed_in_one_order_on_postgres,
+    invitations_listed_in_one_order_on_postgres_with_locale
 );
 on_both!(
     erasure_spares_lookalikes,
     erasure_spares_lookalikes_on_sqlite,
-    erasure_spares_lookalikes_on_postgres
+    erasure_spares_lookalikes_on_postgres,
+    erasure_spares_lookalikes_on_postgres_with_locale
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
