@@ -1043,9 +1043,12 @@ impl Store {
         })
     }
 
-    /// Dots per item, most first.
+    /// Dots per item, most first, then by item id's bytes. (The ties are put in order
+    /// here, not by `ORDER BY item_id`: PostgreSQL would sort those by the database's
+    /// collation, which is not SQLite's byte order unless it is `C`, and item ids mix
+    /// cases.)
     pub async fn vote_tally(&self, vote_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        with_pool!(self, |p| {
+        let mut tally = with_pool!(self, |p| {
             let rows = sqlx::query(
                 "SELECT item_id, dots FROM vote_tally WHERE vote_id = $1 AND dots > 0 ORDER BY dots DESC, item_id",
             )
@@ -1060,8 +1063,9 @@ impl Store {
                     ))
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(StoreError::from)
-        })
+        })?;
+        tally.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(tally)
     }
 
     /// How many dots the voter named `voter` has placed in an open vote (a closed vote
