@@ -95,7 +95,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       const p = input(e)
       const hit = editor.hitTest(p.board)
       if (hit) editor.startEditing(hit)
-      else if (editor.tool === 'select' && !editor.readOnly && editor.view !== 'circles') {
+      else if (editor.tool === 'select' && editor.view !== 'circles') {
         const id = editor.createItem(editor.toolAt(p.board), p.board)
         if (id) editor.startEditing(id)
       }
@@ -107,7 +107,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       if ((e.ctrlKey || e.metaKey) && !e.altKey) {
         const k = e.key.toLowerCase()
         if (k === 'c') { editor.copyJSON(); return }
-        if (k === 'v' && !editor.readOnly) {
+        if (k === 'v') {
           pasteHandled = false
           setTimeout(() => { if (!pasteHandled) editor.paste() }, 80)
           return
@@ -131,11 +131,12 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       if (json && e.clipboardData) { e.clipboardData.setData('text/plain', json); e.preventDefault() }
     }
     const onCut = (e: ClipboardEvent) => {
-      if (!focused() || editor.readOnly) return
+      if (!focused()) return
       const json = editor.cut()
       if (json && e.clipboardData) { e.clipboardData.setData('text/plain', json); e.preventDefault() }
     }
     const onPaste = (e: ClipboardEvent) => {
+      // on a read-only board the editor refuses the paste; the event is left to the browser
       if (!focused() || editor.readOnly) return
       const text = e.clipboardData?.getData('text/plain')
       e.preventDefault()
