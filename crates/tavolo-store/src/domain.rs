@@ -2,6 +2,12 @@
 //! (incontri), rooms, boards, invitations, participants, dot votes and labelled
 //! snapshots. Plain queries; the rules (who may do what) live in `tavolo-rooms`.
 //!
+//! Each query is written once for both backends, but for three that lock differently:
+//! [`Store::setup_first_facilitator`] (a table lock on PostgreSQL),
+//! [`Store::change_session_state`] (a row lock on PostgreSQL, a lock in the process on
+//! SQLite) and [`Store::remove_dot`] (a row by `rowid` or `ctid`). Their contract, on
+//! both, is `tests/facilitation.rs`.
+//!
 //! Kinds and roles are typed ([`crate::kinds`], `tavolo_board::BoardKind`); flags are
 //! `bool`s, stored as PostgreSQL's `BOOLEAN` and SQLite's integer 0/1 (which SQLite's
 //! `TRUE`/`FALSE` are), so the same SQL reads and writes both.
@@ -160,12 +166,14 @@ const PARTICIPANT_SELECT: &str =
     "SELECT p.id, p.session_id, p.role, p.display_name, p.group_room, \
      s.workspace_id FROM participants p JOIN sessions s ON s.id = p.session_id";
 
-/// Every table that holds a board's content, by board id (`$1`) or draft id pattern
-/// (`$2`, `{board}.draft.%`).
+/// Every table that holds a board's content, by board id (`$1`) or draft id prefix
+/// (`$2`, `{board}.draft.`). The prefix is compared exactly, not with `LIKE`: `_` in a
+/// board id would be a wildcard, and SQLite's `LIKE` ignores case, so other boards'
+/// content would go too.
 const BOARD_DATA: [&str; 3] = [
-    "DELETE FROM board_updates WHERE board_id = $1 OR board_id LIKE $2",
-    "DELETE FROM board_snapshots WHERE board_id = $1 OR board_id LIKE $2",
-    "DELETE FROM board_heads WHERE board_id = $1 OR board_id LIKE $2",
+    "DELETE FROM board_updates WHERE board_id = $1 OR substr(board_id, 1, length($2)) = $2",
+    "DELETE FROM board_snapshots WHERE board_id = $1 OR substr(board_id, 1, length($2)) = $2",
+    "DELETE FROM board_heads WHERE board_id = $1 OR substr(board_id, 1, length($2)) = $2",
 ];
 
 impl Store {
@@ -413,7 +421,7 @@ impl Store {
                 for sql in BOARD_DATA {
                     sqlx::query(sql)
                         .bind(b)
-                        .bind(format!("{b}.draft.%"))
+                        .bind(format!("{b}.draft."))
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -452,7 +460,7 @@ impl Store {
     pub async fn purge_boards(&self, ids: &[String]) -> Result<(), StoreError> {
         for b in ids {
             for sql in BOARD_DATA {
-                let drafts = format!("{b}.draft.%");
+                let drafts = format!("{b}.draft.");
                 exec!(self, sql, b, drafts.as_str())?;
             }
         }
@@ -475,6 +483,31 @@ impl Store {
 
     // ------------------------------------------------------------ sessions
 
+    /// Inserts a row placed after its siblings (`insert` takes `args`, then the creation
+    /// time, and computes `MAX(position) + 1` in the parent `args[1]`), after `lock`, a
+    /// write on the parent's row (`$1`): rows made at once in one parent then take their
+    /// positions one after the other. On PostgreSQL that is the parent's row lock (two
+    /// bare `INSERT … SELECT MAX(position) + 1` read the same maximum); on SQLite, the
+    /// database's write lock.
+    async fn insert_at_end(
+        &self,
+        lock: &str,
+        insert: &str,
+        args: [&str; 4],
+    ) -> Result<(), StoreError> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(lock).bind(args[1]).execute(&mut *tx).await?;
+            let mut q = sqlx::query(insert);
+            for a in args {
+                q = q.bind(a);
+            }
+            q.bind(now_ms()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     pub async fn create_session(
         &self,
         id: &str,
@@ -482,11 +515,13 @@ impl Store {
         title: &str,
         date: &str,
     ) -> Result<(), StoreError> {
-        exec!(self,
+        self.insert_at_end(
+            "UPDATE workspaces SET name = name WHERE id = $1",
             "INSERT INTO sessions (id, workspace_id, title, date, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM sessions WHERE workspace_id = $2), $5)",
-            id, workspace_id, title, date, now_ms())?;
-        Ok(())
+            [id, workspace_id, title, date],
+        )
+        .await
     }
 
     pub async fn list_sessions(&self, workspace_id: &str) -> Result<Vec<SessionRow>, StoreError> {
@@ -588,11 +623,13 @@ impl Store {
         kind: RoomKind,
         name: &str,
     ) -> Result<(), StoreError> {
-        exec!(self,
+        self.insert_at_end(
+            "UPDATE sessions SET title = title WHERE id = $1",
             "INSERT INTO rooms (id, session_id, kind, name, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM rooms WHERE session_id = $2), $5)",
-            id, session_id, kind.as_str(), name, now_ms())?;
-        Ok(())
+            [id, session_id, kind.as_str(), name],
+        )
+        .await
     }
 
     pub async fn list_rooms(&self, session_id: &str) -> Result<Vec<RoomRow>, StoreError> {
@@ -617,11 +654,13 @@ impl Store {
         kind: BoardKind,
         title: &str,
     ) -> Result<(), StoreError> {
-        exec!(self,
+        self.insert_at_end(
+            "UPDATE rooms SET name = name WHERE id = $1",
             "INSERT INTO boards (id, room_id, kind, title, position, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards WHERE room_id = $2), $5)",
-            id, room_id, kind.as_str(), title, now_ms())?;
-        Ok(())
+            [id, room_id, kind.as_str(), title],
+        )
+        .await
     }
 
     pub async fn get_board(&self, id: &str) -> Result<Option<BoardRow>, StoreError> {
@@ -685,7 +724,7 @@ impl Store {
 
     pub async fn list_invites(&self, session_id: &str) -> Result<Vec<InviteRow>, StoreError> {
         Ok(fetch!(self, fetch_all, InviteRow,
-            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE session_id = $1 ORDER BY created_at", session_id)?)
+            "SELECT id, session_id, role, created_at, expires_at, revoked_at FROM invites WHERE session_id = $1 ORDER BY created_at, id", session_id)?)
     }
 
     /// Revokes an invitation; returns the ids of the participants who joined through
@@ -1014,9 +1053,12 @@ impl Store {
         })
     }
 
-    /// Dots per item, most first.
+    /// Dots per item, most first, then by item id's bytes. (The ties are put in order
+    /// here, not by `ORDER BY item_id`: PostgreSQL would sort those by the database's
+    /// collation, which is not SQLite's byte order unless it is `C`, and item ids mix
+    /// cases.)
     pub async fn vote_tally(&self, vote_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        with_pool!(self, |p| {
+        let mut tally = with_pool!(self, |p| {
             let rows = sqlx::query(
                 "SELECT item_id, dots FROM vote_tally WHERE vote_id = $1 AND dots > 0 ORDER BY dots DESC, item_id",
             )
@@ -1031,8 +1073,9 @@ impl Store {
                     ))
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(StoreError::from)
-        })
+        })?;
+        tally.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(tally)
     }
 
     /// How many dots the voter named `voter` has placed in an open vote (a closed vote

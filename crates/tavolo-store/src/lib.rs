@@ -1,9 +1,28 @@
 //! Durable storage of boards: an append log of Yjs updates plus snapshots, on SQLite or
 //! PostgreSQL through sqlx.
 //!
-//! - [`Store`]: one type for both backends, chosen by URL scheme. Every query is written
-//!   once and compiled for each backend by [`with_pool!`], so the two cannot drift apart;
-//!   the migrations (`migrations/sqlite`, `migrations/postgres`) are embedded and run by
+//! - [`Store`]: one type for both backends, chosen by URL scheme. Most queries are
+//!   written once and compiled for each backend by `with_pool!` (and `exec!` and `fetch!`,
+//!   built on it): sqlx's query API is generic over the database, and SQLite accepts
+//!   PostgreSQL's `$1` placeholders. Not all: where the backends differ in what matters
+//!   (locking, isolation, latency), a query is written per backend (a `match` on the pool
+//!   or on [`Store::backend`]), and its doc says why:
+//!   - [`Store::append`]: on SQLite its own connection and one multi-statement query
+//!     (`BEGIN IMMEDIATE`, the rows as a `VALUES` list read as `column1`, `column2`), as
+//!     one hand-off to SQLite's worker thread; on PostgreSQL a transaction of upserts and
+//!     multi-row `INSERT`s;
+//!   - [`Store::load_board`]: PostgreSQL's transaction asks for `REPEATABLE READ` (its
+//!     statements would each see their own snapshot otherwise);
+//!   - [`Store::change_session_state`]: a `SELECT … FOR UPDATE` transaction on
+//!     PostgreSQL, a lock in the process on SQLite (one node by design);
+//!   - [`Store::setup_first_facilitator`]: PostgreSQL locks the facilitators table first;
+//!   - [`Store::remove_dot`]: one row of several identical ones, by `rowid` or `ctid`;
+//!   - SQLite only: the write-ahead log's checkpoints ([`Store::checkpoint`],
+//!     [`Store::checkpoint_truncate`]), [`Store::open_read_only`] and its check that
+//!     every migration is applied.
+//!
+//!   The schema is written twice too (`migrations/sqlite`, `migrations/postgres`: the
+//!   same tables, each in its backend's types); both are embedded and run by
 //!   [`Store::migrate`].
 //! - [`writer::LogWriter`]: group commit. Boards hand it their new updates; it writes
 //!   whatever has queued up, from every board, in one transaction and answers each caller
@@ -11,7 +30,9 @@
 //!   is how the durability promise (committed before anyone else sees it) stays fast.
 //! - [`testing`]: a fresh PostgreSQL database per test.
 //!
-//! The contract every backend must meet is `tests/contract.rs`, run on both.
+//! The contract every backend must meet is `tests/contract.rs` (the board log, votes
+//! under concurrency) and `tests/facilitation.rs` (every query of [`domain`]), each run
+//! on both.
 
 pub mod kinds;
 pub mod testing;

@@ -19,6 +19,8 @@ export interface Command {
   group: 'tools' | 'edit' | 'view'
   /** Handled by the browser's clipboard events (listed for the help panel only). */
   viaClipboard?: boolean
+  /** An edit command that changes nothing, so it runs on a read-only board too (see `runsReadOnly`). */
+  readOnlyOk?: true
   match: (e: KeyLike) => boolean
   /** `false`: the key was not used, and the browser does what it does with it (Tab leaving the canvas). */
   run: (ed: Editor, ctx: CommandContext, e: KeyLike) => void | false
@@ -67,7 +69,7 @@ export const COMMANDS: Command[] = [
   { id: 'cut', label: 'cmd.cut', keys: ['Ctrl+X'], group: 'edit', viaClipboard: true, match: () => false, run: () => {} },
   { id: 'paste', label: 'cmd.paste', keys: ['Ctrl+V'], group: 'edit', viaClipboard: true, match: () => false, run: () => {} },
   {
-    id: 'selectAll', label: 'cmd.selectAll', keys: ['Ctrl+A'], group: 'edit',
+    id: 'selectAll', label: 'cmd.selectAll', keys: ['Ctrl+A'], group: 'edit', readOnlyOk: true,
     match: (e) => mod(e) && !e.shiftKey && keyIs(e, 'a'),
     run: (ed) => ed.selectAll()
   },
@@ -101,12 +103,12 @@ export const COMMANDS: Command[] = [
     }
   },
   {
-    id: 'escape', label: 'cmd.escape', keys: ['Esc'], group: 'edit',
+    id: 'escape', label: 'cmd.escape', keys: ['Esc'], group: 'edit', readOnlyOk: true,
     match: (e) => e.key === 'Escape',
     run: (ed) => { ed.setSelection([]); ed.selectLink(null); ed.setTool('select') }
   },
   {
-    id: 'nextItem', label: 'cmd.nextItem', keys: ['Tab', 'Shift+Tab'], group: 'edit',
+    id: 'nextItem', label: 'cmd.nextItem', keys: ['Tab', 'Shift+Tab'], group: 'edit', readOnlyOk: true,
     match: (e) => plain(e) && e.key === 'Tab',
     run: (ed, ctx, e) => {
       if (ed.cycleSelection(e.shiftKey ? -1 : 1) !== null) { ctx.announce(''); return }
@@ -162,6 +164,14 @@ export const COMMANDS: Command[] = [
     run: (_ed, ctx) => ctx.toggleHelp()
   }
 ]
+
+/**
+ * Whether a key command runs on a read-only board: the tools' and the view's do (a tool that
+ * creates is refused by the editor), and the edit commands that change nothing.
+ */
+export function runsReadOnly (cmd: Command): boolean {
+  return cmd.group !== 'edit' || cmd.readOnlyOk === true
+}
 
 /** The command a key press runs, if any. */
 /** Key names shown in the help panel go through the translation table (`key.*`). */

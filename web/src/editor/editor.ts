@@ -33,6 +33,9 @@ export interface Overlay {
   draft?: Rect & { tool: ToolId }
 }
 
+/** The tools a read-only editor keeps: they change nothing. */
+export const READ_ONLY_TOOLS: ReadonlySet<ToolId> = new Set<ToolId>(['select', 'hand'])
+
 export const CLIPBOARD_MARK = 'tavolo-clipboard-v1'
 const PASTE_OFFSET = 24
 const CAPTURE_MS = 500
@@ -49,6 +52,7 @@ export class Editor {
   editing: string | null = null
   view: MapView = 'grid'
   overlay: Overlay = {}
+  /** Nothing that changes the board runs: see `EDITOR_METHODS`, the one gate. */
   readOnly = false
   /** Zoom to fit as soon as the canvas knows its size (a freshly opened board). */
   fitOnMount = true
@@ -240,8 +244,12 @@ export class Editor {
 
   // ---- tools and gestures' overlay ----------------------------------------------------
 
+  /** Whether the tool can be picked now: on a read-only board, only those that change nothing. */
+  mayUseTool (tool: ToolId): boolean {
+    return !this.readOnly || READ_ONLY_TOOLS.has(tool)
+  }
+
   setTool (tool: ToolId): void {
-    if (this.readOnly && tool !== 'select' && tool !== 'hand') return
     this.tool = tool
     this.emit('tool')
   }
@@ -348,7 +356,7 @@ export class Editor {
    * that they do not cover each other. Starts writing in it when it holds text.
    */
   placeFromKeyboard (): string | null {
-    if (this.readOnly || this.view === 'circles') return null
+    if (this.view === 'circles') return null
     const v = this.visible()
     const c = { x: v.x + v.w / 2, y: v.y + v.h / 2 }
     const tool = this.placing ? this.tool : this.toolAt(c)
@@ -362,7 +370,6 @@ export class Editor {
   }
 
   createItem (tool: ToolId, at: Point, rect?: Rect, extra: Partial<Item> = {}, text = ''): string | null {
-    if (this.readOnly) return null
     let item: Item
     const base = { z: this.topZ(), author: this.author }
     if (tool === 'sticky') {
@@ -416,7 +423,7 @@ export class Editor {
   }
 
   createInk (abs: number[], bounds: Rect & { points: number[] }): string | null {
-    if (this.readOnly || abs.length < 4) return null
+    if (abs.length < 4) return null
     const id = newId()
     const item: Item = { type: 'ink', ...bounds, color: 'purple', z: this.topZ(), author: this.author }
     const f = this.frameAt(item)
@@ -435,7 +442,7 @@ export class Editor {
   }
 
   createLink (from: string, to: string, kind: LinkKind = this.defaultLinkKind()): string | null {
-    if (this.readOnly || from === to || !this.board.items.has(from) || !this.board.items.has(to)) return null
+    if (from === to || !this.board.items.has(from) || !this.board.items.has(to)) return null
     for (const l of this.board.links.values()) if (l.from === from && l.to === to) return null
     const id = newId()
     this.undo.stopCapturing()
@@ -460,7 +467,6 @@ export class Editor {
 
   /** Moves items from their `origins` by (dx, dy) board pixels (one transaction). */
   moveFrom (origins: Map<string, Point>, dx: number, dy: number): void {
-    if (this.readOnly) return
     this.board.transact(() => {
       for (const [id, o] of origins) this.board.updateItem(id, { x: Math.round(o.x + dx), y: Math.round(o.y + dy) })
     })
@@ -468,7 +474,6 @@ export class Editor {
 
   /** After a move: frame membership by where each item landed, ToC roles by lane. */
   settle (ids: Iterable<string>): void {
-    if (this.readOnly) return
     const moved = new Set(ids)
     const lanes = this.board.getMeta()?.template?.lanes
     this.board.transact(() => {
@@ -503,7 +508,7 @@ export class Editor {
   }
 
   nudge (dx: number, dy: number): void {
-    if (this.readOnly || this.selection.size === 0 || this.view === 'circles') return
+    if (this.selection.size === 0 || this.view === 'circles') return
     const ids = this.movingSet()
     const origins = new Map<string, Point>()
     for (const id of ids) { const it = this.board.getItem(id); if (it) origins.set(id, { x: it.x, y: it.y }) }
@@ -512,7 +517,6 @@ export class Editor {
   }
 
   resize (id: string, r: Rect, from?: Item): void {
-    if (this.readOnly) return
     const it = from ?? this.board.getItem(id)
     if (!it) return
     const patch: Partial<Item> = { x: Math.round(r.x), y: Math.round(r.y), w: Math.max(20, Math.round(r.w)), h: Math.max(20, Math.round(r.h)) }
@@ -530,7 +534,6 @@ export class Editor {
   // ---- edit commands ------------------------------------------------------------------
 
   deleteSelection (): number {
-    if (this.readOnly) return 0
     if (this.selectedLink) {
       this.board.deleteLinks([this.selectedLink])
       this.selectLink(null)
@@ -550,7 +553,6 @@ export class Editor {
   }
 
   bringToFront (): void {
-    if (this.readOnly) return
     const ids = this.sortedSelection()
     if (!ids.length) return
     const keys = keysAbove(this.sorted().map(([, it]) => it.z), ids.length)
@@ -558,7 +560,6 @@ export class Editor {
   }
 
   sendToBack (): void {
-    if (this.readOnly) return
     const ids = this.sortedSelection()
     if (!ids.length) return
     const keys = keysBelow(this.sorted().map(([, it]) => it.z), ids.length)
@@ -594,7 +595,7 @@ export class Editor {
 
   /** Pastes what copyJSON produced (new ids, offset), or plain text as a new sticky note. */
   paste (text: string | null = this.memoryClipboard, at?: Point): string[] {
-    if (this.readOnly || !text) return []
+    if (!text) return []
     let parsed: { items?: BoardJSON['items'], links?: BoardJSON['links'] } | null = null
     try {
       const o = JSON.parse(text)
@@ -665,7 +666,7 @@ export class Editor {
   // ---- text editing -------------------------------------------------------------------
 
   startEditing (id: string): void {
-    if (this.readOnly || this.view === 'circles') return
+    if (this.view === 'circles') return
     const it = this.board.getItem(id)
     if (!it || it.type === 'ink') return
     this.editing = id
@@ -696,4 +697,105 @@ export class Editor {
     this.undo.destroy()
     this.listeners.clear()
   }
+}
+
+// ---- the read-only gate ---------------------------------------------------------------
+
+type Method = { [K in keyof Editor]: Editor[K] extends (...args: never[]) => unknown ? K : never }[keyof Editor]
+
+/** What a method that changes the board does on a read-only editor: nothing, returning `refuse()`, unless `allows` its arguments. */
+export interface Gated<A extends unknown[], R> {
+  refuse: () => R
+  allows?: (...args: A) => boolean
+}
+
+type Gate<F> = F extends (...args: infer A) => infer R ? 'reads' | Gated<A, R> : never
+
+/**
+ * Every public method of the editor, by whether it may change the board. Those that may are
+ * refused on a read-only editor, here and only here (the gate below wraps them once, on the
+ * prototype): no command checks `readOnly` itself. The type requires every method to be
+ * listed, so a new one cannot be added without saying which it is.
+ */
+export const EDITOR_METHODS: { readonly [K in Method]: Gate<Editor[K]> } = {
+  on: 'reads',
+  emit: 'reads',
+  sorted: 'reads',
+  display: 'reads',
+  hiddenInView: 'reads',
+  setCamera: 'reads',
+  setSize: 'reads',
+  toBoard: 'reads',
+  toScreen: 'reads',
+  visible: 'reads',
+  panBy: 'reads',
+  zoomAtPoint: 'reads',
+  zoomStep: 'reads',
+  contentBounds: 'reads',
+  zoomToFit: 'reads',
+  zoomToReadable: 'reads',
+  zoomToSelection: 'reads',
+  reveal: 'reads',
+  setSelection: 'reads',
+  selectLink: 'reads',
+  toggleSelected: 'reads',
+  selectAll: 'reads',
+  selectionBounds: 'reads',
+  cycleSelection: 'reads',
+  mayUseTool: 'reads',
+  // picking a tool changes nothing, but the tools that create are refused: they would
+  setTool: { refuse: () => undefined, allows: (tool) => READ_ONLY_TOOLS.has(tool) },
+  setOverlay: 'reads',
+  setView: 'reads',
+  hitTest: 'reads',
+  hitLink: 'reads',
+  itemsInRect: 'reads',
+  itemsIntersecting: 'reads',
+  frameAt: 'reads',
+  toolAt: 'reads',
+  placeFromKeyboard: { refuse: () => null },
+  createItem: { refuse: () => null },
+  createInk: { refuse: () => null },
+  defaultLinkKind: 'reads',
+  createLink: { refuse: () => null },
+  movingSet: 'reads',
+  moveFrom: { refuse: () => undefined },
+  settle: { refuse: () => undefined },
+  dropInCircle: { refuse: () => undefined },
+  nudge: { refuse: () => undefined },
+  resize: { refuse: () => undefined },
+  deleteSelection: { refuse: () => 0 },
+  setColor: { refuse: () => undefined },
+  bringToFront: { refuse: () => undefined },
+  sendToBack: { refuse: () => undefined },
+  copyJSON: 'reads',
+  cut: { refuse: () => null },
+  paste: { refuse: () => [] },
+  duplicate: { refuse: () => [] },
+  undoLast: { refuse: () => undefined },
+  redoLast: { refuse: () => undefined },
+  // writing in an item is changing it (and creates its text if it has none)
+  startEditing: { refuse: () => undefined },
+  stopEditing: 'reads',
+  linkEnds: 'reads',
+  destroy: 'reads'
+}
+
+const GATED = Symbol('read-only gate')
+
+/** Whether the method is behind the read-only gate (for tests). */
+export function isGated (name: Method): boolean {
+  return (Editor.prototype[name] as unknown as Record<symbol, unknown>)[GATED] === true
+}
+
+for (const [name, gate] of Object.entries(EDITOR_METHODS) as Array<[string, 'reads' | Gated<unknown[], unknown>]>) {
+  if (gate === 'reads') continue
+  const proto = Editor.prototype as unknown as Record<string, (this: Editor, ...args: unknown[]) => unknown>
+  const inner = proto[name]
+  const gated = function (this: Editor, ...args: unknown[]): unknown {
+    if (this.readOnly && !(gate.allows?.(...args) ?? false)) return gate.refuse()
+    return inner.apply(this, args)
+  }
+  Object.defineProperty(gated, GATED, { value: true })
+  proto[name] = gated
 }

@@ -5,7 +5,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
 import { Gestures, type PointerInput } from '../editor/tools'
-import { commandFor, type CommandContext } from '../editor/commands'
+import { commandFor, runsReadOnly, type CommandContext } from '../editor/commands'
 import type { Presence } from '../sync/presence'
 import { t } from '../i18n'
 import { Scene } from './Scene'
@@ -95,7 +95,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       const p = input(e)
       const hit = editor.hitTest(p.board)
       if (hit) editor.startEditing(hit)
-      else if (editor.tool === 'select' && !editor.readOnly && editor.view !== 'circles') {
+      else if (editor.tool === 'select' && editor.view !== 'circles') {
         const id = editor.createItem(editor.toolAt(p.board), p.board)
         if (id) editor.startEditing(id)
       }
@@ -107,7 +107,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       if ((e.ctrlKey || e.metaKey) && !e.altKey) {
         const k = e.key.toLowerCase()
         if (k === 'c') { editor.copyJSON(); return }
-        if (k === 'v' && !editor.readOnly) {
+        if (k === 'v') {
           pasteHandled = false
           setTimeout(() => { if (!pasteHandled) editor.paste() }, 80)
           return
@@ -116,7 +116,7 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       if (e.key === ' ' && !e.repeat) { g.spaceHeld = true; node.style.cursor = 'grab'; e.preventDefault(); return }
       const cmd = commandFor(e)
       if (!cmd) return
-      if (editor.readOnly && cmd.group === 'edit' && !['escape', 'nextItem', 'selectAll'].includes(cmd.id)) return
+      if (editor.readOnly && !runsReadOnly(cmd)) return
       if (cmd.group === 'view') onUserView?.()
       if (cmd.run(editor, commands, e) !== false) e.preventDefault()
     }
@@ -131,11 +131,12 @@ export function Canvas ({ editor, presence, title, commands, onUserView, underla
       if (json && e.clipboardData) { e.clipboardData.setData('text/plain', json); e.preventDefault() }
     }
     const onCut = (e: ClipboardEvent) => {
-      if (!focused() || editor.readOnly) return
+      if (!focused()) return
       const json = editor.cut()
       if (json && e.clipboardData) { e.clipboardData.setData('text/plain', json); e.preventDefault() }
     }
     const onPaste = (e: ClipboardEvent) => {
+      // on a read-only board the editor refuses the paste; the event is left to the browser
       if (!focused() || editor.readOnly) return
       const text = e.clipboardData?.getData('text/plain')
       e.preventDefault()

@@ -27,7 +27,7 @@ export function Toolbar ({ editor, listMode, onToggleList, onHelp }: { editor: E
     <div class="toolbar" role="toolbar" aria-label={t('toolbar.label')} aria-orientation="vertical">
       {!listMode && TOOLS.map(([id, label, key, d]) => (
         <button key={id} type="button" class="tool" data-tool={id} aria-pressed={editor.tool === id} title={`${t(label)} (${key})`}
-          aria-label={t(label)} aria-keyshortcuts={key} disabled={editor.readOnly && id !== 'select' && id !== 'hand'} onClick={() => pick(id)}>
+          aria-label={t(label)} aria-keyshortcuts={key} disabled={!editor.mayUseTool(id)} onClick={() => pick(id)}>
           <Icon d={d} />
         </button>
       ))}
@@ -36,7 +36,7 @@ export function Toolbar ({ editor, listMode, onToggleList, onHelp }: { editor: E
           <div class="cards" role="group" aria-label={t('toolbar.cards')}>
             {roles.map((r) => (
               <button key={r} type="button" class="tool card-tool" data-tool={`card:${r}`} aria-pressed={editor.tool === `card:${r}`}
-                disabled={editor.readOnly} title={t('tool.card', { role: tDynamic(`role.${r}`) })} onClick={() => pick(`card:${r}`)}>
+                disabled={!editor.mayUseTool(`card:${r}`)} title={t('tool.card', { role: tDynamic(`role.${r}`) })} onClick={() => pick(`card:${r}`)}>
                 {tDynamic(`role.${r}`)}
               </button>
             ))}
@@ -58,8 +58,8 @@ export function ViewControls ({ editor }: { editor: Editor }) {
   useEditor(editor, ['camera', 'undo'])
   return (
     <div class="view-controls" role="toolbar" aria-label={t('toolbar.view')}>
-      <button type="button" class="tool" title={t('toolbar.undo')} aria-label={t('toolbar.undo')} disabled={!editor.undo.canUndo()} onClick={() => editor.undoLast()}><Icon d="M9 14 L4 9 L9 4 M4 9 H15 a5 5 0 0 1 0 10 H11" /></button>
-      <button type="button" class="tool" title={t('toolbar.redo')} aria-label={t('toolbar.redo')} disabled={!editor.undo.canRedo()} onClick={() => editor.redoLast()}><Icon d="M15 14 L20 9 L15 4 M20 9 H9 a5 5 0 0 0 0 10 H13" /></button>
+      <button type="button" class="tool" title={t('toolbar.undo')} aria-label={t('toolbar.undo')} disabled={editor.readOnly || !editor.undo.canUndo()} onClick={() => editor.undoLast()}><Icon d="M9 14 L4 9 L9 4 M4 9 H15 a5 5 0 0 1 0 10 H11" /></button>
+      <button type="button" class="tool" title={t('toolbar.redo')} aria-label={t('toolbar.redo')} disabled={editor.readOnly || !editor.undo.canRedo()} onClick={() => editor.redoLast()}><Icon d="M15 14 L20 9 L15 4 M20 9 H9 a5 5 0 0 0 0 10 H13" /></button>
       <button type="button" class="tool" title={t('toolbar.zoomOut')} aria-label={t('toolbar.zoomOut')} onClick={() => editor.zoomStep(-1)}><Icon d="M5 12 H19" /></button>
       <button type="button" class="tool zoom-level" title={t('toolbar.zoomReset')} aria-label={t('toolbar.zoomLevel', { pct: Math.round(editor.camera.zoom * 100) })} onClick={() => editor.zoomAtPoint(1)}>{Math.round(editor.camera.zoom * 100)}%</button>
       <button type="button" class="tool" title={t('toolbar.zoomIn')} aria-label={t('toolbar.zoomIn')} onClick={() => editor.zoomStep(1)}><Icon d="M5 12 H19 M12 5 V19" /></button>
