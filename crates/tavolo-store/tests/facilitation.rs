@@ -712,7 +712,7 @@ async fn rooms_and_boards(store: Store, _raw: Raw) {
         RoomRow {
             id: "r2".into(),
             session_id: "s".into(),
-            kind: r2.kind.clone(),
+            kind: r2.kind,
             name: "Gruppo 1".into(),
             position: 2,
         }
@@ -739,11 +739,11 @@ async fn rooms_and_boards(store: Store, _raw: Raw) {
         BoardRow {
             id: "b21".into(),
             room_id: "r2".into(),
-            kind: b21.kind.clone(),
+            kind: b21.kind,
             title: "Group board".into(),
             locked: b21.locked,
             position: 1,
-            room_kind: b21.room_kind.clone(),
+            room_kind: b21.room_kind,
             session_id: "s".into(),
             workspace_id: "w".into(),
         }
@@ -818,7 +818,7 @@ async fn invitations(store: Store, _raw: Raw) {
         InviteRow {
             id: "i1".into(),
             session_id: "s".into(),
-            role: i1.role.clone(),
+            role: i1.role,
             created_at: i1.created_at,
             expires_at: exp,
             revoked_at: None,
@@ -975,7 +975,7 @@ async fn participants(store: Store, _raw: Raw) {
         ParticipantRow {
             id: "p1".into(),
             session_id: "s".into(),
-            role: p1.role.clone(),
+            role: p1.role,
             display_name: "Ada".into(),
             group_room: None,
             workspace_id: "w".into(),
