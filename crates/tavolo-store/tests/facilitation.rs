@@ -1292,7 +1292,7 @@ async fn snapshots(store: Store, _raw: Raw) {
         id: m,
         board_id: "b".into(),
         seq: 1,
-        kind: list[1].kind.clone(),
+        kind: list[1].kind,
         label: Some("Before".into()),
         session_id: None,
         created_at: list[1].created_at,
