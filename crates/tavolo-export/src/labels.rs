@@ -108,6 +108,23 @@ pub fn section(s: &str) -> &str {
     }
 }
 
+/// The meeting's room, made with the meeting.
+pub const PLENARY: &str = "Plenaria";
+
+/// The `n`th breakout group (from 1).
+pub fn group(n: usize) -> String {
+    format!("Gruppo {n}")
+}
+
+/// The title of a board made from a template that has none (a group's board): the kind's
+/// name, a free board's plain "Lavagna".
+pub fn board_title(k: Option<tavolo_board::BoardKind>) -> &'static str {
+    match k {
+        None | Some(tavolo_board::BoardKind::Free) => "Lavagna",
+        other => kind(other),
+    }
+}
+
 pub fn kind(k: Option<tavolo_board::BoardKind>) -> &'static str {
     use tavolo_board::BoardKind::*;
     match k {

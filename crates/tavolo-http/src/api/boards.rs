@@ -4,7 +4,7 @@
 
 use super::error::{patched, ApiError, ApiResult};
 use super::guard::{board_id, owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
-use super::service::{self, Conflict};
+use super::service::{self, Assignment, Conflict};
 use super::view::{change_state, ok, publish, Created, Done, SessionView};
 use crate::AppState;
 use axum::extract::State;
@@ -15,9 +15,8 @@ use serde::{Deserialize, Serialize};
 use tavolo_board::{gather, Board, BoardKind};
 use tavolo_hub::CloseReason;
 use tavolo_rooms::access::Principal;
-use tavolo_rooms::auth;
 use tavolo_rooms::state::{Phase, SessionState};
-use tavolo_store::{Role, RoomKind};
+use tavolo_store::RoomKind;
 use tavolo_sync::Access;
 
 pub fn router() -> Router<AppState> {
@@ -127,19 +126,6 @@ struct BreakoutBody {
     assign: Assignment,
 }
 
-/// How a spawn puts the participants into the new groups.
-#[derive(Deserialize, Default, Clone, Copy)]
-#[serde(rename_all = "snake_case")]
-enum Assignment {
-    /// In turn, in the order they joined: groups differ by one at most.
-    #[default]
-    Balanced,
-    /// In turn, shuffled.
-    Random,
-    /// Nobody: the facilitator assigns them.
-    None,
-}
-
 #[derive(Serialize)]
 struct Spawned {
     rooms: Vec<String>,
@@ -156,45 +142,8 @@ async fn spawn_breakouts(
     if session.closed_at.is_some() {
         return Err(ApiError::Conflict(Conflict::MeetingClosed));
     }
-    if !(1..=20).contains(&b.groups) {
-        return Err(ApiError::BadRequest("from 1 to 20 groups".into()));
-    }
     let content = starting_content(&s, &fac, b.kind, b.copy_from.as_deref()).await?;
-    let title = match content.meta.kind {
-        _ if !content.meta.title.is_empty() => content.meta.title.clone(),
-        Some(k) => kind_title(k).to_owned(),
-        None => "Lavagna".into(),
-    };
-    let mut rooms = Vec::new();
-    for n in 1..=b.groups {
-        let room = auth::new_id();
-        s.store
-            .create_room(&room, &id, RoomKind::Breakout, &format!("Gruppo {n}"))
-            .await?;
-        service::create_board(&s.store, &room, &title, content.clone()).await?;
-        rooms.push(room);
-    }
-    let members: Vec<_> = s
-        .store
-        .list_participants(&id)
-        .await?
-        .into_iter()
-        .filter(|p| p.role == Role::Participant)
-        .collect();
-    let mut order: Vec<usize> = (0..members.len()).collect();
-    match b.assign {
-        Assignment::Balanced => {}
-        Assignment::Random => {
-            use rand::seq::SliceRandom;
-            order.shuffle(&mut rand::rng());
-        }
-        Assignment::None => order.clear(),
-    }
-    for (i, m) in order.iter().enumerate() {
-        s.store
-            .set_participant_group(&members[*m].id, Some(&rooms[i % rooms.len()]))
-            .await?;
-    }
+    let rooms = service::spawn_groups(&s.store, &id, b.groups, content, b.assign).await?;
     let groups = rooms.clone();
     change_state(&s, &id, move |st| {
         st.groups = groups;
@@ -202,17 +151,6 @@ async fn spawn_breakouts(
     })
     .await?;
     Ok((StatusCode::CREATED, Json(Spawned { rooms })))
-}
-
-fn kind_title(kind: BoardKind) -> &'static str {
-    match kind {
-        BoardKind::Free => "Lavagna",
-        BoardKind::StakeholderMap => "Mappa degli stakeholder",
-        BoardKind::ProblemTree => "Albero dei problemi",
-        BoardKind::ObjectiveTree => "Albero degli obiettivi",
-        BoardKind::TheoryOfChange => "Teoria del cambiamento",
-        BoardKind::SocialReport => "Rendicontazione sociale",
-    }
 }
 
 /// Moves participants between groups (drag and drop in the console): participant id →

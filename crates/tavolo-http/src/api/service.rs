@@ -4,6 +4,7 @@
 
 use crate::passwords::{PasswordError, Passwords};
 use tavolo_board::{Board, BoardKind};
+use tavolo_export::labels;
 use tavolo_hub::{AttachError, Hub};
 use tavolo_rooms::auth::{invite_code, new_id, new_invite_code, new_token, token_hash};
 use tavolo_store::{
@@ -297,7 +298,7 @@ pub async fn create_session(
     store.create_session(&id, workspace, &title, &date).await?;
     let plenary = new_id();
     store
-        .create_room(&plenary, &id, RoomKind::Plenary, "Plenaria")
+        .create_room(&plenary, &id, RoomKind::Plenary, labels::PLENARY)
         .await?;
     if let Some(prev) = previous {
         for b in store.list_session_boards(&prev.id).await? {
@@ -433,4 +434,67 @@ pub async fn join(
         )
         .await?;
     Ok((id, invite.session_id, token))
+}
+
+/// How a spawn puts the participants into the new groups.
+#[derive(serde::Deserialize, Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Assignment {
+    /// In turn, in the order they joined: groups differ by one at most.
+    #[default]
+    Balanced,
+    /// In turn, shuffled.
+    Random,
+    /// Nobody: the facilitator assigns them.
+    None,
+}
+
+/// Makes `groups` breakout groups of a meeting (1 to 20), each with its own board made
+/// from `content` (new documents, not shared ones), and puts the participants (not the
+/// observers) into them as `assign` says; returns the groups' room ids in order. The
+/// room state's list of groups is the caller's to set.
+pub async fn spawn_groups(
+    store: &Store,
+    session: &str,
+    groups: usize,
+    content: Board,
+    assign: Assignment,
+) -> ServiceResult<Vec<String>> {
+    if !(1..=20).contains(&groups) {
+        return Err(ServiceError::Invalid("from 1 to 20 groups".into()));
+    }
+    let title = match content.meta.title.as_str() {
+        "" => labels::board_title(content.meta.kind).to_owned(),
+        title => title.to_owned(),
+    };
+    let mut rooms = Vec::new();
+    for n in 1..=groups {
+        let room = new_id();
+        store
+            .create_room(&room, session, RoomKind::Breakout, &labels::group(n))
+            .await?;
+        create_board(store, &room, &title, content.clone()).await?;
+        rooms.push(room);
+    }
+    let members: Vec<_> = store
+        .list_participants(session)
+        .await?
+        .into_iter()
+        .filter(|p| p.role == Role::Participant)
+        .collect();
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    match assign {
+        Assignment::Balanced => {}
+        Assignment::Random => {
+            use rand::seq::SliceRandom;
+            order.shuffle(&mut rand::rng());
+        }
+        Assignment::None => order.clear(),
+    }
+    for (i, m) in order.iter().enumerate() {
+        store
+            .set_participant_group(&members[*m].id, Some(&rooms[i % rooms.len()]))
+            .await?;
+    }
+    Ok(rooms)
 }
