@@ -5,9 +5,9 @@ use anyhow::{anyhow, Context};
 use clap::Subcommand;
 use std::io::BufRead;
 use tavolo_board::BoardKind;
-use tavolo_http::api::service;
 use tavolo_rooms::access::Part;
 use tavolo_rooms::auth::{new_id, new_token, token_hash};
+use tavolo_rooms::service;
 use tavolo_store::{Role, RoomKind, Store};
 
 #[derive(Subcommand, Debug)]
@@ -109,10 +109,11 @@ pub async fn run(store: &Store, cmd: &Admin) -> anyhow::Result<()> {
                 }
             };
             // the server's hashing, one at a time (an operator's command, nothing to queue)
-            let passwords = tavolo_http::Passwords::new(tavolo_http::PasswordLimits {
-                concurrent: 1,
-                ..Default::default()
-            });
+            let passwords =
+                tavolo_rooms::passwords::Passwords::new(tavolo_rooms::passwords::PasswordLimits {
+                    concurrent: 1,
+                    ..Default::default()
+                });
             let id = service::create_facilitator(store, &passwords, email, name, &password)
                 .await
                 .map_err(api)?;

@@ -413,10 +413,10 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
         anonymous_board_bytes: (cli.anonymous_board_mib > 0)
             .then(|| cli.anonymous_board_mib.saturating_mul(1024 * 1024)),
         secure_cookies: !cli.insecure_cookies,
-        passwords: tavolo_http::PasswordLimits {
+        passwords: tavolo_rooms::passwords::PasswordLimits {
             concurrent: cli
                 .password_hashes
-                .unwrap_or_else(tavolo_http::PasswordLimits::default_concurrent)
+                .unwrap_or_else(tavolo_rooms::passwords::PasswordLimits::default_concurrent)
                 .max(1),
             queue: cli.password_queue,
             ..Default::default()

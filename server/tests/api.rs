@@ -489,7 +489,7 @@ async fn expired_and_revoked_invites_are_refused(backend: Backend) {
         (410, Some("invite_revoked"))
     );
     // expired: an invitation whose time is up
-    let token = tavolo_http::api::service::create_invite(
+    let token = tavolo_rooms::service::create_invite(
         &w.server.store,
         &w.session,
         tavolo_store::Role::Participant,
@@ -635,7 +635,7 @@ async fn locked_board_refuses_participants_only(backend: Backend) {
     let w = world(backend, &db).await;
     let a = w.connect(&w.board, &w.a.token).await.unwrap();
     let fac_url =
-        tavolo_http::api::service::create_login(&w.server.store, &facilitator_id(&w).await, 1)
+        tavolo_rooms::service::create_login(&w.server.store, &facilitator_id(&w).await, 1)
             .await
             .unwrap();
     let f = w.connect(&w.board, &fac_url).await.unwrap();
@@ -1011,7 +1011,7 @@ async fn meeting_flow(backend: Backend) {
         "the stakeholder map and the gathered board"
     );
     let fac_token =
-        tavolo_http::api::service::create_login(&w.server.store, &facilitator_id(&w).await, 1)
+        tavolo_rooms::service::create_login(&w.server.store, &facilitator_id(&w).await, 1)
             .await
             .unwrap();
     let copy = next_boards

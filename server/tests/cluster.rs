@@ -211,9 +211,9 @@ async fn state_changes_through_two_nodes_do_not_interleave() {
     let mut redis = TestRedis::start().await;
     let (mut a_node, mut b_node) = (node(&db, &redis).await, node(&db, &redis).await);
     let store = tavolo_store::Store::open(&db.url).await.unwrap();
-    tavolo_http::api::service::create_facilitator(
+    tavolo_rooms::service::create_facilitator(
         &store,
-        &tavolo_http::Passwords::new(tavolo_http::PasswordLimits::default()),
+        &tavolo_rooms::passwords::Passwords::new(tavolo_rooms::passwords::PasswordLimits::default()),
         "anna@comune.example",
         "Anna",
         "una password lunga",

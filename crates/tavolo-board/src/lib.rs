@@ -12,6 +12,7 @@
 
 pub mod derive;
 pub mod gather;
+pub mod labels;
 pub mod reveal;
 
 use serde_json::{Map as JsonMap, Value};

@@ -14,7 +14,7 @@
 //! blocking thread.
 
 pub mod import;
-pub mod labels;
+pub use tavolo_board::labels;
 pub mod minutes;
 pub mod render;
 pub mod svg;

@@ -35,12 +35,11 @@ use tokio::sync::Semaphore;
 pub mod api;
 pub mod audit;
 pub mod health;
-pub mod passwords;
 pub mod security;
 pub mod throttle;
 mod web;
 
-pub use passwords::{PasswordLimits, Passwords};
+use tavolo_rooms::passwords::{PasswordLimits, Passwords};
 pub use throttle::ThrottleOptions;
 
 /// Whether this binary carries the built web client (`web/dist` at build time).

@@ -1,5 +1,6 @@
-//! Facilitation rules, without I/O: credentials, who may open which board and how, and
-//! the state a session keeps (phase, groups, timer, message, follow, private mode).
+//! The facilitation domain: its rules (credentials, who may do what, the state a meeting
+//! keeps) without I/O, and the use cases that store what they decide (`service`), which
+//! the REST API and `tavolo admin` both call.
 //!
 //! - [`auth`]: random tokens (stored only as SHA-256), argon2id passwords, vote
 //!   pseudonyms.
@@ -9,7 +10,15 @@
 //!   else decides.
 //! - [`state`]: the session's room state, persisted as JSON with the session and sent to
 //!   every client of the session on the control channel.
+//! - [`passwords`]: argon2id on tokio's blocking pool, bounded, so sign-ins cannot starve
+//!   the async workers.
+//! - [`service`]: the use cases (facilitators and sign-in, workspaces, meetings, boards,
+//!   invitations and joining, breakout groups), over `tavolo-store` and `tavolo-hub`, with
+//!   their own error type, [`service::ServiceError`], which the HTTP layer maps to
+//!   statuses.
 
 pub mod access;
 pub mod auth;
+pub mod passwords;
+pub mod service;
 pub mod state;

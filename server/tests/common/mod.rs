@@ -71,7 +71,7 @@ pub struct TestServer {
     pub hub: Hub,
     pub store: Store,
     /// The server's password hashing (its counters).
-    pub passwords: tavolo_http::Passwords,
+    pub passwords: tavolo_rooms::passwords::Passwords,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -536,7 +536,7 @@ impl TestRedis {
 /// A facilitator account (password "una password lunga"), signed in: the returned client
 /// carries the login cookie.
 pub async fn facilitator(server: &TestServer, email: &str) -> Http {
-    tavolo_http::api::service::create_facilitator(
+    tavolo_rooms::service::create_facilitator(
         &server.store,
         &server.passwords,
         email,

@@ -4,7 +4,6 @@
 
 use super::error::{patched, ApiError, ApiResult};
 use super::guard::{board_id, owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
-use super::service::{self, Assignment, Conflict};
 use super::view::{change_state, ok, publish, Created, Done, SessionView};
 use crate::AppState;
 use axum::extract::State;
@@ -15,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tavolo_board::{gather, Board, BoardKind};
 use tavolo_hub::CloseReason;
 use tavolo_rooms::access::Principal;
+use tavolo_rooms::service::{self, Assignment, Conflict};
 use tavolo_rooms::state::{Phase, SessionState};
 use tavolo_store::RoomKind;
 use tavolo_sync::Access;

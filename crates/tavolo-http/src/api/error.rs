@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::service::{text_field, Conflict, InviteEnd, ServiceError};
+use tavolo_rooms::service::{text_field, Conflict, InviteEnd, ServiceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -132,11 +132,11 @@ pub async fn json_rejections(response: Response) -> Response {
 /// What a busy answer asks the client to wait, in seconds.
 pub const RETRY_AFTER_SECS: &str = "1";
 
-impl From<crate::passwords::PasswordError> for ApiError {
-    fn from(e: crate::passwords::PasswordError) -> Self {
+impl From<tavolo_rooms::passwords::PasswordError> for ApiError {
+    fn from(e: tavolo_rooms::passwords::PasswordError) -> Self {
         match e {
-            crate::passwords::PasswordError::Busy => ApiError::Busy(e.to_string()),
-            crate::passwords::PasswordError::Failed(cause) => ApiError::Internal(cause),
+            tavolo_rooms::passwords::PasswordError::Busy => ApiError::Busy(e.to_string()),
+            tavolo_rooms::passwords::PasswordError::Failed(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -13,7 +13,6 @@ use super::error::{ApiError, ApiResult};
 use super::guard::{
     board_id, sync_permit, target_room, visible_session, OwnedSession, VisibleSession,
 };
-use super::service::{self, Conflict};
 use super::view::publish;
 use super::votes::closed_votes;
 use crate::AppState;
@@ -29,6 +28,7 @@ use tavolo_board::Board;
 use tavolo_export::import::{self, MAX_IMPORT_BYTES};
 use tavolo_export::minutes::{Minutes, MinutesBoard};
 use tavolo_export::{format_time, labels, render, slug, tables, ExportError, PageHeader};
+use tavolo_rooms::service::{self, Conflict};
 use tavolo_store::{Role, RoomKind, SnapshotKind};
 use tavolo_sync::BoardId;
 use tokio::sync::Semaphore;

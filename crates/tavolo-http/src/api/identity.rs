@@ -3,7 +3,6 @@
 use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
 use super::ending;
 use super::error::{ApiError, ApiResult};
-use super::service::{self, Conflict};
 use super::view::{ok, publish, Created, Done};
 use crate::security::ClientIp;
 use crate::{audit, AppState};
@@ -16,6 +15,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth::token_hash;
+use tavolo_rooms::service::{self, Conflict};
 use tavolo_store::Role;
 
 pub fn router() -> Router<AppState> {

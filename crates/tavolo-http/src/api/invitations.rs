@@ -4,7 +4,6 @@ use super::credentials::{self, Facilitator, Held, MEMBER_COOKIE};
 use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
-use super::service;
 use super::view::{ok, publish, Done};
 use crate::security::ClientIp;
 use crate::{audit, AppState};
@@ -17,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
+use tavolo_rooms::service;
 use tavolo_store::Role;
 
 pub fn router() -> Router<AppState> {

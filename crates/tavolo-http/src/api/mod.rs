@@ -39,7 +39,6 @@ pub mod live;
 pub mod members;
 pub mod private;
 pub mod room;
-pub mod service;
 pub mod sessions;
 pub mod snapshots;
 pub mod view;

@@ -4,13 +4,13 @@
 
 use super::error::{ApiError, ApiResult};
 use super::guard::OwnedSession;
-use super::service::{text_field, Conflict};
 use super::view::{change_state, SessionView};
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
+use tavolo_rooms::service::{text_field, Conflict};
 use tavolo_rooms::state::{Broadcast, Follow, Timer};
 
 pub fn router() -> Router<AppState> {

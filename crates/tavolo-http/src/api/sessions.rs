@@ -3,7 +3,6 @@
 
 use super::error::{patched, ApiResult};
 use super::guard::{board_id, OwnedSession, OwnedWorkspace, VisibleSession};
-use super::service;
 use super::view::{change_state, publish, session_view, Created, Me, SessionView};
 use crate::AppState;
 use axum::extract::State;
@@ -12,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_hub::CloseReason;
+use tavolo_rooms::service;
 use tavolo_rooms::state::Phase;
 use tavolo_store::SnapshotKind;
 

@@ -4,7 +4,6 @@
 use super::credentials::{Facilitator, Who};
 use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, owned_board, sync_permit, OpenBoard, OwnedBoard};
-use super::service::text_field;
 use super::view::{ok, Created, Done};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -14,6 +13,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_board::Board;
 use tavolo_rooms::access::Principal;
+use tavolo_rooms::service::text_field;
 use tavolo_store::{SnapshotKind, SnapshotRow};
 
 pub fn router() -> Router<AppState> {

@@ -8,7 +8,6 @@
 use super::credentials::{Facilitator, Held};
 use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard, VisibleSession};
-use super::service::{self, text_field, Conflict};
 use super::view::{change_state, publish_message, Created};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -19,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tavolo_export::tables::{rank_tally, VoteResult};
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth::{self, Ballot};
+use tavolo_rooms::service::{self, text_field, Conflict};
 use tavolo_store::{BoardRow, DotOutcome, SessionRow, VoteRow};
 
 pub fn router() -> Router<AppState> {

@@ -3,7 +3,6 @@
 use super::credentials::Facilitator;
 use super::error::{patched, ApiResult};
 use super::guard::OwnedWorkspace;
-use super::service;
 use super::view::{ok, Created, Done};
 use crate::{audit, AppState};
 use axum::extract::State;
@@ -11,6 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tavolo_rooms::service;
 use tavolo_store::WorkspaceRow;
 
 pub fn router() -> Router<AppState> {

@@ -2,11 +2,10 @@
 //! input; permissions are checked by the caller (the handlers, through `api::guard`, which
 //! asks `tavolo_rooms::access::decide`; the CLI is the operator).
 
+use crate::auth::{invite_code, new_id, new_invite_code, new_token, token_hash};
 use crate::passwords::{PasswordError, Passwords};
-use tavolo_board::{Board, BoardKind};
-use tavolo_export::labels;
+use tavolo_board::{labels, Board, BoardKind};
 use tavolo_hub::{AttachError, Hub};
-use tavolo_rooms::auth::{invite_code, new_id, new_invite_code, new_token, token_hash};
 use tavolo_store::{
     BoardAppend, InviteRow, ParticipantRow, Role, RoomKind, SessionRow, Store, StoreError,
 };
@@ -192,7 +191,7 @@ pub async fn setup_facilitator(
     }
     let created_after = tavolo_store::now_ms() - link_ttl.as_millis().min(i64::MAX as u128) as i64;
     let hashed = token_hash(token);
-    if !tavolo_rooms::auth::plausible_token(token)
+    if !crate::auth::plausible_token(token)
         || !store.setup_token_valid(&hashed, created_after).await?
     {
         return Err(invalid());
@@ -366,7 +365,7 @@ pub async fn invitation(
     store: &Store,
     invite_token: &str,
 ) -> ServiceResult<(InviteRow, SessionRow)> {
-    let invite = if tavolo_rooms::auth::plausible_token(invite_token) {
+    let invite = if crate::auth::plausible_token(invite_token) {
         store.invite_by_token(&token_hash(invite_token)).await?
     } else if let Some(code) = invite_code(invite_token) {
         store.invite_by_code(&token_hash(&code)).await?

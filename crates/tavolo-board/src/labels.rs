@@ -118,15 +118,15 @@ pub fn group(n: usize) -> String {
 
 /// The title of a board made from a template that has none (a group's board): the kind's
 /// name, a free board's plain "Lavagna".
-pub fn board_title(k: Option<tavolo_board::BoardKind>) -> &'static str {
+pub fn board_title(k: Option<crate::BoardKind>) -> &'static str {
     match k {
-        None | Some(tavolo_board::BoardKind::Free) => "Lavagna",
+        None | Some(crate::BoardKind::Free) => "Lavagna",
         other => kind(other),
     }
 }
 
-pub fn kind(k: Option<tavolo_board::BoardKind>) -> &'static str {
-    use tavolo_board::BoardKind::*;
+pub fn kind(k: Option<crate::BoardKind>) -> &'static str {
+    use crate::BoardKind::*;
     match k {
         None | Some(Free) => "Lavagna libera",
         Some(StakeholderMap) => "Mappa degli stakeholder",

@@ -12,11 +12,11 @@
 //! costs one hash like any other and the time of the answer does not tell which emails
 //! have an account.
 
+use crate::auth;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
-use tavolo_rooms::auth;
 use tokio::sync::Semaphore;
 
 /// How much hashing may go on at once.
