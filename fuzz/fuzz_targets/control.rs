@@ -1,9 +1,8 @@
 //! The control channel's client messages and the presence table they drive.
 //!
-//! The control loop itself (tavolo-http's `routes::control_loop`) is async glue around a
+//! The control loop itself (tavolo-http's `api::control::control_loop`) is async glue around a
 //! WebSocket; its pure parts are `live::parse_client` (a client's text frame) and `Live`
-//! (who is connected, on which board). Both live in tavolo-http's `api/live.rs`, compiled
-//! in here by path so that the fuzz build does not need the HTTP server's dependencies.
+//! (who is connected, on which board), both in `tavolo_rooms::live`.
 //!
 //! The input is a few pieces (`varUint(len) bytes`): each is parsed as a client message
 //! by `parse_client`, and its first byte also picks an operation on the table (a client
@@ -15,12 +14,9 @@
 //! client has left, nothing of it is kept.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../crates/tavolo-http/src/api/live.rs"]
-mod live;
-
 use libfuzzer_sys::fuzz_target;
-use live::{ClientMessage, Live, Presence};
+use tavolo_rooms::access::Part;
+use tavolo_rooms::live::{self, ClientMessage, Live, Presence};
 use std::collections::{BTreeMap, HashMap};
 use tokio::sync::broadcast;
 
@@ -46,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
                 let who = Presence {
                     id: format!("p{n}"),
                     name: format!("Persona {}", 3 - n),
-                    role: "participant".into(),
+                    role: Part::Participant,
                     board: None,
                 };
                 let (id, rx, _ended) = live.subscribe(session, who);

@@ -45,7 +45,9 @@ pub fn is_id(s: &str) -> bool {
 }
 
 /// The kinds of board (serialised, and stored, as [`BoardKind::as_str`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BoardKind {
     Free,

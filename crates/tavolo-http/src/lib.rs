@@ -56,7 +56,7 @@ pub struct AppState {
     pub connections: Arc<Semaphore>,
     pub options: Arc<AppOptions>,
     /// The sessions' control channels.
-    pub live: api::live::Live,
+    pub live: tavolo_rooms::live::Live,
     /// Password hashing, bounded, off the async workers.
     pub passwords: Passwords,
     /// Failed sign-ins, per email and per address.
@@ -137,7 +137,7 @@ pub const DEFAULT_SETUP_LINK_TTL: Duration = Duration::from_secs(24 * 3600);
 
 impl AppState {
     pub fn new(hub: Hub, store: Store, max_connections: usize, options: AppOptions) -> AppState {
-        let live = api::live::Live::default();
+        let live = tavolo_rooms::live::Live::default();
         // Control events published by other nodes reach this node's clients.
         let mut remote = hub.remote_sessions();
         let relay = live.clone();

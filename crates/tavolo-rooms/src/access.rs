@@ -31,7 +31,9 @@ impl Principal {
 
 /// The part someone takes in a meeting, as others see it (presence, the session view): a
 /// member's [`Role`], or the facilitator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     Facilitator,

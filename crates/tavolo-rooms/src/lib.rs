@@ -10,6 +10,8 @@
 //!   else decides.
 //! - [`state`]: the session's room state, persisted as JSON with the session and sent to
 //!   every client of the session on the control channel.
+//! - [`live`]: the control channel's presence table and broadcast (who is connected, on
+//!   which board; the session's view to every client), in memory on each node.
 //! - [`passwords`]: argon2id on tokio's blocking pool, bounded, so sign-ins cannot starve
 //!   the async workers.
 //! - [`service`]: the use cases (facilitators and sign-in, workspaces, meetings, boards,
@@ -19,6 +21,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod live;
 pub mod passwords;
 pub mod service;
 pub mod state;

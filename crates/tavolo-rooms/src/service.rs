@@ -436,7 +436,7 @@ pub async fn join(
 }
 
 /// How a spawn puts the participants into the new groups.
-#[derive(serde::Deserialize, Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Deserialize, utoipa::ToSchema, Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Assignment {
     /// In turn, in the order they joined: groups differ by one at most.

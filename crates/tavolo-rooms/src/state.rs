@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Everyone is in the plenary.
@@ -15,9 +15,10 @@ pub enum Phase {
 }
 
 /// A timer everyone sees. Running: `ends_at` is set. Paused: `remaining_ms` is what is left.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Timer {
     pub duration_ms: i64,
+    #[schema(required = true)]
     pub ends_at: Option<i64>,
     pub remaining_ms: i64,
 }
@@ -60,14 +61,14 @@ impl Timer {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Broadcast {
     pub text: String,
     pub at: i64,
 }
 
 /// "Bring everyone to me": the facilitator's viewport on a board.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Follow {
     pub board: String,
     pub x: f64,
@@ -76,27 +77,36 @@ pub struct Follow {
     pub at: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionState {
+    // (`required`: always written, though read with defaults)
     #[serde(default)]
+    #[schema(required = true)]
     pub phase: Phase,
     /// The breakout rooms of the current round, in order.
     #[serde(default)]
+    #[schema(required = true)]
     pub groups: Vec<String>,
     #[serde(default)]
+    #[schema(required = true)]
     pub timer: Option<Timer>,
     #[serde(default)]
+    #[schema(required = true)]
     pub message: Option<Broadcast>,
     #[serde(default)]
+    #[schema(required = true)]
     pub follow: Option<Follow>,
     /// Boards in private mode (silent brainstorming).
     #[serde(default)]
+    #[schema(required = true)]
     pub private: BTreeMap<String, bool>,
     /// The open dot vote of a board, by board id.
     #[serde(default)]
+    #[schema(required = true)]
     pub votes: BTreeMap<String, String>,
     /// Gathered results: the plenary board that holds the groups' frames.
     #[serde(default)]
+    #[schema(required = true)]
     pub gathered: Option<String>,
 }
 

@@ -21,9 +21,12 @@ pub struct UnknownValue {
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        // The texts are the variants in snake_case, said once more for serde and the
+        // OpenAPI schema (which cannot read a macro's `$text`): the tests hold them equal.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+            $($(#[$vdoc])* $variant),+
         }
 
         impl $name {
@@ -109,7 +112,12 @@ mod tests {
         }
         for kind in SnapshotKind::ALL {
             assert_eq!(SnapshotKind::parse(&kind.to_string()), Some(*kind));
+            let text = serde_json::json!(kind.as_str());
+            assert_eq!(serde_json::from_value::<SnapshotKind>(text).unwrap(), *kind);
         }
+        assert_eq!(schema_values::<RoomKind>(), texts(RoomKind::ALL));
+        assert_eq!(schema_values::<Role>(), texts(Role::ALL));
+        assert_eq!(schema_values::<SnapshotKind>(), texts(SnapshotKind::ALL));
         assert_eq!(
             Role::try_from("facilitator".to_owned()),
             Err(UnknownValue {
@@ -117,5 +125,15 @@ mod tests {
                 value: "facilitator".into()
             })
         );
+    }
+
+    /// The values the OpenAPI document allows for `T`.
+    fn schema_values<T: utoipa::PartialSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        serde_json::from_value(schema["enum"].clone()).unwrap()
+    }
+
+    fn texts<T: Copy + fmt::Display>(all: &[T]) -> Vec<String> {
+        all.iter().map(|v| v.to_string()).collect()
     }
 }

@@ -52,7 +52,7 @@ export function MeetingBoard ({ view, me, control, token, boardId, onPick, follo
   const [draft, setDraft] = useState<Live | null>(null)
   const [notice, say] = useNotice()
   const [failure, setFailure] = useState<string | null>(null)
-  const name = me.name ?? displayName() ?? roleLabel(me.role)
+  const name = (me.role !== 'facilitator' ? me.name : null) ?? displayName() ?? roleLabel(me.role)
 
   useEffect(() => {
     const l = open(boardId, me, token)

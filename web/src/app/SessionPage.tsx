@@ -81,7 +81,7 @@ export function SessionPage ({ sessionId, boardId }: { sessionId: string, boardI
   return (
     <div class="with-call">
       <div class="with-call-main">{page}</div>
-      <CallPanel call={call} view={view} myName={me.name ?? t('role.facilitator')} />
+      <CallPanel call={call} view={view} myName={me.role !== 'facilitator' ? me.name : t('role.facilitator')} />
     </div>
   )
 }
@@ -101,7 +101,7 @@ function MemberMeeting ({ view, me, control, token, wanted }: { view: SessionVie
   const [choice, setChoice] = useState<string | null>(wanted)
   const [follow, setFollow] = useState<FollowState | null>(null)
   // breakouts start or end, or this participant moves to another group: go where they belong
-  useChanged(`${view.state.phase}:${me.group ?? ''}`, () => setChoice(null))
+  useChanged(`${view.state.phase}:${me.role !== 'facilitator' ? me.group ?? '' : ''}`, () => setChoice(null))
   // the groups' results were gathered into the plenary: show them
   useChanged(view.state.gathered, (g) => { if (g) setChoice(g) })
   // "bring everyone to me"

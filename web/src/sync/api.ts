@@ -1,7 +1,12 @@
-// The facilitation REST API (crates/tavolo-http/src/api/openapi.json) on the page's own
+// The facilitation REST API (crates/tavolo-http/openapi.json) on the page's own
 // origin. Credentials: the facilitator's tavolo_login cookie, a member's tavolo_member
 // cookie, or — only where the browser did not keep the cookie — the member's token as a
 // bearer header. Errors carry the HTTP status and the server's `error` text.
+
+import type { components } from './openapi'
+
+/** The server's request and answer types, generated from its OpenAPI document (openapi.d.ts). */
+export type Schemas = components['schemas']
 
 export class ApiError extends Error {
   readonly status: number

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
   assignUnassigned, boardLabel, canOpen, clockOffset, draftId, latestResult, resultsKey, shuffleIntoGroups, formatClock, groupColumns, homeRoom, normalizeView, openableRooms, pickBoard,
-  readOnlyReason, timerRemaining, timerRunning, type Me, type SessionView, type VoteResult
+  readOnlyReason, timerRemaining, timerRunning, type BoardInfo, type Me, type SessionView, type VoteResult
 } from './session'
 import { controlUrl } from './control'
 
-const board = (id: string, title: string, locked = false) => ({ id, kind: 'free', title, locked, private: false, vote: null })
+const board = (id: string, title: string, locked = false): BoardInfo => ({ id, kind: 'free', title, locked, private: false, vote: null })
 
 function view (over: Partial<SessionView['state']> = {}, closed = false): SessionView {
   return normalizeView({
@@ -33,9 +33,9 @@ function view (over: Partial<SessionView['state']> = {}, closed = false): Sessio
   })
 }
 
-const anna: Me = { id: 'anna', role: 'participant' }
-const carla: Me = { id: 'carla', role: 'participant' }
-const oss: Me = { id: 'oss', role: 'observer' }
+const anna: Me = { id: 'anna', name: 'Anna', role: 'participant', group: 'g1' }
+const carla: Me = { id: 'carla', name: 'Carla', role: 'participant', group: 'old' }
+const oss: Me = { id: 'oss', name: 'Osvaldo', role: 'observer', group: null }
 const fac: Me = { id: 'f', role: 'facilitator' }
 
 describe('where a member belongs', () => {

@@ -3,53 +3,26 @@
 // derives from it: where a member belongs, which boards they may open and edit, the
 // breakout groups' columns, the timer. No DOM, no network.
 
-export type Role = 'facilitator' | 'participant' | 'observer'
+import type { components } from './openapi'
 
-export interface BoardInfo {
-  id: string
-  kind: string
-  title: string
-  locked: boolean
-  private: boolean
-  vote: string | null
-}
+// The server's answers are described once, by the Rust types behind the OpenAPI document;
+// these are their generated TypeScript (openapi.d.ts, `npm run api-types`).
+type Schemas = components['schemas']
 
-export interface RoomInfo { id: string, kind: 'plenary' | 'breakout', name: string, boards: BoardInfo[] }
-export interface MemberInfo { id: string, name: string, role: 'participant' | 'observer', group: string | null }
-export interface TimerState { duration_ms: number, ends_at: number | null, remaining_ms: number }
-export interface MessageState { text: string, at: number }
-export interface FollowState { board: string, x: number, y: number, zoom: number, at: number }
-export interface PresentEntry { id: string, name: string, role: Role, board: string | null }
-
-export interface RoomState {
-  phase: 'plenary' | 'breakout'
-  groups: string[]
-  timer: TimerState | null
-  message: MessageState | null
-  follow: FollowState | null
-  private: Record<string, boolean>
-  votes: Record<string, string>
-  gathered: string | null
-}
-
-export interface Me { id: string, role: Role, name?: string, group?: string | null }
-
-export interface SessionView {
-  id: string
-  title: string
-  date: string
-  closed: boolean
-  workspace: { id: string, name: string }
-  rooms: RoomInfo[]
-  members: MemberInfo[]
-  state: RoomState
-  present: PresentEntry[]
-  /** The server's clock (unix ms) when the view was made. */
-  now: number
-  me?: Me
-}
-
-export interface Tally { item: string, dots: number }
+export type Role = Schemas['Part']
+export type BoardInfo = Schemas['BoardSummary']
+export type RoomInfo = Schemas['RoomView']
+export type MemberInfo = Schemas['MemberView']
+export type TimerState = Schemas['Timer']
+export type MessageState = Schemas['Broadcast']
+export type FollowState = Schemas['Follow']
+export type PresentEntry = Schemas['Presence']
+export type RoomState = Schemas['SessionState']
+/** The asker: a member as in `members`, or the facilitator (`role` tells which). */
+export type Me = Schemas['Me']
+/** `now`: the server's clock (unix ms) when the view was made. */
+export type SessionView = Schemas['SessionView']
+export type Tally = Schemas['Tally']
 
 /** Fills what an older or partial view may lack, so the UI can read every field. */
 export function normalizeView (v: SessionView): SessionView {
@@ -210,18 +183,8 @@ export function dotsOf (tally: Tally[] | undefined, item: string): number {
 }
 
 /** A closed vote's result (GET /api/sessions/{id}/votes): counts per item, ranked. */
-export interface VoteResultItem { item: string, label: string, dots: number, rank: number }
-export interface VoteResult {
-  id: string
-  board: string
-  board_title: string
-  room: string
-  dots: number
-  opened_at: number
-  closed_at: number
-  total: number
-  items: VoteResultItem[]
-}
+export type VoteResultItem = Schemas['ResultItem']
+export type VoteResult = Schemas['ResultView']
 
 /** The board's most recently closed vote, which its badges show (null: none). */
 export function latestResult (results: VoteResult[] | null, board: string): VoteResult | null {

@@ -5,13 +5,13 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { t } from '../i18n'
-import { ApiError, get, post } from '../sync/api'
+import { ApiError, get, post, type Schemas } from '../sync/api'
 import { setDisplayName } from '../sync/identity'
 import { LangSwitch } from './LangSwitch'
 import { navigate } from './router'
 import { errorText } from './errors'
 
-interface MeAnswer { kind: string, id?: string, setup_needed?: boolean }
+type MeAnswer = Schemas['MeView']
 
 /** A link that moves inside the app without reloading the page. */
 export function Link ({ href, children, ...rest }: { href: string, children: ComponentChildren } & Record<string, unknown>) {
@@ -35,7 +35,7 @@ export function SetupPage ({ token }: { token: string }) {
   const [password, setPassword] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-  useEffect(() => { get<MeAnswer>('/api/me').then((m) => setDone(m.setup_needed === false || m.kind === 'facilitator')).catch(() => setDone(false)) }, [])
+  useEffect(() => { get<MeAnswer>('/api/me').then((m) => setDone((m.kind === 'anonymous' && !m.setup_needed) || m.kind === 'facilitator')).catch(() => setDone(false)) }, [])
   useEffect(() => { document.title = `${t('setup.title')} — ${t('app.name')}` }, [])
   const submit = async (e: Event) => {
     e.preventDefault()

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { t, tCount, tDynamic } from '../i18n'
 import { BOARD_KINDS } from '../model/schema'
-import { apiPath, del, get, patch, post } from '../sync/api'
+import { apiPath, del, get, patch, post, type Schemas } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import {
   assignUnassigned, boardLabel, findBoard, groupColumns, shuffleIntoGroups, groupRooms, plenaryRoom, resultsKey, timerRunning,
@@ -219,7 +219,7 @@ export function MembersPanel ({ view }: { view: SessionView }) {
 
 // ---- invitations ------------------------------------------------------------------------
 
-interface Invite { id: string, role: string, expires_at: number, revoked: boolean }
+type Invite = Schemas['InviteListed']
 const INVITES_KEY = 'tavolo.invites'
 
 /** What this browser was shown when it made an invitation (the server keeps only hashes). */

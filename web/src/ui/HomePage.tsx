@@ -4,14 +4,14 @@
 
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { t } from '../i18n'
-import { apiPath, del, get, patch, post } from '../sync/api'
+import { apiPath, del, get, patch, post, type Schemas } from '../sync/api'
 import { Confirm } from './Dialog'
 import { FacilitatorHeader, Link, useFacilitator } from './Account'
 import { navigate } from './router'
 import { errorText } from './errors'
 
-interface Workspace { id: string, name: string, archived: boolean }
-interface Meeting { id: string, title: string, date: string, position: number, archived: boolean, closed: boolean }
+type Workspace = Schemas['WorkspaceView']
+type Meeting = Schemas['SessionListed']
 
 export function today (): string {
   const d = new Date()

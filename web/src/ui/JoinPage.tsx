@@ -3,14 +3,14 @@
 
 import { useEffect, useState } from 'preact/hooks'
 import { t } from '../i18n'
-import { ApiError, post } from '../sync/api'
+import { ApiError, post, type Schemas } from '../sync/api'
 import { settleMemberToken } from '../sync/credentials'
 import { displayName, setDisplayName } from '../sync/identity'
 import { formatDate } from './HomePage'
 import { LangSwitch } from './LangSwitch'
 import { navigate } from './router'
 
-interface Preview { title: string, date: string, role: 'participant' | 'observer' }
+type Preview = Schemas['Preview']
 
 /** Why joining did not work, in the UI's language (the server's codes, never its English). */
 function joinError (err: unknown): string {

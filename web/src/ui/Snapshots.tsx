@@ -5,15 +5,16 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { t, tCount } from '../i18n'
 import type { BoardJSON } from '../model/schema'
-import { apiPath, get, post } from '../sync/api'
+import { apiPath, get, post, type Schemas } from '../sync/api'
 import { JsonBoardPreview } from './BoardPreview'
 import { Confirm, Modal } from './Dialog'
 import { ExportMenu } from './ExportMenu'
 import { Notice, useNotice } from './Notice'
 import { errorText } from './errors'
 
-interface SnapshotRow { id: number, kind: string, label: string, session: string | null, created_at: number }
-interface SnapshotContent { id: number, board: string, kind: string, label: string, created_at: number, content: BoardJSON }
+type SnapshotRow = Schemas['SnapshotListed']
+/** `content` is the board's schema JSON (the document says only "an object"). */
+type SnapshotContent = Omit<Schemas['SnapshotView'], 'content'> & { content: BoardJSON }
 
 export function formatTime (ms: number): string {
   try {
@@ -88,7 +89,7 @@ export function SnapshotsDialog ({ boardId, title, kind, onClose }: { boardId: s
       {restoring
         ? (
           <Confirm title={t('snapshots.restoreTitle')} confirmLabel={t('snapshots.restore')}
-            message={<p>{t('snapshots.restoreMessage', { label: restoring.label })}</p>}
+            message={<p>{t('snapshots.restoreMessage', { label: restoring.label ?? '' })}</p>}
             onCancel={() => setRestoring(null)}
             onConfirm={async () => {
               try {

@@ -9,13 +9,13 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import type { Editor } from '../editor/editor'
 import { getLang, t, tCount } from '../i18n'
-import { ApiError, apiPath, del, get, post } from '../sync/api'
+import { ApiError, apiPath, del, get, post, type Schemas } from '../sync/api'
 import type { ControlChannel } from '../sync/control'
 import { dotsOf, type Tally, type VoteResult } from '../sync/session'
 import { itemName } from '../render/names'
 import { useEditor } from './hooks'
 
-export interface VoteInfo { id: string, board: string, dots: number, open: boolean, tally: Tally[], my_dots_left: number }
+export type VoteInfo = Schemas['VoteView']
 
 const VOTABLE = new Set(['sticky', 'card', 'text', 'shape'])
 

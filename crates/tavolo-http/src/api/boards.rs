@@ -2,6 +2,7 @@
 //! a copy), reading, renaming and locking; spawning, assigning, starting and ending the
 //! groups; gathering the groups' boards into one plenary board.
 
+use super::doc::*;
 use super::error::{patched, ApiError, ApiResult};
 use super::guard::{board_id, owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
 use super::view::{change_state, ok, publish, Created, Done, SessionView};
@@ -18,6 +19,7 @@ use tavolo_rooms::service::{self, Assignment, Conflict};
 use tavolo_rooms::state::{Phase, SessionState};
 use tavolo_store::RoomKind;
 use tavolo_sync::Access;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,11 +32,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/boards/{id}", get(get_board).patch(update_board))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct BoardBody {
     kind: Option<BoardKind>,
     title: String,
     room: Option<String>,
+    /// a board of the same workspace to copy
     copy_from: Option<String>,
 }
 
@@ -54,6 +57,25 @@ async fn starting_content(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/boards",
+    summary = "Add a board to the plenary or a room",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = BoardBody,
+    responses(
+        (status = 201, description = "done", body = Created<String>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn create_board(
     State(s): State<AppState>,
     OwnedSession { fac, session }: OwnedSession,
@@ -67,7 +89,7 @@ async fn create_board(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct BoardView {
     can_edit: bool,
     facilitator: bool,
@@ -80,6 +102,24 @@ struct BoardView {
     title: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/boards/{id}",
+    summary = "A board's place and what the caller may do with it",
+    description = "Who may call it: whoever may open the board.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = BoardView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn get_board(
     State(s): State<AppState>,
     OpenBoard { who, id, permit }: OpenBoard,
@@ -98,12 +138,31 @@ async fn get_board(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct BoardPatch {
     title: Option<String>,
     locked: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/boards/{id}",
+    summary = "Rename, lock or unlock a board",
+    description = "A locked board drops participants' changes (they are told once); the facilitator still edits. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = BoardPatch,
+    responses(
+        (status = 200, description = "done", body = Done),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn update_board(
     State(s): State<AppState>,
     OwnedBoard { board, id, .. }: OwnedBoard,
@@ -117,22 +176,46 @@ async fn update_board(
     Ok(ok())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct BreakoutBody {
+    /// 1 to 20
     groups: usize,
+    /// template
     kind: Option<BoardKind>,
+    /// plenary board to copy
     copy_from: Option<String>,
+    /// `balanced` (default), `random` or `none`.
     #[serde(default)]
     assign: Assignment,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Spawned {
     rooms: Vec<String>,
 }
 
 /// Spawns N breakout groups, each with its own board (a template or a copy of a plenary
 /// board: new documents, not shared ones), and assigns the participants.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/breakouts",
+    summary = "Spawn breakout groups, each with its own board",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = BreakoutBody,
+    responses(
+        (status = 201, description = "done: the new rooms", body = Spawned),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn spawn_breakouts(
     State(s): State<AppState>,
     OwnedSession { fac, session }: OwnedSession,
@@ -155,6 +238,25 @@ async fn spawn_breakouts(
 
 /// Moves participants between groups (drag and drop in the console): participant id →
 /// room id, or null to take someone out of every group.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/assignments",
+    summary = "Move participants between groups",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body(content = std::collections::BTreeMap<String, Option<String>>, description = "participant id → group room id (null: no group)"),
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn assign(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -206,6 +308,25 @@ async fn assign(
     publish(&s, &id).await.map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/breakouts/start",
+    summary = "Start the breakouts: participants move to their groups",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn start_breakouts(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -222,6 +343,24 @@ async fn start_breakouts(
 }
 
 /// Calls everyone back to the plenary: participants lose the groups' boards.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/breakouts/end",
+    summary = "Call everyone back to the plenary",
+    description = "Participants' connections to group boards are closed (code 4001). Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn end_breakouts(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -252,6 +391,25 @@ async fn end_breakouts(
 /// Gathers the groups' boards of the current round into one new plenary board
 /// (`tavolo_board::gather`: of the groups' template when they share one, each group in its
 /// own titled frame).
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/gather",
+    summary = "Gather the groups' boards into one plenary board, each group in its titled frame",
+    description = "When every group's board is of the same template whose geometry repeats (Theory of Change lanes and social-report sections side by side, problem/objective-tree bands one under the other) the new board is of that template: each group keeps its own copy of the geometry, so levels, sections and outlines are derived as on the group's board and its CSV/Markdown list each row with its group. Otherwise (mixed templates, free boards, stakeholder maps: one grid per board) a free board with the groups side by side. Each group's frame records the group (`data.group`), its board's kind (`data.kind`) and geometry (`data.template`); every id is prefixed by the group (`g1-`…). Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 201, description = "done: the new board", body = Created<String>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn gather(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,

@@ -13,6 +13,7 @@
 
 use super::control::{presence_of, publish_presence, shutdown_of};
 use super::credentials::Who;
+use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::call_session;
 use super::view::session_message;
@@ -35,6 +36,25 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/sessions/{id}/call", get(call))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/call",
+    summary = "The meeting's calls: signalling of one browser's connection to the media server (WebSocket, JSON text frames)",
+    description = "See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp} and {type:'state',audio,video}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 101, description = "the WebSocket upgrade"),
+        (status = 200, description = "done", body = Object),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn call(
     State(s): State<AppState>,
     Who(who): Who,
@@ -214,7 +234,7 @@ async fn call_loop(
     s: AppState,
     media: Media,
     session: String,
-    presence: super::live::Presence,
+    presence: tavolo_rooms::live::Presence,
     caller: Caller,
     socket: WebSocket,
 ) {

@@ -3,10 +3,9 @@
 //! and whenever it changes, presence, and `{"type":"here"}` from the clients.
 
 use super::credentials::Held;
+use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::visible_session;
-use super::live::Presence;
-use super::live::{parse_client, ClientMessage};
 use super::view::{publish, session_message};
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -17,11 +16,31 @@ use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use tavolo_hub::Deadline;
 use tavolo_rooms::access::{Part, Principal};
+use tavolo_rooms::live::Presence;
+use tavolo_rooms::live::{parse_client, ClientMessage};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/sessions/{id}/control", get(control))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/control",
+    summary = "The meeting's control channel (WebSocket, JSON text frames)",
+    description = "See docs/control-channel.md. The server sends {type:'session',…} on connect and on every change, {type:'presence',present:[…]} and {type:'vote',…}; the client sends {type:'here',board}. Who may call it: the facilitator, or a participant or observer of the meeting.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 101, description = "the WebSocket upgrade"),
+        (status = 200, description = "done", body = Object),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn control(
     State(s): State<AppState>,
     held: Held,

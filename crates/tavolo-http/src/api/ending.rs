@@ -30,7 +30,10 @@ pub async fn end_in_session(
             }
         }
     }
-    s.publish(session, super::live::end_message(principals, code, reason));
+    s.publish(
+        session,
+        tavolo_rooms::live::end_message(principals, code, reason),
+    );
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 //! imports.
 
 use super::credentials::Who;
+use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::{
     board_id, sync_permit, target_room, visible_session, OwnedSession, VisibleSession,
@@ -32,6 +33,7 @@ use tavolo_rooms::service::{self, Conflict};
 use tavolo_store::{Role, RoomKind, SnapshotKind};
 use tavolo_sync::BoardId;
 use tokio::sync::Semaphore;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -206,6 +208,35 @@ async fn board_doc(
 }
 
 /// `GET /api/boards/{id}/export/{format}`: the board (or `?snapshot=ID`) as a file.
+#[utoipa::path(
+    get,
+    path = "/api/boards/{id}/export/{format}",
+    summary = "Export a board: a picture (SVG, PNG, PDF), its content (schema JSON), its tables (CSV, Markdown; template boards only) or its Yjs state (backup)",
+    description = "Drawn on the server as the browser draws it, with the fonts shipped with Tavolo. `yjs` is the whole document as one Yjs v1 update (re-import it with POST /api/sessions/{id}/import). CSV: UTF-8 with BOM, `;` between fields, decimal comma, Italian headers. Sent as an attachment (`Content-Disposition`, file name from the title). Who may call it: whoever may open the board (an observer may; a stranger may not).",
+    params(
+        ("id" = String, Path),
+        ("format" = inline(ExportFormat), Path),
+        ("snapshot" = Option<i64>, Query, description = "a labelled snapshot's id (GET /api/boards/{id}/snapshots): export the board as it was then, not as it is"),
+        ("scale" = Option<f64>, Query, description = "PNG only: pixels per board pixel, 0.05 to 4 (default 1); large boards are scaled down to at most 8192 px a side and 16 Mpx"),
+    ),
+    responses(
+        (status = 200, description = "the file", headers(("Content-Disposition" = String, description = "`attachment`, with a file name from the title")), content(
+            (inline(File) = "image/svg+xml"),
+            (inline(File) = "image/png"),
+            (inline(File) = "application/pdf"),
+            (Object = "application/json"),
+            (inline(File) = "text/csv"),
+            (inline(File) = "text/markdown"),
+            (inline(File) = "application/octet-stream"),
+        )),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn export_board(
     State(s): State<AppState>,
     Who(who): Who,
@@ -288,6 +319,24 @@ async fn export_board(
 
 /// `GET /api/sessions/{id}/votes/export/{format}`: the meeting's closed votes, `csv` or
 /// `md` (the tables' dialects), as `closed_votes` gives them to the asker.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/votes/export/{format}",
+    summary = "Export the meeting's closed dot votes: CSV or Markdown",
+    description = "What GET /api/sessions/{id}/votes lists, as a file: `csv` (one row per voted item: board, room, closing time, dots each, rank, item, dots, total; UTF-8 with BOM, `;` between fields, Italian headers, as the boards' tables) or `md` (a section per vote, its items ranked). Sent as an attachment. Also in the minutes (`votazioni.csv`, `votazioni.md`). Who may call it: the workspace's facilitator and the meeting's members (participants and observers).",
+    params(
+        ("id" = String, Path),
+        ("format" = inline(TableFormat), Path),
+    ),
+    responses(
+        (status = 200, description = "the file", headers(("Content-Disposition" = String, description = "`attachment`, with a file name")), content((inline(File) = "text/csv"), (inline(File) = "text/markdown"))),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn export_votes(
     State(s): State<AppState>,
     Who(who): Who,
@@ -322,6 +371,23 @@ async fn export_votes(
 /// `GET /api/sessions/{id}/minutes.zip`: the meeting's minutes. From the closing
 /// snapshots when the meeting is closed; from the live boards (and the cover says so)
 /// when it is not.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/minutes.zip",
+    summary = "The meeting's minutes in one ZIP",
+    description = "`verbale.pdf` (a cover page — workspace, meeting, date, participants, groups, the list of the archive's files — then one page per board, plenary first, then each group's; a board gathered from the groups is followed by each group's table as text) and, per board, `NN-room-title.png`, `.svg`, `.json` and, for template boards, `.csv` and `.md`; when the meeting has closed dot votes, their results on the cover and as `votazioni.csv` and `votazioni.md`. A closed meeting's boards are its closing snapshots; an open meeting's are their live state, and the cover says so. Members get the boards they may open. Who may call it: the workspace's facilitator and the meeting's members (participants and observers).",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the ZIP (with Content-Length, for progress)", headers(("Content-Disposition" = String, description = "`attachment`, with a file name")), content((inline(File) = "application/zip"))),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn minutes(
     State(s): State<AppState>,
     VisibleSession { who, session }: VisibleSession,
@@ -434,6 +500,23 @@ async fn minutes(
 /// `GET /api/sessions/{id}/gallery.pdf`: the console's side-by-side view of the current
 /// round's groups' boards on paper (the facilitator's, as the console is): a page per
 /// board in the groups' order, then their tables as text. The boards' live state.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/gallery.pdf",
+    summary = "The console's gallery of the groups' boards as one PDF",
+    description = "The side-by-side view of the current round's groups' boards on paper: one page per board, in the groups' order, with the minutes' headers, then every board's table (or its texts) as text. The boards' live state. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the PDF", headers(("Content-Disposition" = String, description = "`attachment`, with a file name")), content((inline(File) = "application/pdf"))),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn gallery(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -501,6 +584,30 @@ struct ImportQuery {
 
 /// `POST /api/sessions/{id}/import`: a new board from a backup (the body: a Yjs state or
 /// the schema's JSON), in the plenary or `?room=`.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/import",
+    summary = "Create a board from a backup: a Yjs state (GET …/export/yjs) or the schema's JSON (GET …/export/json)",
+    description = "The body is the file itself (at most 8 MiB; larger gets 413). It is checked against the board schema (known kinds, types, colours and link kinds; ids, sizes and numbers in range; links between existing items); anything else gets 400 with the reason. The new board goes to the plenary, or to `room`. 409 when the meeting is closed. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+        ("format" = inline(Option<ImportFormat>), Query, description = "`json` or `yjs`; by default from Content-Type (application/json or application/octet-stream), else from the content"),
+        ("title" = Option<String>, Query, description = "the new board's title (default: the backup's, else \"Lavagna importata\")"),
+        ("room" = Option<String>, Query, description = "a room of this meeting (default: the plenary)"),
+    ),
+    request_body(content((Object = "application/json"), (inline(File) = "application/octet-stream"))),
+    responses(
+        (status = 201, description = "created", body = Imported),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 413, description = "the body is larger than 8 MiB", body = Refusal),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn import_board(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -563,7 +670,7 @@ async fn import_board(
         Json(Imported {
             id: new_id,
             items,
-            kind: kind.as_str(),
+            kind,
             links,
             room: room.id.clone(),
             title,
@@ -571,11 +678,11 @@ async fn import_board(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Imported {
     id: String,
     items: usize,
-    kind: &'static str,
+    kind: tavolo_board::BoardKind,
     links: usize,
     room: String,
     title: String,

@@ -1,6 +1,7 @@
 //! Who one is: the one-time setup, sign-in and sign-out of facilitators, `GET /api/me`.
 
 use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
+use super::doc::*;
 use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::view::{ok, publish, Created, Done};
@@ -17,6 +18,7 @@ use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth::token_hash;
 use tavolo_rooms::service::{self, Conflict};
 use tavolo_store::Role;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,15 +28,34 @@ pub fn router() -> Router<AppState> {
         .route("/api/me", get(me).patch(rename_me))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SetupBody {
+    /// from the link printed on first start
     token: String,
     email: String,
     display_name: String,
+    /// at least 10 characters
     password: String,
 }
 
 /// The one-time setup link: creates the first facilitator and signs them in.
+#[utoipa::path(
+    post,
+    path = "/api/setup",
+    summary = "Create the first facilitator with the one-time setup link, and sign in",
+    description = "Sets the tavolo_login cookie. 410 once a facilitator exists. Who may call it: anyone. The link is used only by a setup that succeeds (a refused input leaves it valid); it expires (`--setup-link-hours`, 24 by default) and each start's link replaces the earlier ones; 410 once a facilitator exists.",
+    request_body = SetupBody,
+    responses(
+        (status = 200, description = "signed in: the facilitator's id", body = Created<String>, headers(("Set-Cookie" = String, description = "tavolo_login, the sign-in"))),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 503, response = Busy),
+    ),
+)]
 async fn setup(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -55,7 +76,7 @@ async fn setup(
     signed_in(&s, &id).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct LoginBody {
     email: String,
     password: String,
@@ -69,6 +90,23 @@ async fn signed_in(s: &AppState, id: &str) -> ApiResult<Response> {
     Ok(([(SET_COOKIE, cookie)], Json(Created { id })).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    summary = "Sign in",
+    description = "Sets the HTTP-only tavolo_login cookie (12 hours). Who may call it: anyone. Failed sign-ins are throttled per email and per client address (429).",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "signed in: the facilitator's id", body = Created<String>, headers(("Set-Cookie" = String, description = "tavolo_login, the sign-in"))),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = Throttled),
+        (status = 503, response = Busy),
+    ),
+)]
 async fn login(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -103,6 +141,21 @@ async fn login(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    summary = "Sign out (the login is deleted on the server)",
+    description = "Who may call it: anyone.",
+    responses(
+        (status = 200, description = "done", body = Done, headers(("Set-Cookie" = String, description = "both tavolo_login and tavolo_member, cleared"))),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = credentials::login_cookie_token(&headers) {
         let hash = token_hash(token);
@@ -128,12 +181,13 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Resp
 }
 
 /// `GET /api/me`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 enum MeView {
     Facilitator {
         email: String,
         id: String,
+        #[schema(value_type = FacilitatorRole)]
         kind: &'static str,
         name: String,
     },
@@ -145,11 +199,26 @@ enum MeView {
         session: String,
     },
     Anonymous {
+        #[schema(value_type = AnonymousKind)]
         kind: &'static str,
         setup_needed: bool,
     },
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    summary = "Who the credential belongs to (a facilitator's name and email, a member's name, role and meeting)",
+    description = "Who may call it: anyone.",
+    responses(
+        (status = 200, description = "who is asking", body = MeView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn me(State(s): State<AppState>, Who(who): Who) -> ApiResult<Json<MeView>> {
     Ok(Json(match who {
         Principal::Facilitator { id } => {
@@ -178,8 +247,9 @@ async fn me(State(s): State<AppState>, Who(who): Who) -> ApiResult<Json<MeView>>
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct RenameBody {
+    #[schema(max_length = 80)]
     name: String,
 }
 
@@ -187,6 +257,22 @@ struct RenameBody {
 /// everyone's member list and presence follow. Only members have such a name here; a
 /// facilitator's is their account's. Refused once the meeting is closed (its minutes
 /// name who took part).
+#[utoipa::path(
+    patch,
+    path = "/api/me",
+    summary = "A member changes their display name",
+    description = "The name the others see (the only personal data kept about a participant); the meeting's member list follows at once. 403 for a facilitator (their name is their account's), 401 without a member credential, 409 once the meeting is closed, 400 for an empty or too long name (at most 80 characters). Who may call it: a member, for themselves.",
+    request_body = RenameBody,
+    responses(
+        (status = 200, description = "done", body = Done),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 409, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("member_cookie" = []), ("bearer" = [])),
+)]
 async fn rename_me(
     State(s): State<AppState>,
     Who(who): Who,

@@ -1,6 +1,7 @@
 //! Invitation links of a meeting, and joining through one.
 
 use super::credentials::{self, Facilitator, Held, MEMBER_COOKIE};
+use super::doc::*;
 use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::service;
 use tavolo_store::Role;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,8 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/join/preview", post(preview))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct InviteBody {
+    /// validity, 1 to 2160; default 168
     role: Role,
     #[serde(default = "default_invite_hours")]
     hours: i64,
@@ -41,7 +44,7 @@ fn default_invite_hours() -> i64 {
     24 * 7
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct InviteCreated {
     id: String,
     /// `/join/{token}`: the link.
@@ -53,6 +56,25 @@ struct InviteCreated {
     short_path: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/invites",
+    summary = "Issue an invitation link for a role",
+    description = "Returns the token once (stored hashed) and the join path /join/{token}. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = InviteBody,
+    responses(
+        (status = 201, description = "the new invitation: its link and its short code, each shown only now (the server keeps their hashes)", body = InviteCreated),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn create_invite(
     State(s): State<AppState>,
     OwnedSession { session, fac }: OwnedSession,
@@ -72,14 +94,32 @@ async fn create_invite(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct InviteListed {
+    /// ms since 1970
     expires_at: i64,
     id: String,
     revoked: bool,
     role: Role,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/invites",
+    summary = "The meeting's invitations",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = Vec<InviteListed>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn list_invites(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -97,6 +137,24 @@ async fn list_invites(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/invites/{id}/revoke",
+    summary = "Revoke an invitation",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = Done),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn revoke_invite(
     State(s): State<AppState>,
     Facilitator(fac): Facilitator,
@@ -117,36 +175,55 @@ async fn revoke_invite(
     Ok(ok())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct JoinBody {
+    /// the link's token, or the invitation's short code
     token: String,
+    /// the only personal data kept
     display_name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Joined {
     id: String,
     session: String,
     token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PreviewBody {
+    /// the link's token, or the invitation's short code
     token: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Preview {
     /// The meeting's title and date, as its facilitator wrote them.
     title: String,
     date: String,
-    /// What joining through this link makes one.
+    /// `participant` or `observer`: what joining through this link makes one.
     role: Role,
 }
 
 /// What a link opens, before anyone types their name: the meeting it leads to, or why it
 /// no longer leads anywhere (the same refusals as joining: 404, 410 with a `code`). Holding
 /// the link is all it takes, as for joining; nothing is created.
+#[utoipa::path(
+    post,
+    path = "/api/join/preview",
+    summary = "What an invitation link opens, before joining",
+    description = "The meeting's title and date and the role joining makes one, or why nobody may join through the link any more (the same refusals as POST /api/join). Creates nothing. Who may call it: anyone holding the link. Short codes are counted per client address: 20 a minute (preview and join together), 429 with Retry-After past that.",
+    request_body = PreviewBody,
+    responses(
+        (status = 200, description = "the meeting the link leads to", body = Preview),
+        (status = 400, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = CodeLookups),
+    ),
+)]
 async fn preview(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -183,6 +260,23 @@ fn count_code_lookup(s: &AppState, ip: std::net::IpAddr, credential: &str) -> Ap
 /// How many invitation short codes one address may try per minute.
 pub const CODE_LOOKUPS_PER_MINUTE: u32 = 20;
 
+#[utoipa::path(
+    post,
+    path = "/api/join",
+    summary = "Join a meeting through an invitation with a display name",
+    description = "Sets the HTTP-only tavolo_member cookie and returns the member token (for the sync URL's token parameter). A request that already carries the credential of a member who joined through this same invitation (cookie or bearer) is that member coming back: the same id and token, the same dots, the new display name. 404 unknown, 410 expired or revoked or (for a participant) the meeting closed, with a `code`; 403 when the request carries the credential of a member the facilitator removed from that meeting. Who may call it: anyone. Short codes are counted per client address: 20 a minute (preview and join together), 429 with Retry-After past that.",
+    request_body = JoinBody,
+    responses(
+        (status = 200, description = "joined: the member's id, meeting and token", body = Joined, headers(("Set-Cookie" = String, description = "tavolo_member, the member's token"))),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = CodeLookups),
+    ),
+)]
 async fn join(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,

@@ -2,6 +2,7 @@
 //! invitation): removing one.
 
 use super::credentials::{Facilitator, REMOVED};
+use super::doc::*;
 use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::owned_session;
@@ -19,6 +20,24 @@ pub fn router() -> Router<AppState> {
 /// control sockets close at once on every node (4005), their credential opens nothing
 /// after, they leave the member list everyone sees, and what they wrote stays on the
 /// boards. Their invitation stays valid for the others who joined through it.
+#[utoipa::path(
+    post,
+    path = "/api/members/{id}/remove",
+    summary = "Remove a member (participant or observer) from their meeting",
+    description = "Who may call it: the facilitator of the member's workspace. The member's board, private-draft and control sockets close at once on every node (close code 4005); their credential is refused from then on (REST 401 or anonymous, new sockets 401); they leave the meeting's `members` for everyone (the new view is published on the control channel and answered here); what they wrote stays on the boards. Others who joined through the same invitation are not affected. 404: no such member, or already removed.",
+    params(
+        ("id" = String, Path, description = "the member's id (`members[].id` of the meeting's view)"),
+    ),
+    responses(
+        (status = 200, description = "the meeting's view without the member", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn remove_member(
     State(s): State<AppState>,
     Facilitator(fac): Facilitator,

@@ -1,6 +1,7 @@
 //! Private mode (silent brainstorming): each participant writes in a draft of their own,
 //! and the reveal merges every draft into the board at once.
 
+use super::doc::*;
 use super::error::ApiResult;
 use super::guard::{board_id, OwnedBoard};
 use super::view::{change_state, SessionView};
@@ -11,6 +12,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_board::{reveal, Board};
 use tavolo_rooms::{access, auth};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -18,11 +20,30 @@ pub fn router() -> Router<AppState> {
         .route("/api/boards/{id}/reveal", post(reveal))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PrivateBody {
     on: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/boards/{id}/private",
+    summary = "Turn private mode (silent brainstorming) on or off",
+    description = "In private mode each participant drafts in their own document {board}.draft.{participant}, which only they can open. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = PrivateBody,
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn private_mode(
     State(s): State<AppState>,
     OwnedBoard { board, .. }: OwnedBoard,
@@ -41,7 +62,7 @@ async fn private_mode(
     .map(Json)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Revealed {
     ok: bool,
     revealed: usize,
@@ -54,6 +75,24 @@ struct Revealed {
 /// raw Yjs): each revealed item gets a fresh id, so no draft can overwrite an item of the
 /// board, and its `author` is the participant whose draft it came from, whatever the draft
 /// says. Texts, frames and links follow their items' new ids (see [`from_draft`]).
+#[utoipa::path(
+    post,
+    path = "/api/boards/{id}/reveal",
+    summary = "Copy every participant's draft into the board in one change and end private mode",
+    description = "Every revealed item gets a fresh id (its text, frame and links follow it) and, as author, the participant whose draft it came from; no draft can overwrite an item of the board. What was revealed leaves the drafts. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done: how many items were revealed", body = Revealed),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn reveal(
     State(s): State<AppState>,
     OwnedBoard { board, id: bid, .. }: OwnedBoard,

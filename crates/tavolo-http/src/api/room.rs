@@ -2,6 +2,7 @@
 //! broadcast message (sent again, it replaces the one showing; withdrawn, it leaves every
 //! screen), "bring everyone to me".
 
+use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::OwnedSession;
 use super::view::{change_state, SessionView};
@@ -12,6 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tavolo_rooms::service::{text_field, Conflict};
 use tavolo_rooms::state::{Broadcast, Follow, Timer};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,13 +25,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/sessions/{id}/follow", post(follow))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct TimerBody {
     action: TimerAction,
     seconds: Option<i64>,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 enum TimerAction {
     /// Starts (or restarts) a countdown of `seconds`.
@@ -41,6 +43,26 @@ enum TimerAction {
     Stop,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/timer",
+    summary = "Start, pause, resume, add time to or stop the timer everyone sees",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = TimerBody,
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn timer(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -69,11 +91,30 @@ async fn timer(
     .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct MessageBody {
     text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/message",
+    summary = "Broadcast a message to everyone in the meeting",
+    description = "Sent again while one is showing, the new message replaces it on every screen. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = MessageBody,
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn message(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -92,6 +133,23 @@ async fn message(
 /// Withdraws the broadcast message: the session's view (published on the control channel,
 /// as every change is) has no message, so every client stops showing it. Withdrawing when
 /// there is none changes nothing.
+#[utoipa::path(
+    delete,
+    path = "/api/sessions/{id}/message",
+    summary = "Withdraw the broadcast message",
+    description = "The meeting's room state no longer has a message; the new view is published on the control channel, so every participant's screen stops showing it. Withdrawing when there is no message changes nothing (200). Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the meeting's view, without a message (`state.message` is null)", body = SessionView),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn withdraw_message(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -104,7 +162,7 @@ async fn withdraw_message(
     .map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct FollowBody {
     board: String,
     x: f64,
@@ -113,6 +171,25 @@ struct FollowBody {
 }
 
 /// "Bring everyone to me": every client of the session jumps to this viewport.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/follow",
+    summary = "Bring everyone to the facilitator's viewport",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = FollowBody,
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn follow(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,

@@ -1,6 +1,7 @@
 //! Meetings (sessions) of a workspace: listing, creating, the session's view, renaming,
 //! archiving, closing.
 
+use super::doc::*;
 use super::error::{patched, ApiResult};
 use super::guard::{board_id, OwnedSession, OwnedWorkspace, VisibleSession};
 use super::view::{change_state, publish, session_view, Created, Me, SessionView};
@@ -14,6 +15,7 @@ use tavolo_hub::CloseReason;
 use tavolo_rooms::service;
 use tavolo_rooms::state::Phase;
 use tavolo_store::SnapshotKind;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/sessions/{id}/close", post(close_session))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SessionListed {
     archived: bool,
     closed: bool,
@@ -35,6 +37,23 @@ struct SessionListed {
     title: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/workspaces/{id}/sessions",
+    summary = "The workspace's meetings in order",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = Vec<SessionListed>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn list_sessions(
     State(s): State<AppState>,
     OwnedWorkspace { workspace, .. }: OwnedWorkspace,
@@ -54,12 +73,32 @@ async fn list_sessions(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SessionBody {
     title: String,
+    /// YYYY-MM-DD
     date: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/workspaces/{id}/sessions",
+    summary = "Create a meeting (incontro) with its plenary",
+    description = "A meeting that follows another opens on copies of the final state of the previous meeting's plenary boards. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = SessionBody,
+    responses(
+        (status = 201, description = "done", body = Created<String>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn create_session(
     State(s): State<AppState>,
     OwnedWorkspace { workspace, .. }: OwnedWorkspace,
@@ -70,6 +109,23 @@ async fn create_session(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}",
+    summary = "The meeting's view: rooms with boards, members with groups, room state, who is present",
+    description = "Who may call it: the facilitator, or a participant or observer of the meeting.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the meeting's view, with `me`", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn get_session(
     State(s): State<AppState>,
     VisibleSession { who, session }: VisibleSession,
@@ -79,13 +135,32 @@ async fn get_session(
     Ok(Json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SessionPatch {
     title: Option<String>,
     date: Option<String>,
     archived: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/sessions/{id}",
+    summary = "Rename, re-date or archive a meeting",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = SessionPatch,
+    responses(
+        (status = 200, description = "the meeting's view", body = SessionView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn update_session(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
@@ -99,7 +174,7 @@ async fn update_session(
     publish(&s, &id).await.map(Json)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Closed {
     ok: bool,
     snapshots: Vec<i64>,
@@ -107,6 +182,24 @@ struct Closed {
 
 /// Closes a meeting: every board gets a labelled closing snapshot, participants become
 /// read-only, and the breakouts (if running) end.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/close",
+    summary = "Close the meeting",
+    description = "Stores a labelled closing snapshot of every board, ends breakouts and timer; participants become read-only. Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done: the closing snapshots taken", body = Closed),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn close_session(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,

@@ -2,6 +2,7 @@
 //! snapshots (compaction's) are not shown.
 
 use super::credentials::{Facilitator, Who};
+use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, owned_board, sync_permit, OpenBoard, OwnedBoard};
 use super::view::{ok, Created, Done};
@@ -15,6 +16,7 @@ use tavolo_board::Board;
 use tavolo_rooms::access::Principal;
 use tavolo_rooms::service::text_field;
 use tavolo_store::{SnapshotKind, SnapshotRow};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,15 +28,35 @@ pub fn router() -> Router<AppState> {
         .route("/api/snapshots/{id}/restore", post(restore_snapshot))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SnapshotListed {
     created_at: i64,
     id: i64,
+    /// `manual` (taken with POST /api/boards/{id}/snapshots) or `closing` (when the
+    /// meeting closed)
     kind: SnapshotKind,
     label: Option<String>,
     session: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/boards/{id}/snapshots",
+    summary = "A board's labelled snapshots, newest first",
+    description = "Who may call it: whoever may open the board.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = Vec<SnapshotListed>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn list_snapshots(
     State(s): State<AppState>,
     OpenBoard { id, .. }: OpenBoard,
@@ -53,11 +75,30 @@ async fn list_snapshots(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SnapshotBody {
     label: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/boards/{id}/snapshots",
+    summary = "Take a manual snapshot",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = SnapshotBody,
+    responses(
+        (status = 201, description = "done", body = Created<i64>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn take_snapshot(
     State(s): State<AppState>,
     OwnedBoard { board, id, .. }: OwnedBoard,
@@ -92,17 +133,38 @@ async fn snapshot_board(s: &AppState, who: &Principal, id: i64) -> ApiResult<(Sn
     Ok((meta, Board::read(&doc)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SnapshotView {
     board: String,
+    /// the board's content, as its schema JSON export
+    #[schema(value_type = Object)]
     content: serde_json::Value,
     created_at: i64,
     id: i64,
+    /// `manual` (taken with POST /api/boards/{id}/snapshots) or `closing` (when the
+    /// meeting closed)
     kind: SnapshotKind,
     label: Option<String>,
 }
 
 /// A snapshot's content in the schema's JSON form (for previews and history).
+#[utoipa::path(
+    get,
+    path = "/api/snapshots/{id}",
+    summary = "A snapshot's content in the board schema's JSON form (for previews)",
+    description = "Who may call it: whoever may open the board.",
+    params(
+        ("id" = i64, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = SnapshotView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn get_snapshot(
     State(s): State<AppState>,
     Who(who): Who,
@@ -122,6 +184,24 @@ async fn get_snapshot(
 /// Restores a snapshot as a new change: the live board is made equal to the snapshot's
 /// content; history is never rewritten (the change can itself be undone by restoring an
 /// earlier snapshot).
+#[utoipa::path(
+    post,
+    path = "/api/snapshots/{id}/restore",
+    summary = "Restore a snapshot as a new change (history is never rewritten)",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = i64, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = Done),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn restore_snapshot(
     State(s): State<AppState>,
     Facilitator(fac): Facilitator,

@@ -6,18 +6,20 @@
 //! they replaced wrote their keys in (types embedded whole, such as the room state and
 //! presence, keep their own order); names and values are the same.
 
+use super::doc::FacilitatorRole;
 use super::error::{ApiError, ApiResult};
-use super::live::Presence;
 use crate::AppState;
 use axum::Json;
 use serde::Serialize;
 use tavolo_board::BoardKind;
 use tavolo_rooms::access::{Part, Principal};
+use tavolo_rooms::live::Presence;
 use tavolo_rooms::state::SessionState;
 use tavolo_store::{ParticipantRow, Role, RoomKind, SessionRow};
+use utoipa::ToSchema;
 
 /// `{"ok": true}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Done {
     pub ok: bool,
 }
@@ -27,14 +29,14 @@ pub fn ok() -> Json<Done> {
 }
 
 /// `{"id": …}`: what a create answers.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Created<T: Serialize> {
     pub id: T,
 }
 
 /// Everything a session's clients need to follow it: rooms with their boards, members with
 /// their groups, the room state, and who is connected. Invitations are not in it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionView {
     pub closed: bool,
     pub date: String,
@@ -50,17 +52,18 @@ pub struct SessionView {
     pub title: String,
     /// `"session"` when sent on the control channel (and answered after a change).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub message_type: Option<&'static str>,
     pub workspace: WorkspaceRef,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WorkspaceRef {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RoomView {
     pub boards: Vec<BoardSummary>,
     pub id: String,
@@ -68,7 +71,7 @@ pub struct RoomView {
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BoardSummary {
     pub id: String,
     pub kind: BoardKind,
@@ -76,11 +79,13 @@ pub struct BoardSummary {
     pub private: bool,
     pub title: String,
     /// The board's open dot vote.
+    #[schema(required = true)]
     pub vote: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MemberView {
+    #[schema(required = true)]
     pub group: Option<String>,
     pub id: String,
     pub name: String,
@@ -99,11 +104,16 @@ impl MemberView {
 }
 
 /// The asker, in a session's view: a member as in `members`, or the facilitator.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Me {
     Member(MemberView),
-    Facilitator { id: String, role: Part },
+    Facilitator {
+        id: String,
+        /// Always `facilitator`.
+        #[schema(value_type = FacilitatorRole)]
+        role: Part,
+    },
 }
 
 impl Me {

@@ -6,6 +6,7 @@
 //! for whoever may see the meeting, each vote only to those who may open its board.
 
 use super::credentials::{Facilitator, Held};
+use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard, VisibleSession};
 use super::view::{change_state, publish_message, Created};
@@ -20,6 +21,7 @@ use tavolo_rooms::access::Principal;
 use tavolo_rooms::auth::{self, Ballot};
 use tavolo_rooms::service::{self, text_field, Conflict};
 use tavolo_store::{BoardRow, DotOutcome, SessionRow, VoteRow};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,11 +32,31 @@ pub fn router() -> Router<AppState> {
         .route("/api/sessions/{id}/votes", get(session_votes))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct VoteBody {
+    /// dots per person, 1 to 20
     dots: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/boards/{id}/votes",
+    summary = "Open a dot vote",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = VoteBody,
+    responses(
+        (status = 201, description = "done", body = Created<String>),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn open_vote(
     State(s): State<AppState>,
     OwnedBoard { board, .. }: OwnedBoard,
@@ -65,13 +87,13 @@ async fn vote_and_board(s: &AppState, id: &str) -> ApiResult<(VoteRow, BoardRow)
     Ok((vote, board))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Tally {
     dots: i64,
     item: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct VoteView {
     board: String,
     dots: i64,
@@ -125,6 +147,23 @@ fn ballot_of(c: &Held, vote: &VoteRow) -> Option<Ballot> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/votes/{id}",
+    summary = "A vote's tally and the caller's dots left",
+    description = "Who may call it: whoever may open the board.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = VoteView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn get_vote(
     State(s): State<AppState>,
     c: Held,
@@ -136,6 +175,24 @@ async fn get_vote(
     Ok(Json(vote_view(&s, &vote, ballot.as_ref()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/votes/{id}/close",
+    summary = "Close a vote; the tally is kept",
+    description = "Who may call it: the workspace's facilitator.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "done", body = VoteView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
 async fn close_vote(
     State(s): State<AppState>,
     Facilitator(fac): Facilitator,
@@ -154,7 +211,7 @@ async fn close_vote(
     Ok(Json(vote_view(&s, &vote, None).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct DotBody {
     item: String,
 }
@@ -205,6 +262,26 @@ async fn board_has_item(s: &AppState, board: &BoardRow, item: &str) -> ApiResult
         .await?)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/votes/{id}/dots",
+    summary = "Place a dot on an item",
+    description = "The item must be an item of the board's document (400 otherwise). The dot is counted in the tally (no voter) and in the caller's ballot, named by an HMAC keyed with the caller's token, which the database does not hold (README, Security). 409 when no dots are left or the vote is closed. Who may call it: a participant of the meeting.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = DotBody,
+    responses(
+        (status = 200, description = "done", body = VoteView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("member_cookie" = []), ("bearer" = [])),
+)]
 async fn place_dot(
     State(s): State<AppState>,
     c: Held,
@@ -235,6 +312,26 @@ async fn place_dot(
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/votes/{id}/dots",
+    summary = "Take back a dot",
+    description = "Who may call it: a participant of the meeting.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body = DotBody,
+    responses(
+        (status = 200, description = "done", body = VoteView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = CrossOrigin),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+    security(("member_cookie" = []), ("bearer" = [])),
+)]
 async fn remove_dot(
     State(s): State<AppState>,
     c: Held,
@@ -305,33 +402,61 @@ pub async fn closed_votes(
     Ok(out)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ResultItem {
+    #[schema(minimum = 1)]
     dots: i64,
+    /// the item's id on the board
     item: String,
+    /// the item's text on one line; its kind in parentheses when it has no text;
+    /// `(elemento eliminato)` when it is no longer on the board
     label: String,
+    /// 1 for the most dots; items with as many dots share a rank
+    #[schema(minimum = 1)]
     rank: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ResultView {
     board: String,
     board_title: String,
+    /// ms since 1970
     closed_at: i64,
+    /// dots each participant had
     dots: i64,
     id: String,
+    /// the items with dots, most first
     items: Vec<ResultItem>,
+    /// ms since 1970
     opened_at: i64,
     room: String,
+    /// dots placed in all
     total: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ResultsView {
     votes: Vec<ResultView>,
 }
 
 /// `GET /api/sessions/{id}/votes`: the meeting's closed votes and their results.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/votes",
+    summary = "The meeting's closed dot votes and their results",
+    description = "Each closed vote (in the order they were opened) with its board, when it closed and its items ranked by dots. Counts per item only: a closed vote keeps no voter (README, Security). A member gets the votes of the boards they may open. Open votes are in the meeting's view (`state.votes`) and at GET /api/votes/{id}. Who may call it: the workspace's facilitator and the meeting's members (participants and observers).",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the results", body = ResultsView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    security(("login_cookie" = []), ("member_cookie" = []), ("bearer" = [])),
+)]
 async fn session_votes(
     State(s): State<AppState>,
     VisibleSession { who, session }: VisibleSession,

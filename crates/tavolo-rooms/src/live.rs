@@ -2,14 +2,14 @@
 //! broadcast of the session's view whenever the facilitator changes something. Messages
 //! are JSON text frames (documented in `docs/control-channel.md`).
 //!
-//! This file needs only tokio's `sync`, serde, serde_json and tavolo-sync: the fuzz target
-//! `control` (fuzz/) compiles it in by path, so keep it free of the rest of the crate.
+//! Fuzzed by the target `control` (fuzz/).
 
+use crate::access::Part;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tavolo_rooms::access::Part;
 use tokio::sync::{broadcast, watch};
+use utoipa::ToSchema;
 
 /// Why a control socket must close: a WebSocket close code and reason.
 pub type Ending = Option<(u16, String)>;
@@ -35,11 +35,12 @@ pub fn parse_client(text: &str) -> Option<ClientMessage> {
     Some(ClientMessage::Here(board))
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
 pub struct Presence {
     pub id: String,
     pub name: String,
     pub role: Part,
+    #[schema(required = true)]
     pub board: Option<String>,
 }
 
