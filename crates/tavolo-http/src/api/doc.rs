@@ -5,7 +5,7 @@
 //!
 //! What is only documentation lives here: the shared refusals (response components), the
 //! security schemes, the schemas of answers built without a Rust type (`/healthz`, files),
-//! and the allowed values of fields that are still strings in Rust (the export formats).
+//! and the allowed values of fields that are still strings in Rust (the export, table and import formats).
 
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
