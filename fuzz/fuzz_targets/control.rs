@@ -15,9 +15,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::collections::{BTreeMap, HashMap};
 use tavolo_rooms::access::Part;
 use tavolo_rooms::live::{self, ClientMessage, Live, Presence};
-use std::collections::{BTreeMap, HashMap};
 use tokio::sync::broadcast;
 
 struct Conn {
