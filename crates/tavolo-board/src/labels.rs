@@ -111,6 +111,14 @@ pub fn section(s: &str) -> &str {
 /// The meeting's room, made with the meeting.
 pub const PLENARY: &str = "Plenaria";
 
+/// The plenary board the groups' boards are gathered into.
+pub const GATHERED: &str = "Risultati dei gruppi";
+
+/// The label of the snapshot every board gets when its meeting closes.
+pub fn closing_snapshot(title: &str, date: &str) -> String {
+    format!("Chiusura: {title} ({date})")
+}
+
 /// The `n`th breakout group (from 1).
 pub fn group(n: usize) -> String {
     format!("Gruppo {n}")

@@ -179,10 +179,13 @@ impl AppState {
         self
     }
 
-    /// Sends a control message to every client of the session, on every node.
-    pub fn publish(&self, session: &str, message: String) {
-        self.hub.publish_session(session, &message);
-        self.live.publish(session, message);
+    /// What the meeting's use cases act on (`tavolo_rooms::service`).
+    pub fn rooms(&self) -> tavolo_rooms::service::Rooms<'_> {
+        tavolo_rooms::service::Rooms {
+            store: &self.store,
+            hub: &self.hub,
+            live: &self.live,
+        }
     }
 }
 

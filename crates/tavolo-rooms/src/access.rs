@@ -115,6 +115,8 @@ pub enum Denied {
     Expired,
     #[error("the meeting is closed: its calls have ended")]
     MeetingClosed,
+    #[error("a facilitator's name is their account's")]
+    AccountName,
 }
 
 /// What a credential's lifetime depends on, as stored: a facilitator's login has an
@@ -159,6 +161,9 @@ pub enum Request<'a> {
         owner: Option<&'a str>,
         closed: bool,
     },
+    /// Changing one's own display name in a meeting (members only: a facilitator's name
+    /// is their account's).
+    RenameSelf,
     /// Placing or removing a dot in a vote on a board.
     Vote {
         place: &'a Place<'a>,
@@ -194,6 +199,11 @@ pub fn decide(who: &Principal, request: &Request) -> Result<Grant, Denied> {
             place,
             allow_anonymous,
         } => open_board(who, place, *allow_anonymous),
+        Request::RenameSelf => match who {
+            Principal::Member(_) => Ok(Grant::Edit { lockable: false }),
+            Principal::Facilitator { .. } => Err(Denied::AccountName),
+            Principal::Anonymous => Err(Denied::NoCredential),
+        },
         Request::Call {
             session,
             owner,
@@ -654,6 +664,19 @@ mod tests {
                 Err(Denied::MeetingClosed)
             );
         }
+    }
+
+    #[test]
+    fn only_members_rename_themselves() {
+        for role in ["participant", "observer"] {
+            assert!(decide(&member(role, "s1", "w1", None), &Request::RenameSelf).is_ok());
+        }
+        let fac = Principal::Facilitator { id: "f1".into() };
+        assert_eq!(decide(&fac, &Request::RenameSelf), Err(Denied::AccountName));
+        assert_eq!(
+            decide(&Principal::Anonymous, &Request::RenameSelf),
+            Err(Denied::NoCredential)
+        );
     }
 
     #[test]

@@ -14,10 +14,13 @@
 //!   which board; the session's view to every client), in memory on each node.
 //! - [`passwords`]: argon2id on tokio's blocking pool, bounded, so sign-ins cannot starve
 //!   the async workers.
+//! - [`view`]: what a meeting looks like to its clients (the session's view, typed both
+//!   ways), and how a change of its room state is made and published.
 //! - [`service`]: the use cases (facilitators and sign-in, workspaces, meetings, boards,
-//!   invitations and joining, breakout groups), over `tavolo-store` and `tavolo-hub`, with
-//!   their own error type, [`service::ServiceError`], which the HTTP layer maps to
-//!   statuses.
+//!   invitations and joining; on [`service::Rooms`]: breakout groups and gathering, the
+//!   timer and messages, private mode, dot votes, snapshots and closing, ending rights),
+//!   over `tavolo-store` and `tavolo-hub`, with their own error type,
+//!   [`service::ServiceError`], which the HTTP layer maps to statuses.
 
 pub mod access;
 pub mod auth;
@@ -25,3 +28,4 @@ pub mod live;
 pub mod passwords;
 pub mod service;
 pub mod state;
+pub mod view;

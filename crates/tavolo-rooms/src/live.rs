@@ -35,7 +35,7 @@ pub fn parse_client(text: &str) -> Option<ClientMessage> {
     Some(ClientMessage::Here(board))
 }
 
-#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, ToSchema)]
 pub struct Presence {
     pub id: String,
     pub name: String,
@@ -226,8 +226,20 @@ fn present(s: &SessionLive) -> Vec<Presence> {
     v
 }
 
+/// The `presence` message: who is connected now.
+#[derive(serde::Serialize)]
+struct PresenceMessage<'a> {
+    present: &'a [Presence],
+    #[serde(rename = "type")]
+    message_type: &'static str,
+}
+
 fn presence_text(present: &[Presence]) -> String {
-    serde_json::json!({ "present": present, "type": "presence" }).to_string()
+    serde_json::to_string(&PresenceMessage {
+        present,
+        message_type: "presence",
+    })
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1009,7 +1009,8 @@ export interface components {
             item: string;
         };
         /**
-         * @description The facilitator, in answers that say who someone is.
+         * @description The facilitator, in answers that say who someone is (documentation only: the value
+         *     is a [`Part`]).
          * @enum {string}
          */
         FacilitatorRole: "facilitator";
@@ -1024,15 +1025,6 @@ export interface components {
             zoom: number;
             /** Format: int64 */
             at: number;
-        };
-        FollowBody: {
-            board: string;
-            /** Format: double */
-            x: number;
-            /** Format: double */
-            y: number;
-            /** Format: double */
-            zoom: number;
         };
         /** @description `GET /healthz`'s answer (built in `health.rs`). */
         Health: {
@@ -1340,12 +1332,25 @@ export interface components {
             /** Format: int64 */
             remaining_ms: number;
         };
-        /** @enum {string} */
+        /**
+         * @description What the facilitator does with the timer.
+         * @enum {string}
+         */
         TimerAction: "start" | "pause" | "resume" | "add" | "stop";
         TimerBody: {
             action: components["schemas"]["TimerAction"];
             /** Format: int64 */
             seconds?: number | null;
+        };
+        /** @description A viewport everyone is brought to. */
+        Viewport: {
+            board: string;
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+            /** Format: double */
+            zoom: number;
         };
         VoteBody: {
             /**
@@ -1354,6 +1359,7 @@ export interface components {
              */
             dots: number;
         };
+        /** @description A vote as one person sees it: its tally, and the dots they have left. */
         VoteView: {
             board: string;
             /** Format: int64 */
@@ -2366,7 +2372,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FollowBody"];
+                "application/json": components["schemas"]["Viewport"];
             };
         };
         responses: {

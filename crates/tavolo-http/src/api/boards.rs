@@ -1,23 +1,22 @@
-//! Boards of a meeting, and the breakout groups with theirs: creating (from a template or
-//! a copy), reading, renaming and locking; spawning, assigning, starting and ending the
-//! groups; gathering the groups' boards into one plenary board.
+//! Boards of a meeting, and the breakout groups with theirs, over HTTP: creating (from a
+//! template or a copy), reading, renaming and locking; spawning, assigning, starting and
+//! ending the groups; gathering the groups' boards into one plenary board
+//! (`tavolo_rooms::service::breakouts` holds the groups' rules).
 
+use super::answer::{ok, Created, Done};
 use super::doc::*;
-use super::error::{patched, ApiError, ApiResult};
-use super::guard::{board_id, owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
-use super::view::{change_state, ok, publish, Created, Done, SessionView};
+use super::error::{patched, ApiResult};
+use super::guard::{owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tavolo_board::{gather, Board, BoardKind};
-use tavolo_hub::CloseReason;
+use tavolo_board::{Board, BoardKind};
 use tavolo_rooms::access::Principal;
-use tavolo_rooms::service::{self, Assignment, Conflict};
-use tavolo_rooms::state::{Phase, SessionState};
-use tavolo_store::RoomKind;
+use tavolo_rooms::service::{self, breakouts::Assignment};
+use tavolo_rooms::view::SessionView;
 use tavolo_sync::Access;
 use utoipa::ToSchema;
 
@@ -51,7 +50,7 @@ async fn starting_content(
     match copy_from {
         Some(src) => {
             owned_board(s, fac, src).await?;
-            Ok(service::board_content(&s.store, Some(&s.hub), src).await?)
+            Ok(s.rooms().board_content(src).await?)
         }
         None => Ok(Board::template(kind.unwrap_or(BoardKind::Free), "")),
     }
@@ -85,7 +84,7 @@ async fn create_board(
     let room = target_room(&rooms, b.room.as_ref())?;
     let content = starting_content(&s, &fac, b.kind, b.copy_from.as_deref()).await?;
     let id = service::create_board(&s.store, &room.id, &b.title, content).await?;
-    publish(&s, &session.id).await?;
+    s.rooms().publish(&session.id).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -172,7 +171,7 @@ async fn update_board(
     let locked = b.locked.unwrap_or(board.locked);
     s.store.update_board(&board.id, &title, locked).await?;
     s.hub.set_locked(&id, locked).await;
-    publish(&s, &board.session_id).await?;
+    s.rooms().publish(&board.session_id).await?;
     Ok(ok())
 }
 
@@ -221,18 +220,11 @@ async fn spawn_breakouts(
     OwnedSession { fac, session }: OwnedSession,
     Json(b): Json<BreakoutBody>,
 ) -> ApiResult<(StatusCode, Json<Spawned>)> {
-    let id = session.id;
-    if session.closed_at.is_some() {
-        return Err(ApiError::Conflict(Conflict::MeetingClosed));
-    }
     let content = starting_content(&s, &fac, b.kind, b.copy_from.as_deref()).await?;
-    let rooms = service::spawn_groups(&s.store, &id, b.groups, content, b.assign).await?;
-    let groups = rooms.clone();
-    change_state(&s, &id, move |st| {
-        st.groups = groups;
-        Ok(())
-    })
-    .await?;
+    let rooms = s
+        .rooms()
+        .spawn_breakouts(&session, b.groups, content, b.assign)
+        .await?;
     Ok((StatusCode::CREATED, Json(Spawned { rooms })))
 }
 
@@ -262,50 +254,7 @@ async fn assign(
     OwnedSession { session, .. }: OwnedSession,
     Json(b): Json<std::collections::BTreeMap<String, Option<String>>>,
 ) -> ApiResult<Json<SessionView>> {
-    let id = session.id;
-    let rooms = s.store.list_rooms(&id).await?;
-    let members = s.store.list_participants(&id).await?;
-    for (participant, room) in &b {
-        let member = members
-            .iter()
-            .find(|m| &m.id == participant)
-            .ok_or(ApiError::BadRequest(format!(
-                "{participant} is not in this meeting"
-            )))?;
-        if let Some(r) = room {
-            if !rooms
-                .iter()
-                .any(|x| &x.id == r && x.kind == RoomKind::Breakout)
-            {
-                return Err(ApiError::BadRequest(format!(
-                    "{r} is not a group of this meeting"
-                )));
-            }
-        }
-        let old = member.group_room.clone();
-        s.store
-            .set_participant_group(participant, room.as_deref())
-            .await?;
-        // whoever leaves a group leaves its boards
-        if let Some(old) = old.filter(|o| Some(o) != room.as_ref()) {
-            for board in s
-                .store
-                .list_session_boards(&id)
-                .await?
-                .into_iter()
-                .filter(|x| x.room_id == old)
-            {
-                s.hub
-                    .kick(
-                        &board_id(&board.id)?,
-                        Some(vec![participant.clone()]),
-                        CloseReason::new(4003, "moved to another group"),
-                    )
-                    .await;
-            }
-        }
-    }
-    publish(&s, &id).await.map(Json)
+    Ok(Json(s.rooms().assign(&session.id, &b).await?))
 }
 
 #[utoipa::path(
@@ -331,15 +280,7 @@ async fn start_breakouts(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
 ) -> ApiResult<Json<SessionView>> {
-    change_state(&s, &session.id, |st| {
-        if st.groups.is_empty() {
-            return Err(ApiError::Conflict(Conflict::NoGroups));
-        }
-        st.phase = Phase::Breakout;
-        Ok(())
-    })
-    .await
-    .map(Json)
+    Ok(Json(s.rooms().start_breakouts(&session.id).await?))
 }
 
 /// Calls everyone back to the plenary: participants lose the groups' boards.
@@ -365,27 +306,7 @@ async fn end_breakouts(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
 ) -> ApiResult<Json<SessionView>> {
-    let view = change_state(&s, &session.id, |st| {
-        st.phase = Phase::Plenary;
-        Ok(())
-    })
-    .await?;
-    for b in s
-        .store
-        .list_session_boards(&session.id)
-        .await?
-        .into_iter()
-        .filter(|b| b.room_kind == RoomKind::Breakout)
-    {
-        s.hub
-            .kick(
-                &board_id(&b.id)?,
-                None,
-                CloseReason::new(4001, "back to the plenary"),
-            )
-            .await;
-    }
-    Ok(Json(view))
+    Ok(Json(s.rooms().end_breakouts(&session.id).await?))
 }
 
 /// Gathers the groups' boards of the current round into one new plenary board
@@ -414,35 +335,6 @@ async fn gather(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
 ) -> ApiResult<(StatusCode, Json<Created<String>>)> {
-    let id = &session.id;
-    let state = SessionState::parse(&session.state);
-    if state.groups.is_empty() {
-        return Err(ApiError::Conflict(Conflict::NothingToGather));
-    }
-    let rooms = s.store.list_rooms(id).await?;
-    let boards = s.store.list_session_boards(id).await?;
-    let mut groups = Vec::new();
-    for room_id in &state.groups {
-        let Some(room) = rooms.iter().find(|r| &r.id == room_id) else {
-            continue;
-        };
-        for b in boards.iter().filter(|b| &b.room_id == room_id) {
-            groups.push(gather::Group {
-                label: format!("{} — {}", room.name, b.title),
-                board: service::board_content(&s.store, Some(&s.hub), &b.id).await?,
-            });
-        }
-    }
-    let gathered = gather::gather(GATHERED_TITLE, &groups);
-    let plenary = target_room(&rooms, None)?;
-    let board = service::create_board(&s.store, &plenary.id, GATHERED_TITLE, gathered).await?;
-    let b2 = board.clone();
-    change_state(&s, id, move |st| {
-        st.gathered = Some(b2);
-        Ok(())
-    })
-    .await?;
+    let board = s.rooms().gather(&session).await?;
     Ok((StatusCode::CREATED, Json(Created { id: board })))
 }
-
-const GATHERED_TITLE: &str = "Risultati dei gruppi";

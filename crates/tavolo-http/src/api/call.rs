@@ -16,7 +16,6 @@ use super::credentials::Who;
 use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::call_session;
-use super::view::session_message;
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -30,7 +29,10 @@ use tavolo_media::routing::{PeerInfo, Placement, Seat};
 use tavolo_media::{Media, PeerEvent, PeerHandle};
 use tavolo_rooms::access::Part;
 use tavolo_rooms::access::{Grant, Principal};
-use tavolo_store::Role;
+use tavolo_rooms::live::Presence;
+use tavolo_rooms::state::Phase;
+use tavolo_rooms::view::{Heard, SessionView};
+use tavolo_store::{Role, RoomKind};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/sessions/{id}/call", get(call))
@@ -117,45 +119,47 @@ struct Seen {
 
 impl Seen {
     /// Takes what a channel message says; returns whether it said anything relevant.
-    fn update(&mut self, caller: &Caller, v: &serde_json::Value) -> bool {
-        let of_me = |list: &serde_json::Value| {
-            list.as_array()
-                .and_then(|a| a.iter().find(|m| m["id"] == caller.id.as_str()))
-                .cloned()
-        };
-        let set_board = |seen: &mut Seen, present: &serde_json::Value| {
-            seen.board = of_me(present).and_then(|p| p["board"].as_str().map(str::to_owned));
-        };
-        match v["type"].as_str() {
-            Some("session") => {
-                self.closed = v["closed"].as_bool().unwrap_or(false);
-                self.breakout = v["state"]["phase"] == "breakout";
-                self.groups = strings(&v["state"]["groups"]);
-                self.rooms_of.clear();
-                self.plenary.clear();
-                for room in v["rooms"].as_array().into_iter().flatten() {
-                    let id = room["id"].as_str().unwrap_or_default();
-                    if room["kind"] == "plenary" && self.plenary.is_empty() {
-                        self.plenary = id.to_owned();
-                    }
-                    for b in room["boards"].as_array().into_iter().flatten() {
-                        if let Some(b) = b["id"].as_str() {
-                            self.rooms_of.insert(b.to_owned(), id.to_owned());
-                        }
-                    }
-                }
-                let me = of_me(&v["members"]);
-                self.present = !caller.member || me.is_some();
-                self.group = me.and_then(|m| m["group"].as_str().map(str::to_owned));
-                set_board(self, &v["present"]);
+    fn heard(&mut self, caller: &Caller, message: Heard) -> bool {
+        match message {
+            Heard::Session(view) => {
+                self.view(caller, &view);
                 true
             }
-            Some("presence") => {
-                set_board(self, &v["present"]);
+            Heard::Presence { present } => {
+                self.looking_at(caller, &present);
                 true
             }
-            _ => false,
+            Heard::Other => false,
         }
+    }
+
+    /// Takes the session's view.
+    fn view(&mut self, caller: &Caller, v: &SessionView) {
+        self.closed = v.closed;
+        self.breakout = v.state.phase == Phase::Breakout;
+        self.groups = v.state.groups.clone();
+        self.rooms_of.clear();
+        self.plenary.clear();
+        for room in &v.rooms {
+            if room.kind == RoomKind::Plenary && self.plenary.is_empty() {
+                self.plenary = room.id.clone();
+            }
+            for b in &room.boards {
+                self.rooms_of.insert(b.id.clone(), room.id.clone());
+            }
+        }
+        let me = v.members.iter().find(|m| m.id == caller.id);
+        self.present = !caller.member || me.is_some();
+        self.group = me.and_then(|m| m.group.clone());
+        self.looking_at(caller, &v.present);
+    }
+
+    /// Takes who is present: the board the caller looks at.
+    fn looking_at(&mut self, caller: &Caller, present: &[Presence]) {
+        self.board = present
+            .iter()
+            .find(|p| p.id == caller.id)
+            .and_then(|p| p.board.clone());
     }
 
     /// The call the room state puts the caller in.
@@ -178,14 +182,6 @@ impl Seen {
             Seat::Visitor { room }
         })
     }
-}
-
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().map(str::to_owned))
-        .collect()
 }
 
 /// What a browser may say.
@@ -244,11 +240,8 @@ async fn call_loop(
     let mut seen = Seen::default();
     // the room state now; then every change from the channel
     if let Ok(Some(row)) = s.store.get_session(&session).await {
-        if let Ok(v) = session_message(&s, &row)
-            .await
-            .and_then(|v| serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string())))
-        {
-            seen.update(&caller, &v);
+        if let Ok(v) = s.rooms().session_view(&row).await {
+            seen.view(&caller, &v);
         }
     }
     // made only now, once the access decision (before the upgrade) let the caller in
@@ -272,8 +265,7 @@ async fn call_loop(
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Ok(text) => {
-                        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-                        if seen.update(&caller, &v) {
+                        if seen.heard(&caller, Heard::parse(&text)) {
                             if let Some(p) = &peer {
                                 p.set_call(Some(seen.call(&caller)));
                             }
@@ -282,10 +274,8 @@ async fn call_loop(
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         // missed some: read the room state again
                         if let Ok(Some(row)) = s.store.get_session(&session).await {
-                            if let Ok(v) = session_message(&s, &row).await.and_then(|v| {
-                                serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
-                            }) {
-                                seen.update(&caller, &v);
+                            if let Ok(v) = s.rooms().session_view(&row).await {
+                                seen.view(&caller, &v);
                                 if let Some(p) = &peer {
                                     p.set_call(Some(seen.call(&caller)));
                                 }

@@ -6,7 +6,6 @@ use super::credentials::Held;
 use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::visible_session;
-use super::view::{publish, session_message};
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -98,7 +97,7 @@ async fn control_loop(
     let (conn, mut rx, mut ended) = s.live.subscribe(&session, presence);
     let mut expired = std::pin::pin!(Deadline::wait(ends.as_ref()));
     let (mut tx_ws, mut rx_ws) = socket.split();
-    let _ = publish(&s, &session).await;
+    let _ = s.rooms().publish(&session).await;
     let mut shutdown = std::pin::pin!(shutdown_of(&s));
     loop {
         tokio::select! {
@@ -109,9 +108,7 @@ async fn control_loop(
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     // missed some: send the current view
                     if let Ok(Some(row)) = s.store.get_session(&session).await {
-                        if let Ok(text) = session_message(&s, &row).await.and_then(|v| {
-                            serde_json::to_string(&v).map_err(|e| ApiError::Internal(e.to_string()))
-                        }) {
+                        if let Ok(text) = s.rooms().session_text(&row).await {
                             if tx_ws.send(Message::Text(text.into())).await.is_err() { break; }
                         }
                     }

@@ -4,8 +4,8 @@
 //! from that file; the test `committed_document_is_current` fails when it is stale).
 //!
 //! What is only documentation lives here: the shared refusals (response components), the
-//! security schemes, the schemas of answers built without a Rust type (`/healthz`, files),
-//! and the allowed values of fields that are still strings in Rust (the export, table and import formats).
+//! security schemes, and the schemas of answers built without a Rust type (`/healthz`,
+//! files, who an anonymous asker is).
 
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
@@ -210,14 +210,6 @@ impl PartialSchema for File {
 
 impl ToSchema for File {}
 
-/// The facilitator, in answers that say who someone is.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum FacilitatorRole {
-    Facilitator,
-}
-
 /// Someone without credentials (`GET /api/me`).
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
@@ -310,38 +302,6 @@ fn healthz() {}
 )]
 #[allow(dead_code)]
 fn openapi_document() {}
-
-/// The formats a board exports to.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum ExportFormat {
-    Svg,
-    Png,
-    Pdf,
-    Json,
-    Csv,
-    Md,
-    Yjs,
-}
-
-/// The formats of a meeting's vote results.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum TableFormat {
-    Csv,
-    Md,
-}
-
-/// The formats a board imports from.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum ImportFormat {
-    Json,
-    Yjs,
-}
 
 #[cfg(test)]
 mod tests {

@@ -153,6 +153,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Store(e) => e.into(),
             ServiceError::Hub(e) => e.into(),
             ServiceError::Password(e) => e.into(),
+            ServiceError::Broken(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -14,7 +14,6 @@ use super::error::{ApiError, ApiResult};
 use super::guard::{
     board_id, sync_permit, target_room, visible_session, OwnedSession, VisibleSession,
 };
-use super::view::publish;
 use super::votes::closed_votes;
 use crate::AppState;
 use axum::body::Bytes;
@@ -29,6 +28,7 @@ use tavolo_board::Board;
 use tavolo_export::import::{self, MAX_IMPORT_BYTES};
 use tavolo_export::minutes::{Minutes, MinutesBoard};
 use tavolo_export::{format_time, labels, render, slug, tables, ExportError, PageHeader};
+use tavolo_rooms::service::snapshots::{snapshot_content, snapshot_doc};
 use tavolo_rooms::service::{self, Conflict};
 use tavolo_store::{Role, RoomKind, SnapshotKind};
 use tavolo_sync::BoardId;
@@ -101,7 +101,9 @@ struct ExportQuery {
     scale: Option<f64>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The formats a board exports to.
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
 enum Format {
     Svg,
     Png,
@@ -112,25 +114,32 @@ enum Format {
     Yjs,
 }
 
-impl Format {
-    fn parse(s: &str) -> ApiResult<Format> {
-        Ok(match s {
-            "svg" => Format::Svg,
-            "png" => Format::Png,
-            "pdf" => Format::Pdf,
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            "md" => Format::Md,
-            "yjs" => Format::Yjs,
-            other => {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown export format {:?}: svg, png, pdf, json, csv, md or yjs",
-                    other.chars().take(20).collect::<String>()
-                )))
-            }
-        })
-    }
+/// The formats a meeting's vote results export to.
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum TableFormat {
+    Csv,
+    Md,
+}
 
+impl From<TableFormat> for Format {
+    fn from(f: TableFormat) -> Format {
+        match f {
+            TableFormat::Csv => Format::Csv,
+            TableFormat::Md => Format::Md,
+        }
+    }
+}
+
+/// The formats a board imports from.
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum ImportFormat {
+    Json,
+    Yjs,
+}
+
+impl Format {
     fn ext(self) -> &'static str {
         match self {
             Format::Svg => "svg",
@@ -164,18 +173,11 @@ async fn board_doc(
 ) -> ApiResult<(yrs::Doc, String)> {
     match snapshot {
         Some(snap) => {
-            let (meta, state) = s
-                .store
-                .get_snapshot(snap)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            if meta.board_id != id.as_str() || meta.kind == SnapshotKind::Auto {
+            let (meta, state) = s.rooms().labelled_snapshot(snap).await?;
+            if meta.board_id != id.as_str() {
                 return Err(ApiError::NotFound);
             }
-            let (doc, problems) = tavolo_sync::update::rebuild(Some(&state), std::iter::empty());
-            if let Some(p) = problems.first() {
-                return Err(ApiError::Internal(format!("snapshot {snap}: {p}")));
-            }
+            let doc = snapshot_doc(&meta, &state)?;
             let label = meta.label.unwrap_or_else(|| meta.kind.to_string());
             Ok((
                 doc,
@@ -215,7 +217,7 @@ async fn board_doc(
     description = "Drawn on the server as the browser draws it, with the fonts shipped with Tavolo. `yjs` is the whole document as one Yjs v1 update (re-import it with POST /api/sessions/{id}/import). CSV: UTF-8 with BOM, `;` between fields, decimal comma, Italian headers. Sent as an attachment (`Content-Disposition`, file name from the title). Who may call it: whoever may open the board (an observer may; a stranger may not).",
     params(
         ("id" = String, Path),
-        ("format" = inline(ExportFormat), Path),
+        ("format" = inline(Format), Path),
         ("snapshot" = Option<i64>, Query, description = "a labelled snapshot's id (GET /api/boards/{id}/snapshots): export the board as it was then, not as it is"),
         ("scale" = Option<f64>, Query, description = "PNG only: pixels per board pixel, 0.05 to 4 (default 1); large boards are scaled down to at most 8192 px a side and 16 Mpx"),
     ),
@@ -240,12 +242,11 @@ async fn board_doc(
 async fn export_board(
     State(s): State<AppState>,
     Who(who): Who,
-    Path((id, format)): Path<(String, String)>,
+    Path((id, format)): Path<(String, Format)>,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<Response> {
     let bid = board_id(&id)?;
     sync_permit(&s, &who, &bid).await?;
-    let format = Format::parse(&format)?;
     let (doc, state_line) = board_doc(&s, &bid, q.snapshot).await?;
     let row = s.store.get_board(&id).await?;
     let (room, session) = match &row {
@@ -340,17 +341,10 @@ async fn export_board(
 async fn export_votes(
     State(s): State<AppState>,
     Who(who): Who,
-    Path((id, format)): Path<(String, String)>,
+    Path((id, format)): Path<(String, TableFormat)>,
 ) -> ApiResult<Response> {
     let session = visible_session(&s, &who, &id).await?;
-    let format = match Format::parse(&format)? {
-        f @ (Format::Csv | Format::Md) => f,
-        _ => {
-            return Err(ApiError::BadRequest(
-                "vote results are exported as csv or md".into(),
-            ))
-        }
-    };
+    let format = Format::from(format);
     let votes = closed_votes(&s, &who, &session).await?;
     let tz = &s.options.time_zone;
     let body = match format {
@@ -432,17 +426,8 @@ async fn minutes(
         });
         let board = match closing {
             Some(snap) => {
-                let (_, state) = s
-                    .store
-                    .get_snapshot(snap.id)
-                    .await?
-                    .ok_or(ApiError::NotFound)?;
-                let (doc, problems) =
-                    tavolo_sync::update::rebuild(Some(&state), std::iter::empty());
-                if let Some(p) = problems.first() {
-                    return Err(ApiError::Internal(format!("snapshot {}: {p}", snap.id)));
-                }
-                Board::read(&doc)
+                let (meta, state) = s.rooms().labelled_snapshot(snap.id).await?;
+                snapshot_content(&meta, &state)?
             }
             None => service::board_content(&s.store, Some(&s.hub), &b.id).await?,
         };
@@ -576,8 +561,8 @@ async fn gallery(
 
 #[derive(Deserialize)]
 struct ImportQuery {
-    /// `json` or `yjs`; by default from the Content-Type, else from the content.
-    format: Option<String>,
+    /// By default from the Content-Type, else from the content.
+    format: Option<ImportFormat>,
     title: Option<String>,
     room: Option<String>,
 }
@@ -623,15 +608,9 @@ async fn import_board(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let json = match q.format.as_deref() {
-        Some("json") => true,
-        Some("yjs") => false,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "unknown import format {:?}: json or yjs",
-                other.chars().take(20).collect::<String>()
-            )))
-        }
+    let json = match q.format {
+        Some(ImportFormat::Json) => true,
+        Some(ImportFormat::Yjs) => false,
         None if content_type.starts_with("application/json") => true,
         None if content_type.starts_with("application/octet-stream") => false,
         None => body
@@ -664,7 +643,7 @@ async fn import_board(
     let (items, links) = (board.items.len(), board.links.len());
     let kind = board.meta.kind.unwrap_or(tavolo_board::BoardKind::Free);
     let new_id = service::create_board(&s.store, &room.id, &title, board).await?;
-    publish(&s, id).await?;
+    s.rooms().publish(id).await?;
     Ok((
         StatusCode::CREATED,
         Json(Imported {

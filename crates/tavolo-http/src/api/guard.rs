@@ -256,6 +256,21 @@ async fn decide_board(s: &AppState, who: &Principal, id: &BoardId) -> ApiResult<
     Ok((permit, anonymous))
 }
 
+/// The meeting's boards `who` may open (each decided as the sync socket would be).
+pub async fn openable_boards(
+    s: &AppState,
+    who: &Principal,
+    session: &SessionRow,
+) -> ApiResult<Vec<BoardRow>> {
+    let mut out = Vec::new();
+    for b in s.store.list_session_boards(&session.id).await? {
+        if sync_permit(s, who, &board_id(&b.id)?).await.is_ok() {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `who` may place and remove dots in a vote on this board.
 pub async fn may_vote(s: &AppState, who: &Principal, id: &BoardId) -> ApiResult<()> {
     let facts = BoardFacts::of(s, id).await?;

@@ -1,10 +1,9 @@
 //! Who one is: the one-time setup, sign-in and sign-out of facilitators, `GET /api/me`.
 
+use super::answer::{ok, Created, Done};
 use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
 use super::doc::*;
-use super::ending;
 use super::error::{ApiError, ApiResult};
-use super::view::{ok, publish, Created, Done};
 use crate::security::ClientIp;
 use crate::{audit, AppState};
 use axum::extract::State;
@@ -14,9 +13,10 @@ use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tavolo_rooms::access::Principal;
+use tavolo_rooms::access::{self, Principal, Request};
 use tavolo_rooms::auth::token_hash;
 use tavolo_rooms::service::{self, Conflict};
+use tavolo_rooms::view::FacilitatorRole;
 use tavolo_store::Role;
 use utoipa::ToSchema;
 
@@ -165,7 +165,9 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Resp
         // the sockets this person opened close too (another device still signed in
         // reconnects with its own cookie)
         if let Some(login) = signed_in {
-            ending::end_facilitator(&s, &login.facilitator_id, 4001, "signed out").await?;
+            s.rooms()
+                .end_facilitator(&login.facilitator_id, 4001, "signed out")
+                .await?;
         }
     }
     // both cookies are cleared: two Set-Cookie headers, appended (an array of header
@@ -278,14 +280,9 @@ async fn rename_me(
     Who(who): Who,
     Json(b): Json<RenameBody>,
 ) -> ApiResult<Json<Done>> {
-    let p = match who {
-        Principal::Member(p) => p,
-        Principal::Facilitator { .. } => {
-            return Err(ApiError::Forbidden(
-                "a facilitator's name is their account's".into(),
-            ))
-        }
-        Principal::Anonymous => return Err(ApiError::Unauthorized),
+    access::decide(&who, &Request::RenameSelf)?;
+    let Principal::Member(p) = who else {
+        return Err(ApiError::Unauthorized); // (RenameSelf grants members only)
     };
     let name = service::text_field(&b.name, "name", 80)?;
     let session = s
@@ -298,6 +295,6 @@ async fn rename_me(
     }
     s.store.rename_participant(&p.id, &name).await?;
     s.live.rename(&p.session_id, &p.id, &name);
-    publish(&s, &p.session_id).await?;
+    s.rooms().publish(&p.session_id).await?;
     Ok(ok())
 }

@@ -1,11 +1,10 @@
 //! Invitation links of a meeting, and joining through one.
 
+use super::answer::{ok, Done};
 use super::credentials::{self, Facilitator, Held, MEMBER_COOKIE};
 use super::doc::*;
-use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
-use super::view::{ok, publish, Done};
 use crate::security::ClientIp;
 use crate::{audit, AppState};
 use axum::extract::{Path, State};
@@ -164,14 +163,14 @@ async fn revoke_invite(
     owned_session(&s, &fac, &invite.session_id).await?;
     let members = s.store.revoke_invite(&id).await?;
     audit::invite_revoked(&fac, &id);
-    ending::end_in_session(
-        &s,
-        &invite.session_id,
-        &members,
-        4003,
-        "your invitation was revoked",
-    )
-    .await?;
+    s.rooms()
+        .end_in_session(
+            &invite.session_id,
+            &members,
+            4003,
+            "your invitation was revoked",
+        )
+        .await?;
     Ok(ok())
 }
 
@@ -304,7 +303,7 @@ async fn join(
     )
     .await?;
     audit::joined(&id, &session);
-    publish(&s, &session).await?;
+    s.rooms().publish(&session).await?;
     let cookie = credentials::set_cookie(&s, MEMBER_COOKIE, &token, 14 * 24 * 3600);
     Ok(([(SET_COOKIE, cookie)], Json(Joined { id, session, token })).into_response())
 }

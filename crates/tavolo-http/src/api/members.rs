@@ -3,14 +3,13 @@
 
 use super::credentials::{Facilitator, REMOVED};
 use super::doc::*;
-use super::ending;
 use super::error::{ApiError, ApiResult};
 use super::guard::owned_session;
-use super::view::{publish, SessionView};
 use crate::{audit, AppState};
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
+use tavolo_rooms::view::SessionView;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/members/{id}/remove", post(remove_member))
@@ -54,13 +53,14 @@ async fn remove_member(
         return Err(ApiError::NotFound);
     }
     audit::member_removed(&fac, &member.session_id, &id);
-    ending::end_in_session(
-        &s,
-        &member.session_id,
-        std::slice::from_ref(&id),
-        REMOVED,
-        "the facilitator removed you from this meeting",
-    )
-    .await?;
-    publish(&s, &member.session_id).await.map(Json)
+    let rooms = s.rooms();
+    rooms
+        .end_in_session(
+            &member.session_id,
+            std::slice::from_ref(&id),
+            REMOVED,
+            "the facilitator removed you from this meeting",
+        )
+        .await?;
+    Ok(Json(rooms.publish(&member.session_id).await?))
 }

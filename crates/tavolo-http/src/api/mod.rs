@@ -20,17 +20,20 @@
 //! | [`call`] | the call signalling socket (WebSocket) of a meeting |
 //!
 //! Shared by them, importing none of them: [`guard`] (the lookups before every access
-//! decision, and the extractors that make them), [`view`] (the session's view, state
-//! changes and their publication, common answers), [`credentials`] (who is asking),
-//! [`error`], [`live`] (the control channel's connections) and [`service`] (the
-//! operations `tavolo admin` shares, with their own error type).
+//! decision, and the extractors that make them), [`answer`] (the small answers several
+//! endpoints give), [`credentials`] (who is asking), [`error`] (one error type, which
+//! the domain's `ServiceError` maps to) and [`doc`] (the OpenAPI document).
+//!
+//! A handler parses, lets its guard decide, calls the use case in
+//! `tavolo_rooms::service` (on `AppState::rooms()`) and answers; the rules, the session's
+//! view (`tavolo_rooms::view`) and how a change is published are the domain's.
 
+pub mod answer;
 pub mod boards;
 pub mod call;
 pub mod control;
 pub mod credentials;
 pub mod doc;
-pub mod ending;
 pub mod error;
 pub mod export;
 pub mod guard;
@@ -41,7 +44,6 @@ pub mod private;
 pub mod room;
 pub mod sessions;
 pub mod snapshots;
-pub mod view;
 pub mod votes;
 pub mod workspaces;
 

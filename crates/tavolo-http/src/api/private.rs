@@ -1,17 +1,15 @@
-//! Private mode (silent brainstorming): each participant writes in a draft of their own,
-//! and the reveal merges every draft into the board at once.
+//! Private mode (silent brainstorming) and the reveal over HTTP
+//! (`tavolo_rooms::service::private` holds the rules).
 
 use super::doc::*;
 use super::error::ApiResult;
-use super::guard::{board_id, OwnedBoard};
-use super::view::{change_state, SessionView};
+use super::guard::OwnedBoard;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tavolo_board::{reveal, Board};
-use tavolo_rooms::{access, auth};
+use tavolo_rooms::view::SessionView;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -49,17 +47,7 @@ async fn private_mode(
     OwnedBoard { board, .. }: OwnedBoard,
     Json(b): Json<PrivateBody>,
 ) -> ApiResult<Json<SessionView>> {
-    let id = board.id;
-    change_state(&s, &board.session_id, move |st| {
-        if b.on {
-            st.private.insert(id, true);
-        } else {
-            st.private.remove(&id);
-        }
-        Ok(())
-    })
-    .await
-    .map(Json)
+    Ok(Json(s.rooms().set_private(&board, b.on).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -68,13 +56,6 @@ struct Revealed {
     revealed: usize,
 }
 
-/// Copies every participant's private draft into the board in one change, takes what it
-/// copied out of the drafts, and ends private mode.
-///
-/// A draft is its author's own document and may hold anything (a hostile client writes
-/// raw Yjs): each revealed item gets a fresh id, so no draft can overwrite an item of the
-/// board, and its `author` is the participant whose draft it came from, whatever the draft
-/// says. Texts, frames and links follow their items' new ids (see [`from_draft`]).
 #[utoipa::path(
     post,
     path = "/api/boards/{id}/reveal",
@@ -95,39 +76,8 @@ struct Revealed {
 )]
 async fn reveal(
     State(s): State<AppState>,
-    OwnedBoard { board, id: bid, .. }: OwnedBoard,
+    OwnedBoard { board, .. }: OwnedBoard,
 ) -> ApiResult<Json<Revealed>> {
-    let id = board.id;
-    let on_board = s.hub.read(&bid, Board::read).await?;
-    let mut items = Vec::new();
-    let mut links = Vec::new();
-    let mut taken = Vec::new();
-    for p in s.store.list_participants(&board.session_id).await? {
-        let draft_id = board_id(&access::draft_id(&id, &p.id))?;
-        let draft = s.hub.read(&draft_id, Board::read).await?;
-        if draft.items.is_empty() && draft.links.is_empty() {
-            continue;
-        }
-        let (i, l) = reveal::from_draft(&draft, &p.id, &on_board, auth::new_id);
-        items.extend(i);
-        links.extend(l);
-        taken.push((draft_id, draft));
-    }
-    let revealed = items.len();
-    s.hub
-        .change(&bid, move |txn| reveal::add(txn, items, links))
-        .await?;
-    // Only once the board has them: the drafts lose what was revealed (so nothing is
-    // revealed twice), and keep whatever their authors wrote since it was read.
-    for (draft_id, draft) in taken {
-        s.hub
-            .change(&draft_id, move |txn| reveal::take(txn, &draft))
-            .await?;
-    }
-    change_state(&s, &board.session_id, move |st| {
-        st.private.remove(&id);
-        Ok(())
-    })
-    .await?;
+    let revealed = s.rooms().reveal(&board).await?;
     Ok(Json(Revealed { ok: true, revealed }))
 }

@@ -1,18 +1,16 @@
-//! Room control: what the facilitator sets for everyone in the meeting — the timer, a
-//! broadcast message (sent again, it replaces the one showing; withdrawn, it leaves every
-//! screen), "bring everyone to me".
+//! Room control over HTTP: the timer, the broadcast message, "bring everyone to me"
+//! (`tavolo_rooms::service::control` holds the rules).
 
 use super::doc::*;
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::guard::OwnedSession;
-use super::view::{change_state, SessionView};
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
-use tavolo_rooms::service::{text_field, Conflict};
-use tavolo_rooms::state::{Broadcast, Follow, Timer};
+use tavolo_rooms::service::control::{TimerAction, Viewport};
+use tavolo_rooms::view::SessionView;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -29,18 +27,6 @@ pub fn router() -> Router<AppState> {
 struct TimerBody {
     action: TimerAction,
     seconds: Option<i64>,
-}
-
-#[derive(Deserialize, ToSchema, Clone, Copy)]
-#[serde(rename_all = "snake_case")]
-enum TimerAction {
-    /// Starts (or restarts) a countdown of `seconds`.
-    Start,
-    Pause,
-    Resume,
-    /// Adds `seconds` to the running countdown.
-    Add,
-    Stop,
 }
 
 #[utoipa::path(
@@ -68,27 +54,9 @@ async fn timer(
     OwnedSession { session, .. }: OwnedSession,
     Json(b): Json<TimerBody>,
 ) -> ApiResult<Json<SessionView>> {
-    let now = tavolo_store::now_ms();
-    let secs = b.seconds.unwrap_or(0);
-    if !(0..=24 * 3600).contains(&secs) {
-        return Err(ApiError::BadRequest(
-            "seconds must be between 0 and 86400".into(),
-        ));
-    }
-    change_state(&s, &session.id, move |st| {
-        use TimerAction::*;
-        match (b.action, st.timer.as_mut()) {
-            (Start, _) => st.timer = Some(Timer::start(secs.max(1) * 1000, now)),
-            (Pause, Some(t)) => t.pause(now),
-            (Resume, Some(t)) => t.resume(now),
-            (Add, Some(t)) => t.add(secs * 1000, now),
-            (Stop, _) => st.timer = None,
-            (Pause | Resume | Add, None) => return Err(ApiError::Conflict(Conflict::NoTimer)),
-        }
-        Ok(())
-    })
-    .await
-    .map(Json)
+    Ok(Json(
+        s.rooms().timer(&session.id, b.action, b.seconds).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -120,14 +88,7 @@ async fn message(
     OwnedSession { session, .. }: OwnedSession,
     Json(b): Json<MessageBody>,
 ) -> ApiResult<Json<SessionView>> {
-    let text = text_field(&b.text, "message", 500)?;
-    let at = tavolo_store::now_ms();
-    change_state(&s, &session.id, move |st| {
-        st.message = Some(Broadcast { text, at });
-        Ok(())
-    })
-    .await
-    .map(Json)
+    Ok(Json(s.rooms().broadcast(&session.id, &b.text).await?))
 }
 
 /// Withdraws the broadcast message: the session's view (published on the control channel,
@@ -154,20 +115,7 @@ async fn withdraw_message(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
 ) -> ApiResult<Json<SessionView>> {
-    change_state(&s, &session.id, move |st| {
-        st.message = None;
-        Ok(())
-    })
-    .await
-    .map(Json)
-}
-
-#[derive(Deserialize, ToSchema)]
-struct FollowBody {
-    board: String,
-    x: f64,
-    y: f64,
-    zoom: f64,
+    Ok(Json(s.rooms().withdraw_message(&session.id).await?))
 }
 
 /// "Bring everyone to me": every client of the session jumps to this viewport.
@@ -179,7 +127,7 @@ struct FollowBody {
     params(
         ("id" = String, Path),
     ),
-    request_body = FollowBody,
+    request_body = Viewport,
     responses(
         (status = 200, description = "the meeting's view", body = SessionView),
         (status = 400, response = Error),
@@ -193,24 +141,7 @@ struct FollowBody {
 async fn follow(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
-    Json(b): Json<FollowBody>,
+    Json(to): Json<Viewport>,
 ) -> ApiResult<Json<SessionView>> {
-    if !(b.x.is_finite() && b.y.is_finite() && b.zoom.is_finite() && b.zoom > 0.0) {
-        return Err(ApiError::BadRequest(
-            "viewport must be finite numbers with zoom > 0".into(),
-        ));
-    }
-    let at = tavolo_store::now_ms();
-    change_state(&s, &session.id, move |st| {
-        st.follow = Some(Follow {
-            board: b.board,
-            x: b.x,
-            y: b.y,
-            zoom: b.zoom,
-            at,
-        });
-        Ok(())
-    })
-    .await
-    .map(Json)
+    Ok(Json(s.rooms().follow(&session.id, to).await?))
 }

@@ -1,20 +1,18 @@
 //! Meetings (sessions) of a workspace: listing, creating, the session's view, renaming,
 //! archiving, closing.
 
+use super::answer::Created;
 use super::doc::*;
 use super::error::{patched, ApiResult};
-use super::guard::{board_id, OwnedSession, OwnedWorkspace, VisibleSession};
-use super::view::{change_state, publish, session_view, Created, Me, SessionView};
+use super::guard::{OwnedSession, OwnedWorkspace, VisibleSession};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tavolo_hub::CloseReason;
 use tavolo_rooms::service;
-use tavolo_rooms::state::Phase;
-use tavolo_store::SnapshotKind;
+use tavolo_rooms::view::{Me, SessionView};
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -130,7 +128,7 @@ async fn get_session(
     State(s): State<AppState>,
     VisibleSession { who, session }: VisibleSession,
 ) -> ApiResult<Json<SessionView>> {
-    let mut view = session_view(&s, &session).await?;
+    let mut view = s.rooms().session_view(&session).await?;
     view.me = Some(Me::of(&who));
     Ok(Json(view))
 }
@@ -171,7 +169,7 @@ async fn update_session(
     let date = patched(b.date.as_deref(), session.date, "date", 40)?;
     let archived = b.archived.unwrap_or(session.archived);
     s.store.update_session(&id, &title, &date, archived).await?;
-    publish(&s, &id).await.map(Json)
+    Ok(Json(s.rooms().publish(&id).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -204,36 +202,7 @@ async fn close_session(
     State(s): State<AppState>,
     OwnedSession { session, .. }: OwnedSession,
 ) -> ApiResult<Json<Closed>> {
-    let id = &session.id;
-    let label = format!("Chiusura: {} ({})", session.title, session.date);
-    let mut snapshots = Vec::new();
-    for b in s.store.list_session_boards(id).await? {
-        let bid = board_id(&b.id)?;
-        let (seq, state) = s.hub.snapshot(&bid).await?;
-        snapshots.push(
-            s.store
-                .create_snapshot(&b.id, seq, &state, SnapshotKind::Closing, &label, Some(id))
-                .await?,
-        );
-        s.hub.set_locked(&bid, true).await;
-    }
-    s.store.close_session(id).await?;
-    change_state(&s, id, |st| {
-        st.phase = Phase::Plenary;
-        st.timer = None;
-        Ok(())
-    })
-    .await?;
-    // Members' connections were granted edit: make them reconnect as watchers.
-    for b in s.store.list_session_boards(id).await? {
-        s.hub
-            .kick(
-                &board_id(&b.id)?,
-                None,
-                CloseReason::new(4002, "the meeting is closed"),
-            )
-            .await;
-    }
+    let snapshots = s.rooms().close_meeting(&session).await?;
     Ok(Json(Closed {
         ok: true,
         snapshots,

@@ -1,11 +1,12 @@
-//! Labelled snapshots of a board: listing, taking, reading, restoring. Automatic
-//! snapshots (compaction's) are not shown.
+//! Labelled snapshots of a board over HTTP: listing, taking, reading, restoring
+//! (`tavolo_rooms::service::snapshots` holds the rules). Automatic snapshots
+//! (compaction's) are not shown.
 
+use super::answer::{ok, Created, Done};
 use super::credentials::{Facilitator, Who};
 use super::doc::*;
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::guard::{board_id, owned_board, sync_permit, OpenBoard, OwnedBoard};
-use super::view::{ok, Created, Done};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +15,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_board::Board;
 use tavolo_rooms::access::Principal;
-use tavolo_rooms::service::text_field;
+use tavolo_rooms::service::snapshots::snapshot_content;
 use tavolo_store::{SnapshotKind, SnapshotRow};
 use utoipa::ToSchema;
 
@@ -101,36 +102,19 @@ struct SnapshotBody {
 )]
 async fn take_snapshot(
     State(s): State<AppState>,
-    OwnedBoard { board, id, .. }: OwnedBoard,
+    OwnedBoard { board, .. }: OwnedBoard,
     Json(b): Json<SnapshotBody>,
 ) -> ApiResult<(StatusCode, Json<Created<i64>>)> {
-    let label = text_field(&b.label, "label", 200)?;
-    let (seq, state) = s.hub.snapshot(&id).await?;
-    let snap = s
-        .store
-        .create_snapshot(
-            &board.id,
-            seq,
-            &state,
-            SnapshotKind::Manual,
-            &label,
-            Some(&board.session_id),
-        )
-        .await?;
+    let snap = s.rooms().take_snapshot(&board, &b.label).await?;
     Ok((StatusCode::CREATED, Json(Created { id: snap })))
 }
 
+/// A labelled snapshot and its content, if `who` may open its board.
 async fn snapshot_board(s: &AppState, who: &Principal, id: i64) -> ApiResult<(SnapshotRow, Board)> {
-    let (meta, state) = s.store.get_snapshot(id).await?.ok_or(ApiError::NotFound)?;
-    if meta.kind == SnapshotKind::Auto {
-        return Err(ApiError::NotFound);
-    }
+    let (meta, state) = s.rooms().labelled_snapshot(id).await?;
     sync_permit(s, who, &board_id(&meta.board_id)?).await?;
-    let (doc, problems) = tavolo_sync::update::rebuild(Some(&state), std::iter::empty());
-    if let Some(p) = problems.first() {
-        return Err(ApiError::Internal(format!("snapshot {id}: {p}")));
-    }
-    Ok((meta, Board::read(&doc)))
+    let content = snapshot_content(&meta, &state)?;
+    Ok((meta, content))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -207,12 +191,11 @@ async fn restore_snapshot(
     Facilitator(fac): Facilitator,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Done>> {
-    let (meta, board) = snapshot_board(&s, &Principal::Facilitator { id: fac.clone() }, id).await?;
+    let rooms = s.rooms();
+    let (meta, state) = rooms.labelled_snapshot(id).await?;
     owned_board(&s, &fac, &meta.board_id).await?;
-    s.hub
-        .change(&board_id(&meta.board_id)?, move |txn| {
-            board.replace_content(txn)
-        })
+    rooms
+        .restore_snapshot(&meta, snapshot_content(&meta, &state)?)
         .await?;
     Ok(ok())
 }

@@ -1,15 +1,16 @@
-//! Dot voting on a board: the facilitator opens and closes a vote; participants place and
-//! remove their dots on the board's items. Nobody sees who voted what, and the database
-//! cannot tell either: a dot is stored as a tally and a ballot keyed with the voter's
-//! token (`tavolo_rooms::auth::Ballot`, `tavolo_store`'s votes, README "Security").
-//! A closed vote keeps its tally (counts per item, nothing else): its results are listed
-//! for whoever may see the meeting, each vote only to those who may open its board.
+//! Dot voting over HTTP (`tavolo_rooms::service::votes` holds the rules): the
+//! facilitator opens and closes a vote; participants place and remove their dots. Each
+//! request is decided first: managing the board for the facilitator's, `Request::Vote`
+//! for dots, opening the board for reading. A closed vote's results are listed for
+//! whoever may see the meeting, each vote only to those who may open its board.
 
+use super::answer::Created;
 use super::credentials::{Facilitator, Held};
 use super::doc::*;
 use super::error::{ApiError, ApiResult};
-use super::guard::{board_id, may_vote, owned_workspace, sync_permit, OwnedBoard, VisibleSession};
-use super::view::{change_state, publish_message, Created};
+use super::guard::{
+    board_id, may_vote, openable_boards, owned_workspace, sync_permit, OwnedBoard, VisibleSession,
+};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,9 +19,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tavolo_export::tables::{rank_tally, VoteResult};
 use tavolo_rooms::access::Principal;
-use tavolo_rooms::auth::{self, Ballot};
-use tavolo_rooms::service::{self, text_field, Conflict};
-use tavolo_store::{BoardRow, DotOutcome, SessionRow, VoteRow};
+use tavolo_rooms::auth::Ballot;
+use tavolo_rooms::service::votes::VoteView;
+use tavolo_store::{SessionRow, VoteRow};
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -62,81 +63,8 @@ async fn open_vote(
     OwnedBoard { board, .. }: OwnedBoard,
     Json(b): Json<VoteBody>,
 ) -> ApiResult<(StatusCode, Json<Created<String>>)> {
-    if !(1..=20).contains(&b.dots) {
-        return Err(ApiError::BadRequest("from 1 to 20 dots per person".into()));
-    }
-    let vote = auth::new_id();
-    s.store.create_vote(&vote, &board.id, b.dots).await?;
-    let v2 = vote.clone();
-    let id = board.id;
-    change_state(&s, &board.session_id, move |st| {
-        st.votes.insert(id, v2);
-        Ok(())
-    })
-    .await?;
+    let vote = s.rooms().open_vote(&board, b.dots).await?;
     Ok((StatusCode::CREATED, Json(Created { id: vote })))
-}
-
-async fn vote_and_board(s: &AppState, id: &str) -> ApiResult<(VoteRow, BoardRow)> {
-    let vote = s.store.get_vote(id).await?.ok_or(ApiError::NotFound)?;
-    let board = s
-        .store
-        .get_board(&vote.board_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok((vote, board))
-}
-
-#[derive(Serialize, ToSchema)]
-struct Tally {
-    dots: i64,
-    item: String,
-}
-
-#[derive(Serialize, ToSchema)]
-struct VoteView {
-    board: String,
-    dots: i64,
-    id: String,
-    my_dots_left: i64,
-    open: bool,
-    tally: Vec<Tally>,
-}
-
-/// The `vote` message of the control channel: the new tally of a vote.
-#[derive(Serialize)]
-struct VoteMessage<'a> {
-    #[serde(rename = "type")]
-    message_type: &'static str,
-    vote: VoteUpdate<'a>,
-}
-
-#[derive(Serialize)]
-struct VoteUpdate<'a> {
-    board: &'a str,
-    id: &'a str,
-    tally: &'a [Tally],
-}
-
-/// The vote as `who` sees it; `ballot`: a voter's, for the dots they have left.
-async fn vote_view(s: &AppState, vote: &VoteRow, ballot: Option<&Ballot>) -> ApiResult<VoteView> {
-    let tally = s.store.vote_tally(&vote.id).await?;
-    let open = vote.open;
-    let used = match ballot {
-        Some(b) if open => s.store.dots_used(&vote.id, &b.voter).await?,
-        _ => 0,
-    };
-    Ok(VoteView {
-        board: vote.board_id.clone(),
-        dots: vote.dots,
-        id: vote.id.clone(),
-        my_dots_left: if open { (vote.dots - used).max(0) } else { 0 },
-        open,
-        tally: tally
-            .into_iter()
-            .map(|(item, dots)| Tally { dots, item })
-            .collect(),
-    })
 }
 
 /// A member's ballot in this vote (nobody else has one).
@@ -169,10 +97,11 @@ async fn get_vote(
     c: Held,
     Path(id): Path<String>,
 ) -> ApiResult<Json<VoteView>> {
-    let (vote, board) = vote_and_board(&s, &id).await?;
+    let rooms = s.rooms();
+    let (vote, board) = rooms.vote_and_board(&id).await?;
     sync_permit(&s, &c.who, &board_id(&board.id)?).await?;
     let ballot = ballot_of(&c, &vote);
-    Ok(Json(vote_view(&s, &vote, ballot.as_ref()).await?))
+    Ok(Json(rooms.vote_view(&vote, ballot.as_ref()).await?))
 }
 
 #[utoipa::path(
@@ -198,17 +127,10 @@ async fn close_vote(
     Facilitator(fac): Facilitator,
     Path(id): Path<String>,
 ) -> ApiResult<Json<VoteView>> {
-    let (vote, board) = vote_and_board(&s, &id).await?;
+    let rooms = s.rooms();
+    let (vote, board) = rooms.vote_and_board(&id).await?;
     owned_workspace(&s, &fac, &board.workspace_id).await?;
-    s.store.close_vote(&vote.id).await?;
-    let board_key = board.id.clone();
-    change_state(&s, &board.session_id, move |st| {
-        st.votes.remove(&board_key);
-        Ok(())
-    })
-    .await?;
-    let vote = s.store.get_vote(&id).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(vote_view(&s, &vote, None).await?))
+    Ok(Json(rooms.close_vote(&vote, &board).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -218,48 +140,16 @@ struct DotBody {
 
 /// A dot from a participant: the vote, its board and the voter's ballot, once the access
 /// decision lets them vote on that board.
-async fn dot_voter(s: &AppState, c: &Held, id: &str) -> ApiResult<(VoteRow, BoardRow, Ballot)> {
-    let (vote, board) = vote_and_board(s, id).await?;
+async fn dot_voter(
+    s: &AppState,
+    c: &Held,
+    id: &str,
+) -> ApiResult<(VoteRow, tavolo_store::BoardRow, Ballot)> {
+    let (vote, board) = s.rooms().vote_and_board(id).await?;
     may_vote(s, &c.who, &board_id(&board.id)?).await?;
-    if !vote.open {
-        return Err(ApiError::Conflict(Conflict::VoteClosed));
-    }
     // may_vote lets members only, and a member's credential is a token
     let ballot = ballot_of(c, &vote).ok_or(ApiError::Unauthorized)?;
     Ok((vote, board, ballot))
-}
-
-/// Answers a dot with the vote as the voter sees it, and tells the session the new tally.
-async fn tell_tally(
-    s: &AppState,
-    vote: &VoteRow,
-    board: &BoardRow,
-    ballot: &Ballot,
-) -> ApiResult<Json<VoteView>> {
-    let view = vote_view(s, vote, Some(ballot)).await?;
-    let message = VoteMessage {
-        message_type: "vote",
-        vote: VoteUpdate {
-            board: &vote.board_id,
-            id: &vote.id,
-            tally: &view.tally,
-        },
-    };
-    publish_message(s, &board.session_id, &message);
-    Ok(Json(view))
-}
-
-/// Whether the board's document has an item with this id (what a dot may go on).
-async fn board_has_item(s: &AppState, board: &BoardRow, item: &str) -> ApiResult<bool> {
-    let item = item.to_owned();
-    Ok(s.hub
-        .read(&board_id(&board.id)?, move |doc| {
-            use yrs::{Map, ReadTxn, Transact};
-            let txn = doc.transact();
-            txn.get_map("items")
-                .is_some_and(|items| items.contains_key(&txn, &item))
-        })
-        .await?)
 }
 
 #[utoipa::path(
@@ -289,27 +179,8 @@ async fn place_dot(
     Json(b): Json<DotBody>,
 ) -> ApiResult<Json<VoteView>> {
     let (vote, board, ballot) = dot_voter(&s, &c, &id).await?;
-    let item = text_field(&b.item, "item", 64)?;
-    if !board_has_item(&s, &board, &item).await? {
-        return Err(ApiError::BadRequest(format!(
-            "this board has no item \"{item}\""
-        )));
-    }
-    match s
-        .store
-        .place_dot(
-            &vote.id,
-            &ballot.voter,
-            &ballot.mark(&item),
-            &item,
-            vote.dots,
-        )
-        .await?
-    {
-        DotOutcome::Done => tell_tally(&s, &vote, &board, &ballot).await,
-        DotOutcome::Closed => Err(ApiError::Conflict(Conflict::VoteClosed)),
-        DotOutcome::NoneLeft => Err(ApiError::Conflict(Conflict::NoDotsLeft)),
-    }
+    let view = s.rooms().place_dot(&vote, &board, &ballot, &b.item).await?;
+    Ok(Json(view))
 }
 
 #[utoipa::path(
@@ -339,16 +210,11 @@ async fn remove_dot(
     Json(b): Json<DotBody>,
 ) -> ApiResult<Json<VoteView>> {
     let (vote, board, ballot) = dot_voter(&s, &c, &id).await?;
-    let item = text_field(&b.item, "item", 64)?;
-    match s
-        .store
-        .remove_dot(&vote.id, &ballot.voter, &ballot.mark(&item), &item)
-        .await?
-    {
-        DotOutcome::Done => tell_tally(&s, &vote, &board, &ballot).await,
-        DotOutcome::Closed => Err(ApiError::Conflict(Conflict::VoteClosed)),
-        DotOutcome::NoneLeft => Err(ApiError::Conflict(Conflict::NoDotHere)),
-    }
+    let view = s
+        .rooms()
+        .remove_dot(&vote, &board, &ballot, &b.item)
+        .await?;
+    Ok(Json(view))
 }
 
 // ------------------------------------------------------------------ results
@@ -362,44 +228,21 @@ pub async fn closed_votes(
     who: &Principal,
     session: &SessionRow,
 ) -> ApiResult<Vec<VoteResult>> {
-    let rooms = s.store.list_rooms(&session.id).await?;
-    let mut out = Vec::new();
-    for b in s.store.list_session_boards(&session.id).await? {
-        if sync_permit(s, who, &board_id(&b.id)?).await.is_err() {
-            continue;
-        }
-        let votes: Vec<VoteRow> = s
-            .store
-            .list_votes(&b.id)
-            .await?
-            .into_iter()
-            .filter(|v| !v.open)
-            .collect();
-        if votes.is_empty() {
-            continue;
-        }
-        let content = service::board_content(&s.store, Some(&s.hub), &b.id).await?;
-        let room = rooms
-            .iter()
-            .find(|r| r.id == b.room_id)
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
-        for v in votes {
-            let tally = s.store.vote_tally(&v.id).await?;
-            out.push(VoteResult {
-                id: v.id,
-                board: b.id.clone(),
-                board_title: b.title.clone(),
-                room: room.clone(),
-                dots: v.dots,
-                opened_at: v.created_at,
-                closed_at: v.closed_at.unwrap_or(v.created_at),
-                items: rank_tally(Some(&content), tally),
-            });
-        }
-    }
-    out.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.id.cmp(&b.id)));
-    Ok(out)
+    let boards = openable_boards(s, who, session).await?;
+    let votes = s.rooms().closed_votes(session, boards).await?;
+    Ok(votes
+        .into_iter()
+        .map(|c| VoteResult {
+            items: rank_tally(Some(&c.content), c.tally),
+            id: c.vote.id,
+            board: c.board.id,
+            board_title: c.board.title,
+            room: c.room,
+            dots: c.vote.dots,
+            opened_at: c.vote.created_at,
+            closed_at: c.vote.closed_at.unwrap_or(c.vote.created_at),
+        })
+        .collect())
 }
 
 #[derive(Serialize, ToSchema)]

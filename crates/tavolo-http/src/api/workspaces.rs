@@ -1,10 +1,10 @@
 //! A facilitator's workspaces (one per municipality or project).
 
+use super::answer::{ok, Created, Done};
 use super::credentials::Facilitator;
 use super::doc::*;
 use super::error::{patched, ApiResult};
 use super::guard::OwnedWorkspace;
-use super::view::{ok, Created, Done};
 use crate::{audit, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -184,15 +184,13 @@ async fn delete_workspace(
     State(s): State<AppState>,
     OwnedWorkspace { workspace, .. }: OwnedWorkspace,
 ) -> ApiResult<Json<Deleted>> {
-    // rows first (nothing can load the boards again), then the live documents
-    let boards = s.store.delete_workspace(&workspace.id).await?;
+    let boards = service::delete_workspace(s.rooms(), &workspace.id).await?;
     audit::deleted(
         &workspace.owner_id,
         "workspace",
         &workspace.id,
         boards.len(),
     );
-    s.hub.erase(&boards).await?;
     Ok(Json(Deleted {
         boards_deleted: boards.len(),
         ok: true,

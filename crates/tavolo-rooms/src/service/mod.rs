@@ -1,8 +1,29 @@
 //! Facilitation operations, shared by the HTTP API and `tavolo admin`. Each checks its
 //! input; permissions are checked by the caller (the handlers, through `api::guard`, which
 //! asks `tavolo_rooms::access::decide`; the CLI is the operator).
+//!
+//! Here: facilitators and sign-in, workspaces, meetings, boards, invitations and joining.
+//! The meeting's live operations act on [`Rooms`] (the store, the live boards and the
+//! control channels), one module each:
+//!
+//! - [`breakouts`]: spawning groups, moving people between them, starting and ending
+//!   them, gathering their boards into the plenary.
+//! - [`control`]: what the facilitator sets for everyone (timer, broadcast message,
+//!   "bring everyone to me").
+//! - [`private`]: private mode and the reveal of the drafts.
+//! - [`votes`]: dot votes (opening, dots, closing, results).
+//! - [`snapshots`]: labelled snapshots, restoring them, closing a meeting.
+//! - [`ending`]: closing the sockets of someone whose rights ended.
+
+pub mod breakouts;
+pub mod control;
+pub mod ending;
+pub mod private;
+pub mod snapshots;
+pub mod votes;
 
 use crate::auth::{invite_code, new_id, new_invite_code, new_token, token_hash};
+use crate::live::Live;
 use crate::passwords::{PasswordError, Passwords};
 use tavolo_board::{labels, Board, BoardKind};
 use tavolo_hub::{AttachError, Hub};
@@ -13,6 +34,35 @@ use tavolo_sync::BoardId;
 use yrs::{ReadTxn, StateVector, Transact};
 
 pub const HOUR_MS: i64 = 3_600_000;
+
+/// What a meeting's live operations act on: the stored rows, this node's live boards and
+/// the meetings' control channels. (The server holds one of each; `rooms()` of its state
+/// lends them.)
+#[derive(Clone, Copy)]
+pub struct Rooms<'a> {
+    pub store: &'a Store,
+    pub hub: &'a Hub,
+    pub live: &'a Live,
+}
+
+impl Rooms<'_> {
+    /// Sends a control message's text to every client of the session, on every node (the
+    /// bus carries it to the others).
+    pub fn publish_text(&self, session: &str, message: String) {
+        self.hub.publish_session(session, &message);
+        self.live.publish(session, message);
+    }
+
+    /// A board's content now (live, or as stored).
+    pub async fn board_content(&self, id: &str) -> ServiceResult<Board> {
+        board_content(self.store, Some(self.hub), id).await
+    }
+}
+
+/// A board id from a request or a row, checked.
+pub fn board_id(id: &str) -> ServiceResult<BoardId> {
+    BoardId::parse(id).map_err(|e| ServiceError::Invalid(format!("invalid board id: {e}")))
+}
 
 /// Why an operation did not happen, in the operation's terms (the HTTP layer maps each
 /// to a status; `tavolo admin` prints it).
@@ -41,6 +91,10 @@ pub enum ServiceError {
     Hub(#[from] AttachError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    /// Something stored or computed is not what it must be (a snapshot that does not
+    /// decode…): the server's fault, logged.
+    #[error("{0}")]
+    Broken(String),
 }
 
 /// Why an invitation no longer lets anyone join.
@@ -237,9 +291,18 @@ pub async fn create_workspace(store: &Store, owner: &str, name: &str) -> Service
     Ok(id)
 }
 
+/// Deletes a workspace: its rows first (so nothing can load its boards again), then its
+/// live documents and every socket on them, unwritten (`Hub::erase`); returns the ids of
+/// the boards it erased.
+pub async fn delete_workspace(rooms: Rooms<'_>, workspace: &str) -> ServiceResult<Vec<String>> {
+    let boards = rooms.store.delete_workspace(workspace).await?;
+    rooms.hub.erase(&boards).await?;
+    Ok(boards)
+}
+
 /// The content of a board now: from the live hub when there is one, else from the store.
 pub async fn board_content(store: &Store, hub: Option<&Hub>, id: &str) -> ServiceResult<Board> {
-    let board_id = BoardId::parse(id).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let board_id = board_id(id)?;
     if let Some(hub) = hub {
         return Ok(hub.read(&board_id, Board::read).await?);
     }
@@ -433,67 +496,4 @@ pub async fn join(
         )
         .await?;
     Ok((id, invite.session_id, token))
-}
-
-/// How a spawn puts the participants into the new groups.
-#[derive(serde::Deserialize, utoipa::ToSchema, Debug, Default, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Assignment {
-    /// In turn, in the order they joined: groups differ by one at most.
-    #[default]
-    Balanced,
-    /// In turn, shuffled.
-    Random,
-    /// Nobody: the facilitator assigns them.
-    None,
-}
-
-/// Makes `groups` breakout groups of a meeting (1 to 20), each with its own board made
-/// from `content` (new documents, not shared ones), and puts the participants (not the
-/// observers) into them as `assign` says; returns the groups' room ids in order. The
-/// room state's list of groups is the caller's to set.
-pub async fn spawn_groups(
-    store: &Store,
-    session: &str,
-    groups: usize,
-    content: Board,
-    assign: Assignment,
-) -> ServiceResult<Vec<String>> {
-    if !(1..=20).contains(&groups) {
-        return Err(ServiceError::Invalid("from 1 to 20 groups".into()));
-    }
-    let title = match content.meta.title.as_str() {
-        "" => labels::board_title(content.meta.kind).to_owned(),
-        title => title.to_owned(),
-    };
-    let mut rooms = Vec::new();
-    for n in 1..=groups {
-        let room = new_id();
-        store
-            .create_room(&room, session, RoomKind::Breakout, &labels::group(n))
-            .await?;
-        create_board(store, &room, &title, content.clone()).await?;
-        rooms.push(room);
-    }
-    let members: Vec<_> = store
-        .list_participants(session)
-        .await?
-        .into_iter()
-        .filter(|p| p.role == Role::Participant)
-        .collect();
-    let mut order: Vec<usize> = (0..members.len()).collect();
-    match assign {
-        Assignment::Balanced => {}
-        Assignment::Random => {
-            use rand::seq::SliceRandom;
-            order.shuffle(&mut rand::rng());
-        }
-        Assignment::None => order.clear(),
-    }
-    for (i, m) in order.iter().enumerate() {
-        store
-            .set_participant_group(&members[*m].id, Some(&rooms[i % rooms.len()]))
-            .await?;
-    }
-    Ok(rooms)
 }
