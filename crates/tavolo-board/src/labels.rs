@@ -111,6 +111,48 @@ pub fn section(s: &str) -> &str {
 /// The meeting's room, made with the meeting.
 pub const PLENARY: &str = "Plenaria";
 
+/// What a board (or a meeting) without a title is called.
+pub const UNTITLED: &str = "Senza titolo";
+
+/// A title as shown: [`UNTITLED`] when it is blank.
+pub fn title(t: &str) -> &str {
+    if t.trim().is_empty() {
+        UNTITLED
+    } else {
+        t
+    }
+}
+
+/// A board imported from a backup that names no title.
+pub const IMPORTED: &str = "Lavagna importata";
+
+/// The state line of an export: a snapshot's, taken `when` (a formatted time).
+pub fn snapshot_state(label: &str, when: &str) -> String {
+    format!("Istantanea «{label}» del {when}")
+}
+
+/// The state line of an export of the live board, as of `when`.
+pub fn live_state(when: &str) -> String {
+    format!("Stato attuale al {when}")
+}
+
+/// The state line of a closed meeting's board that has no closing snapshot.
+pub fn live_state_unclosed(when: &str) -> String {
+    format!("Stato attuale al {when} (questa lavagna non ha un'istantanea di chiusura)")
+}
+
+/// The words file names are made of: what the file is, and what stands in for a blank
+/// title or date.
+pub mod file {
+    pub const BOARD: &str = "lavagna";
+    pub const SNAPSHOT: &str = "istantanea";
+    pub const MEETING: &str = "incontro";
+    pub const DATE: &str = "data";
+    pub const MINUTES: &str = "verbale";
+    pub const GALLERY: &str = "gruppi";
+    pub const VOTES: &str = "votazioni";
+}
+
 /// The plenary board the groups' boards are gathered into.
 pub const GATHERED: &str = "Risultati dei gruppi";
 

@@ -154,11 +154,7 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
                 "    p. {} — {} — {} ({})",
                 first,
                 b.room,
-                if b.title.trim().is_empty() {
-                    "Senza titolo"
-                } else {
-                    &b.title
-                },
+                labels::title(&b.title),
                 labels::kind(b.board.meta.kind)
             ),
             10.0,
@@ -177,11 +173,7 @@ fn cover_lines(m: &Minutes, cover_pages: usize) -> (Vec<(String, f64, bool)>, us
                 format!(
                     "    {} — {}, chiusa il {}: {} punti a testa, {} in tutto",
                     v.room,
-                    if v.board_title.trim().is_empty() {
-                        "Senza titolo"
-                    } else {
-                        &v.board_title
-                    },
+                    labels::title(&v.board_title),
                     format_time(v.closed_at, &m.time_zone),
                     v.dots,
                     v.total()
@@ -370,15 +362,7 @@ pub fn gallery_pdf(m: &Minutes) -> Result<Vec<u8>, ExportError> {
 
 fn page_header(m: &Minutes, b: &MinutesBoard) -> PageHeader {
     PageHeader {
-        title: format!(
-            "{} — {}",
-            b.room,
-            if b.title.trim().is_empty() {
-                "Senza titolo"
-            } else {
-                &b.title
-            }
-        ),
+        title: format!("{} — {}", b.room, labels::title(&b.title)),
         lines: vec![
             format!(
                 "{} · {} · {} ({})",

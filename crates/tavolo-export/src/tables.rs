@@ -363,11 +363,7 @@ fn md_table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
 }
 
 fn heading(board: &Board) -> String {
-    let title = if board.meta.title.trim().is_empty() {
-        "Senza titolo".to_owned()
-    } else {
-        md(&board.meta.title)
-    };
+    let title = md(labels::title(&board.meta.title));
     format!("# {title}\n\n*{}*\n\n", labels::kind(board.meta.kind))
 }
 
@@ -678,11 +674,7 @@ pub const VOTE_HEADERS: [&str; 8] = [
 ];
 
 fn board_title(v: &VoteResult) -> String {
-    if v.board_title.trim().is_empty() {
-        "Senza titolo".into()
-    } else {
-        one_line(&v.board_title)
-    }
+    one_line(labels::title(&v.board_title))
 }
 
 /// Closed votes as one table, a row per voted item (a vote without dots: one row with

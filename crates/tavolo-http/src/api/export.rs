@@ -93,6 +93,15 @@ fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Respon
     r
 }
 
+/// A meeting's file name: `what-title-date.ext`, in words a file name may hold.
+fn meeting_file(session: &tavolo_store::SessionRow, what: &str, ext: &str) -> String {
+    format!(
+        "{what}-{}-{}.{ext}",
+        slug(&session.title, 40, labels::file::MEETING),
+        slug(&session.date, 20, labels::file::DATE)
+    )
+}
+
 // ------------------------------------------------------------------ one board
 
 #[derive(Deserialize)]
@@ -181,10 +190,7 @@ async fn board_doc(
             let label = meta.label.unwrap_or_else(|| meta.kind.to_string());
             Ok((
                 doc,
-                format!(
-                    "Istantanea «{label}» del {}",
-                    format_time(meta.created_at, &s.options.time_zone)
-                ),
+                labels::snapshot_state(&label, &format_time(meta.created_at, &s.options.time_zone)),
             ))
         }
         None => {
@@ -200,10 +206,7 @@ async fn board_doc(
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok((
                 doc,
-                format!(
-                    "Stato attuale al {}",
-                    format_time(tavolo_store::now_ms(), &s.options.time_zone)
-                ),
+                labels::live_state(&format_time(tavolo_store::now_ms(), &s.options.time_zone)),
             ))
         }
     }
@@ -279,11 +282,7 @@ async fn export_board(
                     first = format!("{first} · {} ({})", sess.title, sess.date);
                 }
                 let header = PageHeader {
-                    title: if title.trim().is_empty() {
-                        "Senza titolo".into()
-                    } else {
-                        title.clone()
-                    },
+                    title: labels::title(&title).to_owned(),
                     lines: vec![first, state_line],
                 };
                 render::board_pdf(&board, &header)?
@@ -305,9 +304,9 @@ async fn export_board(
         Ok((body, title))
     })
     .await?;
-    let mut name = slug(&title, 60, "lavagna");
+    let mut name = slug(&title, 60, labels::file::BOARD);
     if let Some(snap) = snapshot {
-        name = format!("{name}-istantanea-{snap}");
+        name = format!("{name}-{}-{snap}", labels::file::SNAPSHOT);
     }
     Ok(download(
         body,
@@ -351,12 +350,7 @@ async fn export_votes(
         Format::Csv => tables::votes_csv(&votes, tz),
         _ => tables::votes_markdown(&format!("{} ({})", session.title, session.date), &votes, tz),
     };
-    let name = format!(
-        "votazioni-{}-{}.{}",
-        slug(&session.title, 40, "incontro"),
-        slug(&session.date, 20, "data"),
-        format.ext()
-    );
+    let name = meeting_file(&session, labels::file::VOTES, format.ext());
     Ok(download(body.into_bytes(), format.content_type(), &name))
 }
 
@@ -419,10 +413,7 @@ async fn minutes(
             None
         };
         let state = (closed && closing.is_none()).then(|| {
-            format!(
-                "Stato attuale al {} (questa lavagna non ha un'istantanea di chiusura)",
-                format_time(tavolo_store::now_ms(), &s.options.time_zone)
-            )
+            labels::live_state_unclosed(&format_time(tavolo_store::now_ms(), &s.options.time_zone))
         });
         let board = match closing {
             Some(snap) => {
@@ -472,11 +463,7 @@ async fn minutes(
         votes: closed_votes(&s, &who, &session).await?,
     };
     let zip = render(move || tavolo_export::minutes::zip(&m)).await?;
-    let name = format!(
-        "verbale-{}-{}.zip",
-        slug(&session.title, 40, "incontro"),
-        slug(&session.date, 20, "data")
-    );
+    let name = meeting_file(&session, labels::file::MINUTES, "zip");
     Ok(download(zip, "application/zip", &name))
 }
 
@@ -549,11 +536,7 @@ async fn gallery(
         votes: vec![],
     };
     let pdf = render(move || tavolo_export::minutes::gallery_pdf(&m)).await?;
-    let name = format!(
-        "gruppi-{}-{}.pdf",
-        slug(&session.title, 40, "incontro"),
-        slug(&session.date, 20, "data")
-    );
+    let name = meeting_file(&session, labels::file::GALLERY, "pdf");
     Ok(download(pdf, "application/pdf", &name))
 }
 
@@ -639,7 +622,7 @@ async fn import_board(
         .clone()
         .filter(|t| !t.trim().is_empty())
         .or_else(|| Some(board.meta.title.clone()).filter(|t| !t.trim().is_empty()))
-        .unwrap_or_else(|| "Lavagna importata".into());
+        .unwrap_or_else(|| labels::IMPORTED.into());
     let (items, links) = (board.items.len(), board.links.len());
     let kind = board.meta.kind.unwrap_or(tavolo_board::BoardKind::Free);
     let new_id = service::create_board(&s.store, &room.id, &title, board).await?;
