@@ -4,9 +4,9 @@
 //! (`tavolo_rooms::service::breakouts` holds the groups' rules).
 
 use super::answer::{ok, Created, Done};
-use super::doc::*;
 use super::error::{patched, ApiResult};
 use super::guard::{owned_board, target_room, OpenBoard, OwnedBoard, OwnedSession};
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

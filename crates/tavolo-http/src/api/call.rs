@@ -13,9 +13,9 @@
 
 use super::control::{presence_of, publish_presence, shutdown_of};
 use super::credentials::Who;
-use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::call_session;
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};

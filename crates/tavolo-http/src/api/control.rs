@@ -3,9 +3,9 @@
 //! and whenever it changes, presence, and `{"type":"here"}` from the clients.
 
 use super::credentials::Held;
-use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::visible_session;
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};

@@ -9,11 +9,11 @@
 //! imports.
 
 use super::credentials::Who;
-use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::{
     board_id, sync_permit, target_room, visible_session, OwnedSession, VisibleSession,
 };
+use super::refusals::*;
 use super::votes::closed_votes;
 use crate::AppState;
 use axum::body::Bytes;

@@ -2,8 +2,8 @@
 
 use super::answer::{ok, Created, Done};
 use super::credentials::{self, Who, LOGIN_COOKIE, MEMBER_COOKIE};
-use super::doc::*;
 use super::error::{ApiError, ApiResult};
+use super::refusals::*;
 use crate::security::ClientIp;
 use crate::{audit, AppState};
 use axum::extract::State;

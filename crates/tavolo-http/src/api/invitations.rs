@@ -2,9 +2,9 @@
 
 use super::answer::{ok, Done};
 use super::credentials::{self, Facilitator, Held, MEMBER_COOKIE};
-use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::{owned_session, OwnedSession};
+use super::refusals::*;
 use crate::security::ClientIp;
 use crate::{audit, AppState};
 use axum::extract::{Path, State};

@@ -2,9 +2,9 @@
 //! invitation): removing one.
 
 use super::credentials::{Facilitator, REMOVED};
-use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::owned_session;
+use super::refusals::*;
 use crate::{audit, AppState};
 use axum::extract::{Path, State};
 use axum::routing::post;

@@ -22,7 +22,8 @@
 //! Shared by them, importing none of them: [`guard`] (the lookups before every access
 //! decision, and the extractors that make them), [`answer`] (the small answers several
 //! endpoints give), [`credentials`] (who is asking), [`error`] (one error type, which
-//! the domain's `ServiceError` maps to) and [`doc`] (the OpenAPI document).
+//! the domain's `ServiceError` maps to) and [`refusals`] (the refusals the handlers
+//! document). [`doc`] (the OpenAPI document) imports every handler; none imports it.
 //!
 //! A handler parses, lets its guard decide, calls the use case in
 //! `tavolo_rooms::service` (on `AppState::rooms()`) and answers; the rules, the session's
@@ -41,6 +42,7 @@ pub mod identity;
 pub mod invitations;
 pub mod members;
 pub mod private;
+pub mod refusals;
 pub mod room;
 pub mod sessions;
 pub mod snapshots;

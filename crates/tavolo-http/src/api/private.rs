@@ -1,9 +1,9 @@
 //! Private mode (silent brainstorming) and the reveal over HTTP
 //! (`tavolo_rooms::service::private` holds the rules).
 
-use super::doc::*;
 use super::error::ApiResult;
 use super::guard::OwnedBoard;
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::post;

@@ -1,9 +1,9 @@
 //! Room control over HTTP: the timer, the broadcast message, "bring everyone to me"
 //! (`tavolo_rooms::service::control` holds the rules).
 
-use super::doc::*;
 use super::error::ApiResult;
 use super::guard::OwnedSession;
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::post;

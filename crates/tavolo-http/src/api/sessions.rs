@@ -2,9 +2,9 @@
 //! archiving, closing.
 
 use super::answer::Created;
-use super::doc::*;
 use super::error::{patched, ApiResult};
 use super::guard::{OwnedSession, OwnedWorkspace, VisibleSession};
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -4,9 +4,9 @@
 
 use super::answer::{ok, Created, Done};
 use super::credentials::{Facilitator, Who};
-use super::doc::*;
 use super::error::ApiResult;
 use super::guard::{board_id, owned_board, sync_permit, OpenBoard, OwnedBoard};
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -6,11 +6,11 @@
 
 use super::answer::Created;
 use super::credentials::{Facilitator, Held};
-use super::doc::*;
 use super::error::{ApiError, ApiResult};
 use super::guard::{
     board_id, may_vote, openable_boards, owned_workspace, sync_permit, OwnedBoard, VisibleSession,
 };
+use super::refusals::*;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

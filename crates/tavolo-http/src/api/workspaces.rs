@@ -2,9 +2,9 @@
 
 use super::answer::{ok, Created, Done};
 use super::credentials::Facilitator;
-use super::doc::*;
 use super::error::{patched, ApiResult};
 use super::guard::OwnedWorkspace;
+use super::refusals::*;
 use crate::{audit, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
