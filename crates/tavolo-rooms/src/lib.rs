@@ -15,7 +15,7 @@
 //! - [`passwords`]: argon2id on tokio's blocking pool, bounded, so sign-ins cannot starve
 //!   the async workers.
 //! - [`view`]: what a meeting looks like to its clients (the session's view, typed both
-//!   ways), and how a change of its room state is made and published.
+//!   ways; built and published by `service::publish`).
 //! - [`service`]: the use cases (facilitators and sign-in, workspaces, meetings, boards,
 //!   invitations and joining; on [`service::Rooms`]: breakout groups and gathering, the
 //!   timer and messages, private mode, dot votes, snapshots and closing, ending rights),

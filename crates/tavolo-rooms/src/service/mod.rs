@@ -14,11 +14,13 @@
 //! - [`votes`]: dot votes (opening, dots, closing, results).
 //! - [`snapshots`]: labelled snapshots, restoring them, closing a meeting.
 //! - [`ending`]: closing the sockets of someone whose rights ended.
+//! - [`publish`]: the session's view now, and publishing a change of the room state.
 
 pub mod breakouts;
 pub mod control;
 pub mod ending;
 pub mod private;
+pub mod publish;
 pub mod snapshots;
 pub mod votes;
 
