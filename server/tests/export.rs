@@ -12,7 +12,7 @@ use common::{facilitator, request, Backend, Http, Raw, TestDb, TestServer};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use tavolo_board::{Board, BoardKind, Item};
+use tavolo_board::{Board, BoardKind, Item, ItemType};
 use tavolo_sync::BoardId;
 
 // ------------------------------------------------------------------ raw HTTP
@@ -122,7 +122,7 @@ fn item(
 ) -> Item {
     Item {
         id: id.into(),
-        item_type: t.into(),
+        item_type: ItemType::parse(t),
         x,
         y,
         w: wd,

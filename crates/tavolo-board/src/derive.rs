@@ -1,7 +1,7 @@
 //! What follows from a board's geometry and links, computed exactly as the web client
 //! does (`web/src/model/`), so exports show what the browser showed.
 
-use crate::{Board, BoardKind, Item};
+use crate::{Board, BoardKind, Item, ItemType, LinkKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 
@@ -120,7 +120,8 @@ pub const TOC_LEVELS: [&str; 7] = [
 /// last lane still belongs to it). Only cards have a level; assumptions and indicators,
 /// and cards outside every lane, have none.
 pub fn toc_level(board: &Board, item: &Item) -> Option<&'static str> {
-    if item.item_type != "card" || matches!(item.role.as_deref(), Some("assumption" | "indicator"))
+    if item.item_type != ItemType::Card
+        || matches!(item.role.as_deref(), Some("assumption" | "indicator"))
     {
         return None;
     }
@@ -230,7 +231,7 @@ pub fn problem_outline(board: &Board) -> Vec<OutlineEntry> {
         links: board
             .links
             .values()
-            .filter(|l| l.kind == "causal" || l.kind == "arrow")
+            .filter(|l| l.kind == LinkKind::Causal || l.kind == LinkKind::Arrow)
             .map(|l| (l.from.as_str(), l.to.as_str()))
             .collect(),
         seen: HashSet::new(),
@@ -330,7 +331,11 @@ pub fn frame_children(board: &Board) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for item in board.items_in_z_order() {
         if let Some(f) = &item.frame {
-            if board.items.get(f).is_some_and(|fr| fr.item_type == "frame") {
+            if board
+                .items
+                .get(f)
+                .is_some_and(|fr| fr.item_type == ItemType::Frame)
+            {
                 out.entry(f.clone()).or_default().push(item.id.clone());
             }
         }

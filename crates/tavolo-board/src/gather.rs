@@ -19,7 +19,7 @@
 //! ([`group_board`]) and renderers draw each group's background inside its frame. Every id is
 //! prefixed by the group (`g{n}-`), so groups never collide.
 
-use crate::{is_id, Board, BoardKind, Item, Link};
+use crate::{is_id, Board, BoardKind, Item, ItemType, Link};
 use serde_json::{Map as JsonMap, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -285,7 +285,7 @@ pub fn gather(title: &str, groups: &[Group]) -> Board {
             frame_id.clone(),
             Item {
                 id: frame_id.clone(),
-                item_type: "frame".into(),
+                item_type: ItemType::Frame,
                 x: fx,
                 y: fy,
                 w: fw,
@@ -357,7 +357,7 @@ pub fn group_frames(board: &Board) -> Vec<&Item> {
     let mut v: Vec<&Item> = board
         .items
         .values()
-        .filter(|i| i.item_type == "frame" && !i.data_str("group").is_empty())
+        .filter(|i| i.item_type == ItemType::Frame && !i.data_str("group").is_empty())
         .collect();
     v.sort_by(|a, b| {
         a.z.cmp(&b.z)
@@ -373,7 +373,7 @@ pub fn group_of<'a>(board: &'a Board, item: &Item) -> Option<&'a Item> {
     // a chain of frames cannot be longer than the board (a cycle written by a client ends)
     for _ in 0..=board.items.len() {
         let f = board.items.get(at?)?;
-        if f.item_type == "frame" && !f.data_str("group").is_empty() {
+        if f.item_type == ItemType::Frame && !f.data_str("group").is_empty() {
             return Some(f);
         }
         at = f.frame.as_deref();
@@ -385,7 +385,7 @@ pub fn group_of<'a>(board: &'a Board, item: &Item) -> Option<&'a Item> {
 /// (and the links between them), with the frame's `data.kind` and `data.template`, so its
 /// table is derived as on the group's board. `None` for a frame that is not a group's.
 pub fn group_board(board: &Board, frame: &Item) -> Option<Board> {
-    if frame.item_type != "frame" || frame.data_str("group").is_empty() {
+    if frame.item_type != ItemType::Frame || frame.data_str("group").is_empty() {
         return None;
     }
     let kind = BoardKind::parse(frame.data_str("kind")).unwrap_or(BoardKind::Free);
@@ -417,11 +417,12 @@ pub fn group_board(board: &Board, frame: &Item) -> Option<Board> {
 mod tests {
     use super::*;
     use crate::derive;
+    use crate::LinkKind;
 
     fn card(id: &str, role: &str, x: f64, y: f64, text: &str) -> Item {
         Item {
             id: id.into(),
-            item_type: "card".into(),
+            item_type: ItemType::Card,
             x,
             y,
             w: 220.0,
@@ -488,7 +489,7 @@ mod tests {
         assert_eq!(f2.data_str("group"), "Gruppo 2");
         assert_eq!(f2.data_str("kind"), "theory_of_change");
         // every card is carried by its group's frame
-        for i in g.items.values().filter(|i| i.item_type == "card") {
+        for i in g.items.values().filter(|i| i.item_type == ItemType::Card) {
             let grp = group_of(&g, i).unwrap();
             assert!(i.id.starts_with(&grp.id[..3]), "{} in {}", i.id, grp.id);
         }
@@ -525,7 +526,7 @@ mod tests {
                 id: "l".into(),
                 from: "x".into(),
                 to: "core".into(),
-                kind: "causal".into(),
+                kind: LinkKind::Causal,
                 label: None,
             },
         );
@@ -595,7 +596,7 @@ mod tests {
         let long = "a".repeat(64);
         let mut a = toc(&[card(&long, "activity", 340.0, 100.0, "Lungo")]);
         let mut f = card("f", "activity", 0.0, 0.0, "");
-        f.item_type = "frame".into();
+        f.item_type = ItemType::Frame;
         f.frame = Some("f".into());
         a.items.insert("f".into(), f);
         let g = gather("R", &[group("A", a)]);

@@ -123,11 +123,76 @@ pub struct Meta {
     pub source_board: Option<String>,
 }
 
+/// Declares a schema vocabulary read from a document: the values the schema names, and
+/// `Unknown` for any other text, kept as written (a document may hold anything a client
+/// wrote; the import refuses what is unknown, `is_known`).
+macro_rules! document_vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)+
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The values the schema names.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn parse(text: &str) -> $name {
+                match text {
+                    $($text => $name::$variant,)+
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)+
+                    $name::Unknown(text) => text,
+                }
+            }
+
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+document_vocabulary! {
+    /// An item's `type` (`schema/README.md`; the web client's `ItemType`).
+    ItemType {
+        Sticky = "sticky",
+        Text = "text",
+        Shape = "shape",
+        Frame = "frame",
+        Card = "card",
+        Ink = "ink",
+    }
+}
+
+document_vocabulary! {
+    /// A link's `kind` (`schema/README.md`; the web client's `LinkKind`): an arrow, a
+    /// cause → effect link of the trees, or an undirected relation of the stakeholder map.
+    LinkKind {
+        Arrow = "arrow",
+        Causal = "causal",
+        Relation = "relation",
+    }
+}
+
 /// One item. Fields the schema names are typed; `data` keeps the role's fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub id: String,
-    pub item_type: String,
+    pub item_type: ItemType,
     pub x: f64,
     pub y: f64,
     pub w: f64,
@@ -319,7 +384,7 @@ pub struct Link {
     pub id: String,
     pub from: String,
     pub to: String,
-    pub kind: String,
+    pub kind: LinkKind,
     pub label: Option<String>,
 }
 
@@ -352,7 +417,7 @@ impl Item {
     fn from_object(id: &str, obj: &JsonMap<String, Value>, text: String) -> Item {
         let mut item = Item {
             id: id.to_owned(),
-            item_type: string(obj, "type").unwrap_or_default(),
+            item_type: ItemType::parse(&string(obj, "type").unwrap_or_default()),
             x: num(obj, "x"),
             y: num(obj, "y"),
             w: num(obj, "w"),
@@ -415,7 +480,7 @@ impl Item {
     /// The plain object stored in `items` (without `text`, which lives in `texts`).
     pub fn to_object(&self) -> JsonMap<String, Value> {
         let mut o = JsonMap::new();
-        o.insert("type".into(), self.item_type.clone().into());
+        o.insert("type".into(), self.item_type.as_str().into());
         for (k, v) in [("x", self.x), ("y", self.y), ("w", self.w), ("h", self.h)] {
             o.insert(k.into(), number(v));
         }
@@ -462,7 +527,7 @@ impl Link {
             id: id.to_owned(),
             from: string(obj, "from").unwrap_or_default(),
             to: string(obj, "to").unwrap_or_default(),
-            kind: string(obj, "kind").unwrap_or_else(|| "arrow".into()),
+            kind: string(obj, "kind").map_or(LinkKind::Arrow, |k| LinkKind::parse(&k)),
             label: string(obj, "label"),
         }
     }
@@ -482,7 +547,7 @@ impl Link {
         let mut o = JsonMap::new();
         o.insert("from".into(), self.from.clone().into());
         o.insert("to".into(), self.to.clone().into());
-        o.insert("kind".into(), self.kind.clone().into());
+        o.insert("kind".into(), self.kind.as_str().into());
         o
     }
 
@@ -929,5 +994,42 @@ impl Board {
                 .then_with(|| a.id.cmp(&b.id))
         });
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The item types and link kinds are the web client's (`web/src/model/schema.ts`),
+    /// read back as written, and any other text is kept as it was.
+    #[test]
+    fn document_vocabularies_are_the_clients() {
+        let ts = include_str!("../../../web/src/model/schema.ts");
+        let listed = |name: &str| -> Vec<String> {
+            let line = ts
+                .lines()
+                .find(|l| l.starts_with(&format!("export const {name} = [")))
+                .unwrap_or_else(|| panic!("{name} is in schema.ts"));
+            line.split('\'')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        };
+        let items: Vec<String> = ItemType::KNOWN.iter().map(|t| t.to_string()).collect();
+        assert_eq!(items, listed("ITEM_TYPES"));
+        let links: Vec<String> = LinkKind::KNOWN.iter().map(|k| k.to_string()).collect();
+        assert_eq!(links, listed("LINK_KINDS"));
+        for t in ItemType::KNOWN {
+            assert_eq!(&ItemType::parse(t.as_str()), t);
+            assert!(t.is_known());
+        }
+        let odd = ItemType::parse("<script>");
+        assert_eq!(odd, ItemType::Unknown("<script>".into()));
+        assert_eq!(odd.as_str(), "<script>");
+        assert!(!odd.is_known());
+        assert_eq!(LinkKind::parse("causal"), LinkKind::Causal);
+        assert!(!LinkKind::parse("").is_known());
     }
 }

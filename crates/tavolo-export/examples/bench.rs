@@ -9,7 +9,7 @@
 
 use serde_json::json;
 use std::time::Instant;
-use tavolo_board::{Board, BoardKind, Item, Link};
+use tavolo_board::{Board, BoardKind, Item, ItemType, Link, LinkKind};
 use tavolo_export::minutes::{Minutes, MinutesBoard};
 use tavolo_export::{minutes, render, svg, PageHeader};
 
@@ -60,7 +60,7 @@ fn item(id: String, t: &str, x: f64, y: f64, w: f64, h: f64, color: &str, text: 
     Item {
         z: format!("a{id}"),
         id,
-        item_type: t.into(),
+        item_type: ItemType::parse(t),
         x,
         y,
         w,
@@ -181,7 +181,7 @@ fn big_board(n: usize, title: &str) -> Board {
                         id: lid,
                         from: format!("n{}", i - 2),
                         to: id,
-                        kind: ["arrow", "causal", "relation"][i % 3].into(),
+                        kind: LinkKind::parse(["arrow", "causal", "relation"][i % 3]),
                         label: (i % 8 == 0).then(|| "vedi".to_owned()),
                     },
                 );

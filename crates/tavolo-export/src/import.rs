@@ -5,7 +5,7 @@
 
 use crate::ExportError;
 use serde_json::Value;
-use tavolo_board::Board;
+use tavolo_board::{Board, ItemType};
 use yrs::{ReadTxn, StateVector, Transact};
 
 /// The largest upload taken (the HTTP layer refuses larger bodies before reading them).
@@ -21,11 +21,9 @@ const MAX_COORD: f64 = 10_000_000.0;
 const MAX_SIZE: f64 = 1_000_000.0;
 const MAX_DATA_BYTES: usize = 64 * 1024;
 
-const TYPES: [&str; 6] = ["sticky", "text", "shape", "frame", "card", "ink"];
 const COLORS: [&str; 8] = [
     "yellow", "orange", "pink", "green", "blue", "purple", "grey", "white",
 ];
-const LINK_KINDS: [&str; 3] = ["arrow", "causal", "relation"];
 
 fn invalid(m: impl Into<String>) -> ExportError {
     ExportError::Invalid(m.into())
@@ -156,11 +154,15 @@ pub fn validate(board: &Board) -> Result<(), ExportError> {
                 id.chars().take(80).collect::<String>()
             )));
         }
-        if !TYPES.contains(&item.item_type.as_str()) {
+        if !item.item_type.is_known() {
             return Err(bad(&format!(
                 "unknown type {:?} (one of {})",
-                item.item_type.chars().take(40).collect::<String>(),
-                TYPES.join(", ")
+                item.item_type.as_str().chars().take(40).collect::<String>(),
+                ItemType::KNOWN
+                    .iter()
+                    .map(ItemType::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         if !COLORS.contains(&item.color.as_str()) {
@@ -215,7 +217,7 @@ pub fn validate(board: &Board) -> Result<(), ExportError> {
                 id.chars().take(80).collect::<String>()
             )));
         }
-        if !LINK_KINDS.contains(&link.kind.as_str()) {
+        if !link.kind.is_known() {
             return Err(bad("kind must be arrow, causal or relation"));
         }
         if !board.items.contains_key(&link.from) || !board.items.contains_key(&link.to) {

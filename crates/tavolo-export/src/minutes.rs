@@ -7,7 +7,7 @@
 use crate::render::{self, PageHeader};
 use crate::tables::VoteResult;
 use crate::{format_time, labels, local_time, slug, svg, tables, text, ExportError, TimeZone};
-use tavolo_board::{gather, Board};
+use tavolo_board::{gather, Board, ItemType};
 
 /// One board of the meeting, in the state the minutes show.
 #[derive(Clone, Debug)]
@@ -269,7 +269,7 @@ fn table_lines(board: &Board) -> Vec<(String, f64, bool)> {
             let mut items: Vec<_> = board
                 .items
                 .values()
-                .filter(|i| i.item_type != "frame" && !i.text.trim().is_empty())
+                .filter(|i| i.item_type != ItemType::Frame && !i.text.trim().is_empty())
                 .collect();
             items.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
             if items.is_empty() {

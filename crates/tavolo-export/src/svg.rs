@@ -6,7 +6,7 @@
 use crate::labels;
 use crate::text::{self, Font, FAMILY};
 use std::fmt::Write;
-use tavolo_board::{Board, Item};
+use tavolo_board::{Board, Item, ItemType, LinkKind};
 
 pub const TEXT_COLOR: &str = "#1A1A1A";
 const LABEL: &str = "#2B2B2B";
@@ -234,7 +234,7 @@ pub fn bounds(board: &Board) -> Rect {
     let mut r: Option<Rect> = template_bounds(board).filter(Rect::finite);
     for item in board.items.values() {
         let Some(mut g) = geom(item) else { continue };
-        if item.item_type == "frame" {
+        if item.item_type == ItemType::Frame {
             g = g.union(Rect {
                 x: g.x,
                 y: g.y - 34.0,
@@ -242,7 +242,7 @@ pub fn bounds(board: &Board) -> Rect {
                 h: 34.0,
             });
         }
-        if item.item_type == "ink" {
+        if item.item_type == ItemType::Ink {
             if let Some(ink) = ink_bounds(item) {
                 g = ink;
             }
@@ -609,7 +609,7 @@ fn item_svg(item: &Item, grid: Option<Rect>, out: &mut String) {
     let _ = write!(
         out,
         r#"<g class="item item-{}" id="item-{}">"#,
-        esc(&item.item_type),
+        esc(item.item_type.as_str()),
         esc(&item.id)
     );
     match item.item_type.as_str() {
@@ -879,7 +879,7 @@ pub fn outline_point(item: &Item, toward: (f64, f64)) -> (f64, f64) {
     }
     let rx = (item.w / 2.0).max(0.5);
     let ry = (item.h / 2.0).max(0.5);
-    let t = if item.item_type == "shape" && item.shape.as_deref() == Some("ellipse") {
+    let t = if item.item_type == ItemType::Shape && item.shape.as_deref() == Some("ellipse") {
         1.0 / ((dx * dx) / (rx * rx) + (dy * dy) / (ry * ry)).sqrt()
     } else {
         let tx = if dx == 0.0 {
@@ -904,8 +904,8 @@ fn link_svg(link: &tavolo_board::Link, from: &Item, to: &Item, out: &mut String)
     if ![a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
         return;
     }
-    let causal = link.kind == "causal";
-    let relation = link.kind == "relation";
+    let causal = link.kind == LinkKind::Causal;
+    let relation = link.kind == LinkKind::Relation;
     let (color, width) = if causal {
         ("#8A3B00", 3.0)
     } else {
@@ -914,7 +914,7 @@ fn link_svg(link: &tavolo_board::Link, from: &Item, to: &Item, out: &mut String)
     let _ = write!(
         out,
         r#"<g class="link link-{}"><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="{}"{}/>"#,
-        esc(&link.kind),
+        esc(link.kind.as_str()),
         n(a.0),
         n(a.1),
         n(b.0),

@@ -10,7 +10,7 @@
 use crate::labels;
 use std::collections::HashMap;
 use tavolo_board::derive::{self, TOC_LEVELS};
-use tavolo_board::{gather, Board, BoardKind, Item};
+use tavolo_board::{gather, Board, BoardKind, Item, ItemType, LinkKind};
 
 /// A table: what it is (for file names), its headers and its rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +195,11 @@ fn toc_cards(board: &Board) -> Vec<(String, &Item)> {
     let groups = groups(board);
     let group = |item: &Item| group_cell(board, &groups, item).0;
     let mut cards: Vec<(usize, &Item)> = Vec::new();
-    for item in board.items.values().filter(|i| i.item_type == "card") {
+    for item in board
+        .items
+        .values()
+        .filter(|i| i.item_type == ItemType::Card)
+    {
         if item.role.as_deref() == Some("assumption") {
             cards.push((TOC_LEVELS.len() + 1, item));
             continue;
@@ -524,8 +528,8 @@ pub fn markdown(board: &Board) -> Option<String> {
                     .items
                     .values()
                     .filter(|i| {
-                        i.item_type != "frame"
-                            && i.item_type != "ink"
+                        i.item_type != ItemType::Frame
+                            && i.item_type != ItemType::Ink
                             && derive::report_section(board, i).as_deref() == Some(key.as_str())
                     })
                     .collect();
@@ -552,7 +556,7 @@ fn item_label(board: &Board, id: &str) -> String {
                     "({})",
                     i.role
                         .as_deref()
-                        .map_or(labels::item_type(&i.item_type), labels::role)
+                        .map_or(labels::item_type(i.item_type.as_str()), labels::role)
                 )
             } else {
                 one_line(&i.text)
@@ -562,7 +566,11 @@ fn item_label(board: &Board, id: &str) -> String {
 }
 
 fn link_line(board: &Board, l: &tavolo_board::Link, out: &mut String) {
-    let arrow = if l.kind == "relation" { "—" } else { "→" };
+    let arrow = if l.kind == LinkKind::Relation {
+        "—"
+    } else {
+        "→"
+    };
     out.push_str(&format!(
         "- {} {arrow} {}",
         md(&item_label(board, &l.from)),
@@ -571,7 +579,7 @@ fn link_line(board: &Board, l: &tavolo_board::Link, out: &mut String) {
     if let Some(label) = l.label.as_deref().filter(|s| !s.trim().is_empty()) {
         out.push_str(&format!(" ({})", md(label)));
     }
-    out.push_str(&format!(" *[{}]*\n", labels::link_kind(&l.kind)));
+    out.push_str(&format!(" *[{}]*\n", labels::link_kind(l.kind.as_str())));
 }
 
 fn assumption_target(board: &Board, item: &Item) -> String {

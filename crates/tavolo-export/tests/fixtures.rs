@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use tavolo_board::Board;
+use tavolo_board::{Board, ItemType};
 use tavolo_export::minutes::{self, Minutes, MinutesBoard};
 use tavolo_export::{labels, render, svg, tables, text, PageHeader};
 
@@ -57,7 +57,11 @@ fn pictures_show_every_item() {
             "{kind}"
         );
         // each sticky's colour at its lower right, where no text is
-        for item in board.items.values().filter(|i| i.item_type == "sticky") {
+        for item in board
+            .items
+            .values()
+            .filter(|i| i.item_type == ItemType::Sticky)
+        {
             let (x, y) = (item.x + item.w - 10.0 - b.x, item.y + item.h - 10.0 - b.y);
             let p = pix.pixel(x as u32, y as u32).unwrap();
             let hex = format!("#{:02X}{:02X}{:02X}", p.red(), p.green(), p.blue());
