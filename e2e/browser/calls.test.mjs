@@ -360,6 +360,113 @@ test('a participant picks her microphone and camera, goes voice-only and back; t
   assert.equal(await anna.evaluate(() => JSON.parse(localStorage.getItem('tavolo.callDevices')).audioOnly), false)
 })
 
+/** The names whose video frames a page decodes now (growing over a second). */
+async function seesVideoOf (page) {
+  const a = await received(page)
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const b = await received(page)
+  return Object.keys(b).filter((n) => b[n].frames > (a[n]?.frames ?? 0)).sort()
+}
+
+async function setMic (page, on) {
+  const pressed = await page.getAttribute('.call-controls button[aria-pressed]:has-text("Microfono")', 'aria-pressed')
+  if ((pressed === 'false') !== on) await page.click('.call-controls button[aria-pressed]:has-text("Microfono")')
+  await waitFor(() => page.evaluate((on) => window.tavoloCall.audio === on, on), 5_000, `microphone ${on ? 'on' : 'off'}`)
+}
+
+// Issue 15, point 4: every voice reaches everyone, but each browser gets the videos of
+// the last speakers only (at most its choice, never more than --call-last-n); the
+// console shows who is in which call and who is speaking.
+test('last-N: a browser that asks for one video gets the latest speaker\'s; every voice still; the console shows who speaks', async () => {
+  const carla = ctx.Carla
+  // Anna and Bruno fall silent; the facilitator's fake microphone beeps on
+  await setMic(ctx.Anna, false)
+  await setMic(ctx.Bruno, false)
+  await carla.click('[data-action="call-devices"]')
+  await carla.selectOption('[data-call-devices] select[name="videos"]', '1')
+  let last = null
+  await waitFor(async () => {
+    last = await seesVideoOf(carla)
+    return JSON.stringify(last) === JSON.stringify(['Francesca'])
+  }, 30_000, () => `Carla sees only the facilitator's video (last: ${JSON.stringify(last)})`)
+  // and still hears everyone (muted microphones send silence, still bytes)
+  const a = await received(carla)
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const b = await received(carla)
+  for (const n of ['Anna', 'Bruno', 'Francesca']) assert.ok(b[n].audio > a[n].audio, `Carla still receives ${n}'s audio`)
+  await carla.waitForSelector('.call-tile[data-name="Anna"][data-paused="true"] .call-mic:has-text("video in pausa")')
+  // the others asked for nothing: they still see every video
+  await expectHears('Osvaldo', ['Francesca', ...PEOPLE], 'the others keep every video')
+
+  // the console: who is in the plenary's call, and who speaks (the facilitator)
+  const fac = ctx.fac
+  await fac.waitForSelector('[data-calls] h3:has-text("Plenaria")')
+  await fac.waitForSelector(`[data-calls] li[data-member="${s.members.Carla}"]`)
+  await waitFor(() => fac.evaluate((anna) => !document.querySelector(`[data-calls] li[data-member="${anna}"][data-speaking]`), s.members.Anna),
+    10_000, 'the muted Anna is not speaking')
+  await fac.screenshot({ path: path.join(ARTIFACTS, 'calls-console-speaking-1366.png') })
+
+  // Bruno speaks and the facilitator falls silent: Carla's one video becomes Bruno's
+  await setMic(fac, false)
+  await setMic(ctx.Bruno, true)
+  await waitFor(async () => {
+    last = await seesVideoOf(carla)
+    return JSON.stringify(last) === JSON.stringify(['Bruno'])
+  }, 30_000, () => `Carla sees only Bruno's video (last: ${JSON.stringify(last)})`)
+  await fac.waitForSelector(`[data-calls] li[data-member="${s.members.Bruno}"][data-speaking="true"]`, { timeout: 10_000 })
+  await carla.screenshot({ path: path.join(ARTIFACTS, 'calls-last-n-1024.png') })
+
+  // voices only: no video at all, every voice
+  await carla.selectOption('[data-call-devices] select[name="videos"]', '0')
+  await waitFor(async () => (await seesVideoOf(carla)).length === 0, 20_000, 'Carla receives no video')
+  assert.equal(await carla.evaluate(() => JSON.parse(localStorage.getItem('tavolo.callDevices')).videos), 0, 'kept for her next calls')
+  assert.deepEqual(await axeProblems(carla), [])
+  // back as before
+  await carla.selectOption('[data-call-devices] select[name="videos"]', '9')
+  await carla.click('[data-action="call-devices"]')
+  for (const page of [fac, ctx.Anna, ctx.Bruno]) await setMic(page, true)
+  await expectHears('Carla', ['Francesca', 'Anna', 'Bruno'], 'every video again')
+})
+
+// Issue 15, point 4: a participant shows a document: her screen reaches everyone in the
+// call at its own resolution, beside the faces, and stops when she stops.
+test('a participant shares her screen: everyone in the call sees it, at full resolution, until she stops', async () => {
+  const anna = ctx.Anna
+  const prompts = await anna.evaluate(() => window.gumCalls)
+  await anna.click('[data-action="call-screen"]')
+  await anna.waitForSelector('.call-panel .call-note:has-text("Stai condividendo")', { timeout: 15_000 })
+  const size = await anna.evaluate(() => window.tavoloCall.screen.getSettings())
+  for (const name of ['Bruno', 'Osvaldo', 'fac']) {
+    const page = ctx[name]
+    await page.waitForSelector('.call-tile.screen[data-screen="Anna"] video', { timeout: 20_000 })
+    let got = null
+    await waitFor(async () => {
+      got = await page.evaluate(async () => {
+        const call = window.tavoloCall
+        const shared = call.peers.find((p) => p.name === 'Anna')?.screen
+        const track = call.streams.get(shared)?.getVideoTracks()[0]
+        if (!track) return null
+        const tr = call.pc.getTransceivers().find((t) => t.receiver.track === track)
+        let out = null
+        ;(await call.pc.getStats()).forEach((r) => {
+          if (r.type === 'inbound-rtp' && r.mid === tr?.mid) out = { frames: r.framesDecoded ?? 0, width: r.frameWidth ?? 0, height: r.frameHeight ?? 0 }
+        })
+        return out
+      })
+      return got && got.frames > 2 && got.width > 0
+    }, 30_000, () => `${name} decodes Anna's screen (last: ${JSON.stringify(got)})`)
+    // what she shares, as wide as it is: no smaller layer for the screen
+    assert.equal(got.width, size.width, `${name} gets the screen at its width (${JSON.stringify(got)} vs ${JSON.stringify(size)})`)
+  }
+  await ctx.Bruno.screenshot({ path: path.join(ARTIFACTS, 'calls-screen-1024.png') })
+  // her camera still goes on beside it
+  await expectHears('Bruno', ['Francesca', 'Anna', 'Carla'], 'the camera beside the screen')
+  await anna.click('[data-action="call-screen"]')
+  await ctx.Bruno.waitForSelector('.call-tile.screen', { state: 'detached', timeout: 15_000 })
+  assert.equal(await anna.evaluate(() => window.tavoloCall.screen), null)
+  assert.equal(await anna.evaluate(() => window.gumCalls), prompts, 'no camera prompt for the screen')
+})
+
 test('an observer\'s hand-written offer with a track is refused by the server', async () => {
   const result = await ctx.Osvaldo.evaluate(async (session) => {
     const pc = new RTCPeerConnection()

@@ -196,6 +196,11 @@ struct Cli {
     #[arg(long, env = "TAVOLO_MEDIA_PUBLIC_IP")]
     media_public_ip: Option<std::net::IpAddr>,
 
+    /// The most videos the media server forwards to each browser in a call: those of the
+    /// people who spoke last (every voice is forwarded).
+    #[arg(long, env = "TAVOLO_CALL_LAST_N", default_value_t = tavolo_media::routing::DEFAULT_LAST_N, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    call_last_n: usize,
+
     /// No calls: do not start the media server (the call socket answers 410).
     #[arg(long, env = "TAVOLO_NO_MEDIA")]
     no_media: bool,
@@ -452,6 +457,7 @@ async fn serve(cli: &Cli, store: Store) -> anyhow::Result<()> {
             bind: cli.media_udp,
             public_ip: cli.media_public_ip,
             turn: turn.clone(),
+            last_n: cli.call_last_n,
         })
         .await
         .with_context(|| format!("starting the media server on UDP {}", cli.media_udp))?;

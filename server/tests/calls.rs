@@ -433,7 +433,143 @@ async fn without_turn_no_ice_servers(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Reads until a message of `kind` comes.
+async fn next_of(ws: &mut Ws, kind: &str) -> Value {
+    loop {
+        let v = next_json(ws).await;
+        if v["type"] == kind {
+            return v;
+        }
+    }
+}
+
+/// The console's roster: who is in which call, their microphone, camera, screen and
+/// whether they speak; only for the meeting's facilitator.
+async fn the_console_sees_who_is_in_which_call(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let m = meeting(&db).await;
+    let calls = format!("/api/sessions/{}/calls", m.session);
+    let r = m.fac.get(&calls).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json, json!({"calls": []}), "nobody in a call yet");
+
+    let mut p = m.connect(Some(&m.participant)).await.unwrap();
+    next_json(&mut p).await;
+    send(
+        &mut p,
+        json!({"type": "offer", "sdp": LISTEN_OFFER, "screen": "1"}),
+    )
+    .await;
+    next_of(&mut p, "answer").await;
+    let mut o = m.connect(Some(&m.observer)).await.unwrap();
+    next_json(&mut o).await;
+    send(&mut o, json!({"type": "offer", "sdp": LISTEN_OFFER})).await;
+    next_of(&mut o, "answer").await;
+    metric_becomes(&m, "tavolo_media_peers", 2.0).await;
+
+    let view = m
+        .fac
+        .get(&format!("/api/sessions/{}", m.session))
+        .await
+        .json;
+    let plenary = view["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "plenary")
+        .unwrap()["id"]
+        .clone();
+    let roster = m.fac.get(&calls).await.json;
+    let list = roster["calls"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{roster}");
+    assert_eq!(list[0]["call"], plenary);
+    let names: Vec<_> = list[0]["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].clone(), p["role"].clone(), p["audio"].clone()))
+        .collect();
+    assert!(
+        names.contains(&(json!("Bruno"), json!("participant"), json!(true))),
+        "{roster}"
+    );
+    assert!(
+        names.contains(&(json!("Osvaldo"), json!("observer"), json!(false))),
+        "{roster}"
+    );
+    assert!(list[0]["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["speaking"] == false && p["screen"] == false));
+
+    // the participant mutes and shares a screen; an observer's claim to share is not one;
+    // asking for fewer videos is accepted
+    send(&mut p, json!({"type": "view", "videos": 0})).await;
+    send(
+        &mut p,
+        json!({"type": "state", "audio": false, "video": false, "screen": true}),
+    )
+    .await;
+    send(
+        &mut o,
+        json!({"type": "state", "audio": true, "video": true, "screen": true}),
+    )
+    .await;
+    let bruno = tokio::time::timeout(WAIT, async {
+        loop {
+            let roster = m.fac.get(&calls).await.json;
+            let peers = roster["calls"][0]["peers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let bruno = peers.iter().find(|p| p["name"] == "Bruno").cloned();
+            let osvaldo = peers.iter().find(|p| p["name"] == "Osvaldo").cloned();
+            if let (Some(b), Some(o)) = (bruno, osvaldo) {
+                if b["audio"] == false {
+                    assert_eq!(o["screen"], false, "observers never share: {roster}");
+                    assert_eq!(o["audio"], false, "{roster}");
+                    return b;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the roster follows the state");
+    assert_eq!(bruno["screen"], true, "{bruno}");
+    // the observer's peers list names the participant's screen stream
+    let shared = loop {
+        let listed = next_of(&mut o, "peers").await;
+        let bruno = listed["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "Bruno")
+            .cloned()
+            .unwrap_or_default();
+        if bruno["audio"] == false {
+            break bruno["screen"].as_str().map(str::to_owned);
+        }
+    };
+    assert!(
+        shared.as_deref().is_some_and(|s| s.ends_with('s')),
+        "the screen's own stream id: {shared:?}"
+    );
+
+    // only the meeting's facilitator sees it
+    let r = Http::new(m.server.addr)
+        .get(&format!("{calls}?token={}", m.participant))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.json);
+    let other = facilitator(&m.server, "altro@comune.example").await;
+    assert_eq!(other.get(&calls).await.status, 403);
+    m.server.stop().await;
+    db.cleanup().await;
+}
+
 on_both_backends!(
+    the_console_sees_who_is_in_which_call,
     members_get_turn_credentials_on_each_join,
     without_turn_no_ice_servers,
     who_may_connect_and_publish,

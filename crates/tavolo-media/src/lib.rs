@@ -13,4 +13,4 @@ pub mod sdp;
 pub mod sfu;
 pub mod turn;
 
-pub use sfu::{Media, MediaOptions, PeerEvent, PeerHandle};
+pub use sfu::{Joining, Media, MediaOptions, PeerEvent, PeerHandle};

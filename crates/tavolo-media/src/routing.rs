@@ -12,11 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One browser connection.
 pub type PeerId = u64;
 
-/// Audio or video.
+/// Audio, the camera's video, or a shared screen (a video too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Audio,
     Video,
+    /// A screen or window the publisher shares: forwarded to everyone in the call while
+    /// they share it, whatever last-N says, and never with a lower layer.
+    Screen,
 }
 
 /// What the router knows of a peer.
@@ -59,19 +62,34 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-/// The routing table: peers, their calls and their published tracks.
+/// How many videos each receiver gets at most, by default (`--call-last-n`): the people
+/// who spoke last.
+pub const DEFAULT_LAST_N: usize = 9;
+
+/// The routing table: peers, their calls and their published tracks, and who spoke when.
+///
+/// Every audio track of a call reaches everyone in it; of the videos, each receiver gets
+/// those of the `last_n` people who spoke most recently (the SFU reports a speaker when
+/// they start and every second while they go on; those who never spoke come after, in
+/// the order they joined), or fewer if it asked for fewer (a small screen, a
+/// weak connection). The others' video tracks stay negotiated but carry nothing to it,
+/// so a new speaker's video shows without a renegotiation.
 #[derive(Debug, Clone)]
 pub struct Router<T: Ord + Clone> {
     peers: BTreeMap<PeerId, PeerInfo>,
     tracks: BTreeMap<Source<T>, Kind>,
+    /// When each peer was last heard speaking (any monotonic clock, in the SFU's units).
+    spoke: BTreeMap<PeerId, u64>,
+    /// How many videos a receiver asked for, if fewer than `last_n`.
+    videos: BTreeMap<PeerId, usize>,
+    last_n: usize,
+    /// The peers sharing their screen now.
+    sharing: BTreeSet<PeerId>,
 }
 
 impl<T: Ord + Clone> Default for Router<T> {
     fn default() -> Self {
-        Router {
-            peers: BTreeMap::new(),
-            tracks: BTreeMap::new(),
-        }
+        Router::with_last_n(DEFAULT_LAST_N)
     }
 }
 
@@ -83,6 +101,72 @@ pub struct CallKey {
 }
 
 impl<T: Ord + Clone> Router<T> {
+    /// A router that forwards each receiver at most `last_n` videos.
+    pub fn with_last_n(last_n: usize) -> Self {
+        Router {
+            peers: BTreeMap::new(),
+            tracks: BTreeMap::new(),
+            spoke: BTreeMap::new(),
+            videos: BTreeMap::new(),
+            last_n,
+            sharing: BTreeSet::new(),
+        }
+    }
+
+    /// Whether the peer shares its screen now: its screen track is forwarded only then.
+    /// Returns whether it changed.
+    pub fn set_sharing(&mut self, peer: PeerId, sharing: bool) -> bool {
+        if !self.peers.get(&peer).is_some_and(|p| p.may_publish) {
+            return false;
+        }
+        if sharing {
+            self.sharing.insert(peer)
+        } else {
+            self.sharing.remove(&peer)
+        }
+    }
+
+    /// Whether the peer shares its screen now.
+    pub fn sharing(&self, peer: PeerId) -> bool {
+        self.sharing.contains(&peer)
+    }
+
+    /// The peer was heard speaking at `at` (a clock that never goes back).
+    pub fn spoke(&mut self, peer: PeerId, at: u64) {
+        if self.peers.contains_key(&peer) {
+            self.spoke.insert(peer, at);
+        }
+    }
+
+    /// The receiver wants at most `n` videos (never more than the router's `last_n`).
+    pub fn set_videos(&mut self, receiver: PeerId, n: usize) {
+        if self.peers.contains_key(&receiver) {
+            self.videos.insert(receiver, n.min(self.last_n));
+        }
+    }
+
+    /// The peers whose video is forwarded to `receiver` now: of those whose video reaches
+    /// it, the ones who spoke last, at most its number of videos.
+    pub fn shown(&self, receiver: PeerId) -> BTreeSet<PeerId> {
+        let limit = self.videos.get(&receiver).copied().unwrap_or(self.last_n);
+        let mut candidates: Vec<PeerId> = self
+            .wanted(receiver)
+            .into_iter()
+            .filter(|(_, k)| *k == Kind::Video)
+            .map(|(s, _)| s.peer)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        // the latest speaker first; those who never spoke after, the first to join first
+        candidates.sort_by_key(|p| (std::cmp::Reverse(self.spoke.get(p).copied()), *p));
+        candidates.into_iter().take(limit).collect()
+    }
+
+    /// The kind of a published track.
+    pub fn kind(&self, source: &Source<T>) -> Option<Kind> {
+        self.tracks.get(source).copied()
+    }
+
     pub fn join(&mut self, peer: PeerId, info: PeerInfo) {
         self.peers.insert(peer, info);
     }
@@ -90,6 +174,9 @@ impl<T: Ord + Clone> Router<T> {
     /// Removes the peer and every track it published.
     pub fn leave(&mut self, peer: PeerId) {
         self.peers.remove(&peer);
+        self.spoke.remove(&peer);
+        self.videos.remove(&peer);
+        self.sharing.remove(&peer);
         self.tracks.retain(|s, _| s.peer != peer);
     }
 
@@ -125,6 +212,11 @@ impl<T: Ord + Clone> Router<T> {
         });
     }
 
+    /// Whether a track is live: a screen track only while its peer shares.
+    fn live(&self, source: &Source<T>, kind: Kind) -> bool {
+        kind != Kind::Screen || self.sharing.contains(&source.peer)
+    }
+
     /// Whether `from`'s media reaches `to`: same meeting, same call, another person,
     /// and `from` may publish.
     fn reaches(&self, from: &PeerInfo, to: &PeerInfo) -> bool {
@@ -142,10 +234,12 @@ impl<T: Ord + Clone> Router<T> {
         };
         self.tracks
             .iter()
-            .filter(|(s, _)| {
-                self.peers
-                    .get(&s.peer)
-                    .is_some_and(|from| s.peer != receiver && self.reaches(from, to))
+            .filter(|(s, k)| {
+                self.live(s, **k)
+                    && self
+                        .peers
+                        .get(&s.peer)
+                        .is_some_and(|from| s.peer != receiver && self.reaches(from, to))
             })
             .map(|(s, k)| (s.clone(), *k))
             .collect()
@@ -156,7 +250,11 @@ impl<T: Ord + Clone> Router<T> {
         let Some(from) = self.peers.get(&source.peer) else {
             return Vec::new();
         };
-        if !self.tracks.contains_key(source) {
+        if !self
+            .tracks
+            .get(source)
+            .is_some_and(|k| self.live(source, *k))
+        {
             return Vec::new();
         }
         self.peers
@@ -208,9 +306,27 @@ impl<T: Ord + Clone> Router<T> {
             .count()
     }
 
-    /// Tracks forwarded now, counted once per receiver.
+    /// Tracks forwarded now, counted once per receiver: every audio track and shared
+    /// screen, and the videos each receiver is shown.
     pub fn forwarded(&self) -> usize {
-        self.tracks.keys().map(|s| self.receivers(s).len()).sum()
+        let audio: usize = self
+            .tracks
+            .iter()
+            .filter(|(_, k)| **k != Kind::Video)
+            .map(|(s, _)| self.receivers(s).len())
+            .sum();
+        let video: usize = self
+            .peers
+            .keys()
+            .map(|r| {
+                let shown = self.shown(*r);
+                self.wanted(*r)
+                    .iter()
+                    .filter(|(s, k)| **k == Kind::Video && shown.contains(&s.peer))
+                    .count()
+            })
+            .sum();
+        audio + video
     }
 
     /// The peers of a meeting (to end them when it closes).
@@ -389,6 +505,95 @@ mod tests {
         assert_eq!(r.peers_of_session("s2"), vec![7]);
         assert_eq!(r.call_mates(7), Vec::<PeerId>::new());
         assert_eq!(r.call_mates(5), vec![1, 2, 3, 4, 6]);
+    }
+
+    /// A plenary of `n` publishers (peers 1..=n) and a router forwarding `last_n` videos.
+    fn plenary(n: PeerId, last_n: usize) -> Router<&'static str> {
+        let mut r = Router::with_last_n(last_n);
+        for p in 1..=n {
+            r.join(p, info(&format!("m{p}"), "plenary", true));
+            r.publish(p, "a", Kind::Audio).unwrap();
+            r.publish(p, "v", Kind::Video).unwrap();
+        }
+        r
+    }
+
+    #[test]
+    fn each_receiver_gets_every_voice_and_the_last_speakers_videos() {
+        let mut r = plenary(12, 3);
+        // nobody spoke yet: the first to join
+        assert_eq!(r.shown(1), BTreeSet::from([2, 3, 4]));
+        assert_eq!(r.shown(2), BTreeSet::from([1, 3, 4]));
+        // every voice still reaches everyone
+        assert_eq!(r.receivers(&src(12, "a")).len(), 11);
+        r.spoke(10, 1);
+        r.spoke(11, 2);
+        r.spoke(12, 3);
+        assert_eq!(r.shown(1), BTreeSet::from([10, 11, 12]));
+        assert_eq!(
+            r.shown(12),
+            BTreeSet::from([1, 10, 11]),
+            "never oneself: the next is the earliest who joined"
+        );
+        // a new speaker pushes out the one who spoke longest ago
+        r.spoke(5, 4);
+        assert_eq!(r.shown(1), BTreeSet::from([5, 11, 12]));
+        // speaking again moves one to the front
+        r.spoke(10, 5);
+        assert_eq!(r.shown(1), BTreeSet::from([5, 10, 12]));
+        // 12 receivers × 11 voices, and 3 videos each
+        assert_eq!(r.forwarded(), 12 * 11 + 12 * 3);
+    }
+
+    #[test]
+    fn a_receiver_may_ask_for_fewer_videos_never_more() {
+        let mut r = plenary(6, 4);
+        r.spoke(3, 1);
+        r.set_videos(1, 1);
+        assert_eq!(r.shown(1), BTreeSet::from([3]));
+        r.set_videos(1, 0);
+        assert!(r.shown(1).is_empty(), "voices only");
+        assert_eq!(r.wanted(1).len(), 10, "the tracks stay negotiated");
+        r.set_videos(1, 50);
+        assert_eq!(r.shown(1).len(), 4, "capped at the server's last-N");
+        // the call's bounds still hold: another call's speaker is never shown
+        r.set_call(3, Some("g1".into()));
+        assert!(!r.shown(1).contains(&3));
+        // who left is forgotten
+        r.leave(1);
+        r.spoke(1, 9);
+        assert!(!r.shown(2).contains(&1));
+    }
+
+    #[test]
+    fn a_shared_screen_reaches_the_whole_call_while_shared_whatever_last_n() {
+        let mut r = plenary(5, 1);
+        r.publish(3, "s", Kind::Screen).unwrap();
+        assert!(
+            r.receivers(&src(3, "s")).is_empty(),
+            "negotiated, not yet shared"
+        );
+        assert!(!r.wanted(1).contains_key(&src(3, "s")));
+        assert!(r.set_sharing(3, true));
+        assert!(!r.set_sharing(3, true), "no change");
+        assert_eq!(r.receivers(&src(3, "s")), vec![1, 2, 4, 5]);
+        r.set_videos(1, 0);
+        assert_eq!(
+            r.wanted(1).get(&src(3, "s")),
+            Some(&Kind::Screen),
+            "voices only still gets the screen"
+        );
+        assert!(r.shown(1).is_empty());
+        // 5 × 4 voices, 4 screens, 4 receivers × 1 video (1 asked for none)
+        assert_eq!(r.forwarded(), 20 + 4 + 4);
+        // another call does not get it; stopping stops it
+        r.set_call(5, Some("g1".into()));
+        assert_eq!(r.receivers(&src(3, "s")), vec![1, 2, 4]);
+        r.set_sharing(3, false);
+        assert!(r.receivers(&src(3, "s")).is_empty());
+        // an observer never shares
+        r.join(9, info("oscar", "plenary", false));
+        assert!(!r.set_sharing(9, true));
     }
 
     #[test]

@@ -43,7 +43,21 @@ pub struct MediaOptions {
     /// TURN servers handed to browsers with fresh credentials on each join (networks
     /// that block UDP to the SFU); `None`: browsers reach the SFU directly only.
     pub turn: Option<crate::turn::TurnOptions>,
+    /// The most videos forwarded to each receiver (last-N by voice activity; every voice
+    /// is forwarded): [`crate::routing::DEFAULT_LAST_N`] by default.
+    pub last_n: usize,
 }
+
+/// An audio packet at least this loud (RFC 6464's level, in -dBov: 0 the loudest, -127
+/// silence) says its sender speaks.
+const SPEAKING_LEVEL: i8 = -50;
+
+/// A speaker who has been this quiet is no longer speaking.
+const SPEAKING_HOLD: Duration = Duration::from_millis(800);
+
+/// While someone speaks, the router's last-N order hears of it this often (and at every
+/// start): those who speak now come before those who spoke a while ago.
+const SPEAKING_RANK: Duration = Duration::from_secs(1);
 
 /// What the SFU tells a signalling socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,19 +66,30 @@ pub enum PeerEvent {
     Answer(String),
     /// A new offer from the server (tracks to add or stop): the browser answers it.
     Offer(String),
-    /// Who else is in the call now (JSON, the `peers` message of `docs/calls.md`).
+    /// Who else is in the call now (JSON, the `peers` message of `docs/calls.md`), and
+    /// who of them speaks (the `speaking` message).
     Peers(String),
     /// The peer was disconnected (why); its socket should close.
     Closed(String),
 }
 
+/// A browser asking to join the calls, with its first offer.
+#[derive(Debug, Clone)]
+pub struct Joining {
+    pub info: PeerInfo,
+    /// The name and role the others see.
+    pub name: String,
+    pub role: String,
+    pub offer: String,
+    /// The mid of the offer's video section that carries the screen when the browser
+    /// shares it (none: it never shares).
+    pub screen: Option<String>,
+}
+
 enum Command {
     Join {
         peer: PeerId,
-        info: PeerInfo,
-        name: String,
-        role: String,
-        offer: String,
+        joining: Joining,
         events: mpsc::UnboundedSender<PeerEvent>,
     },
     Answer(PeerId, String),
@@ -73,9 +98,38 @@ enum Command {
         peer: PeerId,
         audio: bool,
         video: bool,
+        screen: bool,
     },
+    SetVideos(PeerId, usize),
+    Roster(String, tokio::sync::oneshot::Sender<Vec<CallRoster>>),
     Leave(PeerId),
     EndSession(String),
+}
+
+/// One call of a meeting as the facilitator's console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CallRoster {
+    /// The room id (the plenary or a group).
+    pub call: String,
+    pub peers: Vec<RosterPeer>,
+}
+
+/// Someone in a call (one browser connection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RosterPeer {
+    /// The participant's or the facilitator's id.
+    pub member: String,
+    pub name: String,
+    /// `facilitator`, `participant` or `observer`.
+    pub role: String,
+    /// Microphone on (never for an observer).
+    pub audio: bool,
+    /// Camera on (never for an observer).
+    pub video: bool,
+    /// Speaking now (from the audio levels of their packets).
+    pub speaking: bool,
+    /// Sharing their screen now.
+    pub screen: bool,
 }
 
 /// Counters for `/metrics`.
@@ -197,12 +251,19 @@ impl PeerHandle {
         let _ = self.commands.send(Command::SetCall(self.id, call));
     }
 
-    /// Whether the peer's microphone and camera are on (shown to the others).
-    pub fn set_state(&self, audio: bool, video: bool) {
+    /// How many videos the browser wants at most (its tiles; 0 for voices only).
+    pub fn set_videos(&self, videos: usize) {
+        let _ = self.commands.send(Command::SetVideos(self.id, videos));
+    }
+
+    /// Whether the peer's microphone and camera are on (shown to the others), and
+    /// whether it shares its screen (forwarded only then).
+    pub fn set_state(&self, audio: bool, video: bool, screen: bool) {
         let _ = self.commands.send(Command::SetState {
             peer: self.id,
             audio,
             video,
+            screen,
         });
     }
 }
@@ -237,8 +298,9 @@ impl Media {
             local,
             announced,
             peers: BTreeMap::new(),
-            router: Router::default(),
+            router: Router::with_last_n(options.last_n),
             metrics: metrics.clone(),
+            epoch: Instant::now(),
         };
         tokio::spawn(sfu.run(rx));
         Ok(Media {
@@ -270,15 +332,12 @@ impl Media {
 
     /// Joins a browser with its first offer; the answer (or why it was refused) comes as
     /// its first event.
-    pub fn join(&self, info: PeerInfo, name: String, role: String, offer: String) -> PeerHandle {
+    pub fn join(&self, joining: Joining) -> PeerHandle {
         let id = self.next.fetch_add(1, Relaxed);
         let (events_tx, events) = mpsc::unbounded_channel();
         let _ = self.commands.send(Command::Join {
             peer: id,
-            info,
-            name,
-            role,
-            offer,
+            joining,
             events: events_tx,
         });
         PeerHandle {
@@ -286,6 +345,14 @@ impl Media {
             commands: self.commands.clone(),
             events,
         }
+    }
+
+    /// Who is in which of a meeting's calls now, and who speaks (calls with nobody in
+    /// them are left out).
+    pub async fn roster(&self, session: &str) -> Vec<CallRoster> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let _ = self.commands.send(Command::Roster(session.to_owned(), tx));
+        rx.await.unwrap_or_default()
     }
 
     /// Ends every call of a meeting (it was closed): its peers are disconnected.
@@ -330,6 +397,8 @@ impl Out {
 
 struct Peer {
     rtc: Rtc,
+    /// The section of the browser's offer that carries its shared screen.
+    screen_mid: Option<Mid>,
     name: String,
     role: String,
     audio: bool,
@@ -341,6 +410,14 @@ struct Peer {
     keyframes: BTreeMap<Mid, Instant>,
     events: mpsc::UnboundedSender<PeerEvent>,
     last_peers: String,
+    last_speaking: String,
+    /// The last audio packet loud enough to be speech, and whether the peer speaks now.
+    loud_at: Option<Instant>,
+    speaking: bool,
+    /// When the router last heard this peer speak (its last-N rank).
+    ranked_at: Option<Instant>,
+    /// The publishers whose video this peer is forwarded now (last-N).
+    shown: std::collections::BTreeSet<PeerId>,
 }
 
 /// What one peer's output means for the others.
@@ -365,6 +442,8 @@ struct Sfu {
     peers: BTreeMap<PeerId, Peer>,
     router: Router<Mid>,
     metrics: Arc<MediaMetrics>,
+    /// The origin of the router's speaking clock.
+    epoch: Instant,
 }
 
 #[derive(Serialize)]
@@ -384,10 +463,34 @@ struct PeerView<'a> {
     role: &'a str,
     audio: bool,
     video: bool,
+    /// Whether this receiver is forwarded their video now (last-N: the latest speakers).
+    shown: bool,
+    /// The stream id of the screen they share now, if they do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    screen: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SpeakingMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    call: Option<&'a str>,
+    /// The stream ids (as in `peers`) of those in the call who speak now, the
+    /// receiver's own included.
+    streams: Vec<String>,
 }
 
 fn stream_id(peer: PeerId) -> String {
     format!("p{peer}")
+}
+
+/// The stream id a track is forwarded under: its peer's, or for a shared screen a stream
+/// of its own (so a receiver tells the screen from the camera).
+fn stream_of(peer: PeerId, kind: Kind) -> String {
+    match kind {
+        Kind::Screen => format!("p{peer}s"),
+        Kind::Audio | Kind::Video => stream_id(peer),
+    }
 }
 
 impl Sfu {
@@ -414,10 +517,22 @@ impl Sfu {
                 _ = tokio::time::sleep(wait) => {}
             }
             let now = Instant::now();
+            let mut quiet = false;
             for peer in self.peers.values_mut() {
                 if peer.rtc.handle_input(Input::Timeout(now)).is_err() {
                     peer.rtc.disconnect();
                 }
+                if peer.speaking
+                    && peer
+                        .loud_at
+                        .is_none_or(|t| now.duration_since(t) > SPEAKING_HOLD)
+                {
+                    peer.speaking = false;
+                    quiet = true;
+                }
+            }
+            if quiet {
+                self.announce();
             }
         }
         for (_, p) in std::mem::take(&mut self.peers) {
@@ -452,24 +567,34 @@ impl Sfu {
         match command {
             Command::Join {
                 peer,
-                info,
-                name,
-                role,
-                offer,
+                joining,
                 events,
-            } => self.join(peer, info, name, role, offer, events),
+            } => self.join(peer, joining, events),
             Command::Answer(id, answer) => self.answer(id, answer),
             Command::SetCall(id, call) => {
                 if self.router.set_call(id, call) {
                     self.changed();
                 }
             }
-            Command::SetState { peer, audio, video } => {
+            Command::SetState {
+                peer,
+                audio,
+                video,
+                screen,
+            } => {
                 if let Some(p) = self.peers.get_mut(&peer) {
                     p.audio = audio;
                     p.video = video;
+                    self.router.set_sharing(peer, screen);
                     self.changed();
                 }
+            }
+            Command::Roster(session, reply) => {
+                let _ = reply.send(self.roster(&session));
+            }
+            Command::SetVideos(peer, videos) => {
+                self.router.set_videos(peer, videos);
+                self.announce();
             }
             Command::Leave(id) => self.remove(id, None),
             Command::EndSession(session) => {
@@ -480,15 +605,42 @@ impl Sfu {
         }
     }
 
-    fn join(
-        &mut self,
-        id: PeerId,
-        info: PeerInfo,
-        name: String,
-        role: String,
-        offer: String,
-        events: mpsc::UnboundedSender<PeerEvent>,
-    ) {
+    fn roster(&self, session: &str) -> Vec<CallRoster> {
+        let mut calls: BTreeMap<&str, Vec<RosterPeer>> = BTreeMap::new();
+        for id in self.router.peers_of_session(session) {
+            let (Some(info), Some(p)) = (self.router.peer(id), self.peers.get(&id)) else {
+                continue;
+            };
+            let Some(call) = info.call.as_deref() else {
+                continue;
+            };
+            calls.entry(call).or_default().push(RosterPeer {
+                member: info.member.clone(),
+                name: p.name.clone(),
+                role: p.role.clone(),
+                audio: p.audio && info.may_publish,
+                video: p.video && info.may_publish,
+                speaking: p.speaking,
+                screen: self.router.sharing(id),
+            });
+        }
+        calls
+            .into_iter()
+            .map(|(call, peers)| CallRoster {
+                call: call.to_owned(),
+                peers,
+            })
+            .collect()
+    }
+
+    fn join(&mut self, id: PeerId, joining: Joining, events: mpsc::UnboundedSender<PeerEvent>) {
+        let Joining {
+            info,
+            name,
+            role,
+            offer,
+            screen,
+        } = joining;
         let refuse = |why: String| {
             let _ = events.send(PeerEvent::Closed(why));
         };
@@ -521,6 +673,7 @@ impl Sfu {
             id,
             Peer {
                 rtc,
+                screen_mid: screen.as_deref().map(Mid::from),
                 name,
                 role,
                 audio: true,
@@ -531,6 +684,11 @@ impl Sfu {
                 keyframes: BTreeMap::new(),
                 events,
                 last_peers: String::new(),
+                last_speaking: String::new(),
+                loud_at: None,
+                speaking: false,
+                ranked_at: None,
+                shown: Default::default(),
             },
         );
         // the answer is the peer's first event; the call list follows
@@ -588,6 +746,30 @@ impl Sfu {
         self.changed();
     }
 
+    /// An audio packet of `from` at `level` (RFC 6464): a loud one after a silence starts
+    /// them speaking, which may change whose videos are shown.
+    fn heard(&mut self, from: PeerId, level: Option<i8>) {
+        let Some(p) = self.peers.get_mut(&from) else {
+            return;
+        };
+        if level.is_none_or(|l| l < SPEAKING_LEVEL) || !p.audio {
+            return;
+        }
+        let now = Instant::now();
+        p.loud_at = Some(now);
+        // who speaks on ranks first: a speaking start, and every second of speaking
+        let rank = !p.speaking
+            || p.ranked_at
+                .is_none_or(|t| now.duration_since(t) >= SPEAKING_RANK);
+        if rank {
+            p.speaking = true;
+            p.ranked_at = Some(now);
+            let at = now.duration_since(self.epoch).as_millis() as u64;
+            self.router.spoke(from, at);
+            self.announce();
+        }
+    }
+
     fn request_keyframe(&mut self, source: &Source<Mid>, force: bool) {
         let Some(p) = self.peers.get_mut(&source.peer) else {
             return;
@@ -643,11 +825,39 @@ impl Sfu {
             }
             negotiate(id, peer);
         }
-        // the call lists
+        self.announce();
+    }
+
+    /// After a change of who is where or who speaks: each receiver's shown videos (a
+    /// newly shown one is asked for a keyframe, so it shows at once), its call list and
+    /// its call's speakers, each sent when it changed; and the metrics.
+    fn announce(&mut self) {
         let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        let mut keyframes = Vec::new();
+        for id in &ids {
+            let shown = self.router.shown(*id);
+            let Some(p) = self.peers.get_mut(id) else {
+                continue;
+            };
+            for newly in shown.difference(&p.shown) {
+                keyframes.extend(
+                    self.router
+                        .wanted(*id)
+                        .into_keys()
+                        .filter(|s| s.peer == *newly && self.router.kind(s) == Some(Kind::Video)),
+                );
+            }
+            p.shown = shown;
+        }
+        for source in keyframes {
+            self.request_keyframe(&source, true);
+        }
         for id in ids {
             let mates = self.router.call_mates(id);
             let call = self.router.peer(id).and_then(|i| i.call.as_deref());
+            let Some(me) = self.peers.get(&id) else {
+                continue;
+            };
             let peers = mates
                 .iter()
                 .filter_map(|m| {
@@ -660,6 +870,8 @@ impl Sfu {
                         role: &p.role,
                         audio: p.audio && info.may_publish,
                         video: p.video && info.may_publish,
+                        shown: me.shown.contains(m),
+                        screen: self.router.sharing(*m).then(|| stream_of(*m, Kind::Screen)),
                     })
                 })
                 .collect();
@@ -669,10 +881,25 @@ impl Sfu {
                 peers,
             })
             .unwrap_or_default();
+            let streams = std::iter::once(id)
+                .chain(mates.iter().copied())
+                .filter(|m| self.peers.get(m).is_some_and(|p| p.speaking))
+                .map(stream_id)
+                .collect();
+            let speaking = serde_json::to_string(&SpeakingMessage {
+                kind: "speaking",
+                call,
+                streams,
+            })
+            .unwrap_or_default();
             if let Some(p) = self.peers.get_mut(&id) {
                 if p.last_peers != text {
                     p.last_peers = text.clone();
                     let _ = p.events.send(PeerEvent::Peers(text));
+                }
+                if p.last_speaking != speaking {
+                    p.last_speaking = speaking.clone();
+                    let _ = p.events.send(PeerEvent::Peers(speaking));
                 }
             }
         }
@@ -754,13 +981,24 @@ impl Sfu {
                     peer: from,
                     track: data.mid,
                 };
-                if !data.contiguous {
+                let kind = match self.router.kind(&source) {
+                    Some(k) => k,
+                    None => return,
+                };
+                if kind == Kind::Audio {
+                    self.heard(from, data.ext_vals.audio_level);
+                }
+                let video = kind != Kind::Audio;
+                if video && !data.contiguous {
                     self.request_keyframe(&source, false);
                 }
                 for to in self.router.receivers(&source) {
                     let Some(peer) = self.peers.get_mut(&to) else {
                         continue;
                     };
+                    if kind == Kind::Video && !peer.shown.contains(&from) {
+                        continue; // last-N: not among this receiver's videos now
+                    }
                     let Some(mid) = peer
                         .outs
                         .iter()
@@ -803,6 +1041,7 @@ fn event(id: PeerId, peer: &mut Peer, e: Event) -> Option<Propagate> {
             // sections) comes back here too, and is not a track.
             let kind = match m.kind {
                 MediaKind::Audio => Kind::Audio,
+                MediaKind::Video if peer.screen_mid == Some(m.mid) => Kind::Screen,
                 MediaKind::Video => Kind::Video,
             };
             Some(Propagate::Publish { mid: m.mid, kind })
@@ -830,12 +1069,12 @@ fn negotiate(id: PeerId, peer: &mut Peer) {
             OutState::ToOpen => {
                 let kind = match out.kind {
                     Kind::Audio => MediaKind::Audio,
-                    Kind::Video => MediaKind::Video,
+                    Kind::Video | Kind::Screen => MediaKind::Video,
                 };
                 let mid = change.add_media(
                     kind,
                     Direction::SendOnly,
-                    Some(stream_id(out.source.peer)),
+                    Some(stream_of(out.source.peer, out.kind)),
                     None,
                     None,
                 );

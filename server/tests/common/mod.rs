@@ -135,6 +135,7 @@ impl TestServer {
             bind: "127.0.0.1:0".parse().unwrap(),
             public_ip: None,
             turn,
+            last_n: tavolo_media::routing::DEFAULT_LAST_N,
         })
         .await
         .expect("media server");

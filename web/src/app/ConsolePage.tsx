@@ -1,4 +1,4 @@
-// The facilitator's console for one meeting: who is present and where, the members (each
+// The facilitator's console for one meeting: who is present and where, who is in which call and who speaks, the members (each
 // of whom may be removed), the plenary's boards, invitations, breakout groups (spawn, assign by drag and drop or by keyboard,
 // start, visit, call back, gather), the closed votes' results, the timer everyone sees, a
 // broadcast message (sent, replaced, withdrawn), and closing the meeting.
@@ -7,7 +7,7 @@ import { t } from '../i18n'
 import type { ControlChannel } from '../sync/control'
 import type { SessionView } from '../sync/session'
 import { FacilitatorHeader } from '../ui/Account'
-import { ClosePanel, GroupsPanel, InvitesPanel, MembersPanel, MessageForm, PresentPanel, RoomsPanel, TimerControls, VoteResultsPanel } from '../ui/Console'
+import { CallsPanel, ClosePanel, GroupsPanel, InvitesPanel, MembersPanel, MessageForm, PresentPanel, RoomsPanel, TimerControls, VoteResultsPanel } from '../ui/Console'
 import { formatDate } from '../ui/HomePage'
 
 export function ConsolePage ({ view, control }: { view: SessionView, control: ControlChannel }) {
@@ -38,6 +38,7 @@ export function ConsolePage ({ view, control }: { view: SessionView, control: Co
           </div>
           <div class="col-side">
             <PresentPanel view={view} />
+            <CallsPanel view={view} />
             <MembersPanel view={view} />
             <InvitesPanel view={view} />
             <ClosePanel view={view} />

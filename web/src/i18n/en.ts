@@ -443,6 +443,9 @@ export const en: Record<MessageKey, string> = {
   'board.lockedBadge': 'Locked',
 
   'present.title': 'Present ({n})',
+  'calls.title': 'Calls',
+  'calls.none': 'Nobody is in a call.',
+  'calls.room': '{room} ({n})',
   'present.none': 'No participant connected.',
   'present.noBoard': 'Joining…',
   'present.inGroup': 'in {group}',
@@ -652,5 +655,16 @@ export const en: Record<MessageKey, string> = {
   'call.noCamera': 'No camera found: you take part with your voice only.',
   'call.noDevices': 'No microphone or camera found: you can only listen.',
   'call.hide': 'Hide the call',
-  'call.show': 'Show the call'
+  'call.show': 'Show the call',
+  'call.videos': 'Videos received',
+  'call.videosUpTo': 'Up to {n}: who spoke last',
+  'call.videosNone': 'None: voices only',
+  'call.videoPaused': 'video paused',
+  'call.shareScreen': 'Share screen',
+  'call.stopScreen': 'Stop sharing',
+  'call.sharing': 'You are sharing your screen with the call.',
+  'call.screenOf': '{name}\'s screen',
+  'call.fullScreen': 'Full screen',
+  'call.screenDenied': 'Screen sharing was cancelled or not allowed by the browser.',
+  'call.screenUnsupported': 'This browser cannot share a screen.'
 }

@@ -442,6 +442,9 @@ export const it = {
   'board.lockedBadge': 'Bloccata',
 
   'present.title': 'Presenti ({n})',
+  'calls.title': 'Chiamate',
+  'calls.none': 'Nessuno è in chiamata.',
+  'calls.room': '{room} ({n})',
   'present.none': 'Nessun partecipante collegato.',
   'present.noBoard': 'Sta entrando…',
   'present.inGroup': 'in {group}',
@@ -651,7 +654,18 @@ export const it = {
   'call.noCamera': 'Nessuna videocamera trovata: partecipi solo con la voce.',
   'call.noDevices': 'Nessun microfono né videocamera trovati: puoi solo ascoltare.',
   'call.hide': 'Nascondi la chiamata',
-  'call.show': 'Mostra la chiamata'
+  'call.show': 'Mostra la chiamata',
+  'call.videos': 'Video ricevuti',
+  'call.videosUpTo': 'Fino a {n}: chi ha parlato per ultimo',
+  'call.videosNone': 'Nessuno: solo le voci',
+  'call.videoPaused': 'video in pausa',
+  'call.shareScreen': 'Condividi lo schermo',
+  'call.stopScreen': 'Smetti di condividere',
+  'call.sharing': 'Stai condividendo lo schermo con la chiamata.',
+  'call.screenOf': 'Schermo di {name}',
+  'call.fullScreen': 'Schermo intero',
+  'call.screenDenied': 'Condivisione dello schermo annullata o non permessa dal browser.',
+  'call.screenUnsupported': 'Questo browser non può condividere lo schermo.'
 } as const
 
 export type MessageKey = keyof typeof it

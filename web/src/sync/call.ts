@@ -14,10 +14,19 @@ export interface CallPeer {
   role: string
   audio: boolean
   video: boolean
+  /** Whether the server forwards their video to this browser now (it forwards the videos
+   *  of those who spoke last, up to this browser's `videos`); absent: yes. */
+  shown?: boolean
+  /** The stream id of the screen they share now, if they do. */
+  screen?: string
 }
 
 /** Why there is no (or only part of the) local media: a message key of the panel. */
 export type MediaProblem = 'denied' | 'noCamera' | 'noDevices' | null
+
+/** Why sharing the screen did not start: the person cancelled the browser's choice (or
+ *  the browser forbids it), or the browser cannot share a screen at all. */
+export type ScreenProblem = 'screenDenied' | 'screenUnsupported' | null
 
 export function callUrl (sessionId: string, token: string | null, loc: { protocol: string, host: string } = location): string {
   const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/sessions/${encodeURIComponent(sessionId)}/call`
@@ -50,7 +59,11 @@ function relayOnly (): boolean {
 
 /** The devices this browser chose for calls (kept in localStorage): a microphone and a
  *  camera by device id (none: the browser's default), or no camera at all (audio only). */
-export interface DevicePrefs { mic: string | null, camera: string | null, audioOnly: boolean }
+export interface DevicePrefs { mic: string | null, camera: string | null, audioOnly: boolean, videos: number }
+
+/** How many videos a browser may ask to receive: the server's default last-N (9), fewer
+ *  for a small screen or a weak connection, none for voices only. */
+export const VIDEO_CHOICES = [9, 4, 1, 0]
 
 const PREFS_KEY = 'tavolo.callDevices'
 
@@ -61,8 +74,9 @@ export function loadDevicePrefs (): DevicePrefs {
       mic: typeof p.mic === 'string' ? p.mic : null,
       camera: typeof p.camera === 'string' ? p.camera : null,
       audioOnly: p.audioOnly === true,
+      videos: typeof p.videos === 'number' && VIDEO_CHOICES.includes(p.videos) ? p.videos : VIDEO_CHOICES[0],
     }
-  } catch { return { mic: null, camera: null, audioOnly: false } }
+  } catch { return { mic: null, camera: null, audioOnly: false, videos: VIDEO_CHOICES[0] } }
 }
 
 function saveDevicePrefs (p: DevicePrefs): void {
@@ -92,10 +106,15 @@ export class CallClient {
   /** Remote streams by their id (the server's `stream` of each peer). */
   readonly streams = new Map<string, MediaStream>()
   local: MediaStream | null = null
+  /** The screen (or window) this browser shares now. */
+  screen: MediaStreamTrack | null = null
+  screenProblem: ScreenProblem = null
   audio = true
   video = true
-  /** Stream ids speaking now (audio level), this browser's own as `self`. */
+  /** Stream ids speaking now (the server's, from the audio levels), this browser's own
+   *  as `self` (measured here). */
   speaking = new Set<string>()
+  private remoteSpeaking = new Set<string>()
   pc: RTCPeerConnection | null = null
   private ws: WebSocket | null = null
   private readonly token: string | null
@@ -103,6 +122,9 @@ export class CallClient {
   private retry: ReturnType<typeof setTimeout> | null = null
   private levels: ReturnType<typeof setInterval> | null = null
   private trackStream = new Map<string, string>()
+  /** The video section that carries the shared screen: offered from the start without
+   *  a track, so sharing needs no renegotiation (`replaceTrack`). */
+  private screenTx: RTCRtpTransceiver | null = null
   /** The TURN servers of this connection's hello (fresh credentials on each join). */
   private iceServers: unknown = []
 
@@ -165,6 +187,9 @@ export class CallClient {
       this.call = typeof msg.call === 'string' ? msg.call : null
       this.peers = Array.isArray(msg.peers) ? msg.peers as CallPeer[] : []
       this.emit()
+    } else if (msg.type === 'speaking') {
+      this.remoteSpeaking = new Set(Array.isArray(msg.streams) ? (msg.streams as unknown[]).filter((s): s is string => typeof s === 'string') : [])
+      void this.measure()
     }
   }
 
@@ -206,6 +231,7 @@ export class CallClient {
     this.pc = pc
     if (local) {
       for (const track of local.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [local] })
+      this.screenTx = pc.addTransceiver('video', { direction: 'sendonly' })
     }
     // a data channel, so that a browser that only listens still has something to offer
     pc.createDataChannel('tavolo')
@@ -223,23 +249,19 @@ export class CallClient {
     }
     const offer = await pc.createOffer()
     await pc.setLocalDescription(offer)
-    ws.send(JSON.stringify({ type: 'offer', sdp: offer.sdp }))
+    ws.send(JSON.stringify({ type: 'offer', sdp: offer.sdp, ...(this.screenTx?.mid ? { screen: this.screenTx.mid } : {}) }))
     if (this.publish) this.sendState()
+    this.sendView()
     this.levels = setInterval(() => { void this.measure() }, 300)
     this.emit()
   }
 
-  /** Who is speaking, from the audio levels the browser measures. */
+  /** Who is speaking: the others as the server says (it decides whose videos to forward
+   *  from the same levels), this browser from the level of its own microphone. */
   private async measure (): Promise<void> {
     const pc = this.pc
     if (!pc) return
-    const speaking = new Set<string>()
-    for (const r of pc.getReceivers()) {
-      if (r.track.kind !== 'audio') continue
-      const level = r.getSynchronizationSources()[0]?.audioLevel ?? 0
-      const stream = this.trackStream.get(r.track.id)
-      if (stream && level > 0.02) speaking.add(stream)
-    }
+    const speaking = new Set(this.remoteSpeaking)
     if (this.local && this.audio) {
       const stats = await pc.getStats()
       stats.forEach((s: { type?: string, kind?: string, audioLevel?: number }) => {
@@ -255,8 +277,20 @@ export class CallClient {
     const hasVideo = (this.local?.getVideoTracks().length ?? 0) > 0
     const hasAudio = (this.local?.getAudioTracks().length ?? 0) > 0
     if (this.ws?.readyState === WebSocket.OPEN) {
-      this.ws.send(JSON.stringify({ type: 'state', audio: this.audio && hasAudio, video: this.video && hasVideo }))
+      this.ws.send(JSON.stringify({ type: 'state', audio: this.audio && hasAudio, video: this.video && hasVideo, screen: this.screen !== null }))
     }
+  }
+
+  private sendView (): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'view', videos: this.prefs.videos }))
+  }
+
+  /** Receives at most `videos` videos from now on (and in this browser's next calls). */
+  setVideos (videos: number): void {
+    this.prefs = { ...this.prefs, videos }
+    saveDevicePrefs(this.prefs)
+    this.sendView()
+    this.emit()
   }
 
   setAudio (on: boolean): void {
@@ -288,7 +322,7 @@ export class CallClient {
   /** Sends `track` (or nothing) as this connection's `kind` in place of what it sent,
    *  without renegotiating; false when the connection never sent that kind. */
   private async replace (kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<boolean> {
-    const tr = this.pc?.getTransceivers().find((x) => x.receiver.track.kind === kind && (x.direction === 'sendonly' || x.direction === 'sendrecv'))
+    const tr = this.pc?.getTransceivers().find((x) => x !== this.screenTx && x.receiver.track.kind === kind && (x.direction === 'sendonly' || x.direction === 'sendrecv'))
     if (!tr) return false
     await tr.sender.replaceTrack(track)
     return true
@@ -337,6 +371,46 @@ export class CallClient {
     this.emit()
   }
 
+  /** Shares a screen or a window (the browser asks which) with everyone in the call, at
+   *  its full resolution; the others see it beside the faces. */
+  async shareScreen (): Promise<void> {
+    const tx = this.screenTx
+    if (!tx || this.screen) return
+    this.screenProblem = null
+    if (!navigator.mediaDevices?.getDisplayMedia) { this.screenProblem = 'screenUnsupported'; this.emit(); return }
+    let track: MediaStreamTrack | undefined
+    try {
+      track = (await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false })).getVideoTracks()[0]
+    } catch (e) {
+      const name = (e as { name?: string }).name
+      this.screenProblem = name === 'NotSupportedError' ? 'screenUnsupported' : 'screenDenied'
+      this.emit()
+      return
+    }
+    if (!track || this.screenTx !== tx) { track?.stop(); return }
+    // text and slides: keep every pixel, lower the frame rate instead
+    track.contentHint = 'detail'
+    await tx.sender.replaceTrack(track)
+    const params = tx.sender.getParameters()
+    params.degradationPreference = 'maintain-resolution'
+    await tx.sender.setParameters(params).catch(() => { /* the browser keeps its own */ })
+    this.screen = track
+    // the browser's own "stop sharing" bar ends it too
+    track.onended = () => { void this.stopScreen() }
+    this.sendState()
+    this.emit()
+  }
+
+  async stopScreen (): Promise<void> {
+    const track = this.screen
+    if (!track) return
+    this.screen = null
+    track.stop()
+    await this.screenTx?.sender.replaceTrack(null).catch(() => { /* the connection is gone */ })
+    this.sendState()
+    this.emit()
+  }
+
   /** Leaves the call: the connection closes and the camera and microphone turn off. */
   leave (): void {
     this.status = 'left'
@@ -352,6 +426,8 @@ export class CallClient {
   private stopLocal (): void {
     for (const t of this.local?.getTracks() ?? []) t.stop()
     this.local = null
+    this.screen?.stop()
+    this.screen = null
   }
 
   private closePc (): void {
@@ -359,10 +435,15 @@ export class CallClient {
     this.levels = null
     this.pc?.close()
     this.pc = null
+    this.screenTx = null
+    // a rejoin offers a new connection: sharing starts again from the button
+    this.screen?.stop()
+    this.screen = null
     this.peers = []
     this.streams.clear()
     this.trackStream.clear()
     this.speaking = new Set()
+    this.remoteSpeaking = new Set()
     this.call = null
   }
 

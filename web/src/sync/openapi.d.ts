@@ -544,9 +544,29 @@ export interface paths {
         };
         /**
          * The meeting's calls: signalling of one browser's connection to the media server (WebSocket, JSON text frames)
-         * @description See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp} and {type:'state',audio,video}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.
+         * @description See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp}, {type:'offer',sdp,screen?} (screen: the mid of the section that carries a shared screen), {type:'state',audio,video,screen} and {type:'view',videos}. The server also sends {type:'speaking',call,streams}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.
          */
         get: operations["call"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is in which of the meeting's calls, and who is speaking
+         * @description Who may call it: the facilitator of the meeting's workspace. Each call with someone in it (`call` is the room id: the plenary or a breakout group), with each browser in it: the member's id and name, their role, microphone and camera state, and whether they speak now (from the audio levels of their packets). 410 when the server runs with --no-media.
+         */
+        get: operations["calls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -971,6 +991,17 @@ export interface components {
             /** Format: int64 */
             at: number;
         };
+        /** @description One call of a meeting as the facilitator's console shows it. */
+        CallRoster: {
+            /** @description The room id (the plenary or a group). */
+            call: string;
+            peers: components["schemas"]["RosterPeer"][];
+        };
+        /** @description Who is in which of the meeting's calls, and who speaks. */
+        CallsView: {
+            /** @description One entry per call with someone in it (the plenary's and each group's room id). */
+            calls: components["schemas"]["CallRoster"][];
+        };
         Closed: {
             ok: boolean;
             snapshots: number[];
@@ -1219,6 +1250,22 @@ export interface components {
             id: string;
             kind: components["schemas"]["RoomKind"];
             name: string;
+        };
+        /** @description Someone in a call (one browser connection). */
+        RosterPeer: {
+            /** @description The participant's or the facilitator's id. */
+            member: string;
+            name: string;
+            /** @description `facilitator`, `participant` or `observer`. */
+            role: string;
+            /** @description Microphone on (never for an observer). */
+            audio: boolean;
+            /** @description Camera on (never for an observer). */
+            video: boolean;
+            /** @description Speaking now (from the audio levels of their packets). */
+            speaking: boolean;
+            /** @description Sharing their screen now. */
+            screen: boolean;
         };
         SessionBody: {
             title: string;
@@ -2455,6 +2502,33 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["CrossOrigin"];
+            404: components["responses"]["Error"];
+            410: components["responses"]["Error"];
+        };
+    };
+    calls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the meeting's calls */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallsView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             410: components["responses"]["Error"];
         };

@@ -5,6 +5,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { t } from '../i18n'
+import { VIDEO_CHOICES } from '../sync/call'
 import type { CallClient, CallPeer } from '../sync/call'
 import type { SessionView } from '../sync/session'
 
@@ -22,7 +23,7 @@ function Video ({ stream, muted, label }: { stream: MediaStream | null, muted: b
   return <video ref={ref} autoplay playsInline muted={muted} aria-label={label} />
 }
 
-function Tile ({ name, stream, audio, video, speaking, self, listener }: {
+function Tile ({ name, stream, audio, video, speaking, self, listener, paused = false }: {
   name: string
   stream: MediaStream | null
   audio: boolean
@@ -30,15 +31,33 @@ function Tile ({ name, stream, audio, video, speaking, self, listener }: {
   speaking: boolean
   self: boolean
   listener: boolean
+  /** Their camera is on, but the server does not forward it here now (not among the
+   *  last speakers this browser receives the videos of). */
+  paused?: boolean
 }) {
   const state = listener ? t('call.listener') : audio ? t('call.micOn') : t('call.micOff')
   return (
-    <li class={`call-tile${speaking ? ' speaking' : ''}`} data-name={name}>
+    <li class={`call-tile${speaking ? ' speaking' : ''}`} data-name={name} data-paused={paused ? 'true' : undefined}>
       {video && stream ? <Video stream={stream} muted={self} label={name} /> : <div class="call-avatar" aria-hidden="true">{name.slice(0, 1).toUpperCase()}</div>}
       {/* audio of someone without video still plays */}
       {!video && stream && !self ? <Video stream={stream} muted={false} label={name} /> : null}
       <span class="call-name">{self ? t('call.you', { name }) : name}</span>
-      <span class="call-mic">{state}{speaking ? `, ${t('call.speaking')}` : ''}</span>
+      <span class="call-mic">{state}{speaking ? `, ${t('call.speaking')}` : ''}{paused ? `, ${t('call.videoPaused')}` : ''}</span>
+    </li>
+  )
+}
+
+/** A screen someone shares: the whole width of the panel, and full screen on demand. */
+function ScreenTile ({ name, stream }: { name: string, stream: MediaStream }) {
+  const ref = useRef<HTMLLIElement>(null)
+  const label = t('call.screenOf', { name })
+  return (
+    <li class="call-tile screen" data-screen={name} ref={ref}>
+      <Video stream={stream} muted label={label} />
+      <span class="call-name">{label}</span>
+      <button type="button" class="call-full" onClick={() => { void ref.current?.querySelector('video')?.requestFullscreen().catch(() => {}) }}>
+        {t('call.fullScreen')}
+      </button>
     </li>
   )
 }
@@ -65,6 +84,11 @@ function Devices ({ call }: { call: CallClient }) {
         <select name="camera" value={camera} onChange={(e) => { const v = (e.target as HTMLSelectElement).value; change(() => call.useCamera(v === 'none' ? null : v)) }}>
           <option value="none">{t('call.audioOnly')}</option>
           {list.cameras.map((d, n) => <option key={d.deviceId} value={d.deviceId}>{name(d, n)}</option>)}
+        </select>
+      </label>
+      <label class="field">{t('call.videos')}
+        <select name="videos" value={String(call.prefs.videos)} onChange={(e) => call.setVideos(Number((e.target as HTMLSelectElement).value))}>
+          {VIDEO_CHOICES.map((n) => <option key={n} value={String(n)}>{n === 0 ? t('call.videosNone') : t('call.videosUpTo', { n })}</option>)}
         </select>
       </label>
       {failed ? <p class="call-error" role="alert">{t('call.deviceFailed')}</p> : null}
@@ -100,6 +124,9 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
   const problem = call.problem === 'denied'
     ? t('call.denied')
     : call.problem === 'noCamera' ? t('call.noCamera') : call.problem === 'noDevices' ? t('call.noDevices') : null
+  const screenProblem = call.screenProblem === 'screenDenied'
+    ? t('call.screenDenied')
+    : call.screenProblem === 'screenUnsupported' ? t('call.screenUnsupported') : null
   if (!active || hidden) {
     // not in the call (or folded away): a small box over the page's corner, so that the
     // board and the console keep their whole width
@@ -123,15 +150,21 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
       {ended ? <p class="call-error" role="alert">{ended}</p> : null}
       {problem ? <p class="call-error" role="alert">{problem}</p> : null}
       {!call.publish ? <p class="call-note">{t('call.observer')}</p> : null}
+      {call.screen ? <p class="call-note" role="status">{t('call.sharing')}</p> : null}
+      {screenProblem ? <p class="call-error" role="alert">{screenProblem}</p> : null}
       {(
           <ul class="call-tiles">
+            {call.peers.map((p: CallPeer) => {
+              const stream = p.screen ? call.streams.get(p.screen) : undefined
+              return stream ? <ScreenTile key={p.screen} name={p.name} stream={stream} /> : null
+            })}
             {call.publish && call.local
               ? <Tile name={myName} stream={call.local} audio={call.audio} video={call.video && call.local.getVideoTracks().length > 0}
                   speaking={call.speaking.has('self')} self listener={false} />
               : null}
             {call.peers.map((p: CallPeer) => (
-              <Tile key={p.stream} name={p.name} stream={call.streams.get(p.stream) ?? null} audio={p.audio} video={p.video}
-                speaking={call.speaking.has(p.stream)} self={false} listener={p.role === 'observer'} />
+              <Tile key={p.stream} name={p.name} stream={call.streams.get(p.stream) ?? null} audio={p.audio} video={p.video && p.shown !== false}
+                speaking={call.speaking.has(p.stream)} self={false} listener={p.role === 'observer'} paused={p.video && p.shown === false} />
             ))}
           </ul>
           )}
@@ -146,6 +179,14 @@ export function CallPanel ({ call, view, myName }: { call: CallClient, view: Ses
                 ? <button type="button" aria-pressed={!call.video} onClick={() => call.setVideo(!call.video)}>{t('call.camera')}: {call.video ? t('call.cameraOn') : t('call.cameraOff')}</button>
                 : null}
             </>
+            )
+          : null}
+        {call.publish && call.local
+          ? (
+            <button type="button" aria-pressed={call.screen !== null} data-action="call-screen"
+              onClick={() => { void (call.screen ? call.stopScreen() : call.shareScreen()) }}>
+              {call.screen ? t('call.stopScreen') : t('call.shareScreen')}
+            </button>
             )
           : null}
         {call.publish && call.local

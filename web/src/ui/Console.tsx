@@ -173,6 +173,65 @@ export function PresentPanel ({ view }: { view: SessionView }) {
   )
 }
 
+// ---- calls -------------------------------------------------------------------------------
+
+type CallsView = Schemas['CallsView']
+
+/** Who is in which call (the plenary's, each group's) and who is speaking, as the media
+ *  server says: asked again every second and a half while the console is open. */
+export function CallsPanel ({ view }: { view: SessionView }) {
+  const [calls, setCalls] = useState<CallsView['calls'] | null>(null)
+  const [off, setOff] = useState(false)
+  useEffect(() => {
+    let stop = false
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const ask = async () => {
+      try {
+        const v = await get<CallsView>(apiPath('sessions', view.id, 'calls'))
+        if (!stop) setCalls(v.calls)
+      } catch (e) {
+        // 410: this server runs without calls
+        if ((e as { status?: number }).status === 410) { setOff(true); return }
+      }
+      if (!stop) timer = setTimeout(() => { void ask() }, 1500)
+    }
+    void ask()
+    return () => { stop = true; if (timer) clearTimeout(timer) }
+  }, [view.id])
+  if (off || view.closed) return null
+  const roomName = (id: string) => view.rooms.find((r) => r.id === id)?.name ?? id
+  return (
+    <section class="panel" aria-labelledby="calls-title" data-calls>
+      <h2 id="calls-title">{t('calls.title')}</h2>
+      {calls === null
+        ? null
+        : calls.length === 0
+          ? <p class="muted">{t('calls.none')}</p>
+          : (
+            <ul class="calls-list">
+              {calls.map((c) => (
+                <li key={c.call} data-call={c.call}>
+                  <h3 class="small">{t('calls.room', { room: roomName(c.call), n: c.peers.length })}</h3>
+                  <ul class="present-list">
+                    {c.peers.map((p, i) => (
+                      <li key={`${p.member}-${i}`} data-member={p.member} data-speaking={p.speaking ? 'true' : undefined} class={p.speaking ? 'speaking' : undefined}>
+                        <span class="p-name">{p.name}</span>
+                        {p.role !== 'participant' ? <span class={`role-badge role-${p.role}`}>{roleLabel(p.role)}</span> : null}
+                        <span class="muted small">
+                          {p.role === 'observer' ? t('call.listener') : p.audio ? t('call.micOn') : t('call.micOff')}
+                          {p.speaking ? `, ${t('call.speaking')}` : ''}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                </li>
+              ))}
+            </ul>
+            )}
+    </section>
+  )
+}
+
 // ---- members ----------------------------------------------------------------------------
 
 /** Everyone who joined through an invitation, each of whom the facilitator may remove. */

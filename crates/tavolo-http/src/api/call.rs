@@ -14,7 +14,7 @@
 use super::control::{presence_of, publish_presence, shutdown_of};
 use super::credentials::Who;
 use super::error::{ApiError, ApiResult};
-use super::guard::call_session;
+use super::guard::{call_session, OwnedSession};
 use super::refusals::*;
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -26,7 +26,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tavolo_media::routing::{PeerInfo, Placement, Seat};
-use tavolo_media::{Media, PeerEvent, PeerHandle};
+use tavolo_media::{Joining, Media, PeerEvent, PeerHandle};
 use tavolo_rooms::access::Part;
 use tavolo_rooms::access::{Grant, Principal};
 use tavolo_rooms::live::Presence;
@@ -35,14 +35,57 @@ use tavolo_rooms::view::{Heard, SessionView};
 use tavolo_store::{Role, RoomKind};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/sessions/{id}/call", get(call))
+    Router::new()
+        .route("/api/sessions/{id}/call", get(call))
+        .route("/api/sessions/{id}/calls", get(calls))
+}
+
+/// Who is in which of the meeting's calls, and who speaks.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CallsView {
+    /// One entry per call with someone in it (the plenary's and each group's room id).
+    pub calls: Vec<tavolo_media::sfu::CallRoster>,
+}
+
+/// The facilitator's console: who is in which call now and who is speaking (on this
+/// node's media server).
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/calls",
+    summary = "Who is in which of the meeting's calls, and who is speaking",
+    description = "Who may call it: the facilitator of the meeting's workspace. Each call with someone in it (`call` is the room id: the plenary or a breakout group), with each browser in it: the member's id and name, their role, microphone and camera state, and whether they speak now (from the audio levels of their packets). 410 when the server runs with --no-media.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "the meeting's calls", body = CallsView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 410, response = Error),
+    ),
+    security(("login_cookie" = []), ("bearer" = [])),
+)]
+pub async fn calls(
+    State(s): State<AppState>,
+    OwnedSession { session, .. }: OwnedSession,
+) -> ApiResult<axum::Json<CallsView>> {
+    let Some(media) = &s.media else {
+        return Err(ApiError::Gone(
+            "calls are switched off on this server (--no-media)".into(),
+        ));
+    };
+    Ok(axum::Json(CallsView {
+        calls: media.roster(&session.id).await,
+    }))
 }
 
 #[utoipa::path(
     get,
     path = "/api/sessions/{id}/call",
     summary = "The meeting's calls: signalling of one browser's connection to the media server (WebSocket, JSON text frames)",
-    description = "See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp} and {type:'state',audio,video}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.",
+    description = "See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp}, {type:'offer',sdp,screen?} (screen: the mid of the section that carries a shared screen), {type:'state',audio,video,screen} and {type:'view',videos}. The server also sends {type:'speaking',call,streams}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.",
     params(
         ("id" = String, Path),
     ),
@@ -188,12 +231,26 @@ impl Seen {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum ClientCall {
-    /// The first offer: joins the call.
-    Offer { sdp: String },
+    /// The first offer: joins the call. `screen`: the mid of its video section that
+    /// carries the screen when the browser shares it.
+    Offer {
+        sdp: String,
+        #[serde(default)]
+        screen: Option<String>,
+    },
     /// The answer to the server's latest offer.
     Answer { sdp: String },
-    /// Microphone and camera on or off (shown to the others).
-    State { audio: bool, video: bool },
+    /// Microphone and camera on or off (shown to the others), and whether the screen
+    /// is shared (its track forwarded only then).
+    State {
+        audio: bool,
+        video: bool,
+        #[serde(default)]
+        screen: bool,
+    },
+    /// How many videos the browser wants at most (its tiles; 0: voices only), never
+    /// more than the server's `--call-last-n`.
+    View { videos: u16 },
 }
 
 #[derive(Serialize)]
@@ -286,14 +343,20 @@ async fn call_loop(
                 },
                 msg = rx_ws.next() => match msg {
                     Some(Ok(Message::Text(t))) => match serde_json::from_str::<ClientCall>(&t) {
-                        Ok(ClientCall::Offer { sdp }) if peer.is_none() => {
+                        Ok(ClientCall::Offer { sdp, screen }) if peer.is_none() => {
                             let info = PeerInfo {
                                 member: caller.id.clone(),
                                 session: session.clone(),
                                 call: Some(seen.call(&caller)),
                                 may_publish: caller.may_publish,
                             };
-                            peer = Some(media.join(info, caller.name.clone(), caller.role.as_str().to_owned(), sdp));
+                            peer = Some(media.join(Joining {
+                                info,
+                                name: caller.name.clone(),
+                                role: caller.role.as_str().to_owned(),
+                                offer: sdp,
+                                screen,
+                            }));
                         }
                         Ok(ClientCall::Offer { .. }) => {
                             break Some(close(1008, "one offer per connection: reconnect to start over"));
@@ -302,9 +365,14 @@ async fn call_loop(
                             Some(p) => p.answer(sdp),
                             None => break Some(close(1008, "an answer before any offer")),
                         },
-                        Ok(ClientCall::State { audio, video }) => {
+                        Ok(ClientCall::State { audio, video, screen }) => {
                             if let Some(p) = &peer {
-                                p.set_state(audio, video);
+                                p.set_state(audio, video, screen);
+                            }
+                        }
+                        Ok(ClientCall::View { videos }) => {
+                            if let Some(p) = &peer {
+                                p.set_videos(videos.into());
                             }
                         }
                         Err(e) => break Some(close(1008, &format!("bad call message: {e}"))),

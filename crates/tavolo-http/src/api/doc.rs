@@ -56,6 +56,7 @@ const DESCRIPTION: &str = "The facilitation API of Tavolo. Credentials: the faci
         room::follow,
         control::control,
         call::call,
+        call::calls,
         boards::get_board,
         boards::update_board,
         private::private_mode,
