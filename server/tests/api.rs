@@ -2009,6 +2009,60 @@ async fn raw_rows(url: &str, sql: &str, param: &str) -> Vec<String> {
 /// the board's items and A's id as its author, another item naming A as author, and a
 /// link; the board is locked; the reveal keeps the board's item as it was, adds B's items
 /// under fresh ids with B as author, and takes them out of the draft.
+/// A member removed from the meeting while the board is private: what they wrote in
+/// their draft is revealed with everyone else's, as what they wrote on the boards stays.
+async fn a_removed_members_draft_is_revealed(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let w = world(backend, &db).await;
+    w.fac
+        .post(
+            &format!("/api/boards/{}/private", w.board),
+            json!({ "on": true }),
+        )
+        .await;
+    let draft = tavolo_rooms::access::draft_id(&w.board, &w.b.id);
+    let d = w.connect(&draft, &w.b.token).await.expect("own draft");
+    let (items, texts) = (
+        d.doc().get_or_insert_map("items"),
+        d.doc().get_or_insert_map("texts"),
+    );
+    d.change(|t| {
+        let note: yrs::Any = serde_json::from_value(
+            json!({"type":"sticky","x":0,"y":0,"w":200,"h":100,"color":"yellow","z":"a0"}),
+        )
+        .unwrap();
+        items.insert(t, "n1", note);
+        texts.insert(t, "n1", yrs::TextPrelim::new("proposta di B"));
+    });
+    common::committed(&w.url(&draft, &w.b.token), &d).await;
+    let r = w
+        .fac
+        .post(&format!("/api/members/{}/remove", w.b.id), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let r = w
+        .fac
+        .post(&format!("/api/boards/{}/reveal", w.board), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["revealed"], 1, "the removed member's draft too");
+    let bid = tavolo_sync::BoardId::parse(&w.board).unwrap();
+    let board = w
+        .server
+        .hub
+        .read(&bid, tavolo_board::Board::read)
+        .await
+        .unwrap();
+    let item = board
+        .items
+        .values()
+        .find(|i| i.text == "proposta di B")
+        .expect("revealed");
+    assert_eq!(item.author.as_deref(), Some(w.b.id.as_str()));
+    w.server.stop().await;
+    db.cleanup().await;
+}
+
 async fn reveal_gives_fresh_ids_and_real_authors(backend: Backend) {
     let db = TestDb::new(backend).await;
     let w = world(backend, &db).await;
@@ -2499,6 +2553,7 @@ on_both_backends!(
     rejoining_gives_no_extra_dots,
     votes_are_not_linkable_in_the_database,
     reveal_gives_fresh_ids_and_real_authors,
+    a_removed_members_draft_is_revealed,
     logout_closes_sockets,
     revoked_member_is_out_at_once,
     deleted_workspace_is_erased,

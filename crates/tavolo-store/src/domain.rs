@@ -793,6 +793,18 @@ impl Store {
         Ok(fetch!(self, fetch_all, ParticipantRow, &sql, session_id)?)
     }
 
+    /// Everyone who joined a session, those removed from it too: whose private drafts a
+    /// reveal brings onto the board (what a removed member wrote stays, on the boards and
+    /// in their drafts alike).
+    pub async fn list_participants_ever(
+        &self,
+        session_id: &str,
+    ) -> Result<Vec<ParticipantRow>, StoreError> {
+        let sql =
+            format!("{PARTICIPANT_SELECT} WHERE p.session_id = $1 ORDER BY p.created_at, p.id");
+        Ok(fetch!(self, fetch_all, ParticipantRow, &sql, session_id)?)
+    }
+
     /// A member of a session, not removed from it.
     pub async fn get_participant(&self, id: &str) -> Result<Option<ParticipantRow>, StoreError> {
         let sql = format!("{PARTICIPANT_SELECT} WHERE p.id = $1 AND p.removed_at IS NULL");

@@ -23,7 +23,7 @@ impl Rooms<'_> {
         .await
     }
 
-    /// Copies every participant's private draft into the board in one change, takes what
+    /// Copies every participant's private draft (a removed one's too) into the board in one change, takes what
     /// it copied out of the drafts, and ends private mode; returns how many items it
     /// revealed.
     ///
@@ -38,7 +38,8 @@ impl Rooms<'_> {
         let mut items = Vec::new();
         let mut links = Vec::new();
         let mut taken = Vec::new();
-        for p in self.store.list_participants(&board.session_id).await? {
+        // removed members' drafts too: what they wrote stays, as on the boards
+        for p in self.store.list_participants_ever(&board.session_id).await? {
             let draft_id = board_id(&access::draft_id(&board.id, &p.id))?;
             let draft = self.hub.read(&draft_id, Board::read).await?;
             if draft.items.is_empty() && draft.links.is_empty() {
