@@ -2005,10 +2005,6 @@ async fn raw_rows(url: &str, sql: &str, param: &str) -> Vec<String> {
 
 // ------------------------------------------------------------------ reveal
 
-/// A hostile draft: participant B writes into their draft an item with the id of one of
-/// the board's items and A's id as its author, another item naming A as author, and a
-/// link; the board is locked; the reveal keeps the board's item as it was, adds B's items
-/// under fresh ids with B as author, and takes them out of the draft.
 /// A member removed from the meeting while the board is private: what they wrote in
 /// their draft is revealed with everyone else's, as what they wrote on the boards stays.
 async fn a_removed_members_draft_is_revealed(backend: Backend) {
@@ -2063,6 +2059,10 @@ async fn a_removed_members_draft_is_revealed(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A hostile draft: participant B writes into their draft an item with the id of one of
+/// the board's items and A's id as its author, another item naming A as author, and a
+/// link; the board is locked; the reveal keeps the board's item as it was, adds B's items
+/// under fresh ids with B as author, and takes them out of the draft.
 async fn reveal_gives_fresh_ids_and_real_authors(backend: Backend) {
     let db = TestDb::new(backend).await;
     let w = world(backend, &db).await;
