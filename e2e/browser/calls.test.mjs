@@ -428,6 +428,41 @@ test('last-N: a browser that asks for one video gets the latest speaker\'s; ever
   await expectHears('Carla', ['Francesca', 'Anna', 'Bruno'], 'every video again')
 })
 
+/** The width of the frames a page decodes of `name`'s camera now (0: none yet). */
+function cameraWidth (page, name) {
+  return page.evaluate(async (name) => {
+    const call = window.tavoloCall
+    const stream = call.streams.get(call.peers.find((p) => p.name === name)?.stream)
+    const track = stream?.getVideoTracks()[0]
+    const tr = track && call.pc.getTransceivers().find((t) => t.receiver.track === track)
+    let width = 0
+    ;(await call.pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.mid === tr?.mid) width = r.frameWidth ?? 0 })
+    return width
+  }, name)
+}
+
+// Issue 15, point 4: each camera sends two layers (simulcast); a receiver gets the one
+// that fits its largest tile: half resolution in the panel, full in full screen.
+test('simulcast: a small tile gets the half layer, full screen the full one, and back', async () => {
+  const bruno = ctx.Bruno
+  const senders = await ctx.Anna.evaluate(() => window.tavoloCall.pc.getSenders()
+    .filter((x) => x.track?.kind === 'video').map((x) => x.getParameters().encodings.map((e) => e.rid)))
+  assert.deepEqual(senders[0], ['l', 'f'], 'Anna\'s camera sends two layers')
+  let width = 0
+  await waitFor(async () => { width = await cameraWidth(bruno, 'Anna'); return width === 320 }, 30_000,
+    () => `in the panel Bruno gets Anna's half layer (${width})`)
+  await bruno.click('.call-tile[data-name="Anna"] .call-full')
+  await waitFor(() => bruno.evaluate(() => document.fullscreenElement !== null), 5_000, 'full screen')
+  await waitFor(async () => { width = await cameraWidth(bruno, 'Anna'); return width === 640 }, 30_000,
+    () => `in full screen Bruno gets Anna's full layer (${width})`)
+  // Carla's small tiles still get the half layer meanwhile
+  assert.equal(await cameraWidth(ctx.Carla, 'Anna'), 320)
+  await bruno.evaluate(() => document.exitFullscreen())
+  await waitFor(async () => { width = await cameraWidth(bruno, 'Anna'); return width === 320 }, 30_000,
+    () => `back in the panel, the half layer (${width})`)
+  await expectHears('Bruno', ['Francesca', 'Anna', 'Carla'], 'after the layer switches')
+})
+
 // Issue 15, point 4: a participant shows a document: her screen reaches everyone in the
 // call at its own resolution, beside the faces, and stops when she stops.
 test('a participant shares her screen: everyone in the call sees it, at full resolution, until she stops', async () => {

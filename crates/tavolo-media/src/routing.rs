@@ -339,6 +339,48 @@ impl<T: Ord + Clone> Router<T> {
     }
 }
 
+/// A simulcast layer of a camera's video. The web client sends two (`docs/calls.md`):
+/// rid `l` at half resolution and rid `f` at full; each receiver asks for the one that
+/// fits its largest video tile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// Half resolution (rid `l`): the call panel's tiles.
+    #[default]
+    Low,
+    /// Full resolution (rid `f`): a tile as wide as the layer, or full screen.
+    Full,
+}
+
+impl Layer {
+    pub fn rid(self) -> &'static str {
+        match self {
+            Layer::Low => "l",
+            Layer::Full => "f",
+        }
+    }
+
+    /// The layer of a rid; `None` for a rid the web client does not send (not forwarded).
+    pub fn of_rid(rid: &str) -> Option<Layer> {
+        match rid {
+            "l" => Some(Layer::Low),
+            "f" => Some(Layer::Full),
+            _ => None,
+        }
+    }
+
+    /// The layer to forward to a receiver that wants `self`, of those arriving now: the
+    /// wanted one, or else the other (a browser drops a layer when its CPU or uplink
+    /// cannot keep it); `None` while none arrives.
+    pub fn forward(self, arriving: &BTreeSet<Layer>) -> Option<Layer> {
+        if arriving.contains(&self) {
+            Some(self)
+        } else {
+            arriving.iter().next().copied()
+        }
+    }
+}
+
 /// The call a member belongs in, from the room state: what the server decides for each
 /// connection after every change of the meeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -594,6 +636,27 @@ mod tests {
         // an observer never shares
         r.join(9, info("oscar", "plenary", false));
         assert!(!r.set_sharing(9, true));
+    }
+
+    #[test]
+    fn a_receiver_gets_the_layer_it_wants_or_the_one_that_arrives() {
+        let both = BTreeSet::from([Layer::Low, Layer::Full]);
+        assert_eq!(Layer::Low.forward(&both), Some(Layer::Low));
+        assert_eq!(Layer::Full.forward(&both), Some(Layer::Full));
+        let low = BTreeSet::from([Layer::Low]);
+        assert_eq!(
+            Layer::Full.forward(&low),
+            Some(Layer::Low),
+            "the top layer was dropped"
+        );
+        assert_eq!(
+            Layer::Low.forward(&BTreeSet::from([Layer::Full])),
+            Some(Layer::Full)
+        );
+        assert_eq!(Layer::Low.forward(&BTreeSet::new()), None);
+        assert_eq!(Layer::of_rid("l"), Some(Layer::Low));
+        assert_eq!(Layer::of_rid("f").map(Layer::rid), Some("f"));
+        assert_eq!(Layer::of_rid("x"), None, "a rid the client never sends");
     }
 
     #[test]

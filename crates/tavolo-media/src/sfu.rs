@@ -12,7 +12,7 @@
 //! to parse); SDP is bounded by [`crate::sdp::check`] before str0m parses it; anything a
 //! peer's `Rtc` refuses disconnects that peer only.
 
-use crate::routing::{Kind, PeerId, PeerInfo, Router, Source};
+use crate::routing::{Kind, Layer, PeerId, PeerInfo, Router, Source};
 use crate::sdp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
-use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
@@ -51,6 +51,10 @@ pub struct MediaOptions {
 /// An audio packet at least this loud (RFC 6464's level, in -dBov: 0 the loudest, -127
 /// silence) says its sender speaks.
 const SPEAKING_LEVEL: i8 = -50;
+
+/// A simulcast layer not seen for this long is no longer arriving (the browser dropped
+/// it): its receivers switch to another.
+const LAYER_GONE: Duration = Duration::from_millis(1000);
 
 /// A speaker who has been this quiet is no longer speaking.
 const SPEAKING_HOLD: Duration = Duration::from_millis(800);
@@ -100,7 +104,7 @@ enum Command {
         video: bool,
         screen: bool,
     },
-    SetVideos(PeerId, usize),
+    SetVideos(PeerId, usize, Layer),
     Roster(String, tokio::sync::oneshot::Sender<Vec<CallRoster>>),
     Leave(PeerId),
     EndSession(String),
@@ -251,9 +255,12 @@ impl PeerHandle {
         let _ = self.commands.send(Command::SetCall(self.id, call));
     }
 
-    /// How many videos the browser wants at most (its tiles; 0 for voices only).
-    pub fn set_videos(&self, videos: usize) {
-        let _ = self.commands.send(Command::SetVideos(self.id, videos));
+    /// How many videos the browser wants at most (its tiles; 0 for voices only), and
+    /// which simulcast layer of them (the one that fits its largest tile).
+    pub fn set_videos(&self, videos: usize, layer: Layer) {
+        let _ = self
+            .commands
+            .send(Command::SetVideos(self.id, videos, layer));
     }
 
     /// Whether the peer's microphone and camera are on (shown to the others), and
@@ -301,6 +308,7 @@ impl Media {
             router: Router::with_last_n(options.last_n),
             metrics: metrics.clone(),
             epoch: Instant::now(),
+            arriving: BTreeMap::new(),
         };
         tokio::spawn(sfu.run(rx));
         Ok(Media {
@@ -374,6 +382,9 @@ struct Out {
     source: Source<Mid>,
     kind: Kind,
     state: OutState,
+    /// The simulcast layer forwarded on it now; `None` until a keyframe of the wanted
+    /// layer starts it.
+    rid: Option<Layer>,
 }
 
 impl Out {
@@ -406,8 +417,10 @@ struct Peer {
     connected: bool,
     pending: Option<SdpPendingOffer>,
     outs: Vec<Out>,
-    /// The last keyframe request sent for each of this peer's tracks.
-    keyframes: BTreeMap<Mid, Instant>,
+    /// The last keyframe request sent for each of this peer's tracks (and layers).
+    keyframes: BTreeMap<(Mid, Option<Layer>), Instant>,
+    /// The simulcast layer this peer wants of the videos it receives (its tiles' size).
+    layer: Layer,
     events: mpsc::UnboundedSender<PeerEvent>,
     last_peers: String,
     last_speaking: String,
@@ -431,6 +444,8 @@ enum Propagate {
     Media(PeerId, Box<MediaData>),
     Keyframe {
         source: Source<Mid>,
+        /// The layer the receiver gets, if the source sends several.
+        rid: Option<Layer>,
     },
     Changed,
 }
@@ -444,6 +459,8 @@ struct Sfu {
     metrics: Arc<MediaMetrics>,
     /// The origin of the router's speaking clock.
     epoch: Instant,
+    /// When each simulcast layer of each video last arrived.
+    arriving: BTreeMap<Source<Mid>, BTreeMap<Layer, Instant>>,
 }
 
 #[derive(Serialize)]
@@ -592,7 +609,10 @@ impl Sfu {
             Command::Roster(session, reply) => {
                 let _ = reply.send(self.roster(&session));
             }
-            Command::SetVideos(peer, videos) => {
+            Command::SetVideos(peer, videos, layer) => {
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.layer = layer;
+                }
                 self.router.set_videos(peer, videos);
                 self.announce();
             }
@@ -682,6 +702,7 @@ impl Sfu {
                 pending: None,
                 outs: Vec::new(),
                 keyframes: BTreeMap::new(),
+                layer: Layer::default(),
                 events,
                 last_peers: String::new(),
                 last_speaking: String::new(),
@@ -730,13 +751,14 @@ impl Sfu {
             .retain(|o| !matches!(o.state, OutState::NegotiatingStop(_)));
         // A receiver that starts getting a video needs a keyframe to show anything.
         for source in opened {
-            self.request_keyframe(&source, true);
+            self.request_keyframe(&source, None, true);
         }
         self.changed();
     }
 
     fn remove(&mut self, id: PeerId, why: Option<&str>) {
         self.router.leave(id);
+        self.arriving.retain(|s, _| s.peer != id);
         if let Some(mut p) = self.peers.remove(&id) {
             p.rtc.disconnect();
             if let Some(why) = why {
@@ -770,22 +792,35 @@ impl Sfu {
         }
     }
 
-    fn request_keyframe(&mut self, source: &Source<Mid>, force: bool) {
+    /// Asks a publisher for a keyframe of one of its tracks: of one simulcast layer
+    /// (`rid`), or of every layer arriving (`None`). At most one per track and layer per
+    /// half second unless `force`.
+    fn request_keyframe(&mut self, source: &Source<Mid>, rid: Option<Layer>, force: bool) {
+        let rids: Vec<Option<Layer>> = match rid {
+            Some(r) => vec![Some(r)],
+            None => match self.arriving.get(source) {
+                Some(layers) if !layers.is_empty() => layers.keys().copied().map(Some).collect(),
+                _ => vec![None],
+            },
+        };
         let Some(p) = self.peers.get_mut(&source.peer) else {
             return;
         };
         let now = Instant::now();
-        if !force
-            && p.keyframes
-                .get(&source.track)
-                .is_some_and(|t| now.duration_since(*t) < Duration::from_millis(500))
-        {
-            return;
-        }
-        if let Some(mut w) = p.rtc.writer(source.track) {
-            if w.request_keyframe(None, KeyframeRequestKind::Pli).is_ok() {
-                p.keyframes.insert(source.track, now);
-                self.metrics.keyframe_requests.fetch_add(1, Relaxed);
+        for rid in rids {
+            if !force
+                && p.keyframes
+                    .get(&(source.track, rid))
+                    .is_some_and(|t| now.duration_since(*t) < Duration::from_millis(500))
+            {
+                continue;
+            }
+            if let Some(mut w) = p.rtc.writer(source.track) {
+                let asked = rid.map(|l| Rid::from(l.rid()));
+                if w.request_keyframe(asked, KeyframeRequestKind::Pli).is_ok() {
+                    p.keyframes.insert((source.track, rid), now);
+                    self.metrics.keyframe_requests.fetch_add(1, Relaxed);
+                }
             }
         }
     }
@@ -820,6 +855,7 @@ impl Sfu {
                         source: source.clone(),
                         kind: *kind,
                         state: OutState::ToOpen,
+                        rid: None,
                     });
                 }
             }
@@ -844,13 +880,22 @@ impl Sfu {
                     self.router
                         .wanted(*id)
                         .into_keys()
-                        .filter(|s| s.peer == *newly && self.router.kind(s) == Some(Kind::Video)),
+                        .filter(|s| s.peer == *newly && self.router.kind(s) == Some(Kind::Video))
+                        .map(|s| (*id, s)),
                 );
             }
             p.shown = shown;
         }
-        for source in keyframes {
-            self.request_keyframe(&source, true);
+        for (to, source) in keyframes {
+            // a video shown anew starts at a keyframe, on any layer
+            if let Some(out) = self
+                .peers
+                .get_mut(&to)
+                .and_then(|p| p.outs.iter_mut().find(|o| o.source == source))
+            {
+                out.rid = None;
+            }
+            self.request_keyframe(&source, None, true);
         }
         for id in ids {
             let mates = self.router.call_mates(id);
@@ -975,7 +1020,7 @@ impl Sfu {
                 // tracks added or refused, or the connection is up: reconcile everyone
                 self.changed();
             }
-            Propagate::Keyframe { source } => self.request_keyframe(&source, false),
+            Propagate::Keyframe { source, rid } => self.request_keyframe(&source, rid, false),
             Propagate::Media(from, data) => {
                 let source = Source {
                     peer: from,
@@ -990,8 +1035,21 @@ impl Sfu {
                 }
                 let video = kind != Kind::Audio;
                 if video && !data.contiguous {
-                    self.request_keyframe(&source, false);
+                    self.request_keyframe(&source, data.rid.and_then(|r| Layer::of_rid(&r)), false);
                 }
+                // simulcast: the layers of this video arriving now
+                let now = Instant::now();
+                let this = data.rid.and_then(|r| Layer::of_rid(&r));
+                let arriving: std::collections::BTreeSet<Layer> = match this {
+                    Some(layer) => {
+                        let seen = self.arriving.entry(source.clone()).or_default();
+                        seen.insert(layer, now);
+                        seen.retain(|_, t| now.duration_since(*t) < LAYER_GONE);
+                        seen.keys().copied().collect()
+                    }
+                    None => Default::default(),
+                };
+                let mut wanted_keyframes = Vec::new();
                 for to in self.router.receivers(&source) {
                     let Some(peer) = self.peers.get_mut(&to) else {
                         continue;
@@ -999,14 +1057,35 @@ impl Sfu {
                     if kind == Kind::Video && !peer.shown.contains(&from) {
                         continue; // last-N: not among this receiver's videos now
                     }
-                    let Some(mid) = peer
+                    let layer = peer.layer;
+                    let Some(out) = peer
                         .outs
-                        .iter()
+                        .iter_mut()
                         .find(|o| o.source == source && matches!(o.state, OutState::Open(_)))
-                        .and_then(Out::mid)
                     else {
                         continue;
                     };
+                    let Some(mid) = out.mid() else {
+                        continue;
+                    };
+                    if data.rid.is_some() {
+                        // simulcast: a switch of layer waits for a keyframe of the new
+                        // one, and until then the old one goes on; a rid the web client
+                        // never sends is not forwarded
+                        let Some(this) = this else {
+                            continue;
+                        };
+                        if out.rid != Some(this) {
+                            if layer.forward(&arriving) != Some(this) {
+                                continue;
+                            }
+                            if !data.is_keyframe() {
+                                wanted_keyframes.push(this);
+                                continue;
+                            }
+                            out.rid = Some(this);
+                        }
+                    }
                     let Some(writer) = peer.rtc.writer(mid) else {
                         continue;
                     };
@@ -1019,6 +1098,11 @@ impl Sfu {
                         tracing::info!(peer = to, error = %e, "media write failed: disconnected");
                         peer.rtc.disconnect();
                     }
+                }
+                wanted_keyframes.sort();
+                wanted_keyframes.dedup();
+                for rid in wanted_keyframes {
+                    self.request_keyframe(&source, Some(rid), false);
                 }
             }
         }
@@ -1051,6 +1135,7 @@ fn event(id: PeerId, peer: &mut Peer, e: Event) -> Option<Propagate> {
             let out = peer.outs.iter().find(|o| o.mid() == Some(req.mid))?;
             Some(Propagate::Keyframe {
                 source: out.source.clone(),
+                rid: out.rid,
             })
         }
         _ => None,

@@ -85,6 +85,19 @@ function saveDevicePrefs (p: DevicePrefs): void {
 
 const VIDEO = { width: 640, height: 360 }
 
+/** The camera's two simulcast layers (docs/calls.md): `l` at half resolution for the
+ *  call panel's tiles, `f` at full for a large tile or full screen. The server forwards
+ *  each receiver the one it asks for (`layer` of the view message). */
+const SIMULCAST: RTCRtpEncodingParameters[] = [
+  { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 200_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 800_000 },
+]
+
+/** A camera tile at least this wide on the screen (device pixels) gets the full layer. */
+export const FULL_LAYER_WIDTH = 480
+
+export type Layer = 'low' | 'full'
+
 /** Close codes after which the browser does not come back by itself. */
 const FINAL = new Set([1008, 1009, 4001, 4002, 4003])
 
@@ -230,7 +243,11 @@ export class CallClient {
     const pc = new RTCPeerConnection(rtcConfiguration(this.iceServers, relayOnly()))
     this.pc = pc
     if (local) {
-      for (const track of local.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [local] })
+      for (const track of local.getTracks()) {
+        pc.addTransceiver(track, track.kind === 'video'
+          ? { direction: 'sendonly', streams: [local], sendEncodings: SIMULCAST }
+          : { direction: 'sendonly', streams: [local] })
+      }
       this.screenTx = pc.addTransceiver('video', { direction: 'sendonly' })
     }
     // a data channel, so that a browser that only listens still has something to offer
@@ -281,8 +298,19 @@ export class CallClient {
     }
   }
 
+  /** The simulcast layer asked for: the one that fits the largest camera tile. */
+  layer: Layer = 'low'
+
   private sendView (): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'view', videos: this.prefs.videos }))
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'view', videos: this.prefs.videos, layer: this.layer }))
+  }
+
+  /** The widest camera tile is `width` device pixels wide now: asks for the layer that fits. */
+  fitTiles (width: number): void {
+    const layer: Layer = width >= FULL_LAYER_WIDTH ? 'full' : 'low'
+    if (layer === this.layer) return
+    this.layer = layer
+    this.sendView()
   }
 
   /** Receives at most `videos` videos from now on (and in this browser's next calls). */

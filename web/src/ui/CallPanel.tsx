@@ -42,6 +42,9 @@ function Tile ({ name, stream, audio, video, speaking, self, listener, paused = 
       {/* audio of someone without video still plays */}
       {!video && stream && !self ? <Video stream={stream} muted={false} label={name} /> : null}
       <span class="call-name">{self ? t('call.you', { name }) : name}</span>
+      {video && stream && !self
+        ? <button type="button" class="call-full" onClick={(e) => { void (e.currentTarget.parentElement as HTMLElement).querySelector('video')?.requestFullscreen().catch(() => {}) }}>{t('call.fullScreen')}</button>
+        : null}
       <span class="call-mic">{state}{speaking ? `, ${t('call.speaking')}` : ''}{paused ? `, ${t('call.videoPaused')}` : ''}</span>
     </li>
   )
@@ -104,8 +107,27 @@ function endedText (code: number | null): string {
   return t('call.endedNoReason')
 }
 
+/** Tells the call how wide its largest camera tile is (full screen included), so that
+ *  the server forwards the simulcast layer that fits. */
+function useTileWidth (call: CallClient): void {
+  useEffect(() => {
+    const measure = () => {
+      let widest = 0
+      for (const v of document.querySelectorAll<HTMLVideoElement>('.call-tile:not(.screen) video')) {
+        widest = Math.max(widest, v.getBoundingClientRect().width * devicePixelRatio)
+      }
+      call.fitTiles(widest)
+    }
+    measure()
+    addEventListener('resize', measure)
+    document.addEventListener('fullscreenchange', measure)
+    return () => { removeEventListener('resize', measure); document.removeEventListener('fullscreenchange', measure) }
+  })
+}
+
 export function CallPanel ({ call, view, myName }: { call: CallClient, view: SessionView, myName: string }) {
   useCall(call)
+  useTileWidth(call)
   // hidden: the panel folded away while in the call
   const [hidden, setHidden] = useState(false)
   // the device choice, unfolded

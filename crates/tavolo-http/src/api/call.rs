@@ -85,7 +85,7 @@ pub async fn calls(
     get,
     path = "/api/sessions/{id}/call",
     summary = "The meeting's calls: signalling of one browser's connection to the media server (WebSocket, JSON text frames)",
-    description = "See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp}, {type:'offer',sdp,screen?} (screen: the mid of the section that carries a shared screen), {type:'state',audio,video,screen} and {type:'view',videos}. The server also sends {type:'speaking',call,streams}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.",
+    description = "See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp}, {type:'offer',sdp,screen?} (screen: the mid of the section that carries a shared screen), {type:'state',audio,video,screen} and {type:'view',videos,layer} (layer: 'low' or 'full', the simulcast layer of the camera videos). The server also sends {type:'speaking',call,streams}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.",
     params(
         ("id" = String, Path),
     ),
@@ -249,8 +249,13 @@ enum ClientCall {
         screen: bool,
     },
     /// How many videos the browser wants at most (its tiles; 0: voices only), never
-    /// more than the server's `--call-last-n`.
-    View { videos: u16 },
+    /// more than the server's `--call-last-n`, and which simulcast layer (`low`, the
+    /// default, or `full`: the one that fits its largest tile).
+    View {
+        videos: u16,
+        #[serde(default)]
+        layer: tavolo_media::routing::Layer,
+    },
 }
 
 #[derive(Serialize)]
@@ -370,9 +375,9 @@ async fn call_loop(
                                 p.set_state(audio, video, screen);
                             }
                         }
-                        Ok(ClientCall::View { videos }) => {
+                        Ok(ClientCall::View { videos, layer }) => {
                             if let Some(p) = &peer {
-                                p.set_videos(videos.into());
+                                p.set_videos(videos.into(), layer);
                             }
                         }
                         Err(e) => break Some(close(1008, &format!("bad call message: {e}"))),
