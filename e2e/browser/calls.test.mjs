@@ -461,6 +461,16 @@ test('simulcast: a small tile gets the half layer, full screen the full one, and
   await waitFor(async () => { width = await cameraWidth(bruno, 'Anna'); return width === 320 }, 30_000,
     () => `back in the panel, the half layer (${width})`)
   await expectHears('Bruno', ['Francesca', 'Anna', 'Carla'], 'after the layer switches')
+  // the media server's bitrates and losses on /metrics (issue 15, point 8)
+  let rates = null
+  await waitFor(async () => {
+    rates = [await metricValue('tavolo_media_bitrate_in_bps'), await metricValue('tavolo_media_bitrate_out_bps')]
+    return rates[0] > 100_000 && rates[1] > 100_000
+  }, 15_000, () => `bitrates in and out on /metrics (${JSON.stringify(rates)})`)
+  for (const name of ['tavolo_media_packet_loss_in_ratio', 'tavolo_media_packet_loss_out_ratio']) {
+    const loss = await metricValue(name)
+    assert.ok(loss >= 0 && loss < 0.05, `${name} on loopback: ${loss}`)
+  }
 })
 
 // Issue 15, point 4: a participant shows a document: her screen reaches everyone in the

@@ -452,6 +452,14 @@ async fn the_console_sees_who_is_in_which_call(backend: Backend) {
     let r = m.fac.get(&calls).await;
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(r.json, json!({"calls": []}), "nobody in a call yet");
+    for name in [
+        "tavolo_media_bitrate_in_bps",
+        "tavolo_media_bitrate_out_bps",
+        "tavolo_media_packet_loss_in_ratio",
+        "tavolo_media_packet_loss_out_ratio",
+    ] {
+        assert_eq!(metric(&m, name).await, 0.0, "{name}: no media yet");
+    }
 
     let mut p = m.connect(Some(&m.participant)).await.unwrap();
     next_json(&mut p).await;

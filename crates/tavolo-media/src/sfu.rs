@@ -52,6 +52,9 @@ pub struct MediaOptions {
 /// silence) says its sender speaks.
 const SPEAKING_LEVEL: i8 = -50;
 
+/// How often each connection reports its bitrate and packet loss (for `/metrics`).
+const STATS_INTERVAL: Duration = Duration::from_secs(1);
+
 /// A simulcast layer not seen for this long is no longer arriving (the browser dropped
 /// it): its receivers switch to another.
 const LAYER_GONE: Duration = Duration::from_millis(1000);
@@ -148,6 +151,13 @@ pub struct MediaMetrics {
     pub refused_tracks: AtomicU64,
     pub keyframe_requests: AtomicU64,
     pub turn_credentials: AtomicU64,
+    /// Bits per second received from and sent to every browser, over the last second.
+    pub bitrate_in: AtomicU64,
+    pub bitrate_out: AtomicU64,
+    /// The mean fraction of packets lost, in millionths: of what browsers send the SFU
+    /// (as it counts) and of what it sends them (as their receiver reports say).
+    pub loss_in_ppm: AtomicU64,
+    pub loss_out_ppm: AtomicU64,
 }
 
 impl MediaMetrics {
@@ -210,11 +220,45 @@ impl MediaMetrics {
                 &self.turn_credentials,
             ),
         ];
-        for (name, help, kind, v) in rows {
+        let bitrates: [(&str, &str, &AtomicU64); 2] = [
+            (
+                "tavolo_media_bitrate_in_bps",
+                "Bits per second the media server receives from browsers (last second).",
+                &self.bitrate_in,
+            ),
+            (
+                "tavolo_media_bitrate_out_bps",
+                "Bits per second the media server sends to browsers (last second).",
+                &self.bitrate_out,
+            ),
+        ];
+        for (name, help, kind, v) in rows
+            .into_iter()
+            .chain(bitrates.map(|(n, h, v)| (n, h, "gauge", v)))
+        {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
                 v.load(Relaxed)
+            );
+        }
+        let losses: [(&str, &str, &AtomicU64); 2] = [
+            (
+                "tavolo_media_packet_loss_in_ratio",
+                "Mean fraction of packets lost on their way from browsers to the media server.",
+                &self.loss_in_ppm,
+            ),
+            (
+                "tavolo_media_packet_loss_out_ratio",
+                "Mean fraction of packets lost on their way from the media server to browsers (their reports).",
+                &self.loss_out_ppm,
+            ),
+        ];
+        for (name, help, v) in losses {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
+                v.load(Relaxed) as f64 / 1e6
             );
         }
     }
@@ -421,6 +465,8 @@ struct Peer {
     keyframes: BTreeMap<(Mid, Option<Layer>), Instant>,
     /// The simulcast layer this peer wants of the videos it receives (its tiles' size).
     layer: Layer,
+    /// Its connection's last report: bytes so far each way, when, bitrates and losses.
+    stats: Option<PeerStatsSeen>,
     events: mpsc::UnboundedSender<PeerEvent>,
     last_peers: String,
     last_speaking: String,
@@ -431,6 +477,18 @@ struct Peer {
     ranked_at: Option<Instant>,
     /// The publishers whose video this peer is forwarded now (last-N).
     shown: std::collections::BTreeSet<PeerId>,
+}
+
+/// What the SFU keeps of a connection's statistics.
+#[derive(Debug, Clone, Copy, Default)]
+struct PeerStatsSeen {
+    at: Option<Instant>,
+    bytes_rx: u64,
+    bytes_tx: u64,
+    bps_rx: u64,
+    bps_tx: u64,
+    loss_in: Option<f32>,
+    loss_out: Option<f32>,
 }
 
 /// What one peer's output means for the others.
@@ -448,6 +506,8 @@ enum Propagate {
         rid: Option<Layer>,
     },
     Changed,
+    /// New statistics of the peer's connection.
+    Stats,
 }
 
 struct Sfu {
@@ -676,7 +736,9 @@ impl Sfu {
             Ok(o) => o,
             Err(e) => return refuse(format!("bad SDP offer: {e}")),
         };
-        let mut rtc = Rtc::builder().build(Instant::now());
+        let mut rtc = Rtc::builder()
+            .set_stats_interval(Some(STATS_INTERVAL))
+            .build(Instant::now());
         match Candidate::host(self.announced, "udp") {
             Ok(c) => {
                 rtc.add_local_candidate(c);
@@ -703,6 +765,7 @@ impl Sfu {
                 outs: Vec::new(),
                 keyframes: BTreeMap::new(),
                 layer: Layer::default(),
+                stats: None,
                 events,
                 last_peers: String::new(),
                 last_speaking: String::new(),
@@ -765,6 +828,8 @@ impl Sfu {
                 let _ = p.events.send(PeerEvent::Closed(why.to_owned()));
             }
         }
+        // what it sent and received leaves the bitrates with it
+        self.stats_metrics();
         self.changed();
     }
 
@@ -790,6 +855,26 @@ impl Sfu {
             self.router.spoke(from, at);
             self.announce();
         }
+    }
+
+    /// The bitrates (summed) and losses (averaged) of every connection's last report.
+    fn stats_metrics(&self) {
+        let seen: Vec<PeerStatsSeen> = self.peers.values().filter_map(|p| p.stats).collect();
+        let mean = |f: fn(&PeerStatsSeen) -> Option<f32>| {
+            let v: Vec<f64> = seen.iter().filter_map(f).map(f64::from).collect();
+            if v.is_empty() {
+                0
+            } else {
+                (v.iter().sum::<f64>() / v.len() as f64 * 1e6) as u64
+            }
+        };
+        let m = &self.metrics;
+        m.bitrate_in
+            .store(seen.iter().map(|s| s.bps_rx).sum(), Relaxed);
+        m.bitrate_out
+            .store(seen.iter().map(|s| s.bps_tx).sum(), Relaxed);
+        m.loss_in_ppm.store(mean(|s| s.loss_in), Relaxed);
+        m.loss_out_ppm.store(mean(|s| s.loss_out), Relaxed);
     }
 
     /// Asks a publisher for a keyframe of one of its tracks: of one simulcast layer
@@ -1020,6 +1105,7 @@ impl Sfu {
                 // tracks added or refused, or the connection is up: reconcile everyone
                 self.changed();
             }
+            Propagate::Stats => self.stats_metrics(),
             Propagate::Keyframe { source, rid } => self.request_keyframe(&source, rid, false),
             Propagate::Media(from, data) => {
                 let source = Source {
@@ -1131,6 +1217,26 @@ fn event(id: PeerId, peer: &mut Peer, e: Event) -> Option<Propagate> {
             Some(Propagate::Publish { mid: m.mid, kind })
         }
         Event::MediaData(data) => Some(Propagate::Media(id, Box::new(data))),
+        Event::PeerStats(st) => {
+            let before = peer.stats.unwrap_or_default();
+            let bps = |now: u64, then: u64| match before.at {
+                Some(t) if st.timestamp > t => {
+                    let secs = st.timestamp.duration_since(t).as_secs_f64();
+                    (now.saturating_sub(then) as f64 * 8.0 / secs) as u64
+                }
+                _ => 0,
+            };
+            peer.stats = Some(PeerStatsSeen {
+                at: Some(st.timestamp),
+                bytes_rx: st.peer_bytes_rx,
+                bytes_tx: st.peer_bytes_tx,
+                bps_rx: bps(st.peer_bytes_rx, before.bytes_rx),
+                bps_tx: bps(st.peer_bytes_tx, before.bytes_tx),
+                loss_in: st.ingress_loss_fraction,
+                loss_out: st.egress_loss_fraction,
+            });
+            Some(Propagate::Stats)
+        }
         Event::KeyframeRequest(req) => {
             let out = peer.outs.iter().find(|o| o.mid() == Some(req.mid))?;
             Some(Propagate::Keyframe {
