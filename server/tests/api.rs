@@ -134,6 +134,22 @@ impl World {
         }
     }
 
+    /// Turns private mode on for the world's board (asserting it did) and opens `m`'s
+    /// draft of it as `m`: its id and the client.
+    async fn private_draft(&self, m: &Member) -> (String, Client) {
+        let r = self
+            .fac
+            .post(
+                &format!("/api/boards/{}/private", self.board),
+                json!({ "on": true }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        let draft = tavolo_rooms::access::draft_id(&self.board, &m.id);
+        let client = self.connect(&draft, &m.token).await.expect("own draft");
+        (draft, client)
+    }
+
     fn member_http(&self, m: &Member) -> Http {
         let mut h = Http::new(self.server.addr);
         h.cookie = Some(format!("tavolo_member={}", m.token));
@@ -825,14 +841,7 @@ async fn meeting_flow(backend: Backend) {
     );
 
     // private mode: drafts are private until revealed
-    w.fac
-        .post(
-            &format!("/api/boards/{}/private", w.board),
-            json!({ "on": true }),
-        )
-        .await;
-    let draft = tavolo_rooms::access::draft_id(&w.board, &w.a.id);
-    let d = w.connect(&draft, &w.a.token).await.expect("own draft");
+    let (draft, d) = w.private_draft(&w.a).await;
     assert_eq!(
         w.connect(&draft, &w.b.token).await.err(),
         Some(403),
@@ -1318,16 +1327,7 @@ async fn removed_member_is_out_at_once(backend: Backend) {
     let m = a.doc().get_or_insert_map("items");
     a.change(|t| m.insert(t, "nota-di-bruno", "Servono più educatori"));
     common::committed(&w.url(&w.board, &w.b.token), &a).await;
-    let r = w
-        .fac
-        .post(
-            &format!("/api/boards/{}/private", w.board),
-            json!({ "on": true }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.json);
-    let draft_id = format!("{}.draft.{}", w.board, w.a.id);
-    let draft = w.connect(&draft_id, &w.a.token).await.unwrap();
+    let (draft_id, draft) = w.private_draft(&w.a).await;
     let mut a_control = member_control(&w, &w.a).await;
     let b = w.connect(&w.board, &w.b.token).await.unwrap();
 
@@ -2010,14 +2010,7 @@ async fn raw_rows(url: &str, sql: &str, param: &str) -> Vec<String> {
 async fn a_removed_members_draft_is_revealed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let w = world(backend, &db).await;
-    w.fac
-        .post(
-            &format!("/api/boards/{}/private", w.board),
-            json!({ "on": true }),
-        )
-        .await;
-    let draft = tavolo_rooms::access::draft_id(&w.board, &w.b.id);
-    let d = w.connect(&draft, &w.b.token).await.expect("own draft");
+    let (draft, d) = w.private_draft(&w.b).await;
     let (items, texts) = (
         d.doc().get_or_insert_map("items"),
         d.doc().get_or_insert_map("texts"),
@@ -2067,14 +2060,7 @@ async fn reveal_gives_fresh_ids_and_real_authors(backend: Backend) {
     let db = TestDb::new(backend).await;
     let w = world(backend, &db).await;
     put_items(&w, &w.board, &[("budget", "budget 10.000 EUR", &w.a.id)]).await;
-    w.fac
-        .post(
-            &format!("/api/boards/{}/private", w.board),
-            json!({ "on": true }),
-        )
-        .await;
-    let draft = tavolo_rooms::access::draft_id(&w.board, &w.b.id);
-    let d = w.connect(&draft, &w.b.token).await.expect("own draft");
+    let (draft, d) = w.private_draft(&w.b).await;
     let a_id = w.a.id.clone();
     let (items, texts, links) = (
         d.doc().get_or_insert_map("items"),
