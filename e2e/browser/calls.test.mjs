@@ -414,7 +414,7 @@ test('last-N: a browser that asks for one video gets the latest speaker\'s; ever
     return JSON.stringify(last) === JSON.stringify(['Bruno'])
   }, 30_000, () => `Carla sees only Bruno's video (last: ${JSON.stringify(last)})`)
   await fac.waitForSelector(`[data-calls] li[data-member="${s.members.Bruno}"][data-speaking="true"]`, { timeout: 10_000 })
-  await carla.screenshot({ path: path.join(ARTIFACTS, 'calls-last-n-1024.png') })
+  await carla.screenshot({ path: path.join(ARTIFACTS, 'calls-last-n-1366.png') })
 
   // voices only: no video at all, every voice
   await carla.selectOption('[data-call-devices] select[name="videos"]', '0')
