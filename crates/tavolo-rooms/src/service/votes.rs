@@ -45,13 +45,14 @@ struct VoteUpdate<'a> {
 }
 
 /// A closed vote with what its results are made of: its board, the board's room, its
-/// tally (item, dots) and the board's content now (for the items' labels).
+/// tally (item, dots) and the board's content now (for the items' labels), read once
+/// and shared by the board's closed votes.
 pub struct ClosedVote {
     pub vote: VoteRow,
     pub board: BoardRow,
     pub room: String,
     pub tally: Vec<(String, i64)>,
-    pub content: Board,
+    pub content: std::sync::Arc<Board>,
 }
 
 impl Rooms<'_> {
@@ -235,7 +236,7 @@ impl Rooms<'_> {
             if votes.is_empty() {
                 continue;
             }
-            let content = self.board_content(&b.id).await?;
+            let content = std::sync::Arc::new(self.board_content(&b.id).await?);
             let room = rooms
                 .iter()
                 .find(|r| r.id == b.room_id)
