@@ -139,10 +139,13 @@ impl<T: Ord + Clone> Router<T> {
     }
 
     /// The receiver wants at most `n` videos (never more than the router's `last_n`).
-    pub fn set_videos(&mut self, receiver: PeerId, n: usize) {
-        if self.peers.contains_key(&receiver) {
-            self.videos.insert(receiver, n.min(self.last_n));
+    /// Returns whether it changed.
+    pub fn set_videos(&mut self, receiver: PeerId, n: usize) -> bool {
+        if !self.peers.contains_key(&receiver) {
+            return false;
         }
+        let n = n.min(self.last_n);
+        self.videos.insert(receiver, n) != Some(n)
     }
 
     /// The peers whose video is forwarded to `receiver` now: of those whose video reaches

@@ -164,7 +164,7 @@ impl MediaMetrics {
     /// Appends the media metrics in Prometheus' text format.
     pub fn render(&self, out: &mut String) {
         use std::fmt::Write;
-        let rows: [(&str, &str, &str, &AtomicU64); 9] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 11] = [
             (
                 "tavolo_media_calls",
                 "Calls with someone in them now.",
@@ -219,23 +219,20 @@ impl MediaMetrics {
                 "counter",
                 &self.turn_credentials,
             ),
-        ];
-        let bitrates: [(&str, &str, &AtomicU64); 2] = [
             (
                 "tavolo_media_bitrate_in_bps",
                 "Bits per second the media server receives from browsers (last second).",
+                "gauge",
                 &self.bitrate_in,
             ),
             (
                 "tavolo_media_bitrate_out_bps",
                 "Bits per second the media server sends to browsers (last second).",
+                "gauge",
                 &self.bitrate_out,
             ),
         ];
-        for (name, help, kind, v) in rows
-            .into_iter()
-            .chain(bitrates.map(|(n, h, v)| (n, h, "gauge", v)))
-        {
+        for (name, help, kind, v) in rows {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
@@ -353,6 +350,7 @@ impl Media {
             metrics: metrics.clone(),
             epoch: Instant::now(),
             arriving: BTreeMap::new(),
+            gauges_at: Instant::now(),
         };
         tokio::spawn(sfu.run(rx));
         Ok(Media {
@@ -480,9 +478,9 @@ struct Peer {
 }
 
 /// What the SFU keeps of a connection's statistics.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct PeerStatsSeen {
-    at: Option<Instant>,
+    at: Instant,
     bytes_rx: u64,
     bytes_tx: u64,
     bps_rx: u64,
@@ -506,8 +504,6 @@ enum Propagate {
         rid: Option<Layer>,
     },
     Changed,
-    /// New statistics of the peer's connection.
-    Stats,
 }
 
 struct Sfu {
@@ -521,6 +517,8 @@ struct Sfu {
     epoch: Instant,
     /// When each simulcast layer of each video last arrived.
     arriving: BTreeMap<Source<Mid>, BTreeMap<Layer, Instant>>,
+    /// When the gauges were last updated.
+    gauges_at: Instant,
 }
 
 #[derive(Serialize)]
@@ -594,8 +592,8 @@ impl Sfu {
                 _ = tokio::time::sleep(wait) => {}
             }
             let now = Instant::now();
-            let mut quiet = false;
-            for peer in self.peers.values_mut() {
+            let mut quiet = Vec::new();
+            for (id, peer) in self.peers.iter_mut() {
                 if peer.rtc.handle_input(Input::Timeout(now)).is_err() {
                     peer.rtc.disconnect();
                 }
@@ -605,11 +603,18 @@ impl Sfu {
                         .is_none_or(|t| now.duration_since(t) > SPEAKING_HOLD)
                 {
                     peer.speaking = false;
-                    quiet = true;
+                    quiet.push(*id);
                 }
             }
-            if quiet {
-                self.announce();
+            if !quiet.is_empty() {
+                let mut ids: Vec<PeerId> =
+                    quiet.into_iter().flat_map(|q| self.call_of(q)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                self.announce(&ids);
+            }
+            if now.duration_since(self.gauges_at) >= STATS_INTERVAL {
+                self.gauges();
             }
         }
         for (_, p) in std::mem::take(&mut self.peers) {
@@ -659,22 +664,33 @@ impl Sfu {
                 video,
                 screen,
             } => {
-                if let Some(p) = self.peers.get_mut(&peer) {
-                    p.audio = audio;
-                    p.video = video;
-                    self.router.set_sharing(peer, screen);
+                let Some(p) = self.peers.get_mut(&peer) else {
+                    return;
+                };
+                let shown = (p.audio, p.video) != (audio, video);
+                p.audio = audio;
+                p.video = video;
+                if self.router.set_sharing(peer, screen) {
+                    // a screen track to forward or to stop
                     self.changed();
+                } else if shown {
+                    // only what the peer's call mates are told changes
+                    let ids = self.call_of(peer);
+                    self.announce(&ids);
                 }
             }
             Command::Roster(session, reply) => {
                 let _ = reply.send(self.roster(&session));
             }
             Command::SetVideos(peer, videos, layer) => {
+                // the layer is read as media arrives; the number changes what this one
+                // peer is shown
                 if let Some(p) = self.peers.get_mut(&peer) {
                     p.layer = layer;
                 }
-                self.router.set_videos(peer, videos);
-                self.announce();
+                if self.router.set_videos(peer, videos) {
+                    self.announce(&[peer]);
+                }
             }
             Command::Leave(id) => self.remove(id, None),
             Command::EndSession(session) => {
@@ -828,8 +844,6 @@ impl Sfu {
                 let _ = p.events.send(PeerEvent::Closed(why.to_owned()));
             }
         }
-        // what it sent and received leaves the bitrates with it
-        self.stats_metrics();
         self.changed();
     }
 
@@ -853,12 +867,29 @@ impl Sfu {
             p.ranked_at = Some(now);
             let at = now.duration_since(self.epoch).as_millis() as u64;
             self.router.spoke(from, at);
-            self.announce();
+            // only this call's last-N and speakers change
+            let ids = self.call_of(from);
+            self.announce(&ids);
         }
     }
 
-    /// The bitrates (summed) and losses (averaged) of every connection's last report.
-    fn stats_metrics(&self) {
+    /// The peer and everyone in its call.
+    fn call_of(&self, peer: PeerId) -> Vec<PeerId> {
+        let mut ids = self.router.call_mates(peer);
+        ids.push(peer);
+        ids
+    }
+
+    /// The gauges of `/metrics`: after every change of who is where, and once a second
+    /// (speakers and bitrates change between). The bitrates are summed and the losses
+    /// averaged over every connection's last report.
+    fn gauges(&mut self) {
+        self.gauges_at = Instant::now();
+        let m = &self.metrics;
+        m.calls.store(self.router.calls().len() as u64, Relaxed);
+        m.peers.store(self.peers.len() as u64, Relaxed);
+        m.publishers.store(self.router.publishers() as u64, Relaxed);
+        m.forwarded.store(self.router.forwarded() as u64, Relaxed);
         let seen: Vec<PeerStatsSeen> = self.peers.values().filter_map(|p| p.stats).collect();
         let mean = |f: fn(&PeerStatsSeen) -> Option<f32>| {
             let v: Vec<f64> = seen.iter().filter_map(f).map(f64::from).collect();
@@ -868,7 +899,6 @@ impl Sfu {
                 (v.iter().sum::<f64>() / v.len() as f64 * 1e6) as u64
             }
         };
-        let m = &self.metrics;
         m.bitrate_in
             .store(seen.iter().map(|s| s.bps_rx).sum(), Relaxed);
         m.bitrate_out
@@ -946,16 +976,17 @@ impl Sfu {
             }
             negotiate(id, peer);
         }
-        self.announce();
+        let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        self.announce(&ids);
+        self.gauges();
     }
 
-    /// After a change of who is where or who speaks: each receiver's shown videos (a
-    /// newly shown one is asked for a keyframe, so it shows at once), its call list and
-    /// its call's speakers, each sent when it changed; and the metrics.
-    fn announce(&mut self) {
-        let ids: Vec<PeerId> = self.peers.keys().copied().collect();
+    /// After a change of who is where or who speaks, for the peers it concerns: each
+    /// one's shown videos (a newly shown one is asked for a keyframe, so it shows at
+    /// once), its call list and its call's speakers, each sent when it changed.
+    fn announce(&mut self, ids: &[PeerId]) {
         let mut keyframes = Vec::new();
-        for id in &ids {
+        for id in ids {
             let shown = self.router.shown(*id);
             let Some(p) = self.peers.get_mut(id) else {
                 continue;
@@ -982,7 +1013,7 @@ impl Sfu {
             }
             self.request_keyframe(&source, None, true);
         }
-        for id in ids {
+        for &id in ids {
             let mates = self.router.call_mates(id);
             let call = self.router.peer(id).and_then(|i| i.call.as_deref());
             let Some(me) = self.peers.get(&id) else {
@@ -1033,11 +1064,6 @@ impl Sfu {
                 }
             }
         }
-        let m = &self.metrics;
-        m.calls.store(self.router.calls().len() as u64, Relaxed);
-        m.peers.store(self.peers.len() as u64, Relaxed);
-        m.publishers.store(self.router.publishers() as u64, Relaxed);
-        m.forwarded.store(self.router.forwarded() as u64, Relaxed);
     }
 
     /// Polls every peer until each is waiting, sending what they transmit and acting on
@@ -1105,7 +1131,6 @@ impl Sfu {
                 // tracks added or refused, or the connection is up: reconcile everyone
                 self.changed();
             }
-            Propagate::Stats => self.stats_metrics(),
             Propagate::Keyframe { source, rid } => self.request_keyframe(&source, rid, false),
             Propagate::Media(from, data) => {
                 let source = Source {
@@ -1218,24 +1243,25 @@ fn event(id: PeerId, peer: &mut Peer, e: Event) -> Option<Propagate> {
         }
         Event::MediaData(data) => Some(Propagate::Media(id, Box::new(data))),
         Event::PeerStats(st) => {
-            let before = peer.stats.unwrap_or_default();
-            let bps = |now: u64, then: u64| match before.at {
-                Some(t) if st.timestamp > t => {
-                    let secs = st.timestamp.duration_since(t).as_secs_f64();
-                    (now.saturating_sub(then) as f64 * 8.0 / secs) as u64
+            // bits per second since the previous report (none before the first)
+            let before = peer.stats;
+            let bps = |now: u64, then: fn(&PeerStatsSeen) -> u64| match before {
+                Some(b) if st.timestamp > b.at => {
+                    let secs = st.timestamp.duration_since(b.at).as_secs_f64();
+                    (now.saturating_sub(then(&b)) as f64 * 8.0 / secs) as u64
                 }
                 _ => 0,
             };
             peer.stats = Some(PeerStatsSeen {
-                at: Some(st.timestamp),
+                at: st.timestamp,
                 bytes_rx: st.peer_bytes_rx,
                 bytes_tx: st.peer_bytes_tx,
-                bps_rx: bps(st.peer_bytes_rx, before.bytes_rx),
-                bps_tx: bps(st.peer_bytes_tx, before.bytes_tx),
+                bps_rx: bps(st.peer_bytes_rx, |b| b.bytes_rx),
+                bps_tx: bps(st.peer_bytes_tx, |b| b.bytes_tx),
                 loss_in: st.ingress_loss_fraction,
                 loss_out: st.egress_loss_fraction,
             });
-            Some(Propagate::Stats)
+            None // summed into /metrics by the next gauges
         }
         Event::KeyframeRequest(req) => {
             let out = peer.outs.iter().find(|o| o.mid() == Some(req.mid))?;
