@@ -94,7 +94,7 @@ const SIMULCAST: RTCRtpEncodingParameters[] = [
 ]
 
 /** A camera tile at least this wide on the screen (device pixels) gets the full layer. */
-export const FULL_LAYER_WIDTH = 480
+const FULL_LAYER_WIDTH = 480
 
 export type Layer = 'low' | 'full'
 
@@ -134,7 +134,6 @@ export class CallClient {
   private listeners = new Set<() => void>()
   private retry: ReturnType<typeof setTimeout> | null = null
   private levels: ReturnType<typeof setInterval> | null = null
-  private trackStream = new Map<string, string>()
   /** The video section that carries the shared screen: offered from the start without
    *  a track, so sharing needs no renegotiation (`replaceTrack`). */
   private screenTx: RTCRtpTransceiver | null = null
@@ -255,7 +254,6 @@ export class CallClient {
     pc.ontrack = (ev) => {
       const stream = ev.streams[0]
       if (!stream) return
-      this.trackStream.set(ev.track.id, stream.id)
       this.streams.set(stream.id, stream)
       ev.track.onended = () => this.emit()
       this.emit()
@@ -454,8 +452,6 @@ export class CallClient {
   private stopLocal (): void {
     for (const t of this.local?.getTracks() ?? []) t.stop()
     this.local = null
-    this.screen?.stop()
-    this.screen = null
   }
 
   private closePc (): void {
@@ -469,7 +465,6 @@ export class CallClient {
     this.screen = null
     this.peers = []
     this.streams.clear()
-    this.trackStream.clear()
     this.speaking = new Set()
     this.remoteSpeaking = new Set()
     this.call = null

@@ -42,25 +42,31 @@ function Tile ({ name, stream, audio, video, speaking, self, listener, paused = 
       {/* audio of someone without video still plays */}
       {!video && stream && !self ? <Video stream={stream} muted={false} label={name} /> : null}
       <span class="call-name">{self ? t('call.you', { name }) : name}</span>
-      {video && stream && !self
-        ? <button type="button" class="call-full" onClick={(e) => { void (e.currentTarget.parentElement as HTMLElement).querySelector('video')?.requestFullscreen().catch(() => {}) }}>{t('call.fullScreen')}</button>
-        : null}
+      {video && stream && !self ? <FullScreenButton /> : null}
       <span class="call-mic">{state}{speaking ? `, ${t('call.speaking')}` : ''}{paused ? `, ${t('call.videoPaused')}` : ''}</span>
     </li>
   )
 }
 
+/** Shows its tile's video full screen (for a camera, the server then sends the full
+ *  simulcast layer: `useTileWidth`). */
+function FullScreenButton () {
+  return (
+    <button type="button" class="call-full"
+      onClick={(e) => { void e.currentTarget.parentElement?.querySelector('video')?.requestFullscreen().catch(() => {}) }}>
+      {t('call.fullScreen')}
+    </button>
+  )
+}
+
 /** A screen someone shares: the whole width of the panel, and full screen on demand. */
 function ScreenTile ({ name, stream }: { name: string, stream: MediaStream }) {
-  const ref = useRef<HTMLLIElement>(null)
   const label = t('call.screenOf', { name })
   return (
-    <li class="call-tile screen" data-screen={name} ref={ref}>
+    <li class="call-tile screen" data-screen={name}>
       <Video stream={stream} muted label={label} />
       <span class="call-name">{label}</span>
-      <button type="button" class="call-full" onClick={() => { void ref.current?.querySelector('video')?.requestFullscreen().catch(() => {}) }}>
-        {t('call.fullScreen')}
-      </button>
+      <FullScreenButton />
     </li>
   )
 }

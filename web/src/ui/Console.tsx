@@ -183,6 +183,8 @@ export function CallsPanel ({ view }: { view: SessionView }) {
   const [calls, setCalls] = useState<CallsView['calls'] | null>(null)
   const [off, setOff] = useState(false)
   useEffect(() => {
+    // a closed meeting has no calls: nothing to ask
+    if (view.closed) return
     let stop = false
     let timer: ReturnType<typeof setTimeout> | null = null
     const ask = async () => {
@@ -197,7 +199,7 @@ export function CallsPanel ({ view }: { view: SessionView }) {
     }
     void ask()
     return () => { stop = true; if (timer) clearTimeout(timer) }
-  }, [view.id])
+  }, [view.id, view.closed])
   if (off || view.closed) return null
   const roomName = (id: string) => view.rooms.find((r) => r.id === id)?.name ?? id
   return (
