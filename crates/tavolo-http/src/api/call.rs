@@ -85,7 +85,7 @@ pub async fn calls(
     get,
     path = "/api/sessions/{id}/call",
     summary = "The meeting's calls: signalling of one browser's connection to the media server (WebSocket, JSON text frames)",
-    description = "See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp} once, {type:'answer',sdp}, {type:'offer',sdp,screen?} (screen: the mid of the section that carries a shared screen), {type:'state',audio,video,screen} and {type:'view',videos,layer} (layer: 'low' or 'full', the simulcast layer of the camera videos). The server also sends {type:'speaking',call,streams}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.",
+    description = "See docs/calls.md. The server sends {type:'hello',publish}, {type:'answer',sdp}, {type:'offer',sdp} and {type:'peers',call,peers}; the client sends {type:'offer',sdp,screen?} once (screen: the mid of the section that carries a shared screen), {type:'answer',sdp}, {type:'state',audio,video,screen} and {type:'view',videos,layer} (layer: 'low' or 'full', the simulcast layer of the camera videos). The server also sends {type:'speaking',call,streams}. Who may call it: the facilitator and participants (who publish) and observers (who only listen), of a meeting that is not closed (403). 410 when the server runs with --no-media.",
     params(
         ("id" = String, Path),
     ),
